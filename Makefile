@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: Apache-2.0
+# nca-fpga top-level build. `make` builds the host tools, `make test` runs every test.
+
+CC      ?= cc
+BUILD   ?= build
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+OPT     ?= -O3 -g
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -Ihost/include $(CFLAGS)
+LIBS    := -lcjson -lpng -lz -lm
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRC := $(wildcard host/src/*.c)
+LIB_HDR := $(wildcard host/include/*.h)
+TOOLS   := nca-host nca-convert
+
+.PHONY: all test test-c clean models help
+all: $(addprefix $(BUILD)/,$(TOOLS))
+
+help:
+	@echo "make            build build/nca-host and build/nca-convert"
+	@echo "make test       every test (C unit tests with ASan/UBSan, tool tests)"
+	@echo "make models     convert the Distill models in ../shared/models to build/models/"
+	@echo "make clean      remove build/"
+
+# release library and tools
+$(BUILD)/obj/%.o: host/src/%.c $(LIB_HDR) | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(BUILD)/libnca.a: $(patsubst host/src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+	ar rcs $@ $^
+$(BUILD)/nca-host: host/tools/nca_host.c $(BUILD)/libnca.a
+	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libnca.a $(LIBS) -o $@
+$(BUILD)/nca-convert: host/tools/nca_convert.c $(BUILD)/libnca.a
+	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libnca.a $(LIBS) -o $@
+
+# sanitizer build of the same sources, used by every test
+SAN_FLAGS = $(CSTD) $(WARN) -O1 -g $(SAN) -Ihost/include $(CFLAGS)
+$(BUILD)/san/obj/%.o: host/src/%.c $(LIB_HDR) | $(BUILD)/san/obj
+	$(CC) $(SAN_FLAGS) -c $< -o $@
+$(BUILD)/san/libnca.a: $(patsubst host/src/%.c,$(BUILD)/san/obj/%.o,$(LIB_SRC))
+	ar rcs $@ $^
+$(BUILD)/san/nca-host: host/tools/nca_host.c $(BUILD)/san/libnca.a
+	$(CC) $(SAN_FLAGS) $< $(BUILD)/san/libnca.a $(LIBS) -o $@
+$(BUILD)/san/nca-convert: host/tools/nca_convert.c $(BUILD)/san/libnca.a
+	$(CC) $(SAN_FLAGS) $< $(BUILD)/san/libnca.a $(LIBS) -o $@
+$(BUILD)/san/test_%: tests/c/test_%.c tests/c/test_util.h $(BUILD)/san/libnca.a
+	$(CC) $(SAN_FLAGS) -Itests/c $< $(BUILD)/san/libnca.a $(LIBS) -lcmocka -o $@
+
+$(BUILD)/obj $(BUILD)/san/obj:
+	mkdir -p $@
+
+C_TESTS := $(patsubst tests/c/test_%.c,$(BUILD)/san/test_%,$(wildcard tests/c/test_*.c))
+
+test: test-c
+
+test-c: $(C_TESTS) $(BUILD)/san/nca-host $(BUILD)/san/nca-convert
+	@BUILD=$(BUILD) tests/run-c-tests.sh $(C_TESTS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * nca_backend.h - what nca-host drives: a grid that steps a loaded model.
+ *
+ * A backend is a table of operations over an opaque context. `ref` is the
+ * in-process fixed-point C model and `float` its float32 twin; the board
+ * transports (usb, serial, vboard) implement the same table over the link
+ * protocol. The UI never sees which one it talks to.
+ */
+#ifndef NCA_BACKEND_H
+#define NCA_BACKEND_H
+
+#include "nca.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nca_backend nca_backend;
+
+typedef struct nca_backend_ops {
+    const char *name;
+    const char *summary;
+    /* arg: backend-specific ("" for ref), e.g. a device path later */
+    nca_status (*open)(nca_backend **out, const char *arg, nca_error *err);
+    void (*close)(nca_backend *b);
+    /* Loads the model and (re)creates a zeroed width x height grid. */
+    nca_status (*load)(nca_backend *b, const nca_model *m, unsigned width, unsigned height,
+                       uint32_t seed, unsigned boundary, nca_error *err);
+    nca_status (*seed)(nca_backend *b, unsigned x, unsigned y, nca_error *err);
+    nca_status (*damage)(nca_backend *b, const nca_damage *d, nca_error *err);
+    /* n steps; st (may be NULL) gets the counters of the last one */
+    nca_status (*step)(nca_backend *b, unsigned n, nca_step_stats *st, nca_error *err);
+    /* Raw state words [y][x][c] (width*height*channels int16). */
+    nca_status (*read_state)(nca_backend *b, int16_t *s, nca_error *err);
+    nca_status (*write_state)(nca_backend *b, const int16_t *s, nca_error *err);
+    /* Channels 0..3 as real values [y][x][4] (for MSE against a target). */
+    nca_status (*read_rgba)(nca_backend *b, float *rgba, nca_error *err);
+    /* RGBA8 frame, premultiplied, clamped, rounded (docs/fixed-point.md). */
+    nca_status (*read_frame)(nca_backend *b, uint8_t *rgba, nca_error *err);
+    uint32_t (*steps_done)(const nca_backend *b);
+} nca_backend_ops;
+
+/* NULL-terminated list of the backends built in. */
+const nca_backend_ops *const *nca_backends(void);
+const nca_backend_ops *nca_backend_find(const char *name);
+
+/* MSE of channels 0..3 ([y][x][4] real values) against a target of the same size. */
+double nca_mse_rgba(const float *rgba, const nca_target *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

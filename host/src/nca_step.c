@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nca_step.c - one NCA step: the fixed-point spec (docs/fixed-point.md) and its float twin. */
+#include "nca.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 3x3 kernels, [dy][dx] with dy, dx in -1..1 stored at +1; cross-correlation. */
+static const int8_t k_sobel_x[3][3] = {{-1, 0, 1}, {-2, 0, 2}, {-1, 0, 1}};
+static const int8_t k_sobel_y[3][3] = {{-1, -2, -1}, {0, 0, 0}, {1, 2, 1}};
+static const int8_t k_laplace[3][3] = {{1, 2, 1}, {2, -12, 2}, {1, 2, 1}};
+/* log2 of each kernel's divisor: sobel /8, laplace /16 */
+enum { SOBEL_SHIFT = 3, LAPLACE_SHIFT = 4 };
+
+int32_t nca_rshift_round(int64_t v, unsigned sh)
+{
+    if (sh == 0)
+        return (int32_t)v;
+    /* arithmetic shift of a two's-complement value == floor division */
+    int64_t r = v + ((int64_t)1 << (sh - 1));
+    return (int32_t)(r >= 0 ? r >> sh : -((-r + ((int64_t)1 << sh) - 1) >> sh));
+}
+
+int16_t nca_sat16(int64_t v)
+{
+    return (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
+}
+
+static inline uint32_t rotl32(uint32_t v, unsigned r)
+{
+    return (v << r) | (v >> (32 - r));
+}
+
+/* Two ChaCha quarter-rounds over (seed, step, y:x, golden ratio); output a^b^c^d.
+ * Adds, xors and fixed rotations only: cheap in LUTs, no multiplier. */
+uint32_t nca_hash(uint32_t seed, uint32_t step, uint32_t x, uint32_t y)
+{
+    uint32_t a = seed, b = step, c = ((y & 0xFFFFu) << 16) | (x & 0xFFFFu), d = 0x9E3779B9u;
+    for (int r = 0; r < 2; r++) {
+        a += b; d ^= a; d = rotl32(d, 16);
+        c += d; b ^= c; b = rotl32(b, 12);
+        a += b; d ^= a; d = rotl32(d, 8);
+        c += d; b ^= c; b = rotl32(b, 7);
+    }
+    return a ^ b ^ c ^ d;
+}
+
+int nca_fires(uint32_t fire_q, uint32_t seed, uint32_t step, uint32_t x, uint32_t y)
+{
+    return (nca_hash(seed, step, x, y) >> 16) < fire_q;
+}
+
+/* Neighbour coordinate with the boundary rule; returns -1 outside a zero-padded grid. */
+static inline int nb(int v, int d, int n, int wrap)
+{
+    int r = v + d;
+    if (r >= 0 && r < n)
+        return r;
+    if (!wrap)
+        return -1;
+    return r < 0 ? r + n : r - n;
+}
+
+void nca_perceive(const nca_model *m, const nca_grid *g, unsigned x, unsigned y, int16_t *p)
+{
+    const unsigned C = g->channels;
+    const int W = (int)g->width, H = (int)g->height, wrap = g->boundary == NCA_BOUNDARY_WRAP;
+    int32_t win[3][3][NCA_MAX_CHANNELS];
+    for (int dy = -1; dy <= 1; dy++) {
+        int yy = nb((int)y, dy, H, wrap);
+        for (int dx = -1; dx <= 1; dx++) {
+            int xx = nb((int)x, dx, W, wrap);
+            int32_t *w = win[dy + 1][dx + 1];
+            if (yy < 0 || xx < 0) {
+                for (unsigned c = 0; c < C; c++)
+                    w[c] = 0;
+            } else {
+                const int16_t *s = g->s + ((size_t)yy * (size_t)W + (size_t)xx) * C;
+                for (unsigned c = 0; c < C; c++)
+                    w[c] = s[c];
+            }
+        }
+    }
+    unsigned o = 0;
+    if (m->kernels & NCA_K_IDENTITY)
+        for (unsigned c = 0; c < C; c++)
+            p[o++] = (int16_t)win[1][1][c];
+    const int8_t(*ks[3])[3] = {k_sobel_x, k_sobel_y, k_laplace};
+    const unsigned kbit[3] = {NCA_K_SOBEL_X, NCA_K_SOBEL_Y, NCA_K_LAPLACE};
+    const unsigned ksh[3] = {SOBEL_SHIFT, SOBEL_SHIFT, LAPLACE_SHIFT};
+    for (unsigned f = 0; f < 3; f++) {
+        if (!(m->kernels & kbit[f]))
+            continue;
+        for (unsigned c = 0; c < C; c++) {
+            int32_t acc = 0;
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    acc += ks[f][i][j] * win[i][j][c];
+            p[o++] = nca_sat16(nca_rshift_round(acc, ksh[f]));
+        }
+    }
+}
+
+void nca_mlp(const nca_model *m, const int16_t *p, int32_t *ds)
+{
+    const unsigned n_in = nca_model_inputs(m), H = m->hidden, C = m->channels;
+    uint8_t h[NCA_MAX_HIDDEN];
+    for (unsigned j = 0; j < H; j++) {
+        const int8_t *w = m->w1 + (size_t)j * n_in;
+        int32_t acc = m->b1[j];
+        for (unsigned i = 0; i < n_in; i++)
+            acc += (int32_t)w[i] * (int32_t)p[i];
+        int32_t v = nca_rshift_round(acc, m->shift1[j]);
+        h[j] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+    for (unsigned k = 0; k < C; k++) {
+        const int8_t *w = m->w2 + (size_t)k * H;
+        int32_t acc = m->b2[k];
+        for (unsigned j = 0; j < H; j++)
+            acc += (int32_t)w[j] * (int32_t)h[j];
+        ds[k] = nca_rshift_round(acc, m->shift2[k]);
+    }
+}
+
+nca_status nca_workspace_init(nca_workspace *ws, const nca_grid *g, nca_error *err)
+{
+    size_t cells = (size_t)g->width * g->height;
+    memset(ws, 0, sizeof *ws);
+    ws->cells = cells;
+    ws->next = malloc(cells * g->channels * sizeof *ws->next);
+    ws->fnext = g->f ? malloc(cells * g->channels * sizeof *ws->fnext) : NULL;
+    ws->pre = malloc(cells);
+    ws->post = malloc(cells);
+    ws->tmp = malloc(cells);
+    if (!ws->next || (g->f && !ws->fnext) || !ws->pre || !ws->post || !ws->tmp) {
+        nca_workspace_free(ws);
+        return nca_fail(err, NCA_E_NOMEM, "out of memory for a %ux%u step workspace", g->width,
+                        g->height);
+    }
+    return NCA_OK;
+}
+
+void nca_workspace_free(nca_workspace *ws)
+{
+    free(ws->next);
+    free(ws->fnext);
+    free(ws->pre);
+    free(ws->post);
+    free(ws->tmp);
+    memset(ws, 0, sizeof *ws);
+}
+
+/* out[y][x] = OR over the 3x3 neighbourhood of (alpha(y,x) > thr), separable. */
+static void alive_mask(const int16_t *s, unsigned C, int W, int H, int wrap, int16_t thr,
+                       uint8_t *tmp, uint8_t *out)
+{
+    /* vertical pass: tmp[y][x] = any of rows y-1..y+1 above threshold */
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            uint8_t a = 0;
+            for (int d = -1; d <= 1; d++) {
+                int yy = nb(y, d, H, wrap);
+                if (yy >= 0 && s[((size_t)yy * (size_t)W + (size_t)x) * C + 3] > thr)
+                    a = 1;
+            }
+            tmp[(size_t)y * (size_t)W + (size_t)x] = a;
+        }
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            uint8_t a = 0;
+            for (int d = -1; d <= 1; d++) {
+                int xx = nb(x, d, W, wrap);
+                if (xx >= 0 && tmp[(size_t)y * (size_t)W + (size_t)xx])
+                    a = 1;
+            }
+            out[(size_t)y * (size_t)W + (size_t)x] = a;
+        }
+}
+
+void nca_step_fixed(const nca_model *m, nca_grid *g, nca_workspace *ws, nca_step_stats *st)
+{
+    const unsigned C = g->channels;
+    const int W = (int)g->width, H = (int)g->height, wrap = g->boundary == NCA_BOUNDARY_WRAP;
+    const size_t n = (size_t)W * (size_t)H;
+    nca_step_stats s = {0, 0, 0};
+    uint8_t *post = ws->post;
+
+    alive_mask(g->s, C, W, H, wrap, m->alive_q, ws->tmp, ws->pre);
+    memcpy(ws->next, g->s, n * C * sizeof *g->s);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            size_t i = (size_t)y * (size_t)W + (size_t)x;
+            if (!ws->pre[i])
+                continue; /* dead before the update: result is 0 */
+            s.pre_alive++;
+            if (!nca_fires(m->fire_q, g->seed, g->step, (uint32_t)x, (uint32_t)y))
+                continue; /* does not fire: unchanged */
+            s.active++;
+            int16_t p[NCA_MAX_INPUTS];
+            int32_t ds[NCA_MAX_CHANNELS];
+            nca_perceive(m, g, (unsigned)x, (unsigned)y, p);
+            nca_mlp(m, p, ds);
+            int16_t *o = ws->next + i * C;
+            for (unsigned c = 0; c < C; c++)
+                o[c] = nca_sat16((int64_t)o[c] + ds[c]);
+        }
+    /* post-update alive mask on the intermediate grid; keep cells alive in both */
+    alive_mask(ws->next, C, W, H, wrap, m->alive_q, ws->tmp, post);
+    for (size_t i = 0; i < n; i++) {
+        if (ws->pre[i] && post[i]) {
+            memcpy(g->s + i * C, ws->next + i * C, C * sizeof *g->s);
+            s.alive++;
+        } else {
+            memset(g->s + i * C, 0, C * sizeof *g->s);
+        }
+    }
+    g->step++;
+    if (st)
+        *st = s;
+}
+
+/* The same mask on the float twin. */
+static void alive_mask_f(const float *s, unsigned C, int W, int H, int wrap, float thr,
+                         uint8_t *tmp, uint8_t *out)
+{
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            uint8_t a = 0;
+            for (int d = -1; d <= 1; d++) {
+                int yy = nb(y, d, H, wrap);
+                if (yy >= 0 && s[((size_t)yy * (size_t)W + (size_t)x) * C + 3] > thr)
+                    a = 1;
+            }
+            tmp[(size_t)y * (size_t)W + (size_t)x] = a;
+        }
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            uint8_t a = 0;
+            for (int d = -1; d <= 1; d++) {
+                int xx = nb(x, d, W, wrap);
+                if (xx >= 0 && tmp[(size_t)y * (size_t)W + (size_t)xx])
+                    a = 1;
+            }
+            out[(size_t)y * (size_t)W + (size_t)x] = a;
+        }
+}
+
+/* ---- float32 twin: the TF notebook's step on the dequantised weights ----
+ * Dense: every firing cell is updated, alive or not (as tf.Variable code does). */
+void nca_step_float(const nca_model_f *mf, nca_grid *g, nca_workspace *ws, nca_step_stats *st)
+{
+    const unsigned C = g->channels, n_in = mf->inputs, Hd = mf->hidden;
+    const int W = (int)g->width, H = (int)g->height, wrap = g->boundary == NCA_BOUNDARY_WRAP;
+    const size_t n = (size_t)W * (size_t)H;
+    const uint32_t fire_q = (uint32_t)(mf->fire * 65536.0f + 0.5f);
+    nca_step_stats s = {0, 0, 0};
+    float *next = ws->fnext;
+    const float *x0 = g->f;
+    const int8_t(*ks[3])[3] = {k_sobel_x, k_sobel_y, k_laplace};
+    const unsigned kbit[3] = {NCA_K_SOBEL_X, NCA_K_SOBEL_Y, NCA_K_LAPLACE};
+    const float kdiv[3] = {8.0f, 8.0f, 16.0f};
+
+    alive_mask_f(x0, C, W, H, wrap, mf->alive, ws->tmp, ws->pre);
+    memcpy(next, x0, n * C * sizeof *next);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            size_t i = (size_t)y * (size_t)W + (size_t)x;
+            s.pre_alive += ws->pre[i];
+            if (!nca_fires(fire_q, g->seed, g->step, (uint32_t)x, (uint32_t)y))
+                continue;
+            s.active += ws->pre[i];
+            float win[3][3][NCA_MAX_CHANNELS];
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int yy = nb(y, dy, H, wrap), xx = nb(x, dx, W, wrap);
+                    for (unsigned c = 0; c < C; c++)
+                        win[dy + 1][dx + 1][c] =
+                            (yy < 0 || xx < 0) ? 0.0f
+                                               : x0[((size_t)yy * (size_t)W + (size_t)xx) * C + c];
+                }
+            float p[NCA_MAX_INPUTS];
+            unsigned q = 0;
+            if (mf->kernels & NCA_K_IDENTITY)
+                for (unsigned c = 0; c < C; c++)
+                    p[q++] = win[1][1][c];
+            for (unsigned f = 0; f < 3; f++) {
+                if (!(mf->kernels & kbit[f]))
+                    continue;
+                for (unsigned c = 0; c < C; c++) {
+                    float acc = 0.0f;
+                    for (int a = 0; a < 3; a++)
+                        for (int b = 0; b < 3; b++)
+                            acc += (float)ks[f][a][b] * win[a][b][c];
+                    p[q++] = acc / kdiv[f];
+                }
+            }
+            float h[NCA_MAX_HIDDEN];
+            for (unsigned j = 0; j < Hd; j++) {
+                const float *w = mf->w1 + (size_t)j * n_in;
+                float acc = mf->b1[j];
+                for (unsigned k = 0; k < n_in; k++)
+                    acc += w[k] * p[k];
+                h[j] = acc > 0.0f ? acc : 0.0f;
+            }
+            float *o = next + i * C;
+            for (unsigned k = 0; k < C; k++) {
+                const float *w = mf->w2 + (size_t)k * Hd;
+                float acc = mf->b2[k];
+                for (unsigned j = 0; j < Hd; j++)
+                    acc += w[j] * h[j];
+                o[k] += acc;
+            }
+        }
+    alive_mask_f(next, C, W, H, wrap, mf->alive, ws->tmp, ws->post);
+    for (size_t i = 0; i < n; i++) {
+        if (ws->pre[i] && ws->post[i]) {
+            memcpy(g->f + i * C, next + i * C, C * sizeof *next);
+            s.alive++;
+        } else {
+            memset(g->f + i * C, 0, C * sizeof *next);
+        }
+    }
+    g->step++;
+    if (st)
+        *st = s;
+}

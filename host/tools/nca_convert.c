@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nca-convert - turn other NCA model formats into nca-fpga .bin models. */
+#include "nca.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *o)
+{
+    fprintf(o,
+            "usage: nca-convert --from distill IN.json -o OUT.bin [options]\n"
+            "Convert a model into the nca-fpga format (docs/model-format.md).\n"
+            "\n"
+            "Input and output:\n"
+            "  -f, --from FORMAT     distill (the Distill demo's 8-bit JSON, webgl_models8)\n"
+            "  -o, --output FILE     the .bin to write\n"
+            "      --name TEXT       model name (default: the input's file name)\n"
+            "      --desc TEXT       description\n"
+            "\n"
+            "Quantisation (docs/fixed-point.md; defaults chosen by measurement):\n"
+            "      --state-frac N    state int16 fraction bits (default 11)\n"
+            "      --hid-frac N      hidden uint8 fraction bits (default 7)\n"
+            "\n"
+            "Step config stored in the model:\n"
+            "      --boundary MODE   zero | wrap (default zero, as the TF notebook)\n"
+            "      --fire-rate P     update probability (default 0.5)\n"
+            "      --alive T         alpha threshold (default 0.1)\n"
+            "\n"
+            "  -h, --help            this text\n"
+            "Exit codes: 0 ok, 1 usage or file error.\n");
+}
+
+static int num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    enum { O_NAME = 256, O_DESC, O_SF, O_HF, O_BOUNDARY, O_FIRE, O_ALIVE };
+    static const struct option lo[] = {
+        {"from", required_argument, 0, 'f'},      {"output", required_argument, 0, 'o'},
+        {"name", required_argument, 0, O_NAME},   {"desc", required_argument, 0, O_DESC},
+        {"state-frac", required_argument, 0, O_SF}, {"hid-frac", required_argument, 0, O_HF}, {"boundary", required_argument, 0, O_BOUNDARY},
+        {"fire-rate", required_argument, 0, O_FIRE}, {"alive", required_argument, 0, O_ALIVE},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+    const char *from = NULL, *out = NULL;
+    nca_qparams q;
+    nca_qparams_default(&q);
+    q.name = NULL;
+    double v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":f:o:h", lo, NULL)) != -1) {
+        const char *bad = NULL;
+        switch (c) {
+        case 'f': from = optarg; break;
+        case 'o': out = optarg; break;
+        case O_NAME: q.name = optarg; break;
+        case O_DESC: q.desc = optarg; break;
+        case O_SF: if (num(optarg, 4, 14, &v)) q.state_frac = (unsigned)v; else bad = "--state-frac"; break;
+        case O_HF: if (num(optarg, 0, 15, &v)) q.hid_frac = (unsigned)v; else bad = "--hid-frac"; break;
+        case O_FIRE: if (num(optarg, 0, 1, &v)) q.fire_rate = v; else bad = "--fire-rate"; break;
+        case O_ALIVE: if (num(optarg, 0, 16, &v)) q.alive_threshold = v; else bad = "--alive"; break;
+        case O_BOUNDARY:
+            if (strcmp(optarg, "zero") == 0) q.boundary = NCA_BOUNDARY_ZERO;
+            else if (strcmp(optarg, "wrap") == 0) q.boundary = NCA_BOUNDARY_WRAP;
+            else bad = "--boundary";
+            break;
+        case 'h': usage(stdout); return 0;
+        case ':':
+            fprintf(stderr, "nca-convert: option '%s' needs a value\n", argv[optind - 1]);
+            return 1;
+        default:
+            fprintf(stderr, "nca-convert: unknown option '%s' (see --help)\n", argv[optind - 1]);
+            return 1;
+        }
+        if (bad) {
+            fprintf(stderr, "nca-convert: bad %s '%s'\n", bad, optarg);
+            return 1;
+        }
+    }
+    if (!from || !out || optind != argc - 1) {
+        fprintf(stderr, "nca-convert: need --from FORMAT, -o OUT and one input (see --help)\n");
+        return 1;
+    }
+    if (strcmp(from, "distill") != 0) {
+        fprintf(stderr, "nca-convert: unknown input format '%s' (distill)\n", from);
+        return 1;
+    }
+    const char *in = argv[optind];
+    char name[NCA_NAME_LEN + 1];
+    if (!q.name) {
+        const char *base = strrchr(in, '/');
+        base = base ? base + 1 : in;
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(base, "."), base);
+        q.name = name;
+    }
+    if (strlen(q.name) > NCA_NAME_LEN || strlen(q.desc) > NCA_DESC_LEN) {
+        fprintf(stderr, "nca-convert: name over %d or description over %d characters\n",
+                NCA_NAME_LEN, NCA_DESC_LEN);
+        return 1;
+    }
+    nca_error e;
+    char *json = NULL;
+    size_t len = 0;
+    nca_model_f *mf = malloc(sizeof *mf);
+    nca_model *m = malloc(sizeof *m);
+    int rc = 1;
+    if (!mf || !m)
+        fprintf(stderr, "nca-convert: out of memory\n");
+    else if (nca_read_file(in, 16u << 20, &json, &len, &e) != NCA_OK)
+        fprintf(stderr, "nca-convert: %s\n", e.msg);
+    else if (nca_distill_parse(json, len, mf, &e) != NCA_OK)
+        fprintf(stderr, "nca-convert: %s: %s\n", in, e.msg);
+    else if (nca_quantize(mf, &q, m, &e) != NCA_OK)
+        fprintf(stderr, "nca-convert: %s: %s\n", in, e.msg);
+    else if (nca_model_save(out, m, &e) != NCA_OK)
+        fprintf(stderr, "nca-convert: %s\n", e.msg);
+    else
+        rc = 0;
+    free(json);
+    free(mf);
+    free(m);
+    return rc;
+}

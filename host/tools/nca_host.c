@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nca-host - load a model into a backend, grow, damage, save frames and state. */
+#include "nca.h"
+#include "nca_backend.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* documented exit codes */
+enum { EXIT_USAGE = 1, EXIT_DEVICE = 2, EXIT_MISMATCH = 3 };
+#define MAX_DAMAGE 64
+
+typedef struct host_opts {
+    const char *model, *backend, *backend_arg, *verify, *view;
+    const char *save_state, *load_state, *save_frame, *target;
+    unsigned steps, width, height, report;
+    uint32_t seed;
+    int boundary; /* -1: the model's */
+    int info, verbose, quiet;
+    unsigned n_damage;
+    nca_damage damage[MAX_DAMAGE];
+    unsigned damage_at[MAX_DAMAGE];
+} host_opts;
+
+static void usage(FILE *o)
+{
+    fprintf(o,
+            "usage: nca-host --model FILE [options]\n"
+            "Grow a Neural Cellular Automaton on a backend (the C model or a board).\n"
+            "\n"
+            "Model and backend:\n"
+            "  -m, --model FILE        model file (.bin, docs/model-format.md)\n"
+            "  -b, --backend NAME[:ARG] backend to run on (default ref); see --list-backends\n"
+            "      --list-backends     list the backends built in\n"
+            "      --verify NAME       run backend NAME in lockstep, compare state every step\n"
+            "  -i, --info              print the model's config and name, then exit\n"
+            "\n"
+            "Simulation:\n"
+            "  -n, --steps N           steps to run (default 1000)\n"
+            "  -s, --seed N            rng seed of the fire hash (default 1)\n"
+            "  -g, --grid WxH          grid size in cells (default 64x64)\n"
+            "      --boundary MODE     zero | wrap (default: the model's)\n"
+            "  -d, --damage SPEC@STEP  erase cells before step STEP (repeatable):\n"
+            "                          circle:X,Y,R  half:left|right|top|bottom  square:X,Y,SIDE\n"
+            "      --load-state FILE   start from a saved state instead of a seed\n"
+            "\n"
+            "Output:\n"
+            "      --view MODE         none (live views come with the board backends)\n"
+            "      --save-state FILE   full state after the last step (cmp-comparable)\n"
+            "      --save-frame FILE   PNG, one pixel per cell, RGBA as the state holds it\n"
+            "      --target PNG        print the RGBA MSE against this target (centred)\n"
+            "      --report N          print counters (and MSE) every N steps\n"
+            "  -v, --verbose           more output\n"
+            "  -q, --quiet             errors only\n"
+            "  -h, --help              this text\n"
+            "\n"
+            "Exit codes: 0 ok, 1 usage or file error, 2 device or link error,\n"
+            "            3 verification mismatch.\n");
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-' || *s == '\0')
+        return 0;
+    unsigned long v = strtoul(s, &end, 0);
+    if (errno || *end || v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* Returns 0 ok, else an exit code after printing the error. */
+static int parse_args(int argc, char **argv, host_opts *o)
+{
+    enum { O_BOUNDARY = 256, O_VIEW, O_SAVE_STATE, O_LOAD_STATE, O_SAVE_FRAME, O_TARGET,
+           O_REPORT, O_VERIFY, O_LIST };
+    static const struct option lo[] = {
+        {"model", required_argument, 0, 'm'},   {"backend", required_argument, 0, 'b'},
+        {"info", no_argument, 0, 'i'},          {"steps", required_argument, 0, 'n'},
+        {"seed", required_argument, 0, 's'},    {"grid", required_argument, 0, 'g'},
+        {"damage", required_argument, 0, 'd'},  {"boundary", required_argument, 0, O_BOUNDARY},
+        {"view", required_argument, 0, O_VIEW}, {"save-state", required_argument, 0, O_SAVE_STATE},
+        {"load-state", required_argument, 0, O_LOAD_STATE},
+        {"save-frame", required_argument, 0, O_SAVE_FRAME},
+        {"target", required_argument, 0, O_TARGET}, {"report", required_argument, 0, O_REPORT},
+        {"verify", required_argument, 0, O_VERIFY}, {"list-backends", no_argument, 0, O_LIST},
+        {"verbose", no_argument, 0, 'v'},       {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    unsigned long v;
+    int c;
+    memset(o, 0, sizeof *o);
+    o->backend = "ref";
+    o->view = "none";
+    o->steps = 1000;
+    o->width = o->height = 64;
+    o->seed = 1;
+    o->boundary = -1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":m:b:in:s:g:d:vqh", lo, NULL)) != -1) {
+        switch (c) {
+        case 'm': o->model = optarg; break;
+        case 'b': o->backend = optarg; break;
+        case 'i': o->info = 1; break;
+        case 'n':
+            if (!parse_uint(optarg, 100000000ul, &v)) {
+                fprintf(stderr, "nca-host: bad --steps '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            o->steps = (unsigned)v;
+            break;
+        case 's':
+            if (!parse_uint(optarg, 0xFFFFFFFFul, &v)) {
+                fprintf(stderr, "nca-host: bad --seed '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            o->seed = (uint32_t)v;
+            break;
+        case 'g': {
+            unsigned w, h;
+            char tail;
+            if (sscanf(optarg, "%ux%u%c", &w, &h, &tail) != 2 || w < 3 || h < 3 ||
+                w > NCA_MAX_GRID || h > NCA_MAX_GRID) {
+                fprintf(stderr, "nca-host: bad --grid '%s' (WxH, 3..%u)\n", optarg, NCA_MAX_GRID);
+                return EXIT_USAGE;
+            }
+            o->width = w;
+            o->height = h;
+            break;
+        }
+        case 'd': {
+            char spec[128];
+            const char *at = strrchr(optarg, '@');
+            nca_error e;
+            if (o->n_damage >= MAX_DAMAGE || !at || (size_t)(at - optarg) >= sizeof spec ||
+                !parse_uint(at + 1, 100000000ul, &v)) {
+                fprintf(stderr, "nca-host: bad --damage '%s' (SPEC@STEP, at most %d)\n", optarg,
+                        MAX_DAMAGE);
+                return EXIT_USAGE;
+            }
+            memcpy(spec, optarg, (size_t)(at - optarg));
+            spec[at - optarg] = '\0';
+            if (nca_damage_parse(spec, &o->damage[o->n_damage], &e) != NCA_OK) {
+                fprintf(stderr, "nca-host: %s\n", e.msg);
+                return EXIT_USAGE;
+            }
+            o->damage_at[o->n_damage++] = (unsigned)v;
+            break;
+        }
+        case O_BOUNDARY:
+            if (strcmp(optarg, "zero") == 0)
+                o->boundary = NCA_BOUNDARY_ZERO;
+            else if (strcmp(optarg, "wrap") == 0)
+                o->boundary = NCA_BOUNDARY_WRAP;
+            else {
+                fprintf(stderr, "nca-host: bad --boundary '%s' (zero|wrap)\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_VIEW:
+            if (strcmp(optarg, "none") != 0) {
+                fprintf(stderr, "nca-host: view '%s' not available in this build (none)\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o->view = optarg;
+            break;
+        case O_SAVE_STATE: o->save_state = optarg; break;
+        case O_LOAD_STATE: o->load_state = optarg; break;
+        case O_SAVE_FRAME: o->save_frame = optarg; break;
+        case O_TARGET: o->target = optarg; break;
+        case O_REPORT:
+            if (!parse_uint(optarg, 100000000ul, &v) || v == 0) {
+                fprintf(stderr, "nca-host: bad --report '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            o->report = (unsigned)v;
+            break;
+        case O_VERIFY: o->verify = optarg; break;
+        case O_LIST:
+            for (const nca_backend_ops *const *p = nca_backends(); *p; p++)
+                printf("%-8s %s\n", (*p)->name, (*p)->summary);
+            exit(0);
+        case 'v': o->verbose = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': usage(stdout); exit(0);
+        case ':':
+            fprintf(stderr, "nca-host: option '%s' needs a value (see --help)\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            fprintf(stderr, "nca-host: unknown option '%s' (see --help)\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "nca-host: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!o->model) {
+        fprintf(stderr, "nca-host: --model FILE is required (see --help)\n");
+        return EXIT_USAGE;
+    }
+    char *colon = strchr(o->backend, ':');
+    o->backend_arg = "";
+    if (colon) {
+        *colon = '\0';
+        o->backend_arg = colon + 1;
+    }
+    return 0;
+}
+
+static void print_info(const nca_model *m)
+{
+    static const char *kn[4] = {"identity", "sobel_x", "sobel_y", "laplace"};
+    printf("name:        %s\n", m->name);
+    printf("description: %s\n", m->desc);
+    printf("channels:    %u\nhidden:      %u\ninputs:      %u\n", m->channels, m->hidden,
+           nca_model_inputs(m));
+    printf("kernels:    ");
+    for (int b = 0; b < 4; b++)
+        if (m->kernels & (1u << b))
+            printf(" %s", kn[b]);
+    printf("\nboundary:    %s\n", m->boundary == NCA_BOUNDARY_WRAP ? "wrap" : "zero");
+    printf("fire rate:   %u/65536 (%.4f)\n", m->fire_q, m->fire_q / 65536.0);
+    printf("alive:       alpha word > %d (%.4f)\n", m->alive_q,
+           m->alive_q / (double)(1 << m->state_frac));
+    printf("formats:     state and perception int16 Q%u, hidden uint8 Q%u\n", m->state_frac,
+           m->hid_frac);
+    printf("weights:     %u (int8) + %u biases (int32)\n",
+           m->hidden * nca_model_inputs(m) + m->channels * m->hidden, m->hidden + m->channels);
+}
+
+/* A backend in use: its ops and handle. */
+typedef struct run_backend {
+    const nca_backend_ops *ops;
+    nca_backend *b;
+} run_backend;
+
+static int open_backend(const char *name, const char *arg, run_backend *rb, nca_error *e)
+{
+    rb->ops = nca_backend_find(name);
+    if (!rb->ops) {
+        nca_fail(e, NCA_E_ARG, "unknown backend '%s' (see --list-backends)", name);
+        return EXIT_USAGE;
+    }
+    return rb->ops->open(&rb->b, arg, e) == NCA_OK ? 0 : EXIT_DEVICE;
+}
+
+static int status_exit(nca_status st)
+{
+    switch (st) {
+    case NCA_OK: return 0;
+    case NCA_E_DEVICE: return EXIT_DEVICE;
+    case NCA_E_MISMATCH: return EXIT_MISMATCH;
+    default: return EXIT_USAGE;
+    }
+}
+
+/* Runs the whole session on rb (and vb when verifying). Returns an exit code. */
+static int run(const host_opts *o, const nca_model *m, run_backend *rb, run_backend *vb,
+               nca_error *e)
+{
+    const unsigned W = o->width, H = o->height, C = m->channels;
+    const size_t words = (size_t)W * H * C;
+    unsigned boundary = o->boundary >= 0 ? (unsigned)o->boundary : m->boundary;
+    int16_t *s = malloc(words * sizeof *s), *s2 = vb ? malloc(words * sizeof *s2) : NULL;
+    float *rgba = malloc((size_t)W * H * 4 * sizeof *rgba);
+    nca_target target = {0, 0, NULL};
+    nca_status st = NCA_OK;
+    int rc = 0;
+    if (!s || !rgba || (vb && !s2)) {
+        st = nca_fail(e, NCA_E_NOMEM, "out of memory");
+        goto out;
+    }
+    if (o->target && (st = nca_target_load(o->target, W, H, &target, e)) != NCA_OK)
+        goto out;
+    run_backend *both[2] = {rb, vb};
+    for (int k = 0; k < (vb ? 2 : 1) && st == NCA_OK; k++) {
+        run_backend *x = both[k];
+        st = x->ops->load(x->b, m, W, H, o->seed, boundary, e);
+        if (st == NCA_OK && o->load_state) {
+            nca_grid g;
+            st = nca_grid_init(&g, m, W, H, o->seed, 0, e);
+            if (st == NCA_OK) {
+                st = nca_state_load(o->load_state, &g, e);
+                if (st == NCA_OK)
+                    st = x->ops->write_state(x->b, g.s, e);
+                nca_grid_free(&g);
+            }
+        } else if (st == NCA_OK) {
+            st = x->ops->seed(x->b, W / 2, H / 2, e);
+        }
+    }
+    if (st != NCA_OK)
+        goto out;
+    for (unsigned t = 0; t < o->steps; t++) {
+        for (unsigned d = 0; d < o->n_damage; d++)
+            if (o->damage_at[d] == t) {
+                st = rb->ops->damage(rb->b, &o->damage[d], e);
+                if (st == NCA_OK && vb)
+                    st = vb->ops->damage(vb->b, &o->damage[d], e);
+                if (st != NCA_OK)
+                    goto out;
+            }
+        nca_step_stats ss;
+        if ((st = rb->ops->step(rb->b, 1, &ss, e)) != NCA_OK)
+            goto out;
+        if (vb) {
+            if ((st = vb->ops->step(vb->b, 1, NULL, e)) != NCA_OK ||
+                (st = rb->ops->read_state(rb->b, s, e)) != NCA_OK ||
+                (st = vb->ops->read_state(vb->b, s2, e)) != NCA_OK)
+                goto out;
+            if (memcmp(s, s2, words * sizeof *s) != 0) {
+                size_t i = 0;
+                while (s[i] == s2[i])
+                    i++;
+                st = nca_fail(e, NCA_E_MISMATCH,
+                              "step %u: %s and %s differ at cell (%zu,%zu) channel %zu: %d vs %d",
+                              t + 1, rb->ops->name, vb->ops->name, (i / C) % W, i / C / W, i % C,
+                              s[i], s2[i]);
+                goto out;
+            }
+        }
+        if (o->report && (t + 1) % o->report == 0 && !o->quiet) {
+            printf("step %u: alive-before %u active %u alive %u", t + 1, ss.pre_alive, ss.active,
+                   ss.alive);
+            if (target.rgba) {
+                if ((st = rb->ops->read_rgba(rb->b, rgba, e)) != NCA_OK)
+                    goto out;
+                printf(" mse %.6g", nca_mse_rgba(rgba, &target));
+            }
+            printf("\n");
+        }
+    }
+    if (target.rgba) {
+        if ((st = rb->ops->read_rgba(rb->b, rgba, e)) != NCA_OK)
+            goto out;
+        if (!o->quiet)
+            printf("mse %.8f after %u steps\n", nca_mse_rgba(rgba, &target), o->steps);
+    }
+    if (o->save_state) {
+        nca_grid g;
+        if ((st = nca_grid_init(&g, m, W, H, o->seed, 0, e)) != NCA_OK)
+            goto out;
+        g.boundary = (uint8_t)boundary;
+        g.step = rb->ops->steps_done(rb->b);
+        st = rb->ops->read_state(rb->b, g.s, e);
+        if (st == NCA_OK)
+            st = nca_state_save(o->save_state, &g, e);
+        nca_grid_free(&g);
+        if (st != NCA_OK)
+            goto out;
+    }
+    if (o->save_frame) {
+        uint8_t *px = malloc((size_t)W * H * 4);
+        if (!px) {
+            st = nca_fail(e, NCA_E_NOMEM, "out of memory");
+            goto out;
+        }
+        st = rb->ops->read_frame(rb->b, px, e);
+        if (st == NCA_OK)
+            st = nca_png_write(o->save_frame, px, W, H, e);
+        free(px);
+        if (st != NCA_OK)
+            goto out;
+        if (o->verbose)
+            printf("wrote %s\n", o->save_frame);
+    }
+out:
+    rc = status_exit(st);
+    nca_target_free(&target);
+    free(s);
+    free(s2);
+    free(rgba);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    host_opts o;
+    nca_error e = {""};
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc;
+    nca_model *m = malloc(sizeof *m);
+    if (!m) {
+        fprintf(stderr, "nca-host: out of memory\n");
+        return EXIT_USAGE;
+    }
+    if (nca_model_load(o.model, m, &e) != NCA_OK) {
+        fprintf(stderr, "nca-host: %s\n", e.msg);
+        free(m);
+        return EXIT_USAGE;
+    }
+    if (o.info) {
+        print_info(m);
+        free(m);
+        return 0;
+    }
+    run_backend rb = {NULL, NULL}, vb = {NULL, NULL};
+    rc = open_backend(o.backend, o.backend_arg, &rb, &e);
+    if (!rc && o.verify)
+        rc = open_backend(o.verify, "", &vb, &e);
+    if (!rc)
+        rc = run(&o, m, &rb, o.verify ? &vb : NULL, &e);
+    if (rc)
+        fprintf(stderr, "nca-host: %s\n", e.msg);
+    if (vb.b)
+        vb.ops->close(vb.b);
+    if (rb.b)
+        rb.ops->close(rb.b);
+    free(m);
+    return rc;
+}
