@@ -14,13 +14,13 @@ LIB_SRC := $(wildcard host/src/*.c)
 LIB_HDR := $(wildcard host/include/*.h)
 TOOLS   := nca-host nca-convert
 
-.PHONY: all test test-c clean models help
+.PHONY: all test test-c clean help
 all: $(addprefix $(BUILD)/,$(TOOLS))
 
 help:
 	@echo "make            build build/nca-host and build/nca-convert"
 	@echo "make test       every test (C unit tests with ASan/UBSan, tool tests)"
-	@echo "make models     convert the Distill models in ../shared/models to build/models/"
+	@echo "make distill-models  reconvert ../shared/models into weights/distill/"
 	@echo "make clean      remove build/"
 
 # release library and tools
@@ -58,3 +58,11 @@ test-c: $(C_TESTS) $(BUILD)/san/nca-host $(BUILD)/san/nca-convert
 
 clean:
 	rm -rf $(BUILD)
+
+# the Distill demo models, converted (committed under weights/distill/)
+SHARED ?= ../shared
+DISTILL := ex1-grow-lizard ex2-persist-lizard ex3-regen-lizard ex3-regen-planarian
+.PHONY: distill-models
+distill-models: $(BUILD)/nca-convert
+	for m in $(DISTILL); do $(BUILD)/nca-convert --from distill $(SHARED)/models/distill-$$m.json \
+	  -o weights/distill/$$m.bin --desc "Distill 2020 $${m%%-*} model (Mordvintsev et al., CC-BY 4.0), converted" || exit 1; done
