@@ -14,11 +14,25 @@ LIB_SRC := $(wildcard host/src/*.c)
 LIB_HDR := $(wildcard host/include/*.h)
 TOOLS   := nca-host nca-convert
 
-.PHONY: all test test-c clean help
+.PHONY: all test test-c clean help demo
 all: $(addprefix $(BUILD)/,$(TOOLS))
+
+# grow the regenerating lizard from one cell, damage it, let it regrow: PNGs in build/demo/
+DEMO_MODEL ?= weights/distill/ex3-regen-lizard.bin
+demo: $(BUILD)/nca-host
+	@mkdir -p $(BUILD)/demo
+	@for n in 50 100 200 400; do \
+	  $(BUILD)/nca-host --model $(DEMO_MODEL) --grid 72x72 --steps $$n --quiet \
+	    --save-frame $(BUILD)/demo/grow-$$n.png || exit 1; done
+	@$(BUILD)/nca-host --model $(DEMO_MODEL) --grid 72x72 --steps 300 --quiet \
+	  --damage half:right@200 --save-frame $(BUILD)/demo/regrow.png
+	@$(BUILD)/nca-host --model $(DEMO_MODEL) --grid 72x72 --steps 400 \
+	  --target weights/targets/lizard.png --report 100
+	@echo "demo: frames in $(BUILD)/demo/ (grow-50..400.png, regrow.png after erasing the right half)"
 
 help:
 	@echo "make            build build/nca-host and build/nca-convert"
+	@echo "make demo       grow the lizard, write PNG frames to build/demo/"
 	@echo "make test       every test (C unit tests with ASan/UBSan, tool tests)"
 	@echo "make distill-models  reconvert ../shared/models into weights/distill/"
 	@echo "make clean      remove build/"
