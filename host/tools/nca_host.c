@@ -43,7 +43,7 @@ static void usage(FILE *o)
             "  -s, --seed N            rng seed of the fire hash (default 1)\n"
             "  -g, --grid WxH          grid size in cells (default 64x64)\n"
             "      --boundary MODE     zero | wrap (default: the model's)\n"
-            "  -d, --damage SPEC@STEP  erase cells before step STEP (repeatable):\n"
+            "  -d, --damage SPEC@STEP  erase cells once STEP steps are done (repeatable):\n"
             "                          circle:X,Y,R  half:left|right|top|bottom  square:X,Y,SIDE\n"
             "      --load-state FILE   start from a saved state instead of a seed\n"
             "\n"
@@ -204,6 +204,12 @@ static int parse_args(int argc, char **argv, host_opts *o)
         fprintf(stderr, "nca-host: --model FILE is required (see --help)\n");
         return EXIT_USAGE;
     }
+    for (unsigned d = 0; d < o->n_damage; d++)
+        if (o->damage_at[d] >= o->steps) {
+            fprintf(stderr, "nca-host: damage at step %u never happens with --steps %u\n",
+                    o->damage_at[d], o->steps);
+            return EXIT_USAGE;
+        }
     char *colon = strchr(o->backend, ':');
     o->backend_arg = "";
     if (colon) {
