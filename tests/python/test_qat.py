@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The trainer's fake-quantised forward pass (weights/nca_qat.py) against the integer spec."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from conftest import model_files  # noqa: E402
+import nca_int as ni  # noqa: E402
+import nca_qat as nq  # noqa: E402
+
+torch.set_num_threads(1)
+MODEL = [p for p in model_files() if "regen-lizard" in p] or model_files()
+
+
+def test_hash_matches_spec():
+    seeds = np.array([0, 1, 7, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 3735928559])
+    steps = np.array([0, 1, 99, 2 ** 20, 2 ** 32 - 1])
+    h = nq.fire_hash_torch(seeds, steps, 37, 23, "cpu").numpy().astype(np.uint32)
+    ys, xs = np.mgrid[0:23, 0:37]
+    ref = ni.fire_hash(seeds[None, :, None, None], steps[:, None, None, None], xs, ys)
+    assert (h == ref).all()
+    fm = nq.FireMasks(32768, seeds, 5, 37, 23, "cpu")
+    full = nq.fire_masks(32768, seeds, np.arange(5), 37, 23, "cpu")
+    assert all(bool((fm[t] == full[t]).all()) for t in range(5))
+    masks = nq.fire_masks(32768, seeds, steps, 37, 23, "cpu").numpy()
+    assert (masks == ((ref >> 16) < 32768)).all()
+
+
+def test_from_model_round_trip():
+    m = ni.load_model(MODEL[0])
+    q = nq.QNCA.from_model(m)
+    assert ni.serialize_model(q.to_model(m.name, m.desc)) == ni.serialize_model(m)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+@pytest.mark.parametrize("boundary", [0, 1], ids=["zero", "wrap"])
+def test_forward_is_the_spec(dtype, sparse, boundary):
+    """A batch of two runs (different hash seeds) of the fake-quantised step equals the
+    integer step word for word at every one of 80 steps, damage included."""
+    m = ni.load_model(MODEL[0])
+    q = nq.QNCA.from_model(m)
+    q.boundary = boundary
+    W, H, seeds = 40, 36, [11, 2 ** 32 - 5]
+    grids = []
+    for s in seeds:
+        g = ni.Grid.new(m, W, H, seed=s, boundary=boundary)
+        g.seed_centre()
+        grids.append(g)
+    x = torch.stack([nq.from_words(g.s, dtype=dtype) for g in grids])
+    fire = nq.FireMasks(m.fire_q, seeds, 80, W, H, "cpu")
+    qw = q.qweights(dtype)
+    dmg = ni.damage_mask("circle:18,18,5", W, H)
+    with torch.no_grad():
+        for t in range(80):
+            if t == 50:
+                for g in grids:
+                    g.damage("circle:18,18,5")
+                x = x * torch.as_tensor(~dmg, dtype=dtype)[None, :, :, None]
+            for g in grids:
+                ni.step(m, g)
+            x = q(x, fire[t], qw, sparse)
+            for b, g in enumerate(grids):
+                w = nq.to_words(x[b])
+                assert (w == g.s).all(), f"step {t + 1}, sample {b}"
+    assert all((g.s[..., 3] > m.alive_q).sum() > 100 for g in grids)
+
+
+def test_gradients_flow():
+    torch.manual_seed(0)
+    q = nq.QNCA(rng=np.random.default_rng(0))
+    with torch.no_grad():
+        q.w2.normal_(0, 0.02)
+    x = q.seed_state(2, 24, 24)
+    fire = nq.FireMasks(q.fire_q, [1, 2], 20, 24, 24, "cpu")
+    qw = q.qweights()
+    for t in range(20):
+        x = q(x, fire[t], qw, True)
+    x[..., :4].square().mean().backward()
+    for name, p in q.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0, name
+
+
+def test_float_mode_is_dense_tf():
+    """quant=False: no rounding, dense update (the notebook's); states leave the grid."""
+    m = ni.load_model(MODEL[0])
+    q = nq.QNCA.from_model(m, quant=False)
+    x = q.seed_state(1, 32, 32, torch.float64)
+    fire = nq.FireMasks(q.fire_q, [3], 30, 32, 32, "cpu")
+    qw = q.qweights(torch.float64)
+    with torch.no_grad():
+        for t in range(30):
+            x = q(x, fire[t], qw)
+    words = x * 2 ** 11
+    assert (words != torch.round(words)).any()

@@ -1,0 +1,416 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Quantisation-aware trainer for Growing Neural Cellular Automata (Distill 2020 recipe).
+
+The forward pass is the fixed-point spec (docs/fixed-point.md) with straight-through
+gradients (nca_qat.py), so the exported .bin does on the C model / FPGA exactly what was
+trained. Recipe of the paper's notebook: 64..95 steps per iteration, a pool of 1024 states,
+batch 8, the highest-loss sample reseeded, for regen the 3 lowest-loss samples damaged by
+random discs, Adam lr 2e-3 -> 2e-4 at iteration 2000, per-tensor gradient normalisation,
+8000 iterations, last layer zero-initialised. See docs/training.md.
+
+examples:
+  weights/train.py --experiment regen --target weights/targets/lizard.png --out runs/regen-s1 --device cuda
+  weights/train.py --resume --out runs/regen-s1 --device cuda       # carry on after a stop
+  weights/train.py --experiment grow --iters 5 --grid 32 --out /tmp/t   # a CPU smoke run
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+# OpenMP threads that spin while waiting make a shared CPU crawl; set before torch loads
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nca_int as ni  # noqa: E402
+import nca_qat as nq  # noqa: E402
+
+EXPERIMENTS = {  # name: (use the sample pool, samples damaged per batch)
+    "grow": (False, 0),
+    "persist": (True, 0),
+    "regen": (True, 3),
+}
+CKPT = "ckpt.pt"
+
+
+def parse_args(argv=None, defaults=None):
+    ap = argparse.ArgumentParser(
+        prog="train.py", description=__doc__.split("\n\n")[0],
+        epilog="\n\n".join(__doc__.split("\n\n")[2:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    g = ap.add_argument_group("experiment")
+    g.add_argument("--experiment", choices=sorted(EXPERIMENTS), default="regen",
+                   help="grow (no pool), persist (pool), regen (pool + damage); default regen")
+    g.add_argument("--target", default=None,
+                   help="target PNG (straight alpha, <= grid; default weights/targets/lizard.png)")
+    g.add_argument("--target-size", type=int, default=0,
+                   help="thumbnail the target to this many pixels first (0: as it is)")
+    g.add_argument("--grid", default="64", help="grid size N or WxH (default 64, the hardware's)")
+    g.add_argument("--iters", type=int, default=8000, help="training iterations (default 8000)")
+    g.add_argument("--seed", type=int, default=1, help="rng seed of the whole run (default 1)")
+    g.add_argument("--name", default=None, help="model name stored in the .bin")
+    g.add_argument("--init", default=None, metavar="MODEL",
+                   help="start from this model's weights (.bin, or a torch state dict via "
+                        "import_torch.py's rules) instead of the Distill initialisation")
+    r = ap.add_argument_group("recipe (defaults: the Distill notebook)")
+    r.add_argument("--batch", type=int, default=8)
+    r.add_argument("--pool", type=int, default=1024)
+    r.add_argument("--steps-min", type=int, default=64)
+    r.add_argument("--steps-max", type=int, default=95, help="inclusive (default 95)")
+    r.add_argument("--damage-n", type=int, default=None,
+                   help="samples damaged per batch (default: 3 for regen, else 0)")
+    r.add_argument("--lr", type=float, default=2e-3)
+    r.add_argument("--lr-drop-at", type=int, default=2000, help="lr x 0.1 from this iteration")
+    r.add_argument("--channels", type=int, default=16)
+    r.add_argument("--hidden", type=int, default=128)
+    r.add_argument("--no-quant", action="store_true",
+                   help="train the float model instead (TF semantics; for comparison only)")
+    q = ap.add_argument_group("formats stored in the model (docs/fixed-point.md)")
+    q.add_argument("--state-frac", type=int, default=11)
+    q.add_argument("--hid-frac", type=int, default=7)
+    q.add_argument("--boundary", choices=["zero", "wrap"], default="zero")
+    q.add_argument("--fire-rate", type=float, default=0.5)
+    q.add_argument("--alive", type=float, default=0.1)
+    o = ap.add_argument_group("run")
+    o.add_argument("--out", required=True, help="output folder (model.bin, ckpt.pt, loss.png, log)")
+    o.add_argument("--resume", nargs="?", const="", default=None, metavar="CKPT",
+                   help="continue from CKPT (default OUT/ckpt.pt)")
+    o.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (default cpu)")
+    o.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                   help="float64 makes the forward pass bit-exact with the spec everywhere")
+    o.add_argument("--threads", type=int, default=0, help="CPU threads (default: all cores)")
+    o.add_argument("--ckpt-every", type=int, default=500,
+                   help="checkpoint + .bin export every N iterations (default 500)")
+    o.add_argument("--log-every", type=int, default=10, help="progress line every N iterations")
+    o.add_argument("--sparse", choices=["auto", "on", "off"], default="auto",
+                   help="MLP on the updating cells only (same result; auto: on for CPU)")
+    o.add_argument("--compile", action="store_true", help="torch.compile the step (torch >= 2)")
+    o.add_argument("--quiet", action="store_true")
+    if defaults:  # resuming: the checkpoint's settings, unless given again
+        ap.set_defaults(**defaults)
+    a = ap.parse_args(argv)
+    if "x" in a.grid:
+        a.width, a.height = (int(v) for v in a.grid.split("x"))
+    else:
+        a.width = a.height = int(a.grid)
+    if a.damage_n is None:
+        a.damage_n = EXPERIMENTS[a.experiment][1]
+    if a.target is None:
+        a.target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets",
+                                "lizard.png")
+    if not 1 <= a.steps_min <= a.steps_max:
+        ap.error("need 1 <= --steps-min <= --steps-max")
+    if a.batch < 1 + a.damage_n and EXPERIMENTS[a.experiment][0]:
+        ap.error("batch too small for the reseeded sample and the damaged ones")
+    return a
+
+
+# ---- data ---------------------------------------------------------------------------------
+def load_target(path, width, height, size=0):
+    """Premultiplied RGBA float [H][W][4], centred on the grid (the notebook's padding)."""
+    if size:
+        from PIL import Image
+        import tempfile
+        img = Image.open(path).convert("RGBA")
+        img.thumbnail((size, size), Image.LANCZOS)
+        with tempfile.NamedTemporaryFile(suffix=".png", delete=False) as f:
+            img.save(f.name)
+        try:
+            return ni.load_target(f.name, width, height)
+        finally:
+            os.unlink(f.name)
+    return ni.load_target(path, width, height)
+
+
+def circle_masks(rng, n, height, width):
+    """The notebook's make_circle_masks: discs of radius 0.1..0.4 at centres in
+    [-0.5, 0.5]^2, coordinates [-1, 1] across the grid. bool [n][H][W]."""
+    xs = np.linspace(-1.0, 1.0, width)[None, None, :]
+    ys = np.linspace(-1.0, 1.0, height)[None, :, None]
+    centre = rng.uniform(-0.5, 0.5, (2, n, 1, 1))
+    r = rng.uniform(0.1, 0.4, (n, 1, 1))
+    x, y = (xs - centre[0]) / r, (ys - centre[1]) / r
+    return x * x + y * y < 1.0
+
+
+def per_sample_loss(x, target):
+    """Mean squared RGBA error per sample (the notebook's loss_f)."""
+    return ((x[..., :4] - target) ** 2).mean(dim=(1, 2, 3))
+
+
+# ---- plotting -----------------------------------------------------------------------------
+def plot_loss(losses, path, title=""):
+    """log10 loss per iteration as a PNG (PIL only)."""
+    from PIL import Image, ImageDraw
+    Wd, Ht, L, R, T, B = 800, 400, 60, 20, 30, 40
+    img = Image.new("RGB", (Wd, Ht), "white")
+    d = ImageDraw.Draw(img)
+    v = np.log10(np.maximum(np.asarray(losses, np.float64), 1e-12))
+    if len(v) == 0:
+        img.save(path)
+        return
+    lo, hi = math.floor(v.min()), math.ceil(v.max())
+    if hi == lo:
+        hi = lo + 1
+    n = max(len(v) - 1, 1)
+
+    def px(i, y):
+        return L + (Wd - L - R) * i / n, T + (Ht - T - B) * (hi - y) / (hi - lo)
+
+    for e in range(lo, hi + 1):
+        _, yy = px(0, e)
+        d.line([(L, yy), (Wd - R, yy)], fill=(220, 220, 220))
+        d.text((5, yy - 6), f"1e{e}", fill="black")
+    for k in range(0, 6):
+        i = round(n * k / 5)
+        xx, _ = px(i, lo)
+        d.text((xx - 10, Ht - B + 8), str(i), fill="black")
+    pts = [px(i, y) for i, y in enumerate(v)]
+    d.point(pts, fill=(150, 170, 230))
+    if len(v) >= 20:  # running mean over 1% of the run
+        k = max(len(v) // 100, 5)
+        sm = np.convolve(v, np.ones(k) / k, mode="valid")
+        d.line([px(i + k - 1, y) for i, y in enumerate(sm)], fill=(20, 40, 160), width=2)
+    d.rectangle([L, T, Wd - R, Ht - B], outline="black")
+    d.text((L, 8), title or "log10 loss", fill="black")
+    d.text((Wd // 2 - 20, Ht - 16), "iteration", fill="black")
+    img.save(path)
+
+
+def fmt_time(s):
+    s = int(s)
+    return f"{s // 3600}h{s // 60 % 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+# ---- the trainer --------------------------------------------------------------------------
+class Trainer:
+    def __init__(self, a):
+        self.a = a
+        self.dev = torch.device(a.device)
+        self.dtype = torch.float64 if a.dtype == "float64" else torch.float32
+        if self.dev.type == "cuda":  # exact float32 products: no TF32
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
+        self.rng = np.random.default_rng(a.seed)
+        self.use_pool, _ = EXPERIMENTS[a.experiment]
+        self.model = nq.QNCA(a.channels, a.hidden, ni.K_DISTILL, a.state_frac, a.hid_frac,
+                             a.fire_rate, a.alive, ni.BOUNDARY_WRAP if a.boundary == "wrap"
+                             else ni.BOUNDARY_ZERO, quant=not a.no_quant,
+                             rng=self.rng).to(self.dev)
+        if self.dtype == torch.float64:
+            self.model.double()
+        if a.init:
+            self.init_from(a.init)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=a.lr, eps=1e-7)  # Keras eps
+        tgt = load_target(a.target, a.width, a.height, a.target_size)
+        self.target = torch.as_tensor(tgt, dtype=self.dtype, device=self.dev)
+        self.seed = self.model.seed_state(1, a.height, a.width, self.dtype, self.dev)
+        self.pool = None
+        if self.use_pool:  # int16 words: half the memory, and the states are on the grid
+            self.pool = torch.zeros(a.pool, a.height, a.width, a.channels, dtype=torch.int16,
+                                    device=self.dev)
+            self.pool[:] = self._words(self.seed)[0]
+        self.it = 0
+        self.losses = []
+        self.log_rows = []
+        self.elapsed = 0.0
+        self.step_fn = self.model
+        self.sparse = a.sparse == "on" or (a.sparse == "auto" and self.dev.type == "cpu")
+        if a.compile:
+            self.step_fn = torch.compile(self.model)
+
+    def init_from(self, path):
+        if path.endswith(".bin"):
+            w = ni.dequantize(ni.load_model(path))
+        else:
+            import import_torch
+            w = import_torch.load_float_weights(path)
+        with torch.no_grad():
+            for p, v in zip((self.model.w1, self.model.b1, self.model.w2, self.model.b2), w):
+                if tuple(p.shape) != np.shape(v):
+                    raise SystemExit(f"train.py: --init {path}: shape {np.shape(v)}, "
+                                     f"the model has {tuple(p.shape)}")
+                p.copy_(torch.as_tensor(np.asarray(v), dtype=p.dtype))
+
+    # state <-> pool words (exact: states lie on the 2^-SF grid; float model: rounded)
+    def _words(self, x):
+        return torch.round(x * 2.0 ** self.a.state_frac).clamp(-32768, 32767).to(torch.int16)
+
+    def _real(self, w):
+        return w.to(self.dtype) * 2.0 ** -self.a.state_frac
+
+    def lr_at(self, it):
+        return self.a.lr if it < self.a.lr_drop_at else self.a.lr * 0.1
+
+    def batch(self):
+        a = self.a
+        if not self.use_pool:
+            return None, self.seed.repeat(a.batch, 1, 1, 1)
+        idx = torch.as_tensor(self.rng.choice(a.pool, a.batch, replace=False), device=self.dev)
+        x0 = self._real(self.pool[idx])
+        with torch.no_grad():
+            order = torch.argsort(per_sample_loss(x0, self.target), descending=True)
+        idx, x0 = idx[order], x0[order]
+        x0[:1] = self.seed  # the highest-loss sample restarts from the seed
+        if a.damage_n:  # the lowest-loss ones are damaged
+            m = circle_masks(self.rng, a.damage_n, a.height, a.width)
+            keep = torch.as_tensor(~m, dtype=self.dtype, device=self.dev).unsqueeze(-1)
+            x0[-a.damage_n:] *= keep
+        return idx, x0
+
+    def train_step(self):
+        a = self.a
+        idx, x = self.batch()
+        n = int(self.rng.integers(a.steps_min, a.steps_max + 1))
+        seeds = self.rng.integers(0, 2 ** 32, a.batch, dtype=np.uint64).astype(np.int64)
+        fire = nq.FireMasks(self.model.fire_q, seeds, n, a.width, a.height, self.dev)
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr_at(self.it)
+        qw = self.model.qweights(self.dtype)
+        for t in range(n):
+            x = self.step_fn(x, fire[t], qw, self.sparse)
+        loss = per_sample_loss(x, self.target).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        with torch.no_grad():
+            for p in self.model.parameters():  # per-tensor gradient normalisation
+                if p.grad is not None:
+                    p.grad /= p.grad.norm() + 1e-8
+        self.opt.step()
+        if self.use_pool:
+            self.pool[idx] = self._words(x.detach())
+        return float(loss)
+
+    # ---- export, checkpoints ----------------------------------------------------------------
+    def export(self, path):
+        a = self.a
+        name = a.name or f"{a.experiment}-{os.path.splitext(os.path.basename(a.target))[0]}"
+        desc = (f"QAT {a.experiment} {os.path.basename(a.target)} {a.width}x{a.height} "
+                f"seed {a.seed} iter {self.it}")
+        m = self.model.to_model(name, desc)
+        ni.save_model(path, m)
+        return m
+
+    def save_checkpoint(self):
+        a = self.a
+        ck = {
+            "args": vars(a), "it": self.it, "losses": self.losses, "log": self.log_rows,
+            "elapsed": self.elapsed,
+            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "opt": self.opt.state_dict(),
+            "pool": None if self.pool is None else self.pool.cpu(),
+            "rng": self.rng.bit_generator.state,
+        }
+        tmp = os.path.join(a.out, CKPT + ".tmp")
+        torch.save(ck, tmp)
+        os.replace(tmp, os.path.join(a.out, CKPT))
+
+    def load_checkpoint(self, path):
+        ck = load_ckpt_file(path)
+        for k in ("experiment", "width", "height", "channels", "hidden", "state_frac",
+                  "hid_frac", "no_quant", "pool", "batch", "boundary"):
+            if ck["args"].get(k) != getattr(self.a, k):
+                raise SystemExit(f"train.py: --{k.replace('_', '-')} is "
+                                 f"{getattr(self.a, k)!r}, the checkpoint has "
+                                 f"{ck['args'].get(k)!r}")
+        self.model.load_state_dict(ck["model"])
+        self.opt.load_state_dict(ck["opt"])
+        if self.pool is not None:
+            self.pool.copy_(ck["pool"].to(self.dev))
+        self.rng.bit_generator.state = ck["rng"]
+        self.it, self.losses, self.log_rows = ck["it"], ck["losses"], ck["log"]
+        self.elapsed = ck.get("elapsed", 0.0)
+
+    def checkpoint(self, final=False):
+        a = self.a
+        self.save_checkpoint()
+        self.export(os.path.join(a.out, "model.bin"))
+        if not final:
+            os.makedirs(os.path.join(a.out, "checkpoints"), exist_ok=True)
+            self.export(os.path.join(a.out, "checkpoints", f"iter{self.it:05d}.bin"))
+        plot_loss(self.losses, os.path.join(a.out, "loss.png"),
+                  f"{a.experiment} {os.path.basename(a.target)}: log10 loss, "
+                  f"iteration {self.it}")
+
+    def run(self):
+        a = self.a
+        os.makedirs(a.out, exist_ok=True)
+        logf = open(os.path.join(a.out, "train.log"), "a")
+        say = (lambda s: None) if a.quiet else (lambda s: print(s, flush=True))
+        say(f"train.py: {a.experiment} on {a.target} {a.width}x{a.height}, "
+            f"{'fake-quantised' if not a.no_quant else 'float'} {a.dtype}, device {self.dev}, "
+            f"iterations {self.it}..{a.iters}")
+        t_last, it_last = time.time(), self.it
+        t_start_run, e0 = time.time(), self.elapsed
+        while self.it < a.iters:
+            loss = self.train_step()
+            self.it += 1
+            self.losses.append(loss)
+            self.elapsed = e0 + time.time() - t_start_run
+            row = {"it": self.it, "loss": loss, "lr": self.lr_at(self.it - 1),
+                   "t": round(self.elapsed, 2)}
+            self.log_rows.append(row)
+            logf.write(json.dumps(row) + "\n")
+            if self.it % a.log_every == 0 or self.it == a.iters:
+                now = time.time()
+                spi = (now - t_last) / max(self.it - it_last, 1)
+                t_last, it_last = now, self.it
+                recent = np.mean(self.losses[-a.log_every:])
+                say(f"iter {self.it:5d}/{a.iters} loss {recent:.6f} "
+                    f"(log10 {math.log10(max(recent, 1e-12)):+.3f}) lr {self.lr_at(self.it - 1):.0e} "
+                    f"{spi:.3f} s/it ETA {fmt_time(spi * (a.iters - self.it))}")
+                logf.flush()
+            if a.ckpt_every and self.it % a.ckpt_every == 0 and self.it < a.iters:
+                self.checkpoint()
+        self.checkpoint(final=True)
+        logf.close()
+        with open(os.path.join(a.out, "run.json"), "w") as f:
+            json.dump({"args": vars(a), "iterations": self.it, "seconds": round(self.elapsed, 1),
+                       "final_loss_mean_last_100": float(np.mean(self.losses[-100:]))
+                       if self.losses else None,
+                       "torch": torch.__version__, "device": str(self.dev)}, f, indent=1)
+        say(f"train.py: wrote {os.path.join(a.out, 'model.bin')} after {self.it} iterations "
+            f"({fmt_time(self.elapsed)})")
+
+
+def load_ckpt_file(path):
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError:  # torch < 1.13
+        return torch.load(path, map_location="cpu")
+
+
+RUN_ONLY = ("out", "resume", "device", "dtype", "threads", "ckpt_every", "log_every",
+            "compile", "quiet", "iters", "sparse")
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    if a.resume is not None:  # re-parse with the checkpoint's settings as defaults
+        path = a.resume or os.path.join(a.out, CKPT)
+        if not os.path.exists(path):
+            raise SystemExit(f"train.py: no checkpoint at {path}")
+        saved = load_ckpt_file(path)["args"]
+        a = parse_args(argv, {k: v for k, v in saved.items() if k not in RUN_ONLY})
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    elif a.device == "cpu":
+        torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(a.seed)
+    tr = Trainer(a)
+    if a.resume is not None:
+        tr.load_checkpoint(a.resume or os.path.join(a.out, CKPT))
+    tr.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
