@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nca_cycles.c - exact cycle model of the RTL core's step (see nca_cycles.h). */
+#include "nca_cycles.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t nca_cycles_mac_len(const nca_model *m, unsigned lanes)
+{
+    unsigned groups = (m->hidden + lanes - 1) / lanes;
+    unsigned n_in = nca_model_inputs(m);
+    return groups * (n_in + m->channels) + (groups == 1 ? 2u : 0u);
+}
+
+/* mature bit of cell (x, y) of a [y][x][c] state, alpha > T */
+static int mature(const int16_t *s, unsigned C, unsigned W, unsigned x, unsigned y, int16_t t)
+{
+    return s[((size_t)y * W + x) * C + 3] > t;
+}
+
+/* 3x3 OR of mature bits with the boundary rule (outside = not mature for zero) */
+static int mask_at(const int16_t *s, unsigned C, unsigned W, unsigned H, int wrap, int16_t t,
+                   unsigned x, unsigned y)
+{
+    for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++) {
+            int yy = (int)y + dy, xx = (int)x + dx;
+            if (yy < 0 || yy >= (int)H || xx < 0 || xx >= (int)W) {
+                if (!wrap)
+                    continue;
+                yy = (yy + (int)H) % (int)H;
+                xx = (xx + (int)W) % (int)W;
+            }
+            if (mature(s, C, W, (unsigned)xx, (unsigned)yy, t))
+                return 1;
+        }
+    return 0;
+}
+
+uint64_t nca_cycles_step(const nca_model *m, const nca_grid *g, unsigned lanes,
+                         nca_cycle_report *r)
+{
+    const unsigned W = g->width, H = g->height, C = g->channels;
+    const int wrap = g->boundary == NCA_BOUNDARY_WRAP;
+    const size_t n = (size_t)W * H;
+    nca_cycle_report rep;
+    memset(&rep, 0, sizeof rep);
+
+    /* the intermediate grid v: old words, active cells replaced by their update */
+    int16_t *v = malloc(n * C * sizeof *v);
+    uint8_t *pre = malloc(n);
+    if (!v || !pre) {
+        free(v);
+        free(pre);
+        return 0;
+    }
+    memcpy(v, g->s, n * C * sizeof *v);
+    for (unsigned y = 0; y < H; y++)
+        for (unsigned x = 0; x < W; x++) {
+            size_t i = (size_t)y * W + x;
+            pre[i] = (uint8_t)mask_at(g->s, C, W, H, wrap, m->alive_q, x, y);
+            if (!pre[i])
+                continue;
+            rep.pre_alive++;
+            if (!nca_fires(m->fire_q, g->seed, g->step, x, y))
+                continue;
+            rep.active++;
+            int16_t p[NCA_MAX_INPUTS];
+            int32_t ds[NCA_MAX_CHANNELS];
+            nca_perceive(m, g, x, y, p);
+            nca_mlp(m, p, ds);
+            for (unsigned c = 0; c < C; c++)
+                v[i * C + c] = nca_sat16((int64_t)g->s[i * C + c] + ds[c]);
+        }
+    /* commit: cells with a non-zero word that are not (pre and post) are erased */
+    for (unsigned y = 0; y < H; y++)
+        for (unsigned x = 0; x < W; x++) {
+            size_t i = (size_t)y * W + x;
+            int nz = 0;
+            for (unsigned c = 0; c < C; c++)
+                nz |= v[i * C + c] != 0;
+            if (nz && !(pre[i] && mask_at(v, C, W, H, wrap, m->alive_q, x, y)))
+                rep.erased++;
+        }
+    free(v);
+    free(pre);
+
+    rep.mac_len = nca_cycles_mac_len(m, lanes);
+    rep.slot = rep.mac_len > 16 ? rep.mac_len : 16;
+    rep.phase_a = 7ull * H + rep.pre_alive;
+    rep.phase_b = rep.active == 0 ? 3ull : 14ull + (uint64_t)rep.active * rep.slot + 15ull;
+    rep.phase_c = 4ull * H;
+    rep.phase_d = 2ull * H + rep.erased;
+    rep.total = rep.phase_a + rep.phase_b + rep.phase_c + rep.phase_d;
+    rep.useful_macs = (uint64_t)rep.active *
+                      ((uint64_t)m->hidden * nca_model_inputs(m) + (uint64_t)C * m->hidden);
+    if (r)
+        *r = rep;
+    return rep.total;
+}
+
+double nca_cycles_utilisation(const nca_cycle_report *r, unsigned lanes)
+{
+    if (!r->total || !lanes)
+        return 0.0;
+    return (double)r->useful_macs / ((double)lanes * (double)r->total);
+}

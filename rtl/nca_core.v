@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: Apache-2.0
+// nca_core - the NCA accelerator: a GRID_W x GRID_H grid of CHANNELS int16 words per cell
+// in on-chip memory, stepped in place by the fixed-point rule of docs/fixed-point.md with
+// a LANES-wide MAC array, sparsely (only cells alive before the update that fire run the MLP).
+//
+// Usage: one command per i_cmd_valid && o_cmd_ready handshake (o_cmd_ready is high only
+// when the core is idle). i_cmd_op selects, i_cmd_a/b/c (32-bit, signed where it matters)
+// and i_cmd_cell carry the arguments:
+//   0 NOP
+//   1 CFG     a = register, b = value: 0 hidden units (1..HIDDEN), 1 kernel bits (bit 0
+//             set), 2 boundary (0 zero, 1 wrap), 3 fire threshold P (0..65536), 4 alive
+//             threshold T (0..32767), 5 state_frac SF (4..14), 6 rng seed, 7 steps done
+//   2 LOAD    a[2:0] = memory (nca_weights: 0 W1, 1 W2, 2 b1, 3 s1, 4 b2, 5 s2),
+//             b = {index_a[15:0], index_b[15:0]}, c = value. Set CFG 1 (kernels) first.
+//   3 CLEAR   every cell to 0 (GRID_W*GRID_H clocks)
+//   4 SEED    cell (a, b): channels 3.. = 2^SF, 0..2 = 0 (one clock)
+//   5 CIRCLE  erase (x-a)^2 + (y-b)^2 <= c^2    (GRID_W*GRID_H clocks)
+//   6 HALF    erase a = 0 left, 1 right, 2 top, other bottom half (same)
+//   7 SQUARE  erase a - c/2 <= x < a - c/2 + c, same in y with b (same)
+//   8 STEP    run a steps (a = 0: nothing); o_step_done pulses after each, with
+//             o_step_cycles = clocks of that step and o_pre_alive / o_active its counts
+//   9 READ    cell (a, b): o_rsp_valid with o_rsp_cell (channel c in bits 16c+15:16c)
+//             until i_rsp_ready
+//  10 WRITE   cell (a, b) = i_cmd_cell (one clock)
+// CFG 4 (T) must be set before cells are written: the core keeps a "mature" bit per cell.
+// A step is four phases, each with a fixed schedule (exact cycle count: nca_cycles.c):
+//   A  pre mask and fire bits, row by row: 7 clocks per row + 1 per pre-alive cell
+//   B  the active cells in raster order, one slot each: max(MLP length, 16) clocks, with
+//      the next cell's 3x3 read and perception and the previous cell's write-back hidden
+//      under the MLP of the current one; 14 + 15 clocks of fill and drain
+//   C  post mask of the intermediate grid, 4 clocks per row
+//   D  commit: 2 clocks per row + 1 per cell to erase (pre and post false, word non-zero)
+// The update is in place: an active cell's old word is kept in a line buffer (two rows
+// plus row 0 for the torus) until no later perception needs it.
+`default_nettype none
+
+module nca_core #(
+    parameter GRID_W   = 64,  // grid width in cells, 3..1024
+    parameter GRID_H   = 64,  // grid height in cells, 3..1024 (GRID_W*GRID_H <= 2^20)
+    parameter CHANNELS = 16,  // state channels per cell, 4..16 (channel 3 is alpha)
+    parameter HIDDEN   = 128, // largest hidden layer the weight memory holds, 1..128
+    parameter LANES    = 16   // parallel multiply-accumulate lanes, power of two, 1..128
+) (
+    input  wire                     clk,
+    input  wire                     i_rst,
+    input  wire                     i_cmd_valid,
+    output wire                     o_cmd_ready,
+    input  wire [3:0]               i_cmd_op,
+    input  wire [31:0]              i_cmd_a,
+    input  wire [31:0]              i_cmd_b,
+    input  wire [31:0]              i_cmd_c,
+    input  wire [16*CHANNELS-1:0]   i_cmd_cell,
+    output wire                     o_rsp_valid,
+    input  wire                     i_rsp_ready,
+    output wire [16*CHANNELS-1:0]   o_rsp_cell,
+    output reg                      o_step_done,
+    output reg  [31:0]              o_step_cycles,
+    output reg  [31:0]              o_pre_alive,
+    output reg  [31:0]              o_active,
+    output wire [31:0]              o_steps
+);
+    localparam W = GRID_W;
+    localparam H = GRID_H;
+    localparam C = CHANNELS;
+    localparam CW = 16 * C;
+    localparam CELLS = W * H;
+    localparam AW = $clog2(CELLS);
+    localparam XW = $clog2(W);
+    localparam YW = $clog2(H);
+
+    generate
+        if (GRID_W < 3 || GRID_W > 1024 || GRID_H < 3 || GRID_H > 1024 ||
+            GRID_W * GRID_H > 1048576 || CHANNELS < 4 || CHANNELS > 16 || HIDDEN < 1 ||
+            HIDDEN > 128 || LANES < 1 || LANES > 128 ||
+            (1 << $clog2(LANES)) != LANES) begin : g_bad_params
+            nca_illegal_parameter_set_core u_stop ();
+        end
+    endgenerate
+
+    localparam [3:0] OP_CFG = 4'd1, OP_LOAD = 4'd2, OP_CLEAR = 4'd3, OP_SEED = 4'd4,
+                     OP_CIRCLE = 4'd5, OP_HALF = 4'd6, OP_SQUARE = 4'd7, OP_STEP = 4'd8,
+                     OP_READ = 4'd9, OP_WRITE = 4'd10;
+
+    localparam [4:0] S_IDLE = 5'd0, S_RSP = 5'd1, S_CLEAR = 5'd2, S_DMG = 5'd3,
+                     S_A0 = 5'd4, S_A1 = 5'd5, S_A2 = 5'd6, S_A3 = 5'd7, S_AC = 5'd8,
+                     S_AD = 5'd9, S_AW = 5'd10, S_B = 5'd11, S_C0 = 5'd12, S_C1 = 5'd13,
+                     S_C2 = 5'd14, S_C3 = 5'd15, S_D0 = 5'd16, S_D1 = 5'd17, S_DK = 5'd18;
+
+    // ---- configuration -------------------------------------------------------------
+    reg [7:0]  cfg_hidden_r;
+    reg [3:0]  cfg_kernels_r;
+    reg        cfg_wrap_r;
+    reg [16:0] cfg_fire_r;
+    reg [15:0] cfg_alive_r;
+    reg [3:0]  cfg_sf_r;
+    reg [31:0] cfg_seed_r;
+    reg [31:0] step_r;
+    assign o_steps = step_r;
+
+    reg [4:0]  st_r;
+    wire       idle = (st_r == S_IDLE);
+    assign o_cmd_ready = idle;
+    wire       cmd = i_cmd_valid && idle;
+    wire       in_step = (st_r >= S_A0);
+
+    // command coordinates
+    wire [XW-1:0] cmd_x = i_cmd_a[XW-1:0];
+    wire [YW-1:0] cmd_y = i_cmd_b[YW-1:0];
+    wire          cmd_in_grid = (i_cmd_a < W) && (i_cmd_b < H);
+
+    // ---- memories --------------------------------------------------------------------
+    reg           g_en, g_we;
+    reg [AW-1:0]  g_addr;
+    reg [CW-1:0]  g_wdata;
+    wire [CW-1:0] g_rdata;
+    nca_grid_mem #(.WIDTH(CW), .CELLS(CELLS)) u_grid (
+        .clk(clk), .i_en(g_en), .i_we(g_we), .i_addr(g_addr), .i_wdata(g_wdata),
+        .o_rdata(g_rdata));
+    assign o_rsp_cell = g_rdata;
+    assign o_rsp_valid = (st_r == S_RSP);
+
+    // bitmaps, one row word each: [W-1:0] mature (alpha > T), [2W-1:W] non-zero,
+    // [3W-1:2W] pre mask, [4W-1:3W] active (phase A/B) then post mask (phase C/D)
+    reg            bm_ren, bm_we;
+    reg [YW-1:0]   bm_raddr, bm_waddr;
+    reg [4*W-1:0]  bm_wdata, bm_wmask;
+    wire [4*W-1:0] bm_rdata;
+    nca_ram_1r1w #(.WIDTH(4 * W), .DEPTH(H)) u_bitmap (
+        .clk(clk), .i_ren(bm_ren), .i_raddr(bm_raddr), .o_rdata(bm_rdata),
+        .i_we(bm_we), .i_waddr(bm_waddr), .i_wdata(bm_wdata), .i_wmask(bm_wmask));
+    wire [W-1:0] rd_mature = bm_rdata[W-1:0];
+    wire [W-1:0] rd_nz = bm_rdata[2*W-1:W];
+    wire [W-1:0] rd_pre = bm_rdata[3*W-1:2*W];
+    wire [W-1:0] rd_act = bm_rdata[4*W-1:3*W];
+
+    // ---- row / coordinate registers ----------------------------------------------------
+    reg [YW-1:0]  y_r;            // row of phases A, C, D; damage/clear y
+    reg [XW-1:0]  x_r;            // damage x
+    reg [AW-1:0]  idx_r;          // clear / damage cell index
+    reg [W-1:0]   up_r, mid_r, pre_r, cand_r, act_r, kill_r;
+    reg [H-1:0]   rowact_r;       // rows with an active cell this step
+    reg [1:0]     dcnt_r;
+    reg [31:0]    steps_left_r, cyc_r, npre_r, nact_r;
+    reg [1:0]     dmg_kind_r;
+    reg signed [31:0] dmg_a_r, dmg_b_r, dmg_c_r;
+
+    wire [YW-1:0] y_prev = (y_r == {YW{1'b0}}) ? H[YW-1:0] - 1'b1 : y_r - 1'b1;
+    wire [YW-1:0] y_next = (y_r == H[YW-1:0] - 1'b1) ? {YW{1'b0}} : y_r + 1'b1;
+    wire          y_first = (y_r == {YW{1'b0}});
+    wire          y_last = (y_r == H[YW-1:0] - 1'b1);
+
+    // alive-mask row logic, shared by phases A and C
+    wire [W-1:0] dn_row = (y_last && !cfg_wrap_r) ? {W{1'b0}} : rd_mature;
+    wire [W-1:0] mask_row;
+    nca_alive_row #(.GRID_W(W)) u_alive (
+        .i_up(up_r), .i_mid(mid_r), .i_dn(dn_row), .i_wrap(cfg_wrap_r), .o_row(mask_row));
+
+    // lowest set bit
+    function [XW-1:0] ffs_w;
+        input [W-1:0] v;
+        integer i;
+        begin
+            ffs_w = {XW{1'b0}};
+            for (i = W - 1; i >= 0; i = i - 1)
+                if (v[i])
+                    ffs_w = i[XW-1:0];
+        end
+    endfunction
+    function [YW-1:0] ffs_h;
+        input [H-1:0] v;
+        integer i;
+        begin
+            ffs_h = {YW{1'b0}};
+            for (i = H - 1; i >= 0; i = i - 1)
+                if (v[i])
+                    ffs_h = i[YW-1:0];
+        end
+    endfunction
+    function [W-1:0] onehot_w;
+        input [XW-1:0] x;
+        begin
+            onehot_w = {{(W-1){1'b0}}, 1'b1} << x;
+        end
+    endfunction
+    function [AW-1:0] cell_addr;
+        input [XW-1:0] x;
+        input [YW-1:0] y;
+        begin
+            cell_addr = y * W[AW-1:0] + {{(AW-XW){1'b0}}, x};
+        end
+    endfunction
+    function mature;
+        /* verilator lint_off UNUSEDSIGNAL */
+        input [CW-1:0] w;  // only channel 3 (alpha) is used
+        /* verilator lint_on UNUSEDSIGNAL */
+        input [15:0] t;
+        begin
+            mature = $signed(w[16*3 +: 16]) > $signed(t);
+        end
+    endfunction
+
+    // ---- phase A: candidate scan and the fire hash -----------------------------------
+    wire [XW-1:0] cand_x = ffs_w(cand_r);
+    wire [W-1:0]  cand_rest = cand_r & ~onehot_w(cand_x);
+    wire          hash_v;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0]   hash;    // fire uses the top 16 bits
+    wire [15:0]   hash_x;  // tag, XW bits used
+    /* verilator lint_on UNUSEDSIGNAL */
+    nca_hash #(.TAG_W(16)) u_hash (
+        .clk(clk), .i_rst(i_rst), .i_valid(st_r == S_AC), .i_seed(cfg_seed_r),
+        .i_step(step_r), .i_xc({{(16-XW){1'b0}}, cand_x}), .i_yc({{(16-YW){1'b0}}, y_r}),
+        .i_x({{(16-XW){1'b0}}, cand_x}), .o_valid(hash_v), .o_hash(hash), .o_x(hash_x));
+    wire fire = ({1'b0, hash[31:16]} < cfg_fire_r);
+
+    // ---- phase B: slots --------------------------------------------------------------
+    reg [15:0]   sc_r;                 // clock within the slot
+    reg          first_r, exh_r;       // find from the start / no more active cells
+    reg [1:0]    mode_r;               // find: 0 none, 1 in the current row, 2 new row
+    reg [XW-1:0] xn_r;                 // next x found in the current row
+    reg [YW-1:0] yn_r;                 // next row
+    reg [W-1:0]  actrow_r;             // active bits of row y_cur
+    reg [XW-1:0] xc_r;                 // cell being found / perceived
+    reg [YW-1:0] yc_r;
+    reg          v_mac_r, v_wr_r;      // an MLP runs / a result is written this slot
+    reg [XW-1:0] xm_r, xw_r;
+    reg [YW-1:0] ym_r, yw_r;
+    reg          pbank_r, mbank_r;     // p bank of the next perception / of the MLP cell
+    wire         will_find = (mode_r != 2'd0);
+    wire [15:0]  mac_len;
+    wire [15:0]  mac_slot = (mac_len > 16'd16) ? mac_len : 16'd16;
+    wire [15:0]  slot_len_a = will_find ? 16'd14 : 16'd3;
+    wire [15:0]  slot_len_b = (v_wr_r && slot_len_a < 16'd15) ? 16'd15 : slot_len_a;
+    wire [15:0]  slot_len = (v_mac_r && slot_len_b < mac_slot) ? mac_slot : slot_len_b;
+    wire         slot_end = (st_r == S_B) && (sc_r >= 16'd2) && (sc_r == slot_len - 16'd1);
+
+    wire [W-1:0] above_x = ~({W{1'b1}} >> (W[XW:0] - 1'b1 - {1'b0, xc_r}));  // bits > xc_r
+    wire [H-1:0] above_y = ~({H{1'b1}} >> (H[YW:0] - 1'b1 - {1'b0, yc_r}));  // rows > yc_r
+    wire [W-1:0] in_row = first_r ? {W{1'b0}} : (actrow_r & above_x);
+    wire [H-1:0] rows_left = first_r ? rowact_r : (rowact_r & above_y);
+
+    // perception reads: neighbour n = sc - 3 of the cell (xc_r, yc_r)
+    wire [15:0]  nb_n = sc_r - 16'd3;
+    wire         nb_issue = (st_r == S_B) && will_find && (sc_r >= 16'd3) && (sc_r <= 16'd11);
+    wire [1:0]   nb_dy = (nb_n < 16'd3) ? 2'd0 : (nb_n < 16'd6) ? 2'd1 : 2'd2;
+    wire [1:0]   nb_dx = (nb_n == 16'd0 || nb_n == 16'd3 || nb_n == 16'd6) ? 2'd0 :
+                         (nb_n == 16'd1 || nb_n == 16'd4 || nb_n == 16'd7) ? 2'd1 : 2'd2;
+    wire         nb_xlo = (nb_dx == 2'd0) && (xc_r == {XW{1'b0}});
+    wire         nb_xhi = (nb_dx == 2'd2) && (xc_r == W[XW-1:0] - 1'b1);
+    wire         nb_ylo = (nb_dy == 2'd0) && (yc_r == {YW{1'b0}});
+    wire         nb_yhi = (nb_dy == 2'd2) && (yc_r == H[YW-1:0] - 1'b1);
+    wire [XW-1:0] nb_x = nb_xlo ? W[XW-1:0] - 1'b1 : nb_xhi ? {XW{1'b0}} :
+                         xc_r + {{(XW-1){1'b0}}, nb_dx[1]} - {{(XW-1){1'b0}}, ~nb_dx[1] & ~nb_dx[0]};
+    wire [YW-1:0] nb_y = nb_ylo ? H[YW-1:0] - 1'b1 : nb_yhi ? {YW{1'b0}} :
+                         yc_r + {{(YW-1){1'b0}}, nb_dy[1]} - {{(YW-1){1'b0}}, ~nb_dy[1] & ~nb_dy[0]};
+    wire         nb_out = !cfg_wrap_r && (nb_xlo || nb_xhi || nb_ylo || nb_yhi);
+
+    // line buffers of old words of updated cells: row 0, even rows, odd rows
+    reg [W-1:0]  ov0_r, ove_r, ovo_r;
+    reg [YW-1:0] tag_e_r, tag_o_r;
+    wire [CW-1:0] old0_d, olde_d, oldo_d;
+    wire [1:0]   nb_sel = (nb_y == {YW{1'b0}}) ? 2'd0 : nb_y[0] ? 2'd2 : 2'd1;
+    wire         nb_hit = (nb_sel == 2'd0) ? ov0_r[nb_x] :
+                          (nb_sel == 2'd1) ? (tag_e_r == nb_y && ove_r[nb_x]) :
+                                             (tag_o_r == nb_y && ovo_r[nb_x]);
+    reg          nbd_v_r, nbd_out_r, nbd_hit_r;
+    reg [1:0]    nbd_sel_r;
+    reg [3:0]    nbd_pos_r;
+    wire [CW-1:0] nbd_word = nbd_out_r ? {CW{1'b0}} :
+                             !nbd_hit_r ? g_rdata :
+                             (nbd_sel_r == 2'd0) ? old0_d : (nbd_sel_r == 2'd1) ? olde_d : oldo_d;
+    wire         old_we = (st_r == S_B) && will_find && (sc_r == 16'd13);
+    wire [CW-1:0] centre;
+    wire [64*C-1:0] pvec;
+    wire [CW-1:0] u_word;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire         u_valid, mlp_busy;  // the slot schedule knows when the MLP is done
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire         wr_u = (st_r == S_B) && v_wr_r && (sc_r == 16'd14);
+
+    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W)) u_old0 (
+        .clk(clk), .i_ren(nb_issue), .i_raddr(nb_x), .o_rdata(old0_d),
+        .i_we(old_we && yc_r == {YW{1'b0}}), .i_waddr(xc_r), .i_wdata(centre),
+        .i_wmask({CW{1'b1}}));
+    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W)) u_olde (
+        .clk(clk), .i_ren(nb_issue), .i_raddr(nb_x), .o_rdata(olde_d),
+        .i_we(old_we && yc_r != {YW{1'b0}} && !yc_r[0]), .i_waddr(xc_r), .i_wdata(centre),
+        .i_wmask({CW{1'b1}}));
+    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W)) u_oldo (
+        .clk(clk), .i_ren(nb_issue), .i_raddr(nb_x), .o_rdata(oldo_d),
+        .i_we(old_we && yc_r[0]), .i_waddr(xc_r), .i_wdata(centre),
+        .i_wmask({CW{1'b1}}));
+
+    nca_perceive #(.CHANNELS(C)) u_perceive (
+        .clk(clk), .i_rst(i_rst), .i_clear((st_r == S_B) && sc_r == 16'd3),
+        .i_valid(nbd_v_r), .i_pos(nbd_pos_r), .i_word(nbd_word), .o_p(pvec),
+        .o_centre(centre));
+
+    wire ld = cmd && (i_cmd_op == OP_LOAD);
+    nca_mlp #(.CHANNELS(C), .HIDDEN(HIDDEN), .LANES(LANES)) u_mlp (
+        .clk(clk), .i_rst(i_rst), .i_kernels(cfg_kernels_r), .i_hidden(cfg_hidden_r),
+        .i_ld_valid(ld), .i_ld_sel(i_cmd_a[2:0]), .i_ld_a(i_cmd_b[31:16]),
+        .i_ld_b(i_cmd_b[15:0]), .i_ld_data(i_cmd_c),
+        .i_p_we(old_we), .i_p_bank(pbank_r), .i_p_vec(pvec),
+        .i_start((st_r == S_B) && sc_r == 16'd0 && v_mac_r), .i_bank(mbank_r),
+        .o_busy(mlp_busy), .o_mac_len(mac_len), .o_u_valid(u_valid), .o_u(u_word));
+
+    // ---- damage hit test ---------------------------------------------------------------
+    wire signed [63:0] dx = $signed({32'd0, {(32-XW){1'b0}}, x_r}) - {{32{dmg_a_r[31]}}, dmg_a_r};
+    wire signed [63:0] dy = $signed({32'd0, {(32-YW){1'b0}}, y_r}) - {{32{dmg_b_r[31]}}, dmg_b_r};
+    wire signed [63:0] rr = {{32{dmg_c_r[31]}}, dmg_c_r};
+    wire signed [31:0] half_side = dmg_c_r[31] ? -((-dmg_c_r) >>> 1) : (dmg_c_r >>> 1);
+    wire signed [31:0] sq_x0 = dmg_a_r - half_side;
+    wire signed [31:0] sq_y0 = dmg_b_r - half_side;
+    wire signed [31:0] xs = $signed({{(32-XW){1'b0}}, x_r});
+    wire signed [31:0] ys = $signed({{(32-YW){1'b0}}, y_r});
+    reg dmg_hit;
+    always @* begin
+        case (dmg_kind_r)
+            2'd0: dmg_hit = (dx * dx + dy * dy) <= rr * rr;
+            2'd1: dmg_hit = (dmg_a_r == 32'sd0) ? (xs < W / 2) :
+                            (dmg_a_r == 32'sd1) ? (xs >= W / 2) :
+                            (dmg_a_r == 32'sd2) ? (ys < H / 2) : (ys >= H / 2);
+            default: dmg_hit = xs >= sq_x0 && xs < sq_x0 + dmg_c_r &&
+                               ys >= sq_y0 && ys < sq_y0 + dmg_c_r;
+        endcase
+    end
+    wire dmg_last_x = (x_r == W[XW-1:0] - 1'b1);
+
+    // seed word: channels 3.. = 2^SF
+    reg [CW-1:0] seed_word;
+    integer sc;
+    always @* begin
+        seed_word = {CW{1'b0}};
+        for (sc = 3; sc < C; sc = sc + 1)
+            seed_word[16*sc +: 16] = 16'd1 << cfg_sf_r;
+    end
+
+    // ---- memory port muxes -------------------------------------------------------------
+    wire [XW-1:0] dk_x = ffs_w(kill_r);
+    always @* begin
+        g_en = 1'b0;
+        g_we = 1'b0;
+        g_addr = {AW{1'b0}};
+        g_wdata = {CW{1'b0}};
+        bm_ren = 1'b0;
+        bm_raddr = {YW{1'b0}};
+        bm_we = 1'b0;
+        bm_waddr = {YW{1'b0}};
+        bm_wdata = {4*W{1'b0}};
+        bm_wmask = {4*W{1'b0}};
+        case (st_r)
+            S_IDLE: if (cmd && cmd_in_grid) begin
+                g_addr = cell_addr(cmd_x, cmd_y);
+                bm_waddr = cmd_y;
+                if (i_cmd_op == OP_READ) begin
+                    g_en = 1'b1;
+                end else if (i_cmd_op == OP_SEED || i_cmd_op == OP_WRITE) begin
+                    g_en = 1'b1;
+                    g_we = 1'b1;
+                    g_wdata = (i_cmd_op == OP_SEED) ? seed_word : i_cmd_cell;
+                    bm_we = 1'b1;
+                    bm_wmask[W-1:0] = onehot_w(cmd_x);
+                    bm_wmask[2*W-1:W] = onehot_w(cmd_x);
+                    bm_wdata[W-1:0] = mature(g_wdata, cfg_alive_r) ? onehot_w(cmd_x) : {W{1'b0}};
+                    bm_wdata[2*W-1:W] = (g_wdata != {CW{1'b0}}) ? onehot_w(cmd_x) : {W{1'b0}};
+                end
+            end
+            S_CLEAR: begin
+                g_en = 1'b1;
+                g_we = 1'b1;
+                g_addr = idx_r;
+                if ({{(32-AW){1'b0}}, idx_r} < H) begin
+                    bm_we = 1'b1;
+                    bm_waddr = idx_r[YW-1:0];
+                    bm_wmask = {4*W{1'b1}};
+                end
+            end
+            S_DMG: if (dmg_hit) begin
+                g_en = 1'b1;
+                g_we = 1'b1;
+                g_addr = idx_r;
+                bm_we = 1'b1;
+                bm_waddr = y_r;
+                bm_wmask[W-1:0] = onehot_w(x_r);
+                bm_wmask[2*W-1:W] = onehot_w(x_r);
+            end
+            S_A0, S_C0: begin
+                bm_ren = 1'b1;
+                bm_raddr = y_prev;
+            end
+            S_A1, S_C1, S_D0: begin
+                bm_ren = 1'b1;
+                bm_raddr = y_r;
+            end
+            S_A2, S_C2: begin
+                bm_ren = 1'b1;
+                bm_raddr = y_next;
+            end
+            S_AW: begin
+                bm_we = 1'b1;
+                bm_waddr = y_r;
+                bm_wmask[4*W-1:2*W] = {2*W{1'b1}};
+                bm_wdata[3*W-1:2*W] = pre_r;
+                bm_wdata[4*W-1:3*W] = act_r;
+            end
+            S_B: begin
+                if (sc_r == 16'd0 && !exh_r && in_row == {W{1'b0}} &&
+                    rows_left != {H{1'b0}}) begin
+                    bm_ren = 1'b1;
+                    bm_raddr = ffs_h(rows_left);
+                end
+                if (nb_issue && !nb_out) begin
+                    g_en = 1'b1;
+                    g_addr = cell_addr(nb_x, nb_y);
+                end
+                if (wr_u) begin
+                    g_en = 1'b1;
+                    g_we = 1'b1;
+                    g_addr = cell_addr(xw_r, yw_r);
+                    g_wdata = u_word;
+                    bm_we = 1'b1;
+                    bm_waddr = yw_r;
+                    bm_wmask[W-1:0] = onehot_w(xw_r);
+                    bm_wmask[2*W-1:W] = onehot_w(xw_r);
+                    bm_wdata[W-1:0] = mature(u_word, cfg_alive_r) ? onehot_w(xw_r) : {W{1'b0}};
+                    bm_wdata[2*W-1:W] = (u_word != {CW{1'b0}}) ? onehot_w(xw_r) : {W{1'b0}};
+                end
+            end
+            S_C3: begin
+                bm_we = 1'b1;
+                bm_waddr = y_r;
+                bm_wmask[4*W-1:3*W] = {W{1'b1}};
+                bm_wdata[4*W-1:3*W] = mask_row;
+            end
+            S_D1: begin
+                // kill = non-zero and not (pre and post): clear their mature / non-zero bits
+                bm_we = 1'b1;
+                bm_waddr = y_r;
+                bm_wmask[W-1:0] = rd_nz & ~(rd_pre & rd_act);
+                bm_wmask[2*W-1:W] = rd_nz & ~(rd_pre & rd_act);
+            end
+            S_DK: begin
+                g_en = 1'b1;
+                g_we = 1'b1;
+                g_addr = cell_addr(dk_x, y_r);
+            end
+            default: ;
+        endcase
+    end
+
+    // ---- control -----------------------------------------------------------------------
+    wire [W-1:0] d1_kill = rd_nz & ~(rd_pre & rd_act);
+    wire [W-1:0] dk_rest = kill_r & ~onehot_w(dk_x);
+    wire         step_last = (st_r == S_D1 && y_last && d1_kill == {W{1'b0}}) ||
+                             (st_r == S_DK && y_last && dk_rest == {W{1'b0}});
+
+    always @(posedge clk) begin
+        o_step_done <= 1'b0;
+        if (i_rst) begin
+            st_r <= S_IDLE;
+            cfg_hidden_r <= 8'd1;
+            cfg_kernels_r <= 4'd1;
+            cfg_wrap_r <= 1'b0;
+            cfg_fire_r <= 17'd32768;
+            cfg_alive_r <= 16'd0;
+            cfg_sf_r <= 4'd11;
+            cfg_seed_r <= 32'd1;
+            step_r <= 32'd0;
+            o_step_cycles <= 32'd0;
+            o_pre_alive <= 32'd0;
+            o_active <= 32'd0;
+            v_mac_r <= 1'b0;
+            v_wr_r <= 1'b0;
+        end else begin
+            if (in_step)
+                cyc_r <= cyc_r + 32'd1;
+            if (hash_v && fire) begin
+                act_r[hash_x[XW-1:0]] <= 1'b1;
+                nact_r <= nact_r + 32'd1;
+            end
+            case (st_r)
+                S_IDLE: if (cmd) begin
+                    case (i_cmd_op)
+                        OP_CFG: case (i_cmd_a[2:0])
+                            3'd0: cfg_hidden_r <= i_cmd_b[7:0];
+                            3'd1: cfg_kernels_r <= i_cmd_b[3:0];
+                            3'd2: cfg_wrap_r <= i_cmd_b[0];
+                            3'd3: cfg_fire_r <= i_cmd_b[16:0];
+                            3'd4: cfg_alive_r <= i_cmd_b[15:0];
+                            3'd5: cfg_sf_r <= i_cmd_b[3:0];
+                            3'd6: cfg_seed_r <= i_cmd_b;
+                            default: step_r <= i_cmd_b;
+                        endcase
+                        OP_CLEAR: begin
+                            idx_r <= {AW{1'b0}};
+                            st_r <= S_CLEAR;
+                        end
+                        OP_CIRCLE, OP_HALF, OP_SQUARE: begin
+                            dmg_kind_r <= (i_cmd_op == OP_CIRCLE) ? 2'd0 :
+                                          (i_cmd_op == OP_HALF) ? 2'd1 : 2'd2;
+                            dmg_a_r <= i_cmd_a;
+                            dmg_b_r <= i_cmd_b;
+                            dmg_c_r <= i_cmd_c;
+                            idx_r <= {AW{1'b0}};
+                            x_r <= {XW{1'b0}};
+                            y_r <= {YW{1'b0}};
+                            st_r <= S_DMG;
+                        end
+                        OP_STEP: if (i_cmd_a != 32'd0) begin
+                            steps_left_r <= i_cmd_a;
+                            cyc_r <= 32'd0;
+                            npre_r <= 32'd0;
+                            nact_r <= 32'd0;
+                            y_r <= {YW{1'b0}};
+                            st_r <= S_A0;
+                        end
+                        OP_READ: if (cmd_in_grid)
+                            st_r <= S_RSP;
+                        default: ;
+                    endcase
+                end
+                S_RSP: if (i_rsp_ready)
+                    st_r <= S_IDLE;
+                S_CLEAR: begin
+                    idx_r <= idx_r + 1'b1;
+                    if (idx_r == CELLS[AW-1:0] - 1'b1)
+                        st_r <= S_IDLE;
+                end
+                S_DMG: begin
+                    idx_r <= idx_r + 1'b1;
+                    x_r <= dmg_last_x ? {XW{1'b0}} : x_r + 1'b1;
+                    if (dmg_last_x)
+                        y_r <= y_r + 1'b1;
+                    if (dmg_last_x && y_last)
+                        st_r <= S_IDLE;
+                end
+                // -- phase A: pre mask, fire bits, active bitmap
+                S_A0: st_r <= S_A1;
+                S_A1: begin
+                    up_r <= (y_first && !cfg_wrap_r) ? {W{1'b0}} : rd_mature;
+                    st_r <= S_A2;
+                end
+                S_A2: begin
+                    mid_r <= rd_mature;
+                    st_r <= S_A3;
+                end
+                S_A3: begin
+                    pre_r <= mask_row;
+                    cand_r <= mask_row;
+                    act_r <= {W{1'b0}};
+                    dcnt_r <= 2'd0;
+                    st_r <= (mask_row != {W{1'b0}}) ? S_AC : S_AD;
+                end
+                S_AC: begin
+                    cand_r <= cand_rest;
+                    npre_r <= npre_r + 32'd1;
+                    if (cand_rest == {W{1'b0}})
+                        st_r <= S_AD;
+                end
+                S_AD: begin
+                    dcnt_r <= dcnt_r + 2'd1;
+                    if (dcnt_r == 2'd1)
+                        st_r <= S_AW;
+                end
+                S_AW: begin
+                    rowact_r[y_r] <= (act_r != {W{1'b0}});
+                    if (y_last) begin
+                        st_r <= S_B;
+                        sc_r <= 16'd0;
+                        first_r <= 1'b1;
+                        exh_r <= 1'b0;
+                        mode_r <= 2'd0;
+                        v_mac_r <= 1'b0;
+                        v_wr_r <= 1'b0;
+                        pbank_r <= 1'b0;
+                        ov0_r <= {W{1'b0}};
+                        ove_r <= {W{1'b0}};
+                        ovo_r <= {W{1'b0}};
+                    end else begin
+                        y_r <= y_r + 1'b1;
+                        st_r <= S_A0;
+                    end
+                end
+                // -- phase B: the active cells
+                S_B: begin
+                    sc_r <= slot_end ? 16'd0 : sc_r + 16'd1;
+                    // find the next active cell
+                    if (sc_r == 16'd0) begin
+                        if (exh_r) begin
+                            mode_r <= 2'd0;
+                        end else if (in_row != {W{1'b0}}) begin
+                            mode_r <= 2'd1;
+                            xn_r <= ffs_w(in_row);
+                        end else if (rows_left != {H{1'b0}}) begin
+                            mode_r <= 2'd2;
+                            yn_r <= ffs_h(rows_left);
+                        end else begin
+                            mode_r <= 2'd0;
+                            exh_r <= 1'b1;
+                        end
+                    end
+                    if (sc_r == 16'd1 && mode_r == 2'd2) begin
+                        actrow_r <= rd_act;
+                        yc_r <= yn_r;
+                    end
+                    if (sc_r == 16'd2 && will_find) begin
+                        xc_r <= (mode_r == 2'd1) ? xn_r : ffs_w(actrow_r);
+                        first_r <= 1'b0;
+                    end
+                    // old words of updated cells
+                    if (old_we) begin
+                        if (yc_r == {YW{1'b0}}) begin
+                            ov0_r[xc_r] <= 1'b1;
+                        end else if (!yc_r[0]) begin
+                            tag_e_r <= yc_r;
+                            ove_r <= ((tag_e_r == yc_r) ? ove_r : {W{1'b0}}) | onehot_w(xc_r);
+                        end else begin
+                            tag_o_r <= yc_r;
+                            ovo_r <= ((tag_o_r == yc_r) ? ovo_r : {W{1'b0}}) | onehot_w(xc_r);
+                        end
+                    end
+                    if (slot_end) begin
+                        v_wr_r <= v_mac_r;
+                        xw_r <= xm_r;
+                        yw_r <= ym_r;
+                        v_mac_r <= will_find;
+                        xm_r <= xc_r;
+                        ym_r <= yc_r;
+                        mbank_r <= pbank_r;
+                        if (will_find)
+                            pbank_r <= ~pbank_r;
+                        mode_r <= 2'd0;
+                        if (!will_find && !v_mac_r) begin
+                            st_r <= S_C0;
+                            y_r <= {YW{1'b0}};
+                        end
+                    end
+                end
+                // -- phase C: post mask into the active/post bitmap
+                S_C0: st_r <= S_C1;
+                S_C1: begin
+                    up_r <= (y_first && !cfg_wrap_r) ? {W{1'b0}} : rd_mature;
+                    st_r <= S_C2;
+                end
+                S_C2: begin
+                    mid_r <= rd_mature;
+                    st_r <= S_C3;
+                end
+                S_C3: begin
+                    if (y_last) begin
+                        y_r <= {YW{1'b0}};
+                        st_r <= S_D0;
+                    end else begin
+                        y_r <= y_r + 1'b1;
+                        st_r <= S_C0;
+                    end
+                end
+                // -- phase D: commit (erase cells not alive before and after)
+                S_D0: st_r <= S_D1;
+                S_D1: begin
+                    kill_r <= d1_kill;
+                    if (d1_kill != {W{1'b0}})
+                        st_r <= S_DK;
+                    else if (!y_last) begin
+                        y_r <= y_r + 1'b1;
+                        st_r <= S_D0;
+                    end
+                end
+                S_DK: begin
+                    kill_r <= dk_rest;
+                    if (dk_rest == {W{1'b0}} && !y_last) begin
+                        y_r <= y_r + 1'b1;
+                        st_r <= S_D0;
+                    end
+                end
+                default: st_r <= S_IDLE;
+            endcase
+            if (step_last) begin
+                step_r <= step_r + 32'd1;
+                o_step_done <= 1'b1;
+                o_step_cycles <= cyc_r + 32'd1;
+                o_pre_alive <= npre_r;
+                o_active <= nact_r + ((hash_v && fire) ? 32'd1 : 32'd0);
+                cyc_r <= 32'd0;
+                npre_r <= 32'd0;
+                nact_r <= 32'd0;
+                y_r <= {YW{1'b0}};
+                steps_left_r <= steps_left_r - 32'd1;
+                st_r <= (steps_left_r == 32'd1) ? S_IDLE : S_A0;
+            end
+        end
+    end
+
+    // perception data stage
+    always @(posedge clk) begin
+        if (i_rst)
+            nbd_v_r <= 1'b0;
+        else
+            nbd_v_r <= nb_issue;
+        nbd_out_r <= nb_out;
+        nbd_hit_r <= nb_hit;
+        nbd_sel_r <= nb_sel;
+        nbd_pos_r <= nb_n[3:0];
+    end
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: Apache-2.0
+// nca_mlp - the per-cell MLP on a LANES-wide MAC array: layer 1 (int16 perception x int8
+// weight, 30-bit accumulators, ReLU + per-row requant to uint8), layer 2 (uint8 hidden x
+// int8 weight through an adder tree into 26-bit accumulators), requant and the residual
+// add with saturation (docs/fixed-point.md "Layer 1" .. "residual update").
+//
+// Usage: write a perception vector into one of the two p banks (i_p_we, i_p_bank, i_p_vec
+// in nca_perceive's layout), then pulse i_start with i_bank. The MAC array then issues one
+// operation per clock for exactly o_mac_len = G*(I+C) (+2 when G = 1) clocks, G =
+// ceil(hidden/LANES), I = F*C inputs: for hidden group g, layer 1 is I clocks (lane l
+// accumulates W1[g*LANES+l][i] * p[i]), layer 2 is C clocks (lane l multiplies h[g*LANES+l]
+// by W2[k][g*LANES+l], the adder tree sums the lanes into acc2[k]). The order is
+// L1(0), L1(1), L2(0), L1(2), L2(1), ..., L1(G-1), L2(G-2), L2(G-1): every layer-2 group
+// runs one layer-1 group after its own, hiding the requant latency (two h banks). Every
+// clock all LANES multipliers do a useful product when LANES divides hidden. o_u_valid
+// pulses 4 clocks after the last operation with o_u = sat16(s + ds) for all channels
+// (s = identity inputs of the bank); o_u holds until the next result. i_start may come
+// again on the clock after the last operation (back-to-back cells, alternating banks).
+// The residual reads the identity inputs of a cell's bank until its o_u_valid, so the bank
+// of a finished cell may be rewritten from 5 clocks after the next i_start on.
+`default_nettype none
+
+module nca_mlp #(
+    parameter CHANNELS = 16,  // state channels, 4..16
+    parameter HIDDEN   = 128, // largest hidden layer, units, 1..128
+    parameter LANES    = 16   // parallel MACs, power of two, 1..128
+) (
+    input  wire                     clk,
+    input  wire                     i_rst,
+    // configuration (constant while busy)
+    input  wire [3:0]               i_kernels,  // filter bits, bit 0 (identity) must be set
+    input  wire [7:0]               i_hidden,   // hidden units, 1..HIDDEN
+    // weight loads (see nca_weights)
+    input  wire                     i_ld_valid,
+    input  wire [2:0]               i_ld_sel,
+    input  wire [15:0]              i_ld_a,
+    input  wire [15:0]              i_ld_b,
+    input  wire [31:0]              i_ld_data,
+    // perception vector into a p bank
+    input  wire                     i_p_we,
+    input  wire                     i_p_bank,
+    input  wire [64*CHANNELS-1:0]   i_p_vec,
+    // run one cell
+    input  wire                     i_start,
+    input  wire                     i_bank,
+    output wire                     o_busy,
+    output wire [15:0]              o_mac_len,
+    output reg                      o_u_valid,
+    output wire [16*CHANNELS-1:0]   o_u
+);
+    localparam LOG2_LANES = $clog2(LANES);
+    localparam C = CHANNELS;
+    localparam PW = 24;                   // product width: 16 x 8 signed
+    localparam TW = PW + LOG2_LANES;      // adder tree sum width
+
+    generate
+        if (CHANNELS < 4 || CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128 || LANES < 1 ||
+            LANES > 128 || (1 << LOG2_LANES) != LANES) begin : g_bad_params
+            nca_illegal_parameter_set_mlp u_stop ();
+        end
+    endgenerate
+
+    // ---- run-time shape --------------------------------------------------------------
+    wire [2:0] nfilt = 3'd1 + {2'd0, i_kernels[1]} + {2'd0, i_kernels[2]} + {2'd0, i_kernels[3]};
+    wire [6:0] ninputs = nfilt * C[6:0];
+    wire [7:0] hid_m1 = i_hidden - 8'd1;
+    wire [7:0] groups = (hid_m1 >> LOG2_LANES) + 8'd1;
+    // physical filter of each rank (rank 0 = identity)
+    reg  [1:0] frank [0:3];
+    integer f, rk;
+    always @* begin
+        frank[0] = 2'd0;
+        frank[1] = 2'd0;
+        frank[2] = 2'd0;
+        frank[3] = 2'd0;
+        rk = 1;
+        for (f = 1; f < 4; f = f + 1)
+            if (i_kernels[f]) begin
+                frank[rk[1:0]] = f[1:0];
+                rk = rk + 1;
+            end
+    end
+    wire [15:0] seg_sum = {9'd0, ninputs} + C[15:0];
+    wire [15:0] mac_len = groups * seg_sum + ((groups == 8'd1) ? 16'd2 : 16'd0);
+    assign o_mac_len = mac_len;
+
+    // ---- weights ---------------------------------------------------------------------
+    wire [8*LANES-1:0]  w1_d, w2_d;
+    wire [25*LANES-1:0] b1_d;
+    wire [5*LANES-1:0]  s1_d;
+    wire [25*C-1:0]     b2_d;
+    wire [5*C-1:0]      s2_d;
+    reg  [12:0] w1a_r;
+    reg  [10:0] w2a_r;
+    reg  [6:0]  g1_r, g2_r;
+
+    nca_weights #(.CHANNELS(CHANNELS), .HIDDEN(HIDDEN), .LANES(LANES)) u_weights (
+        .clk(clk), .i_ld_valid(i_ld_valid), .i_ld_sel(i_ld_sel), .i_ld_a(i_ld_a),
+        .i_ld_b(i_ld_b), .i_ld_data(i_ld_data), .i_ninputs(ninputs),
+        .i_w1_raddr(w1a_r), .o_w1(w1_d), .i_w2_raddr(w2a_r), .o_w2(w2_d),
+        .i_b1_raddr(g1_r), .o_b1(b1_d), .i_s1_raddr(g2_r), .o_s1(s1_d),
+        .o_b2(b2_d), .o_s2(s2_d));
+
+    // ---- p banks ---------------------------------------------------------------------
+    reg [15:0] pb_r [0:8*C-1];  // [bank][filter][channel]
+    integer pi;
+    always @(posedge clk)
+        if (i_p_we)
+            for (pi = 0; pi < 4 * C; pi = pi + 1)
+                pb_r[(i_p_bank ? 4 * C : 0) + pi] <= i_p_vec[16*pi +: 16];
+
+    // ---- sequencer (stage 0: issue) --------------------------------------------------
+    reg       run_r, l2_r, bank_r;
+    reg [1:0] bub_r, r_r;
+    reg [3:0] c_r;
+    reg [6:0] g_r;
+    wire [6:0] g_last = groups[6:0] - 7'd1;
+    wire [1:0] f_last = nfilt[1:0] - 2'd1;
+    wire       op_v = run_r && (bub_r == 2'd0);
+    wire       c_end = (c_r == C[3:0] - 4'd1);
+
+    always @(posedge clk) begin
+        if (i_rst) begin
+            run_r <= 1'b0;
+            bub_r <= 2'd0;
+        end else if (i_start) begin
+            run_r <= 1'b1;
+            l2_r <= 1'b0;
+            bub_r <= 2'd0;
+            g_r <= 7'd0;
+            r_r <= 2'd0;
+            c_r <= 4'd0;
+            w1a_r <= 13'd0;
+            w2a_r <= 11'd0;
+            bank_r <= i_bank;
+        end else if (run_r) begin
+            if (bub_r != 2'd0) begin
+                bub_r <= bub_r - 2'd1;
+            end else if (!l2_r) begin
+                w1a_r <= w1a_r + 13'd1;
+                if (c_end) begin
+                    c_r <= 4'd0;
+                    if (r_r == f_last) begin
+                        r_r <= 2'd0;
+                        if (g_r == 7'd0) begin
+                            if (g_last != 7'd0) begin
+                                g_r <= 7'd1;
+                            end else begin
+                                l2_r <= 1'b1;
+                                bub_r <= 2'd2;  // requant latency when there is one group
+                            end
+                        end else begin
+                            l2_r <= 1'b1;
+                            g_r <= g_r - 7'd1;
+                        end
+                    end else begin
+                        r_r <= r_r + 2'd1;
+                    end
+                end else begin
+                    c_r <= c_r + 4'd1;
+                end
+            end else begin
+                w2a_r <= w2a_r + 11'd1;
+                if (c_end) begin
+                    c_r <= 4'd0;
+                    if (g_r == g_last) begin
+                        run_r <= 1'b0;
+                    end else if ({1'b0, g_r} + 8'd2 <= {1'b0, g_last}) begin
+                        l2_r <= 1'b0;
+                        g_r <= g_r + 7'd2;
+                    end else begin
+                        g_r <= g_r + 7'd1;
+                    end
+                end else begin
+                    c_r <= c_r + 4'd1;
+                end
+            end
+        end
+    end
+    assign o_busy = run_r;
+
+    // ---- stage 1: operands, multiply -------------------------------------------------
+    reg        v1_r, l2_1_r, first1_r, last1_r, bank1_r;
+    reg [3:0]  k1_r;
+    reg [15:0] p1_r;
+    reg [7:0]  h_r [0:2*LANES-1];   // [bank][lane]
+    wire [6:0] p_idx = {5'd0, frank[r_r]} * C[6:0] + {3'd0, c_r};
+
+    always @(posedge clk) begin
+        if (i_rst)
+            v1_r <= 1'b0;
+        else
+            v1_r <= op_v;
+        l2_1_r <= l2_r;
+        first1_r <= l2_r ? (g_r == 7'd0) : (r_r == 2'd0 && c_r == 4'd0);
+        last1_r <= l2_r ? (g_r == g_last) : (r_r == f_last && c_end);
+        g1_r <= g_r;
+        k1_r <= c_r;
+        bank1_r <= bank_r;
+        p1_r <= pb_r[(bank_r ? 4 * C : 0) + p_idx];
+    end
+
+    reg signed [PW-1:0] prod2_r [0:LANES-1];
+    reg        v2_r, l2_2_r, first2_r, last2_r, bank2_r;
+    reg [3:0]  k2_r;
+    integer l;
+    always @(posedge clk) begin
+        for (l = 0; l < LANES; l = l + 1) begin
+            if (l2_1_r)
+                prod2_r[l] <= $signed({8'd0, h_r[(g1_r[0] ? LANES : 0) + l]}) *
+                              $signed(w2_d[8*l +: 8]);
+            else
+                prod2_r[l] <= $signed(p1_r) * $signed(w1_d[8*l +: 8]);
+        end
+        if (i_rst)
+            v2_r <= 1'b0;
+        else
+            v2_r <= v1_r;
+        l2_2_r <= l2_1_r;
+        first2_r <= first1_r;
+        last2_r <= last1_r;
+        g2_r <= g1_r;
+        k2_r <= k1_r;
+        bank2_r <= bank1_r;
+    end
+
+    // ---- stage 2: layer-1 accumulate, layer-2 adder tree ------------------------------
+    reg signed [31:0] acc_r [0:LANES-1];
+    reg signed [TW-1:0] tree;
+    reg signed [TW-1:0] tree3_r;
+    reg        v3_r, l2_3_r, first3_r, last3_r, bank3_r;
+    reg [6:0]  g3_r;
+    reg [3:0]  k3_r;
+    always @* begin
+        tree = {TW{1'b0}};
+        for (l = 0; l < LANES; l = l + 1)
+            tree = tree + {{(TW-PW){prod2_r[l][PW-1]}}, prod2_r[l]};
+    end
+    always @(posedge clk) begin
+        for (l = 0; l < LANES; l = l + 1)
+            if (v2_r && !l2_2_r)
+                acc_r[l] <= (first2_r ? {{7{b1_d[25*l+24]}}, b1_d[25*l +: 25]} : acc_r[l]) +
+                            {{(32-PW){prod2_r[l][PW-1]}}, prod2_r[l]};
+        tree3_r <= tree;
+        if (i_rst)
+            v3_r <= 1'b0;
+        else
+            v3_r <= v2_r;
+        l2_3_r <= l2_2_r;
+        first3_r <= first2_r;
+        last3_r <= last2_r;
+        g3_r <= g2_r;
+        k3_r <= k2_r;
+        bank3_r <= bank2_r;
+    end
+
+    // ---- stage 3: layer-1 ReLU + requant into an h bank, layer-2 accumulate -----------
+    reg signed [31:0] acc2_r [0:C-1];
+    reg        v4_r, bank4_r;
+    reg [3:0]  k4_r;
+    always @(posedge clk) begin
+        for (l = 0; l < LANES; l = l + 1)
+            if (v3_r && !l2_3_r && last3_r)
+                // lanes past the model's hidden units hold stale weights: h = 0 there
+                h_r[(g3_r[0] ? LANES : 0) + l] <=
+                    (({8'd0, g3_r} << LOG2_LANES) + l[14:0] < {7'd0, i_hidden}) ?
+                    relu_u8(acc_r[l], s1_d[5*l +: 5]) : 8'd0;
+        if (v3_r && l2_3_r)
+            acc2_r[k3_r] <= (first3_r ? {{7{b2_d[25*k3_r+24]}}, b2_d[25*k3_r +: 25]} :
+                             acc2_r[k3_r]) + {{(32-TW){tree3_r[TW-1]}}, tree3_r};
+        if (i_rst)
+            v4_r <= 1'b0;
+        else
+            v4_r <= v3_r && l2_3_r && last3_r;
+        k4_r <= k3_r;
+        bank4_r <= bank3_r;
+    end
+
+    // ---- stage 4: layer-2 requant, residual add, sat16 --------------------------------
+    reg [15:0] u_r [0:C-1];
+    always @(posedge clk) begin
+        if (v4_r)
+            u_r[k4_r] <= residual(pb_r[(bank4_r ? 4 * C : 0) + {3'd0, k4_r}], acc2_r[k4_r],
+                                  s2_d[5*k4_r +: 5]);
+        if (i_rst)
+            o_u_valid <= 1'b0;
+        else
+            o_u_valid <= v4_r && (k4_r == C[3:0] - 4'd1);
+    end
+    genvar gk;
+    generate
+        for (gk = 0; gk < C; gk = gk + 1) begin : g_u
+            assign o_u[16*gk +: 16] = u_r[gk];
+        end
+    endgenerate
+
+    // rshift_round(v, s), round half up: (v + 2^(s-1)) >> s
+    function signed [32:0] rshift_round;
+        input signed [31:0] v;
+        input [4:0] s;
+        reg signed [32:0] t;
+        begin
+            t = {v[31], v};
+            if (s != 5'd0)
+                t = t + (33'sd1 <<< (s - 5'd1));
+            rshift_round = t >>> s;
+        end
+    endfunction
+
+    function [7:0] relu_u8;
+        input signed [31:0] v;
+        input [4:0] s;
+        reg signed [32:0] r;
+        begin
+            r = rshift_round(v, s);
+            if (r < 33'sd0)
+                relu_u8 = 8'd0;
+            else if (r > 33'sd255)
+                relu_u8 = 8'd255;
+            else
+                relu_u8 = r[7:0];
+        end
+    endfunction
+
+    function [15:0] residual;
+        input [15:0] s_word;
+        input signed [31:0] acc;
+        input [4:0] sh;
+        reg signed [32:0] d;
+        reg signed [33:0] t;
+        begin
+            d = rshift_round(acc, sh);
+            t = {{18{s_word[15]}}, s_word} + {d[32], d};
+            if (t > 34'sd32767)
+                residual = 16'h7FFF;
+            else if (t < -34'sd32768)
+                residual = 16'h8000;
+            else
+                residual = t[15:0];
+        end
+    endfunction
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// nca_perceive - perception of one cell: identity, Sobel-x, Sobel-y and Laplacian of every
+// channel over the 3x3 window, accumulated from the nine neighbour words one per clock.
+//
+// Usage: pulse i_clear (may coincide with nothing else) before a new cell, then give the
+// nine neighbour words in any order, one per clock with i_valid, i_pos = (dy+1)*3+(dx+1)
+// (0..8, row-major, y grows downwards) and i_word = all channels of that neighbour (0 for a
+// neighbour outside a zero-boundary grid). One clock after the ninth word o_p holds the
+// perception vector, filters in physical order: o_p[((f*CHANNELS)+c)*16 +: 16] for f = 0
+// identity, 1 Sobel-x, 2 Sobel-y, 3 Laplacian (docs/fixed-point.md "Perception":
+// sat16(rshift_round(sum, 3 or 4))); o_centre is the identity part (the cell's own word).
+// The outputs stay valid until the next i_clear. Adds and shifts only, no multipliers.
+`default_nettype none
+
+module nca_perceive #(
+    parameter CHANNELS = 16  // state channels, 4..16
+) (
+    input  wire                     clk,
+    input  wire                     i_rst,
+    input  wire                     i_clear,
+    input  wire                     i_valid,
+    input  wire [3:0]               i_pos,
+    input  wire [16*CHANNELS-1:0]   i_word,
+    output wire [64*CHANNELS-1:0]   o_p,
+    output wire [16*CHANNELS-1:0]   o_centre
+);
+    generate
+        if (CHANNELS < 4 || CHANNELS > 16) begin : g_bad_params
+            nca_illegal_parameter_set_perceive u_stop ();
+        end
+    endgenerate
+
+    localparam SW = 21;  // 3x3 sums: Sobel |sum| <= 8 x 32768, Laplacian <= 24 x 32768 < 2^20
+
+    reg signed [SW-1:0] sx_r [0:CHANNELS-1];
+    reg signed [SW-1:0] sy_r [0:CHANNELS-1];
+    reg signed [SW-1:0] sl_r [0:CHANNELS-1];
+    reg        [15:0]   id_r [0:CHANNELS-1];
+
+    // kernel coefficients of this position: KX, KY (Sobel) in -2..2, KL in {1, 2, -12}
+    wire [1:0] row = (i_pos < 4'd3) ? 2'd0 : (i_pos < 4'd6) ? 2'd1 : 2'd2;
+    wire [1:0] col = (i_pos == 4'd0 || i_pos == 4'd3 || i_pos == 4'd6) ? 2'd0 :
+                     (i_pos == 4'd1 || i_pos == 4'd4 || i_pos == 4'd7) ? 2'd1 : 2'd2;
+    wire       centre = (i_pos == 4'd4);
+
+    genvar gc;
+    generate
+        for (gc = 0; gc < CHANNELS; gc = gc + 1) begin : g_acc
+            wire signed [SW-1:0] n = {{(SW-16){i_word[16*gc+15]}}, i_word[16*gc +: 16]};
+            // Sobel-x: columns -1 / +1 with weight 1 (2 on the middle row)
+            wire signed [SW-1:0] kx_term = (row == 2'd1) ? (n <<< 1) : n;
+            // Sobel-y: rows -1 / +1 with weight 1 (2 on the middle column)
+            wire signed [SW-1:0] ky_term = (col == 2'd1) ? (n <<< 1) : n;
+            // Laplacian: corners 1, edges 2, centre -12
+            wire signed [SW-1:0] kl_term = centre ? -((n <<< 3) + (n <<< 2)) :
+                                           (row == 2'd1 || col == 2'd1) ? (n <<< 1) : n;
+            always @(posedge clk) begin
+                if (i_rst || i_clear) begin
+                    sx_r[gc] <= {SW{1'b0}};
+                    sy_r[gc] <= {SW{1'b0}};
+                    sl_r[gc] <= {SW{1'b0}};
+                    id_r[gc] <= 16'd0;
+                end else if (i_valid) begin
+                    if (col == 2'd0)
+                        sx_r[gc] <= sx_r[gc] - kx_term;
+                    else if (col == 2'd2)
+                        sx_r[gc] <= sx_r[gc] + kx_term;
+                    if (row == 2'd0)
+                        sy_r[gc] <= sy_r[gc] - ky_term;
+                    else if (row == 2'd2)
+                        sy_r[gc] <= sy_r[gc] + ky_term;
+                    sl_r[gc] <= sl_r[gc] + kl_term;
+                    if (centre)
+                        id_r[gc] <= i_word[16*gc +: 16];
+                end
+            end
+        end
+    endgenerate
+
+    // sat16(rshift_round(v, 3)) and sat16(rshift_round(v, 4)), round half up
+    genvar g;
+    generate
+        for (g = 0; g < CHANNELS; g = g + 1) begin : g_out
+            wire signed [SW:0] rx = ($signed({sx_r[g][SW-1], sx_r[g]}) + 22'sd4) >>> 3;
+            wire signed [SW:0] ry = ($signed({sy_r[g][SW-1], sy_r[g]}) + 22'sd4) >>> 3;
+            wire signed [SW:0] rl = ($signed({sl_r[g][SW-1], sl_r[g]}) + 22'sd8) >>> 4;
+            assign o_p[(0*CHANNELS+g)*16 +: 16] = id_r[g];
+            assign o_p[(1*CHANNELS+g)*16 +: 16] = sat16(rx);
+            assign o_p[(2*CHANNELS+g)*16 +: 16] = sat16(ry);
+            assign o_p[(3*CHANNELS+g)*16 +: 16] = sat16(rl);
+            assign o_centre[16*g +: 16] = id_r[g];
+        end
+    endgenerate
+
+    function [15:0] sat16;
+        input signed [SW:0] v;
+        begin
+            if (v > 22'sd32767)
+                sat16 = 16'h7FFF;
+            else if (v < -22'sd32768)
+                sat16 = 16'h8000;
+            else
+                sat16 = v[15:0];
+        end
+    endfunction
+endmodule
+
+`default_nettype wire

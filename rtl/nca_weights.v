@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// nca_weights - run-time loaded weight, bias and shift memories of the MLP, laid out so
+// that one read gives one operand per MAC lane.
+//
+// Usage: loads are single-clock writes (i_ld_valid) of one value; i_ld_sel picks the
+// memory, i_ld_a/i_ld_b the indices, i_ld_data the value:
+//   0 W1[j][i] (a = j, b = i, int8)     1 W2[k][j] (a = k, b = j, int8)
+//   2 b1[j]    (a = j, int32, |b1| < 2^24)  3 s1[j] (a = j, 0..24)
+//   4 b2[k]    (a = k, int32)           5 s2[k]    (a = k, 0..24)
+// Layout (G = group of LANES hidden units, j = g*LANES + lane, I = i_ninputs):
+//   W1 word g*I + i = {W1[g*LANES+LANES-1][i], ..., W1[g*LANES][i]}   (LANES x 8 bits)
+//   W2 word g*CHANNELS + k = {W2[k][g*LANES+LANES-1], ..., W2[k][g*LANES]}
+//   B1 word g = 25-bit biases of the group, S1 word g = 5-bit shifts of the group.
+// i_ninputs must be set (kernels configured) before W1 is loaded. Reads are synchronous
+// (data one clock after the address); b2/s2 are registers, read combinationally.
+`default_nettype none
+
+module nca_weights #(
+    parameter CHANNELS = 16,  // state channels, 4..16
+    parameter HIDDEN   = 128, // largest hidden layer, units, 1..128
+    parameter LANES    = 16   // MAC lanes, power of two, 1..128
+) (
+    input  wire                        clk,
+    input  wire                        i_ld_valid,
+    input  wire [2:0]                  i_ld_sel,
+    input  wire [15:0]                 i_ld_a,
+    input  wire [15:0]                 i_ld_b,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [31:0]                 i_ld_data,   // upper bits unused by narrow fields
+    input  wire [6:0]                  i_ninputs,
+    input  wire [12:0]                 i_w1_raddr,  // g*I + i
+    output wire [8*LANES-1:0]          o_w1,
+    input  wire [10:0]                 i_w2_raddr,  // g*CHANNELS + k
+    output wire [8*LANES-1:0]          o_w2,
+    input  wire [6:0]                  i_b1_raddr,  // g
+    output wire [25*LANES-1:0]         o_b1,
+    input  wire [6:0]                  i_s1_raddr,  // g
+    /* verilator lint_on UNUSEDSIGNAL */
+    output wire [5*LANES-1:0]          o_s1,
+    output wire [25*CHANNELS-1:0]      o_b2,
+    output wire [5*CHANNELS-1:0]       o_s2
+);
+    localparam LOG2_LANES = $clog2(LANES);
+    localparam GROUPS = (HIDDEN + LANES - 1) / LANES;  // groups of LANES hidden units
+    localparam GW = (GROUPS > 1) ? $clog2(GROUPS) : 1;
+    localparam W1_DEPTH = (GROUPS * 4 * CHANNELS > 2) ? GROUPS * 4 * CHANNELS : 2;
+    localparam W2_DEPTH = (GROUPS * CHANNELS > 2) ? GROUPS * CHANNELS : 2;
+    localparam G_DEPTH = (GROUPS > 2) ? GROUPS : 2;
+    localparam W1_AW = $clog2(W1_DEPTH);
+    localparam [15:0] LANE_MASK = LANES[15:0] - 16'd1;
+    localparam W2_AW = $clog2(W2_DEPTH);
+
+    generate
+        if (CHANNELS < 4 || CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128 || LANES < 1 ||
+            LANES > 128 || (1 << LOG2_LANES) != LANES) begin : g_bad_params
+            nca_illegal_parameter_set_weights u_stop ();
+        end
+    endgenerate
+
+    // index decode
+    wire [15:0] j_w1 = i_ld_a;                           // W1: a = j
+    wire [15:0] j_w2 = i_ld_b;                           // W2: b = j
+    wire [15:0] g_w1 = j_w1 >> LOG2_LANES;
+    wire [15:0] g_w2 = j_w2 >> LOG2_LANES;
+    wire [15:0] l_w1 = j_w1 & LANE_MASK;
+    wire [15:0] l_w2 = j_w2 & LANE_MASK;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0] w1_word = g_w1 * {9'd0, i_ninputs} + {16'd0, i_ld_b};
+    wire [31:0] w2_word = g_w2 * CHANNELS + {16'd0, i_ld_a};
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    reg [8*LANES-1:0]  wdata8, wmask8;
+    reg [25*LANES-1:0] wdata25, wmask25;
+    reg [5*LANES-1:0]  wdata5, wmask5;
+    integer l;
+    always @* begin
+        wdata8 = {8*LANES{1'b0}};
+        wmask8 = {8*LANES{1'b0}};
+        wdata25 = {25*LANES{1'b0}};
+        wmask25 = {25*LANES{1'b0}};
+        wdata5 = {5*LANES{1'b0}};
+        wmask5 = {5*LANES{1'b0}};
+        for (l = 0; l < LANES; l = l + 1) begin
+            wdata8[8*l +: 8] = i_ld_data[7:0];
+            wdata25[25*l +: 25] = i_ld_data[24:0];
+            wdata5[5*l +: 5] = i_ld_data[4:0];
+            if ((i_ld_sel == 3'd0 && l_w1 == l[15:0]) || (i_ld_sel == 3'd1 && l_w2 == l[15:0]))
+                wmask8[8*l +: 8] = 8'hFF;
+            if (l_w1 == l[15:0]) begin
+                wmask25[25*l +: 25] = {25{1'b1}};
+                wmask5[5*l +: 5] = 5'h1F;
+            end
+        end
+    end
+
+    nca_ram_1r1w #(.WIDTH(8*LANES), .DEPTH(W1_DEPTH)) u_w1 (
+        .clk(clk), .i_ren(1'b1), .i_raddr(i_w1_raddr[W1_AW-1:0]), .o_rdata(o_w1),
+        .i_we(i_ld_valid && i_ld_sel == 3'd0), .i_waddr(w1_word[W1_AW-1:0]),
+        .i_wdata(wdata8), .i_wmask(wmask8));
+    nca_ram_1r1w #(.WIDTH(8*LANES), .DEPTH(W2_DEPTH)) u_w2 (
+        .clk(clk), .i_ren(1'b1), .i_raddr(i_w2_raddr[W2_AW-1:0]), .o_rdata(o_w2),
+        .i_we(i_ld_valid && i_ld_sel == 3'd1), .i_waddr(w2_word[W2_AW-1:0]),
+        .i_wdata(wdata8), .i_wmask(wmask8));
+    nca_ram_1r1w #(.WIDTH(25*LANES), .DEPTH(G_DEPTH)) u_b1 (
+        .clk(clk), .i_ren(1'b1), .i_raddr(i_b1_raddr[GW-1:0]), .o_rdata(o_b1),
+        .i_we(i_ld_valid && i_ld_sel == 3'd2), .i_waddr(g_w1[GW-1:0]),
+        .i_wdata(wdata25), .i_wmask(wmask25));
+    nca_ram_1r1w #(.WIDTH(5*LANES), .DEPTH(G_DEPTH)) u_s1 (
+        .clk(clk), .i_ren(1'b1), .i_raddr(i_s1_raddr[GW-1:0]), .o_rdata(o_s1),
+        .i_we(i_ld_valid && i_ld_sel == 3'd3), .i_waddr(g_w1[GW-1:0]),
+        .i_wdata(wdata5), .i_wmask(wmask5));
+
+    // layer-2 biases and shifts: CHANNELS registers each
+    reg [24:0] b2_r [0:CHANNELS-1];
+    reg [4:0]  s2_r [0:CHANNELS-1];
+    always @(posedge clk) begin
+        if (i_ld_valid && i_ld_sel == 3'd4 && i_ld_a < CHANNELS)
+            b2_r[i_ld_a[3:0]] <= i_ld_data[24:0];
+        if (i_ld_valid && i_ld_sel == 3'd5 && i_ld_a < CHANNELS)
+            s2_r[i_ld_a[3:0]] <= i_ld_data[4:0];
+    end
+    genvar k;
+    generate
+        for (k = 0; k < CHANNELS; k = k + 1) begin : g_l2
+            assign o_b2[25*k +: 25] = b2_r[k];
+            assign o_s2[5*k +: 5] = s2_r[k];
+        end
+    endgenerate
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: Apache-2.0
+// tb_core.cpp - Verilator bench of rtl/nca_core.v against the C reference model: loads a
+// real model through the command interface, seeds, runs steps with damage events and a
+// few random cell writes, and after every step compares the full state bit for bit with
+// nca_step_fixed, the pre-alive/active counts with its stats and the clock count with
+// nca_cycles_step. Plusargs: +model=FILE +steps=N (default 320) +seed=N (rng seed of the
+// fire hash, default 1) +wrap (torus boundary) +trace (per-step lines; VCD of the first
+// two steps to +vcd=FILE when built with --trace) +quiet. Prints PASS/FAIL, exit 1 on failure.
+#include <verilated.h>
+#if VM_TRACE
+#include <verilated_vcd_c.h>
+#endif
+#include "Vnca_core.h"
+
+extern "C" {
+#include "nca.h"
+#include "nca_cycles.h"
+}
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#ifndef TB_GRID_W
+#define TB_GRID_W 64
+#endif
+#ifndef TB_GRID_H
+#define TB_GRID_H 64
+#endif
+#ifndef TB_CHANNELS
+#define TB_CHANNELS 16
+#endif
+#ifndef TB_HIDDEN
+#define TB_HIDDEN 128
+#endif
+#ifndef TB_LANES
+#define TB_LANES 16
+#endif
+
+enum { OP_NOP, OP_CFG, OP_LOAD, OP_CLEAR, OP_SEED, OP_CIRCLE, OP_HALF, OP_SQUARE, OP_STEP,
+       OP_READ, OP_WRITE };
+
+static Vnca_core *top;
+static VerilatedContext *ctx;
+#if VM_TRACE
+static VerilatedVcdC *vcd;
+#endif
+static uint64_t cycle;
+static bool trace;
+
+// step-done events seen while clocking
+struct StepEvent {
+    uint32_t cycles, pre, act;
+};
+static std::vector<StepEvent> events;
+
+static void tick()
+{
+    top->clk = 0;
+    top->eval();
+#if VM_TRACE
+    if (vcd)
+        vcd->dump(ctx->time());
+#endif
+    ctx->timeInc(1);
+    top->clk = 1;
+    top->eval();
+#if VM_TRACE
+    if (vcd)
+        vcd->dump(ctx->time());
+#endif
+    ctx->timeInc(1);
+    cycle++;
+    if (top->o_step_done)
+        events.push_back({top->o_step_cycles, top->o_pre_alive, top->o_active});
+}
+
+static void set_cell(const int16_t *w)
+{
+    for (int c = 0; c < TB_CHANNELS; c += 2) {
+        uint32_t lo = (uint16_t)w[c], hi = c + 1 < TB_CHANNELS ? (uint16_t)w[c + 1] : 0;
+        top->i_cmd_cell[c / 2] = lo | (hi << 16);
+    }
+}
+
+// issue one command, wait for it to be accepted
+static void command(int op, uint32_t a = 0, uint32_t b = 0, uint32_t c = 0,
+                    const int16_t *cell = nullptr)
+{
+    top->i_cmd_valid = 1;
+    top->i_cmd_op = op;
+    top->i_cmd_a = a;
+    top->i_cmd_b = b;
+    top->i_cmd_c = c;
+    if (cell)
+        set_cell(cell);
+    int guard = 0;
+    while (!top->o_cmd_ready) {
+        tick();
+        if (++guard > 100000000) {
+            fprintf(stderr, "tb_core: FAIL: core never became ready\n");
+            exit(1);
+        }
+    }
+    tick();
+    top->i_cmd_valid = 0;
+}
+
+static void wait_idle()
+{
+    while (!top->o_cmd_ready)
+        tick();
+}
+
+static void read_cell(unsigned x, unsigned y, int16_t *out)
+{
+    command(OP_READ, x, y);
+    while (!top->o_rsp_valid)
+        tick();
+    for (int c = 0; c < TB_CHANNELS; c++)
+        out[c] = (int16_t)(top->o_rsp_cell[c / 2] >> (16 * (c & 1)));
+    top->i_rsp_ready = 1;
+    tick();
+    top->i_rsp_ready = 0;
+}
+
+static void load_model(const nca_model *m, unsigned wrap, uint32_t seed)
+{
+    const unsigned I = nca_model_inputs(m), H = m->hidden, C = m->channels;
+    command(OP_CFG, 0, H);
+    command(OP_CFG, 1, m->kernels);
+    command(OP_CFG, 2, wrap);
+    command(OP_CFG, 3, m->fire_q);
+    command(OP_CFG, 4, (uint32_t)m->alive_q);
+    command(OP_CFG, 5, m->state_frac);
+    command(OP_CFG, 6, seed);
+    command(OP_CFG, 7, 0);
+    for (unsigned j = 0; j < H; j++)
+        for (unsigned i = 0; i < I; i++)
+            command(OP_LOAD, 0, (j << 16) | i, (uint32_t)(int32_t)m->w1[j * I + i]);
+    for (unsigned k = 0; k < C; k++)
+        for (unsigned j = 0; j < H; j++)
+            command(OP_LOAD, 1, (k << 16) | j, (uint32_t)(int32_t)m->w2[k * H + j]);
+    for (unsigned j = 0; j < H; j++) {
+        command(OP_LOAD, 2, j << 16, (uint32_t)m->b1[j]);
+        command(OP_LOAD, 3, j << 16, m->shift1[j]);
+    }
+    for (unsigned k = 0; k < C; k++) {
+        command(OP_LOAD, 4, k << 16, (uint32_t)m->b2[k]);
+        command(OP_LOAD, 5, k << 16, m->shift2[k]);
+    }
+}
+
+// value of +name=VALUE (copied: Verilator returns a shared buffer), nullptr when absent
+static const char *plusarg(const char *name)
+{
+    static std::vector<std::string> keep;
+    keep.reserve(16);
+    const char *v = ctx->commandArgsPlusMatch(name);
+    if (!v || !*v)
+        return nullptr;
+    v += 1 + strlen(name);
+    keep.push_back(*v == '=' ? v + 1 : v);
+    return keep.back().c_str();
+}
+
+static int compare_grid(const nca_grid *g, unsigned step)
+{
+    int16_t w[TB_CHANNELS];
+    int bad = 0;
+    for (unsigned y = 0; y < g->height; y++)
+        for (unsigned x = 0; x < g->width; x++) {
+            read_cell(x, y, w);
+            const int16_t *ref = g->s + ((size_t)y * g->width + x) * g->channels;
+            for (unsigned c = 0; c < g->channels; c++)
+                if (w[c] != ref[c]) {
+                    printf("tb_core: FAIL: after step %u cell (%u,%u) channel %u: rtl %d, C %d\n",
+                           step, x, y, c, w[c], ref[c]);
+                    if (++bad >= 8)
+                        return 1;
+                    break;
+                }
+        }
+    return bad;
+}
+
+static void apply_damage(nca_grid *g, const nca_damage *d)
+{
+    nca_grid_damage(g, d);
+    int op = d->kind == NCA_DMG_CIRCLE ? OP_CIRCLE : d->kind == NCA_DMG_HALF ? OP_HALF : OP_SQUARE;
+    command(op, (uint32_t)d->a, (uint32_t)d->b, (uint32_t)d->c);
+    wait_idle();
+}
+
+int main(int argc, char **argv)
+{
+    ctx = new VerilatedContext;
+    ctx->commandArgs(argc, argv);
+    top = new Vnca_core{ctx};
+    const char *model_path = plusarg("model");
+    if (!model_path)
+        model_path = "weights/distill/ex3-regen-lizard.bin";
+    const char *sv = plusarg("steps");
+    const unsigned steps = sv ? (unsigned)strtoul(sv, nullptr, 0) : 320;
+    const char *seedv = plusarg("seed");
+    const uint32_t seed = seedv ? (uint32_t)strtoul(seedv, nullptr, 0) : 1;
+    trace = ctx->commandArgsPlusMatch("trace")[0] != 0;
+    const bool quiet = ctx->commandArgsPlusMatch("quiet")[0] != 0;
+    const bool wrap = ctx->commandArgsPlusMatch("wrap")[0] != 0;
+#if VM_TRACE
+    const char *vcd_path = plusarg("vcd");
+    if (trace && vcd_path) {
+        ctx->traceEverOn(true);
+        vcd = new VerilatedVcdC;
+        top->trace(vcd, 99);
+        vcd->open(vcd_path);
+    }
+#endif
+
+    nca_error err;
+    static nca_model m;
+    if (nca_model_load(model_path, &m, &err) != NCA_OK) {
+        printf("tb_core: FAIL: %s\n", err.msg);
+        return 1;
+    }
+    if (m.channels != TB_CHANNELS || m.hidden > TB_HIDDEN) {
+        printf("tb_core: FAIL: model %ux%u does not fit the core (%d channels, %d hidden)\n",
+               m.channels, m.hidden, TB_CHANNELS, TB_HIDDEN);
+        return 1;
+    }
+    nca_grid g;
+    if (nca_grid_init(&g, &m, TB_GRID_W, TB_GRID_H, seed, 0, &err) != NCA_OK) {
+        printf("tb_core: FAIL: %s\n", err.msg);
+        return 1;
+    }
+    g.boundary = wrap ? NCA_BOUNDARY_WRAP : NCA_BOUNDARY_ZERO;
+    nca_workspace ws;
+    if (nca_workspace_init(&ws, &g, &err) != NCA_OK) {
+        printf("tb_core: FAIL: %s\n", err.msg);
+        return 1;
+    }
+
+    top->i_rst = 1;
+    top->i_cmd_valid = 0;
+    top->i_rsp_ready = 0;
+    tick();
+    tick();
+    top->i_rst = 0;
+    tick();
+    load_model(&m, wrap, seed);
+    command(OP_CLEAR);
+    wait_idle();
+    const unsigned W = TB_GRID_W, H = TB_GRID_H;
+    if (nca_grid_seed(&g, W / 2, H / 2, &err) != NCA_OK) {
+        printf("tb_core: FAIL: %s\n", err.msg);
+        return 1;
+    }
+    command(OP_SEED, W / 2, H / 2);
+    if (compare_grid(&g, 0))
+        return 1;
+
+    // damage schedule, scaled to the run: circle, half, square, then random cell writes
+    struct Event {
+        unsigned step;
+        nca_damage d;
+    };
+    std::vector<Event> dmg = {
+        {steps * 3 / 8, {NCA_DMG_CIRCLE, (int)W / 2, (int)H / 2 - (int)H / 8, (int)W / 8}},
+        {steps * 5 / 8, {NCA_DMG_HALF, NCA_HALF_RIGHT, 0, 0}},
+        {steps * 6 / 8, {NCA_DMG_SQUARE, (int)W / 2, (int)H / 2 + (int)H / 8, (int)W / 5}},
+    };
+    const unsigned write_step = steps * 7 / 8;
+    uint32_t rng = 12345u ^ seed;
+
+    uint64_t sum_useful = 0, sum_cycles = 0, sum_active = 0;
+    unsigned ss_steps = 0;
+    uint64_t t0 = cycle;
+    const unsigned multi = steps >= 8 ? 3 : 0;  // the last steps run as one STEP command
+    for (unsigned s = 0; s < steps - multi; s++) {
+        for (const Event &e : dmg)
+            if (e.step == s && s > 0)
+                apply_damage(&g, &e.d);
+        if (s == write_step) {
+            for (int k = 0; k < 24; k++) {  // random cells, random words (mature or not)
+                int16_t w[TB_CHANNELS];
+                rng = rng * 1664525u + 1013904223u;
+                unsigned x = (rng >> 8) % W, y = (rng >> 20) % H;
+                for (int c = 0; c < TB_CHANNELS; c++) {
+                    rng = rng * 1664525u + 1013904223u;
+                    w[c] = (int16_t)((int32_t)(rng >> 16) % 4096 - 1024);
+                }
+                memcpy(g.s + ((size_t)y * W + x) * TB_CHANNELS, w, sizeof w);
+                command(OP_WRITE, x, y, 0, w);
+            }
+        }
+        if (trace) {  // the cells that will run the MLP this step
+            printf("step %u active:", s);
+            for (unsigned y = 0; y < H; y++)
+                for (unsigned x = 0; x < W; x++) {
+                    int pre = 0;
+                    for (int dy = -1; dy <= 1; dy++)
+                        for (int dx = -1; dx <= 1; dx++) {
+                            int yy = (int)y + dy, xx = (int)x + dx;
+                            if (wrap) {
+                                yy = (yy + (int)H) % (int)H;
+                                xx = (xx + (int)W) % (int)W;
+                            } else if (yy < 0 || xx < 0 || yy >= (int)H || xx >= (int)W)
+                                continue;
+                            pre |= g.s[((size_t)yy * W + (size_t)xx) * TB_CHANNELS + 3] > m.alive_q;
+                        }
+                    if (pre && nca_fires(m.fire_q, g.seed, g.step, x, y))
+                        printf(" (%u,%u)", x, y);
+                }
+            printf("\n");
+        }
+        nca_cycle_report rep;
+        uint64_t pred = nca_cycles_step(&m, &g, TB_LANES, &rep);
+        nca_step_stats st;
+        nca_step_fixed(&m, &g, &ws, &st);
+        events.clear();
+        command(OP_STEP, 1);
+        wait_idle();
+        if (events.size() != 1) {
+            printf("tb_core: FAIL: step %u: %zu step-done pulses\n", s, events.size());
+            return 1;
+        }
+        const StepEvent &ev = events[0];
+        if (trace || (!quiet && s % 40 == 0))
+            printf("step %3u: pre-alive %4u active %4u alive %4u cycles %7u (model %7llu, "
+                   "A %llu B %llu C %llu D %llu) util %.3f\n",
+                   s, st.pre_alive, st.active, st.alive, ev.cycles, (unsigned long long)pred,
+                   (unsigned long long)rep.phase_a, (unsigned long long)rep.phase_b,
+                   (unsigned long long)rep.phase_c, (unsigned long long)rep.phase_d,
+                   nca_cycles_utilisation(&rep, TB_LANES));
+        if (ev.pre != st.pre_alive || ev.act != st.active) {
+            printf("tb_core: FAIL: step %u: rtl pre-alive %u active %u, C %u %u\n", s, ev.pre,
+                   ev.act, st.pre_alive, st.active);
+            return 1;
+        }
+        if (ev.cycles != pred) {
+            printf("tb_core: FAIL: step %u: rtl %u cycles, cycle model %llu\n", s, ev.cycles,
+                   (unsigned long long)pred);
+            return 1;
+        }
+        if (compare_grid(&g, s + 1))
+            return 1;
+        // steady state: the last quarter before the damage (grown, undisturbed)
+        if (s >= steps / 4 && s < steps * 3 / 8) {
+            sum_useful += rep.useful_macs;
+            sum_cycles += rep.total;
+            sum_active += rep.active;
+            ss_steps++;
+        }
+#if VM_TRACE
+        if (vcd && s == 1) {
+            vcd->close();
+            vcd = nullptr;
+        }
+#endif
+    }
+    // the last steps as one command: one step-done pulse and cycle count per step
+    if (multi) {
+        std::vector<uint64_t> preds;
+        for (unsigned k = 0; k < multi; k++) {
+            preds.push_back(nca_cycles_step(&m, &g, TB_LANES, nullptr));
+            nca_step_fixed(&m, &g, &ws, nullptr);
+        }
+        events.clear();
+        command(OP_STEP, multi);
+        wait_idle();
+        if (events.size() != multi) {
+            printf("tb_core: FAIL: STEP %u gave %zu step-done pulses\n", multi, events.size());
+            return 1;
+        }
+        for (unsigned k = 0; k < multi; k++)
+            if (events[k].cycles != preds[k]) {
+                printf("tb_core: FAIL: multi-step %u: rtl %u cycles, model %llu\n", k,
+                       events[k].cycles, (unsigned long long)preds[k]);
+                return 1;
+            }
+        if (compare_grid(&g, steps))
+            return 1;
+    }
+    if (top->o_steps != steps) {
+        printf("tb_core: FAIL: core counts %u steps, expected %u\n", top->o_steps, steps);
+        return 1;
+    }
+    printf("tb_core: %ux%u LANES=%d %s boundary, %u steps (damage at %u %u %u, writes at %u), "
+           "%llu clocks simulated\n",
+           W, H, TB_LANES, wrap ? "wrap" : "zero", steps, dmg[0].step, dmg[1].step, dmg[2].step,
+           write_step, (unsigned long long)(cycle - t0));
+    if (ss_steps)
+        printf("tb_core: steady state (steps %u..%u): %.1f active cells, %.0f clocks/step, "
+               "MAC utilisation %.3f\n",
+               steps / 4, steps * 3 / 8 - 1, (double)sum_active / ss_steps,
+               (double)sum_cycles / ss_steps,
+               (double)sum_useful / ((double)TB_LANES * (double)sum_cycles));
+    printf("tb_core: PASS\n");
+    nca_workspace_free(&ws);
+    nca_grid_free(&g);
+    top->final();
+    delete top;
+    return 0;
+}

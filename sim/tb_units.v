@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// tb_units - bench wrapper: the unit-tested blocks side by side (nca_perceive, nca_mlp,
+// nca_hash, nca_alive_row) with their ports brought out for tb_units.cpp.
+//
+// Usage: Verilator top only (no logic of its own); see tb_units.cpp.
+`default_nettype none
+
+module tb_units #(
+    parameter CHANNELS = 16,  // state channels, 4..16
+    parameter HIDDEN   = 128, // hidden units, 1..128
+    parameter LANES    = 16,  // MAC lanes, power of two, 1..128
+    parameter GRID_W   = 64   // alive-row width, cells, 3..1024
+) (
+    input  wire                     clk,
+    input  wire                     i_rst,
+    // perception
+    input  wire                     i_pc_clear,
+    input  wire                     i_pc_valid,
+    input  wire [3:0]               i_pc_pos,
+    input  wire [16*CHANNELS-1:0]   i_pc_word,
+    output wire [64*CHANNELS-1:0]   o_pc_p,
+    output wire [16*CHANNELS-1:0]   o_pc_centre,
+    // MLP
+    input  wire [3:0]               i_kernels,
+    input  wire [7:0]               i_hidden,
+    input  wire                     i_ld_valid,
+    input  wire [2:0]               i_ld_sel,
+    input  wire [15:0]              i_ld_a,
+    input  wire [15:0]              i_ld_b,
+    input  wire [31:0]              i_ld_data,
+    input  wire                     i_p_we,
+    input  wire                     i_p_bank,
+    input  wire [64*CHANNELS-1:0]   i_p_vec,
+    input  wire                     i_start,
+    input  wire                     i_bank,
+    output wire                     o_busy,
+    output wire [15:0]              o_mac_len,
+    output wire                     o_u_valid,
+    output wire [16*CHANNELS-1:0]   o_u,
+    // hash
+    input  wire                     i_h_valid,
+    input  wire [31:0]              i_h_seed,
+    input  wire [31:0]              i_h_step,
+    input  wire [15:0]              i_h_x,
+    input  wire [15:0]              i_h_y,
+    output wire                     o_h_valid,
+    output wire [31:0]              o_h_hash,
+    output wire [15:0]              o_h_tag,
+    // alive row
+    input  wire [GRID_W-1:0]        i_ar_up,
+    input  wire [GRID_W-1:0]        i_ar_mid,
+    input  wire [GRID_W-1:0]        i_ar_dn,
+    input  wire                     i_ar_wrap,
+    output wire [GRID_W-1:0]        o_ar_row
+);
+    nca_perceive #(.CHANNELS(CHANNELS)) u_perceive (
+        .clk(clk), .i_rst(i_rst), .i_clear(i_pc_clear), .i_valid(i_pc_valid),
+        .i_pos(i_pc_pos), .i_word(i_pc_word), .o_p(o_pc_p), .o_centre(o_pc_centre));
+    nca_mlp #(.CHANNELS(CHANNELS), .HIDDEN(HIDDEN), .LANES(LANES)) u_mlp (
+        .clk(clk), .i_rst(i_rst), .i_kernels(i_kernels), .i_hidden(i_hidden),
+        .i_ld_valid(i_ld_valid), .i_ld_sel(i_ld_sel), .i_ld_a(i_ld_a), .i_ld_b(i_ld_b),
+        .i_ld_data(i_ld_data), .i_p_we(i_p_we), .i_p_bank(i_p_bank), .i_p_vec(i_p_vec),
+        .i_start(i_start), .i_bank(i_bank), .o_busy(o_busy), .o_mac_len(o_mac_len),
+        .o_u_valid(o_u_valid), .o_u(o_u));
+    nca_hash #(.TAG_W(16)) u_hash (
+        .clk(clk), .i_rst(i_rst), .i_valid(i_h_valid), .i_seed(i_h_seed), .i_step(i_h_step),
+        .i_xc(i_h_x), .i_yc(i_h_y), .i_x(i_h_x), .o_valid(o_h_valid), .o_hash(o_h_hash),
+        .o_x(o_h_tag));
+    nca_alive_row #(.GRID_W(GRID_W)) u_alive (
+        .i_up(i_ar_up), .i_mid(i_ar_mid), .i_dn(i_ar_dn), .i_wrap(i_ar_wrap),
+        .o_row(o_ar_row));
+endmodule
+
+`default_nettype wire
