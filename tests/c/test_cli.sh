@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# test_cli.sh - nca-host and nca-convert through their command lines, on the sanitizer builds.
+# Run from the repository root (tests/run-c-tests.sh does); BUILD defaults to build.
+# Prints a cmocka-style summary ("[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)") and
+# exits non-zero when a test failed.
+set -u
+
+BUILD=${BUILD:-build}
+HOST=$BUILD/san/nca-host
+CONV=$BUILD/san/nca-convert
+MODEL=weights/distill/ex3-regen-lizard.bin
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+# a sanitizer finding must not look like a usage error (their default exit code is 1)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}
+
+for b in "$HOST" "$CONV"; do
+    if [ ! -x "$b" ]; then
+        echo "test_cli.sh: $b not built (make $b)" >&2
+        echo "[  FAILED  ] 1 test(s), listed below:"
+        exit 1
+    fi
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/nca-cli-XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+
+n_pass=0
+n_fail=0
+failed=()
+pass() { n_pass=$((n_pass + 1)); echo "[       OK ] $1"; }
+fail() { n_fail=$((n_fail + 1)); failed+=("$1"); echo "[  FAILED  ] $1: $2"; }
+
+# check NAME WANT_RC WANT_STDERR_LINES CMD...: runs CMD, compares its exit code and the number
+# of lines it wrote to stderr (-1: any). stdout goes to $T/out, stderr to $T/err.
+check() {
+    local name=$1 want_rc=$2 want_lines=$3
+    shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    local rc=$? lines
+    lines=$(wc -l <"$T/err")
+    if [ "$rc" -ne "$want_rc" ]; then
+        fail "$name" "exit $rc, expected $want_rc; stderr: $(head -c 400 "$T/err")"
+    elif [ "$want_lines" -ge 0 ] && [ "$lines" -ne "$want_lines" ]; then
+        fail "$name" "$lines stderr lines, expected $want_lines: $(head -c 400 "$T/err")"
+    elif [ "$want_lines" -eq 1 ] && [ ! -s "$T/err" ]; then
+        fail "$name" "empty error message"
+    else
+        pass "$name"
+        return 0
+    fi
+    return 1
+}
+out_has() { # NAME REGEX...: the last command's stdout has a line matching each REGEX
+    local name=$1
+    shift
+    for re in "$@"; do
+        if ! grep -q -- "$re" "$T/out"; then
+            fail "$name" "no line matching '$re' in: $(head -c 300 "$T/out")"
+            return 1
+        fi
+    done
+    pass "$name"
+}
+usage_error() { # NAME CMD...: exit 1 with exactly one stderr line
+    local name=$1
+    shift
+    check "$name" 1 1 "$@"
+}
+
+echo "[==========] Running the command-line tests."
+
+# ---- (a) a run that writes a frame and a state ----------------------------------------------
+if check "host: 20 steps, save frame and state" 0 0 \
+    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --save-frame "$T/a.png" --save-state "$T/a.st"; then
+    size=$(wc -c <"$T/a.st")
+    sig=$(od -An -tx1 -N8 "$T/a.png" | tr -d ' \n')
+    if [ "$size" -ne $((24 + 2 * 32 * 32 * 16 + 4)) ]; then
+        fail "host: state file size" "$size bytes"
+    elif [ "$(head -c 4 "$T/a.st")" != "NCAS" ]; then
+        fail "host: state file magic" "$(head -c 4 "$T/a.st" | od -An -c)"
+    elif [ "$sig" != "89504e470d0a1a0a" ]; then
+        fail "host: frame is a PNG" "signature $sig"
+    else
+        pass "host: outputs have the documented form"
+    fi
+fi
+
+# ---- (b) determinism, verification -----------------------------------------------------------
+check "host: second run, same seed" 0 0 \
+    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --save-state "$T/b.st" &&
+    if cmp -s "$T/a.st" "$T/b.st"; then pass "host: same seed, identical state files"
+    else fail "host: same seed, identical state files" "cmp differs"; fi
+check "host: other seed" 0 0 \
+    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --seed 2 --save-state "$T/c.st" &&
+    if cmp -s "$T/a.st" "$T/c.st"; then fail "host: other seed, other state" "identical"
+    else pass "host: other seed, other state"; fi
+check "host: --backend ref --verify ref" 0 0 \
+    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --backend ref --verify ref --save-state "$T/v.st" &&
+    if cmp -s "$T/a.st" "$T/v.st"; then pass "host: verified run writes the same state"
+    else fail "host: verified run writes the same state" "cmp differs"; fi
+check "host: --verify float mismatches (exit 3)" 3 1 \
+    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --verify float
+check "host: wrap boundary and damage" 0 0 \
+    "$HOST" --model "$MODEL" --steps 30 --grid 32x24 --boundary wrap --damage circle:16,12,4@20 \
+    --damage half:left@25 --save-state "$T/d.st"
+check "host: float backend" 0 0 "$HOST" --model "$MODEL" --steps 10 --grid 16x16 --backend float \
+    --save-frame "$T/f.png"
+if check "host: load a state, run 0 steps, save" 0 0 \
+    "$HOST" --model "$MODEL" --steps 0 --grid 32x32 --load-state "$T/a.st" --save-state "$T/l.st"; then
+    # the cell words survive (bytes 25 .. end-4)
+    n=$((2 * 32 * 32 * 16))
+    if cmp -s <(tail -c +25 "$T/a.st" | head -c $n) <(tail -c +25 "$T/l.st" | head -c $n); then
+        pass "host: loaded state words are kept"
+    else
+        fail "host: loaded state words are kept" "differ"
+    fi
+fi
+check "host: --target prints the MSE" 0 0 \
+    "$HOST" --model "$MODEL" --steps 10 --grid 72x72 --target weights/targets/lizard.png &&
+    out_has "host: MSE line" '^mse 0\.[0-9]* after 10 steps$'
+check "host: --report" 0 0 "$HOST" --model "$MODEL" --steps 6 --grid 32x32 --report 3 &&
+    out_has "host: report lines" '^step 3: alive-before [0-9]* active [0-9]* alive [0-9]*$' '^step 6: '
+check "host: --info" 0 0 "$HOST" --model "$MODEL" --info &&
+    out_has "host: --info shows the shape" '^channels: *16$' '^hidden: *128$' '^inputs: *48$'
+check "host: --help" 0 0 "$HOST" --help && out_has "host: --help prints usage" '^usage: nca-host'
+check "host: --list-backends" 0 0 "$HOST" --list-backends &&
+    out_has "host: ref and float listed" '^ref ' '^float '
+
+# ---- (c) bad usage: exit 1, one line on stderr -----------------------------------------------
+usage_error "usage: missing --model" "$HOST" --steps 5
+usage_error "usage: unknown option" "$HOST" --model "$MODEL" --frobnicate
+usage_error "usage: --grid 2x2" "$HOST" --model "$MODEL" --grid 2x2
+usage_error "usage: --grid 32x32x" "$HOST" --model "$MODEL" --grid 32x32x
+usage_error "usage: --grid 2000x8" "$HOST" --model "$MODEL" --grid 2000x8
+usage_error "usage: --damage bad@5" "$HOST" --model "$MODEL" --damage bad@5
+usage_error "usage: --damage without @" "$HOST" --model "$MODEL" --damage circle:1,2,3
+usage_error "usage: --damage after the last step" "$HOST" --model "$MODEL" --steps 5 --damage half:left@5
+usage_error "usage: --boundary x" "$HOST" --model "$MODEL" --boundary x
+usage_error "usage: --view sdl" "$HOST" --model "$MODEL" --view sdl
+usage_error "usage: unknown backend" "$HOST" --model "$MODEL" --backend nosuch --steps 1
+usage_error "usage: unknown verify backend" "$HOST" --model "$MODEL" --verify nosuch --steps 1
+usage_error "usage: --steps -1" "$HOST" --model "$MODEL" --steps -1
+usage_error "usage: --steps abc" "$HOST" --model "$MODEL" --steps abc
+usage_error "usage: --seed 2^32" "$HOST" --model "$MODEL" --seed 4294967296
+usage_error "usage: --report 0" "$HOST" --model "$MODEL" --report 0
+usage_error "usage: option without value" "$HOST" --model
+usage_error "usage: stray argument" "$HOST" --model "$MODEL" extra
+usage_error "usage: state of another size" "$HOST" --model "$MODEL" --grid 16x16 --steps 1 --load-state "$T/a.st"
+usage_error "usage: target larger than the grid" "$HOST" --model "$MODEL" --grid 16x16 --steps 1 \
+    --target weights/targets/lizard.png
+usage_error "usage: unwritable --save-frame" "$HOST" --model "$MODEL" --grid 8x8 --steps 1 \
+    --save-frame "$T/no/such/dir/x.png"
+
+# ---- (d) model files that cannot be used ------------------------------------------------------
+usage_error "model: missing file" "$HOST" --model "$T/missing.bin" --info
+usage_error "model: a directory" "$HOST" --model weights --info
+usage_error "model: a PNG" "$HOST" --model weights/targets/lizard.png --info
+head -c $((2 << 20)) /dev/zero >"$T/huge.bin"
+usage_error "model: 2 MiB of zeros" "$HOST" --model "$T/huge.bin" --info
+
+# ---- (e) corrupt model files through the binary ------------------------------------------------
+LEN=$(wc -c <"$MODEL")
+C="$T/corrupt"
+mkdir -p "$C"
+# truncations: all of 0..200 and every 37th length
+for ((n = 0; n < LEN; n++)); do
+    if ((n <= 200 || n % 37 == 0)); then head -c "$n" "$MODEL" >"$C/trunc-$n"; fi
+done
+# single-byte flips (xor 0xFF): all of 0..200 and every 13th offset
+mapfile -t BYTES < <(od -An -v -tu1 -w1 "$MODEL" | tr -d ' ')
+[ "${#BYTES[@]}" -eq "$LEN" ] || fail "corrupt: read the model bytes" "${#BYTES[@]} of $LEN"
+for ((i = 0; i < LEN; i++)); do
+    if ((i <= 200 || i % 13 == 0)); then
+        f="$C/flip-$i"
+        cp "$MODEL" "$f"
+        printf "$(printf '\\%03o' $((BYTES[i] ^ 255)))" |
+            dd of="$f" bs=1 seek="$i" count=1 conv=notrunc status=none
+    fi
+done
+# absurd size fields (little-endian u32 at offset 8), bad magic, version 2, trailing bytes
+put() { # FILE OFFSET OCTAL-ESCAPES
+    cp "$MODEL" "$1"
+    printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+put "$C/size-0" 8 '\000\000\000\000'
+put "$C/size-max" 8 '\377\377\377\377'
+put "$C/size-len+1" 8 '\221\043\000\000' # 9105
+put "$C/size-len-1" 8 '\217\043\000\000' # 9103
+put "$C/size-1MiB+1" 8 '\001\000\020\000'
+put "$C/magic" 0 'NCAX'
+put "$C/version-2" 4 '\002\000'
+put "$C/version-0" 4 '\000\000'
+put "$C/header-size" 6 '\274\001' # 444
+{ cat "$MODEL"; printf 'x'; } >"$C/trailing-1"
+{ cat "$MODEL"; cat "$MODEL"; } >"$C/trailing-copy"
+: >"$C/empty"
+N_TRUNC=$(find "$C" -name 'trunc-*' | wc -l)
+N_FLIP=$(find "$C" -name 'flip-*' | wc -l)
+N_ALL=$(find "$C" -type f | wc -l)
+if [ "$(cmp -l "$C/flip-5005" "$MODEL" | wc -l)" -ne 1 ] || [ "$(wc -c <"$C/flip-5005")" -ne "$LEN" ] ||
+    [ "$(cmp -l "$C/size-len+1" "$MODEL" | wc -l)" -ne 1 ]; then
+    fail "corrupt: files built as intended" "flip-5005 or size-len+1 is not a one-byte change"
+fi
+# each must exit 1 with exactly one stderr line and no sanitizer report (leaks included; a
+# small quarantine only makes the 1340 short runs cheaper)
+export HOST
+find "$C" -type f -print0 | ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=4" \
+    xargs -0 -P "$JOBS" -n 16 bash -c '
+    for f in "$@"; do
+        "$HOST" --model "$f" --info >/dev/null 2>"$f.err"
+        rc=$?
+        lines=$(wc -l <"$f.err")
+        if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ]; then echo "ok $f"
+        else echo "bad $f rc=$rc lines=$lines: $(head -c 300 "$f.err" | tr "\n" " ")"; fi
+    done' _ >"$T/corrupt.log"
+n_ok=$(grep -c '^ok ' "$T/corrupt.log")
+n_bad=$(grep -c '^bad ' "$T/corrupt.log")
+for kind in trunc flip; do
+    want=$N_TRUNC
+    [ $kind = flip ] && want=$N_FLIP
+    got=$(grep -c "^ok $C/$kind-" "$T/corrupt.log")
+    if [ "$got" -eq "$want" ] && [ "$want" -gt 200 ]; then
+        pass "corrupt: $want ${kind} files rejected with one line"
+    else
+        fail "corrupt: ${kind} files" "$got of $want rejected cleanly; $(grep "^bad $C/$kind-" "$T/corrupt.log" | head -3)"
+    fi
+done
+n_other=$((N_ALL - N_TRUNC - N_FLIP))
+got=$(grep '^ok ' "$T/corrupt.log" | grep -vc -e "^ok $C/trunc-" -e "^ok $C/flip-")
+if [ "$got" -eq "$n_other" ] && [ "$n_other" -eq 12 ]; then
+    pass "corrupt: $n_other size/magic/version/trailing variants rejected with one line"
+else
+    fail "corrupt: other variants" "$got of $n_other; $(grep '^bad ' "$T/corrupt.log" | grep -v -e "/trunc-" -e "/flip-" | head -3)"
+fi
+if [ "$n_ok" -ne "$N_ALL" ] || [ "$n_bad" -ne 0 ]; then
+    fail "corrupt: every file checked" "$n_ok ok, $n_bad bad of $N_ALL"
+else
+    pass "corrupt: all $N_ALL corrupt files checked"
+fi
+# the error names the problem the docs promise
+"$HOST" --model "$C/version-2" --info 2>&1 >/dev/null | grep -q 'unsupported format version 2' &&
+    pass "corrupt: version message" || fail "corrupt: version message" "$(cat "$C/version-2.err")"
+"$HOST" --model "$C/flip-5005" --info 2>&1 >/dev/null | grep -q 'CRC mismatch' &&
+    pass "corrupt: CRC message" || fail "corrupt: CRC message" "$(cat "$C/flip-5005.err")"
+
+# ---- (f) nca-convert ----------------------------------------------------------------------------
+check "convert: --help" 0 0 "$CONV" --help && out_has "convert: --help prints usage" '^usage: nca-convert'
+# a synthetic Distill JSON (webgl_models8): layer bytes taken from a model file, base64
+json() { # IN0 OUT0 BYTES0 IN1 OUT1 BYTES1
+    printf '[{"in_ch": %s, "out_ch": %s, "weight_scale": 2.0, "bias_scale": 1.0, "data_b64": "%s"},\n' \
+        "$1" "$2" "$(head -c "$3" weights/distill/ex1-grow-lizard.bin | base64 -w0)"
+    printf ' {"in_ch": %s, "out_ch": %s, "weight_scale": 0.5, "bias_scale": 0.125, "data_b64": "%s"}]\n' \
+        "$4" "$5" "$(tail -c "$6" weights/distill/ex2-persist-lizard.bin | base64 -w0)"
+}
+json 48 128 $((49 * 128)) 128 16 $((129 * 16)) >"$T/synthetic.json"
+if check "convert: a Distill-format JSON" 0 0 "$CONV" --from distill "$T/synthetic.json" -o "$T/syn.bin" \
+    --desc "synthetic test model"; then
+    size=$(wc -c <"$T/syn.bin")
+    [ "$size" -eq 9104 ] && pass "convert: output has 9104 bytes" || fail "convert: output size" "$size"
+    check "convert: the output loads" 0 0 "$HOST" --model "$T/syn.bin" --info &&
+        out_has "convert: named after the input" '^name: *synthetic$' \
+            '^description: synthetic test model$' '^channels: *16$'
+    check "convert: the output runs" 0 0 "$HOST" --model "$T/syn.bin" --steps 3 --grid 8x8
+fi
+head -c $(($(wc -c <"$T/synthetic.json") / 2)) "$T/synthetic.json" >"$T/trunc.json"
+usage_error "convert: truncated JSON" "$CONV" --from distill "$T/trunc.json" -o "$T/x.bin"
+json 47 128 $((48 * 128)) 128 16 $((129 * 16)) >"$T/layer.json"
+usage_error "convert: wrong layer size" "$CONV" --from distill "$T/layer.json" -o "$T/x.bin"
+json 48 128 $((49 * 128 - 5)) 128 16 $((129 * 16)) >"$T/short.json"
+usage_error "convert: short layer data" "$CONV" --from distill "$T/short.json" -o "$T/x.bin"
+usage_error "convert: not JSON" "$CONV" --from distill "$MODEL" -o "$T/x.bin"
+usage_error "convert: JSON, not a model" "$CONV" --from distill <(echo '{"a": 1}') -o "$T/x.bin"
+usage_error "convert: missing input" "$CONV" --from distill "$T/missing.json" -o "$T/x.bin"
+usage_error "convert: no output" "$CONV" --from distill "$T/synthetic.json"
+usage_error "convert: unknown format" "$CONV" --from onnx "$T/synthetic.json" -o "$T/x.bin"
+usage_error "convert: --state-frac 20" "$CONV" --from distill "$T/synthetic.json" -o "$T/x.bin" --state-frac 20
+usage_error "convert: --fire-rate 2" "$CONV" --from distill "$T/synthetic.json" -o "$T/x.bin" --fire-rate 2
+usage_error "convert: --boundary x" "$CONV" --from distill "$T/synthetic.json" -o "$T/x.bin" --boundary x
+usage_error "convert: unknown option" "$CONV" --from distill "$T/synthetic.json" -o "$T/x.bin" --frob
+usage_error "convert: name too long" "$CONV" --from distill "$T/synthetic.json" -o "$T/x.bin" \
+    --name 0123456789012345678901234567890123456789
+usage_error "convert: unwritable output" "$CONV" --from distill "$T/synthetic.json" -o "$T/no/dir/x.bin"
+[ ! -e "$T/x.bin" ] && pass "convert: failures write no output" || fail "convert: failures write no output" "x.bin exists"
+
+# ---- summary --------------------------------------------------------------------------------
+echo "[==========] $((n_pass + n_fail)) test(s) run."
+echo "[  PASSED  ] $n_pass test(s)."
+if [ "$n_fail" -gt 0 ]; then
+    echo "[  FAILED  ] $n_fail test(s), listed below:"
+    for f in "${failed[@]}"; do echo "[  FAILED  ] $f"; done
+    exit 1
+fi
+exit 0
