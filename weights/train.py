@@ -12,6 +12,7 @@ random discs, Adam lr 2e-3 -> 2e-4 at iteration 2000, per-tensor gradient normal
 examples:
   weights/train.py --experiment regen --target weights/targets/lizard.png --out runs/regen-s1 --device cuda
   weights/train.py --resume --out runs/regen-s1 --device cuda       # carry on after a stop
+  weights/train.py ... --time-limit 540    # stop cleanly (exit 75) before a 10-minute cap
   weights/train.py --experiment grow --iters 5 --grid 32 --out /tmp/t   # a CPU smoke run
 """
 from __future__ import annotations
@@ -38,62 +39,73 @@ EXPERIMENTS = {  # name: (use the sample pool, samples damaged per batch)
     "persist": (True, 0),
     "regen": (True, 3),
 }
+EXIT_STOPPED = 75  # --time-limit reached: checkpoint written, not finished
 CKPT = "ckpt.pt"
+POOL = "pool.npz"
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    pass
 
 
 def parse_args(argv=None, defaults=None):
     ap = argparse.ArgumentParser(
         prog="train.py", description=__doc__.split("\n\n")[0],
         epilog="\n\n".join(__doc__.split("\n\n")[2:]),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=HelpFormatter)
     g = ap.add_argument_group("experiment")
     g.add_argument("--experiment", choices=sorted(EXPERIMENTS), default="regen",
-                   help="grow (no pool), persist (pool), regen (pool + damage); default regen")
+                   help="grow (no pool), persist (pool), regen (pool + damage)")
     g.add_argument("--target", default=None,
-                   help="target PNG (straight alpha, <= grid; default weights/targets/lizard.png)")
+                   help="target PNG, straight alpha, at most the grid (None: weights/targets/lizard.png)")
     g.add_argument("--target-size", type=int, default=0,
                    help="thumbnail the target to this many pixels first (0: as it is)")
-    g.add_argument("--grid", default="64", help="grid size N or WxH (default 64, the hardware's)")
-    g.add_argument("--iters", type=int, default=8000, help="training iterations (default 8000)")
-    g.add_argument("--seed", type=int, default=1, help="rng seed of the whole run (default 1)")
+    g.add_argument("--grid", default="64", help="grid size N or WxH (64: the hardware's)")
+    g.add_argument("--iters", type=int, default=8000, help="training iterations")
+    g.add_argument("--seed", type=int, default=1, help="rng seed of the whole run")
     g.add_argument("--name", default=None, help="model name stored in the .bin")
     g.add_argument("--init", default=None, metavar="MODEL",
                    help="start from this model's weights (.bin, or a torch state dict via "
                         "import_torch.py's rules) instead of the Distill initialisation")
     r = ap.add_argument_group("recipe (defaults: the Distill notebook)")
-    r.add_argument("--batch", type=int, default=8)
-    r.add_argument("--pool", type=int, default=1024)
-    r.add_argument("--steps-min", type=int, default=64)
-    r.add_argument("--steps-max", type=int, default=95, help="inclusive (default 95)")
+    r.add_argument("--batch", type=int, default=8, help="samples per iteration")
+    r.add_argument("--pool", type=int, default=1024, help="sample pool size")
+    r.add_argument("--steps-min", type=int, default=64, help="fewest CA steps per iteration")
+    r.add_argument("--steps-max", type=int, default=95, help="most CA steps (inclusive)")
     r.add_argument("--damage-n", type=int, default=None,
-                   help="samples damaged per batch (default: 3 for regen, else 0)")
-    r.add_argument("--lr", type=float, default=2e-3)
+                   help="samples damaged per batch (None: 3 for regen, else 0)")
+    r.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate")
     r.add_argument("--lr-drop-at", type=int, default=2000, help="lr x 0.1 from this iteration")
-    r.add_argument("--channels", type=int, default=16)
-    r.add_argument("--hidden", type=int, default=128)
+    r.add_argument("--channels", type=int, default=16, help="state channels (RGBA + hidden)")
+    r.add_argument("--hidden", type=int, default=128, help="hidden units")
     r.add_argument("--no-quant", action="store_true",
                    help="train the float model instead (TF semantics; for comparison only)")
     q = ap.add_argument_group("formats stored in the model (docs/fixed-point.md)")
-    q.add_argument("--state-frac", type=int, default=11)
-    q.add_argument("--hid-frac", type=int, default=7)
-    q.add_argument("--boundary", choices=["zero", "wrap"], default="zero")
-    q.add_argument("--fire-rate", type=float, default=0.5)
-    q.add_argument("--alive", type=float, default=0.1)
+    q.add_argument("--state-frac", type=int, default=11, help="SF: state int16 fraction bits")
+    q.add_argument("--hid-frac", type=int, default=7, help="HF: hidden uint8 fraction bits")
+    q.add_argument("--boundary", choices=["zero", "wrap"], default="zero",
+                   help="zero: the notebook's padding; wrap: a torus")
+    q.add_argument("--fire-rate", type=float, default=0.5, help="update probability")
+    q.add_argument("--alive", type=float, default=0.1, help="alpha threshold of maturity")
     o = ap.add_argument_group("run")
-    o.add_argument("--out", required=True, help="output folder (model.bin, ckpt.pt, loss.png, log)")
+    o.add_argument("--out", required=True, help="output folder: model.bin, checkpoints/, ckpt.pt, pool.npz, loss.png, "
+                        "train.log, run.json")
     o.add_argument("--resume", nargs="?", const="", default=None, metavar="CKPT",
-                   help="continue from CKPT (default OUT/ckpt.pt)")
-    o.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (default cpu)")
+                   help="continue from CKPT (OUT/ckpt.pt if not given); settings come from it")
+    o.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")
     o.add_argument("--dtype", choices=["float32", "float64"], default="float32",
                    help="float64 makes the forward pass bit-exact with the spec everywhere")
-    o.add_argument("--threads", type=int, default=0, help="CPU threads (default: all cores)")
+    o.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores)")
     o.add_argument("--ckpt-every", type=int, default=500,
-                   help="checkpoint + .bin export every N iterations (default 500)")
+                   help="checkpoint + .bin export every N iterations (0: only at the end)")
+    o.add_argument("--time-limit", type=float, default=0, metavar="S",
+                   help="stop after S seconds with a checkpoint, exit 75 (resume later)")
     o.add_argument("--log-every", type=int, default=10, help="progress line every N iterations")
     o.add_argument("--sparse", choices=["auto", "on", "off"], default="auto",
                    help="MLP on the updating cells only (same result; auto: on for CPU)")
-    o.add_argument("--compile", action="store_true", help="torch.compile the step (torch >= 2)")
-    o.add_argument("--quiet", action="store_true")
+    o.add_argument("--compile", action="store_true",
+                   help="torch.compile the step (torch >= 2; experimental, untested)")
+    o.add_argument("--quiet", action="store_true", help="no progress output")
     if defaults:  # resuming: the checkpoint's settings, unless given again
         ap.set_defaults(**defaults)
     a = ap.parse_args(argv)
@@ -215,15 +227,18 @@ class Trainer:
         self.seed = self.model.seed_state(1, a.height, a.width, self.dtype, self.dev)
         self.pool = None
         if self.use_pool:  # int16 words: half the memory, and the states are on the grid
-            self.pool = torch.zeros(a.pool, a.height, a.width, a.channels, dtype=torch.int16,
+            self.pool = torch.zeros(a.pool, a.height, a.width, a.channels,
+                                    dtype=self.dtype if a.no_quant else torch.int16,
                                     device=self.dev)
-            self.pool[:] = self._words(self.seed)[0]
+            self.reseed_pool()
         self.it = 0
         self.losses = []
         self.log_rows = []
         self.elapsed = 0.0
         self.step_fn = self.model
         self.sparse = a.sparse == "on" or (a.sparse == "auto" and self.dev.type == "cpu")
+        if a.compile:  # the gathered (data-dependent) shapes do not compile well
+            self.sparse = False
         if a.compile:
             self.step_fn = torch.compile(self.model)
 
@@ -240,12 +255,19 @@ class Trainer:
                                      f"the model has {tuple(p.shape)}")
                 p.copy_(torch.as_tensor(np.asarray(v), dtype=p.dtype))
 
-    # state <-> pool words (exact: states lie on the 2^-SF grid; float model: rounded)
+    # state <-> pool words (exact: states lie on the 2^-SF grid); the float model: as is
     def _words(self, x):
+        if self.a.no_quant:
+            return x
         return torch.round(x * 2.0 ** self.a.state_frac).clamp(-32768, 32767).to(torch.int16)
 
     def _real(self, w):
+        if self.a.no_quant:
+            return w.clone()
         return w.to(self.dtype) * 2.0 ** -self.a.state_frac
+
+    def reseed_pool(self):
+        self.pool[:] = self._words(self.seed)[0]
 
     def lr_at(self, it):
         return self.a.lr if it < self.a.lr_drop_at else self.a.lr * 0.1
@@ -306,12 +328,15 @@ class Trainer:
             "elapsed": self.elapsed,
             "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
             "opt": self.opt.state_dict(),
-            "pool": None if self.pool is None else self.pool.cpu(),
             "rng": self.rng.bit_generator.state,
         }
         tmp = os.path.join(a.out, CKPT + ".tmp")
         torch.save(ck, tmp)
         os.replace(tmp, os.path.join(a.out, CKPT))
+        if self.pool is not None:  # beside it, compressed (mostly empty cells): 10-40 MB
+            tmp = os.path.join(a.out, POOL + ".tmp.npz")
+            np.savez_compressed(tmp, pool=self.pool.cpu().numpy(), it=self.it)
+            os.replace(tmp, os.path.join(a.out, POOL))
 
     def load_checkpoint(self, path):
         ck = load_ckpt_file(path)
@@ -323,10 +348,17 @@ class Trainer:
                                  f"{ck['args'].get(k)!r}")
         self.model.load_state_dict(ck["model"])
         self.opt.load_state_dict(ck["opt"])
-        if self.pool is not None:
-            self.pool.copy_(ck["pool"].to(self.dev))
         self.rng.bit_generator.state = ck["rng"]
         self.it, self.losses, self.log_rows = ck["it"], ck["losses"], ck["log"]
+        if self.pool is not None:
+            pp = os.path.join(os.path.dirname(path) or ".", POOL)
+            z = np.load(pp) if os.path.exists(pp) else None
+            if z is not None and int(z["it"]) == self.it and z["pool"].shape == \
+                    tuple(self.pool.shape):
+                self.pool.copy_(torch.as_tensor(z["pool"]).to(self.dev))
+            else:
+                print(f"train.py: no {POOL} of iteration {self.it} beside the checkpoint: "
+                      "the pool restarts from seeds", file=sys.stderr)
         self.elapsed = ck.get("elapsed", 0.0)
 
     def checkpoint(self, final=False):
@@ -343,7 +375,9 @@ class Trainer:
     def run(self):
         a = self.a
         os.makedirs(a.out, exist_ok=True)
-        logf = open(os.path.join(a.out, "train.log"), "a")
+        logf = open(os.path.join(a.out, "train.log"), "w")  # the history up to here
+        for row in self.log_rows:
+            logf.write(json.dumps(row) + "\n")
         say = (lambda s: None) if a.quiet else (lambda s: print(s, flush=True))
         say(f"train.py: {a.experiment} on {a.target} {a.width}x{a.height}, "
             f"{'fake-quantised' if not a.no_quant else 'float'} {a.dtype}, device {self.dev}, "
@@ -370,6 +404,12 @@ class Trainer:
                 logf.flush()
             if a.ckpt_every and self.it % a.ckpt_every == 0 and self.it < a.iters:
                 self.checkpoint()
+            if a.time_limit and time.time() - t_start_run > a.time_limit and self.it < a.iters:
+                self.checkpoint()
+                logf.close()
+                say(f"train.py: time limit: stopped at iteration {self.it} of {a.iters}, "
+                    f"checkpoint in {a.out}; carry on with --resume --out {a.out}")
+                return EXIT_STOPPED
         self.checkpoint(final=True)
         logf.close()
         with open(os.path.join(a.out, "run.json"), "w") as f:
@@ -379,6 +419,7 @@ class Trainer:
                        "torch": torch.__version__, "device": str(self.dev)}, f, indent=1)
         say(f"train.py: wrote {os.path.join(a.out, 'model.bin')} after {self.it} iterations "
             f"({fmt_time(self.elapsed)})")
+        return 0
 
 
 def load_ckpt_file(path):
@@ -389,7 +430,7 @@ def load_ckpt_file(path):
 
 
 RUN_ONLY = ("out", "resume", "device", "dtype", "threads", "ckpt_every", "log_every",
-            "compile", "quiet", "iters", "sparse")
+            "compile", "quiet", "iters", "sparse", "time_limit")
 
 
 def main(argv=None):
@@ -408,8 +449,7 @@ def main(argv=None):
     tr = Trainer(a)
     if a.resume is not None:
         tr.load_checkpoint(a.resume or os.path.join(a.out, CKPT))
-    tr.run()
-    return 0
+    return tr.run()
 
 
 if __name__ == "__main__":

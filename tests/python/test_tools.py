@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: Apache-2.0
+"""weights/evaluate.py, weights/emoji_target.py, weights/train/train_models.py."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import NCA_HOST, WEIGHTS, model_files
+
+LIZARD = os.path.join(WEIGHTS, "targets", "lizard.png")
+
+
+def test_evaluate_selects_the_regenerating_model(nca_host, tmp_path):
+    regen = [p for p in model_files() if "ex3-regen-lizard" in p]
+    persist = [p for p in model_files() if "ex2-persist-lizard" in p]
+    if not regen or not persist:
+        pytest.skip("Distill models not present")
+    out = tmp_path / "e.json"
+    r = subprocess.run([sys.executable, os.path.join(WEIGHTS, "evaluate.py"), *regen, *persist,
+                        "--target", LIZARD, "--seeds", "2", "--steps", "100,400", "--regen",
+                        "--select", "regen", "--json", str(out), "--host", NCA_HOST],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.read_text())
+    assert res["selected"] == regen[0]
+    by = {os.path.basename(x["model"]): x for x in res["results"]}
+    assert by["ex3-regen-lizard.bin"]["regen_pass"]
+    assert not by["ex2-persist-lizard.bin"]["regen_pass"]  # explodes after damage
+    assert 0 < by["ex3-regen-lizard.bin"]["mse_ref"]["400"] < 0.002
+    assert "| model |" in r.stdout
+
+
+FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
+
+
+@pytest.mark.skipif(not os.path.exists(FONT), reason="fonts-noto-color-emoji not installed")
+def test_emoji_target(tmp_path):
+    sys.path.insert(0, WEIGHTS)
+    import emoji_target
+    out = tmp_path / "b.png"
+    assert emoji_target.main(["U+1F98B", "-o", str(out)]) == 0
+    from PIL import Image
+    img = Image.open(out)
+    assert max(img.size) == 40 and img.mode == "RGBA"
+    a = np.asarray(img)[..., 3]
+    assert a.min() == 0 and a.max() == 255 and 0.2 < (a > 0).mean() < 0.9
+
+
+def test_catalogue_targets_exist():
+    r = subprocess.run([sys.executable, os.path.join(WEIGHTS, "train", "train_models.py"),
+                        "--list"], capture_output=True, text=True)
+    assert r.returncode == 0
+    names = [line.split()[0] for line in r.stdout.splitlines()]
+    assert {"grow", "persist", "regen"} <= set(names) and len(names) >= 6
+    for line in r.stdout.splitlines():
+        assert os.path.isfile(os.path.join(WEIGHTS, "..", line.split()[2])), line

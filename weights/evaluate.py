@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Measure trained models on the C model (nca-host), averaged over rng seeds, and pick one.
+
+Growth: MSE of RGBA against the target at the given steps (default 100, 200, 1000, 5000), on
+the fixed-point model (`ref`) and, with --float, on its float32 twin; cells alive outside the
+target (dilated by 2 cells) at the last step. Regeneration (--regen): grow 300 steps, apply
+each of the paper's five damages (erase the left, right, top, bottom half; a centred square
+of a third of the pattern), run 300 more; MSE before the damage, after 300 steps, and the
+steps until the seed-averaged MSE is back within 2x of its pre-damage value (reported every
+10 steps; it must still be within 2x at +300 to count as recovered).
+
+MSE is over the whole grid (default 72x72, the paper's); seeds 1..N of the fire hash.
+
+examples:
+  weights/evaluate.py weights/regen.bin --target weights/targets/lizard.png --regen --float
+  weights/evaluate.py runs/regen-s*/model.bin --target ... --regen --select regen --json e.json
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nca_int as ni  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+DAMAGES = ["half:left", "half:right", "half:top", "half:bottom", "square"]
+REPORT_RE = re.compile(r"^step (\d+): .* mse ([0-9.eE+-]+)")
+
+
+def host_run(host, model, grid, seed, steps, target, report, backend="ref", damage=None,
+             save_state=None):
+    args = [host, "--model", model, "--grid", f"{grid}x{grid}", "--seed", str(seed),
+            "--steps", str(steps), "--target", target, "--report", str(report),
+            "--backend", backend]
+    if damage:
+        args += ["--damage", damage]
+    if save_state:
+        args += ["--save-state", save_state]
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: {r.stderr.strip()}")
+    out = {}
+    for line in r.stdout.splitlines():
+        m = REPORT_RE.match(line)
+        if m:
+            out[int(m.group(1))] = float(m.group(2))
+    return out
+
+
+def outside_cells(state_path, target, m):
+    """Cells alive (alpha word > T) where the target, dilated by 2 cells, is empty."""
+    g = ni.load_state(state_path)
+    inside = target[..., 3] > 0
+    pad = np.pad(inside, 2)
+    h, w = inside.shape
+    dil = np.zeros_like(inside)
+    for dy in range(5):
+        for dx in range(5):
+            dil |= pad[dy:dy + h, dx:dx + w]
+    return int(((g.s[..., 3] > m.alive_q) & ~dil).sum())
+
+
+def square_spec(grid, target):
+    """A centred square of a third of the pattern's (the target's) larger side."""
+    a = target[..., 3] > 0
+    ys, xs = np.nonzero(a)
+    side = max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1) // 3
+    return f"square:{grid // 2},{grid // 2},{side}"
+
+
+def evaluate(model, a, pool, tmpdir):
+    m = ni.load_model(model)
+    target = ni.load_target(a.target, a.grid, a.grid)
+    steps = sorted(a.steps)
+    last = steps[-1]
+    report = int(np.gcd.reduce(steps))
+    seeds = list(range(1, a.seeds + 1))
+    res = {"model": model, "name": m.name, "grid": a.grid, "seeds": len(seeds)}
+    jobs = {}
+    for backend in ["ref"] + (["float"] if a.float else []):
+        for s in seeds:
+            st = os.path.join(tmpdir, f"{abs(hash(model))}-{backend}-{s}.ncas")
+            jobs[pool.submit(host_run, a.host, model, a.grid, s, last, a.target, report,
+                             backend, None, st if backend == "ref" else None)] = \
+                ("grow", backend, s, st)
+    if a.regen:
+        sq = square_spec(a.grid, target)
+        for d in DAMAGES:
+            spec = sq if d == "square" else d
+            for s in seeds:
+                jobs[pool.submit(host_run, a.host, model, a.grid, s, 600, a.target, 10, "ref",
+                                 f"{spec}@300")] = ("regen", d, s, None)
+    grow = {"ref": {}, "float": {}}
+    outside = []
+    regen = {d: [] for d in DAMAGES}
+    for fut in cf.as_completed(jobs):
+        kind, key, s, st = jobs[fut]
+        r = fut.result()
+        if kind == "grow":
+            grow[key][s] = r
+            if key == "ref":
+                outside.append(outside_cells(st, target, m))
+        else:
+            regen[key].append(r)
+    for b in grow:
+        if grow[b]:
+            res[f"mse_{b}"] = {str(t): float(np.mean([grow[b][s][t] for s in seeds]))
+                               for t in steps}
+    res["outside_cells_mean"] = float(np.mean(outside))
+    res["outside_cells_max"] = int(np.max(outside))
+    if a.regen:
+        res["regen"] = {}
+        for d in DAMAGES:
+            curves = regen[d]
+            ts = sorted(curves[0])
+            mean = {tt: float(np.mean([c[tt] for c in curves])) for tt in ts}
+            pre = mean[300]
+            # back within 2x of the pre-damage MSE, and still there at +300
+            back = next((tt - 300 for tt in ts if tt > 300 and mean[tt] <= 2 * pre), None)
+            if mean[600] > 2 * pre:
+                back = None
+            per_seed = [next((tt - 300 for tt in ts if tt > 300 and c[tt] <= 2 * c[300]), None)
+                        for c in curves]
+            res["regen"][d] = {
+                "pre": pre, "after300": mean[600],
+                # the issue's criterion: the seed-averaged MSE back within 2x in <= 300 steps
+                "recovery_steps": back,
+                "seeds_recovered": sum(r is not None for r in per_seed),
+            }
+        res["regen_pass"] = all(v["recovery_steps"] is not None for v in res["regen"].values())
+    return res
+
+
+def score(res, kind):
+    """Lower is better; None if the model fails the kind's hard criterion.
+
+    regen: MSE at step 1000 among models that recover from all five damages; persist: MSE
+    at 5000 among models with no cell alive outside the target; grow: MSE at 100 (its
+    training horizon is 64..95 steps). Without that step measured: the last (first for
+    grow) step measured."""
+    mse = res["mse_ref"]
+    steps = sorted(mse, key=int)
+    if kind == "regen":
+        return mse.get("1000", mse[steps[-1]]) if res.get("regen_pass") else None
+    if kind == "persist":
+        return mse.get("5000", mse[steps[-1]]) if res["outside_cells_max"] == 0 else None
+    return mse.get("100", mse[steps[0]])
+
+
+def table(results, steps):
+    cols = [f"{t}" for t in sorted(steps)]
+    lines = ["| model | " + " | ".join(f"fixed @{c}" for c in cols) +
+             (" | " + " | ".join(f"float @{c}" for c in cols) if "mse_float" in results[0]
+              else "") + " | outside | regen (pre -> +300, worst recovery) |",
+             "|---" * (2 + len(cols) * (2 if "mse_float" in results[0] else 1) + 1) + "|"]
+    for r in results:
+        rel = os.path.relpath(r["model"])
+        row = [r["model"] if rel.startswith("..") else rel] + [f"{r['mse_ref'][c]:.6f}" for c in cols]
+        if "mse_float" in r:
+            row += [f"{r['mse_float'][c]:.6f}" for c in cols]
+        row.append(f"{r['outside_cells_mean']:.1f}")
+        if "regen" in r:
+            worst = [v["recovery_steps"] for v in r["regen"].values()]
+            row.append(("pass" if r["regen_pass"] else "FAIL") + "; " + ", ".join(
+                f"{d.split(':')[-1]} {v['pre']:.5f}->{v['after300']:.5f}"
+                for d, v in r["regen"].items()) +
+                f"; slowest {'never' if None in worst else max(worst)} steps")
+        else:
+            row.append("-")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("models", nargs="+", help=".bin files")
+    ap.add_argument("--target", required=True, help="the target PNG the models were trained on")
+    ap.add_argument("--grid", type=int, default=72, help="square grid side (default 72)")
+    ap.add_argument("--seeds", type=int, default=8, help="fire-hash seeds 1..N (default 8)")
+    ap.add_argument("--steps", default="100,200,1000,5000", help="MSE at these steps")
+    ap.add_argument("--float", action="store_true", help="also the float32 twin (slow)")
+    ap.add_argument("--regen", action="store_true", help="the five damages of the paper")
+    ap.add_argument("--select", choices=["grow", "persist", "regen"],
+                    help="print the best model by that kind's criterion (docs/training.md)")
+    ap.add_argument("--json", help="write all results here")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--host", default=os.path.join(ROOT, os.environ.get("BUILD", "build"),
+                                                   "nca-host"))
+    a = ap.parse_args(argv)
+    a.steps = [int(s) for s in a.steps.split(",")]
+    results = []
+    with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(a.jobs) as pool:
+        for model in a.models:
+            results.append(evaluate(model, a, pool, tmp))
+            print(f"evaluate: {model} done", file=sys.stderr)
+    print(table(results, a.steps))
+    best = None
+    if a.select:
+        ranked = sorted(((score(r, a.select), r["model"]) for r in results
+                         if score(r, a.select) is not None))
+        best = ranked[0][1] if ranked else None
+        print(f"selected ({a.select}): {best or 'none passes'}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"results": results, "selected": best, "args": vars(a)}, f, indent=1)
+    return 0 if (not a.select or best) else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
