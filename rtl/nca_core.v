@@ -125,9 +125,18 @@ module nca_core #(
     reg [YW-1:0]   bm_raddr, bm_waddr;
     reg [4*W-1:0]  bm_wdata, bm_wmask;
     wire [4*W-1:0] bm_rdata;
-    nca_ram_1r1w #(.WIDTH(4 * W), .DEPTH(H)) u_bitmap (
-        .clk(clk), .i_ren(bm_ren), .i_raddr(bm_raddr), .o_rdata(bm_rdata),
-        .i_we(bm_we), .i_waddr(bm_waddr), .i_wdata(bm_wdata), .i_wmask(bm_wmask));
+    // mature + non-zero: bit write enables (single cells change); pre + active/post: whole
+    // fields (written a row at a time)
+    wire [2*W-1:0] bm_mn_d, bm_pa_d;
+    nca_ram_1r1w #(.WIDTH(2 * W), .DEPTH(H), .SLICE(1)) u_bitmap_mn (
+        .clk(clk), .i_ren(bm_ren), .i_raddr(bm_raddr), .o_rdata(bm_mn_d),
+        .i_wen(bm_we ? bm_wmask[2*W-1:0] : {2*W{1'b0}}), .i_waddr(bm_waddr),
+        .i_wdata(bm_wdata[2*W-1:0]));
+    nca_ram_1r1w #(.WIDTH(2 * W), .DEPTH(H), .SLICE(W)) u_bitmap_pa (
+        .clk(clk), .i_ren(bm_ren), .i_raddr(bm_raddr), .o_rdata(bm_pa_d),
+        .i_wen(bm_we ? {|bm_wmask[4*W-1:3*W], |bm_wmask[3*W-1:2*W]} : 2'b00),
+        .i_waddr(bm_waddr), .i_wdata(bm_wdata[4*W-1:2*W]));
+    assign bm_rdata = {bm_pa_d, bm_mn_d};
     wire [W-1:0] rd_mature = bm_rdata[W-1:0];
     wire [W-1:0] rd_nz = bm_rdata[2*W-1:W];
     wire [W-1:0] rd_pre = bm_rdata[3*W-1:2*W];
@@ -278,18 +287,16 @@ module nca_core #(
     /* verilator lint_on UNUSEDSIGNAL */
     wire         wr_u = (st_r == S_B) && v_wr_r && (sc_r == 16'd14);
 
-    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W)) u_old0 (
+    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W), .SLICE(CW)) u_old0 (
         .clk(clk), .i_ren(nb_issue), .i_raddr(nb_x), .o_rdata(old0_d),
-        .i_we(old_we && yc_r == {YW{1'b0}}), .i_waddr(xc_r), .i_wdata(centre),
-        .i_wmask({CW{1'b1}}));
-    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W)) u_olde (
+        .i_wen(old_we && yc_r == {YW{1'b0}}), .i_waddr(xc_r), .i_wdata(centre));
+    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W), .SLICE(CW)) u_olde (
         .clk(clk), .i_ren(nb_issue), .i_raddr(nb_x), .o_rdata(olde_d),
-        .i_we(old_we && yc_r != {YW{1'b0}} && !yc_r[0]), .i_waddr(xc_r), .i_wdata(centre),
-        .i_wmask({CW{1'b1}}));
-    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W)) u_oldo (
+        .i_wen(old_we && yc_r != {YW{1'b0}} && !yc_r[0]), .i_waddr(xc_r),
+        .i_wdata(centre));
+    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W), .SLICE(CW)) u_oldo (
         .clk(clk), .i_ren(nb_issue), .i_raddr(nb_x), .o_rdata(oldo_d),
-        .i_we(old_we && yc_r[0]), .i_waddr(xc_r), .i_wdata(centre),
-        .i_wmask({CW{1'b1}}));
+        .i_wen(old_we && yc_r[0]), .i_waddr(xc_r), .i_wdata(centre));
 
     nca_perceive #(.CHANNELS(C)) u_perceive (
         .clk(clk), .i_rst(i_rst), .i_clear((st_r == S_B) && sc_r == 16'd3),

@@ -52,6 +52,7 @@ module nca_mlp #(
     localparam C = CHANNELS;
     localparam PW = 24;                   // product width: 16 x 8 signed
     localparam TW = PW + LOG2_LANES;      // adder tree sum width
+    localparam [7:0] P_BANK = C[5:0] * 8'd4;  // p-bank offset of bank 1
 
     generate
         if (CHANNELS < 4 || CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128 || LANES < 1 ||
@@ -102,7 +103,7 @@ module nca_mlp #(
         .o_b2(b2_d), .o_s2(s2_d));
 
     // ---- p banks ---------------------------------------------------------------------
-    reg [15:0] pb_r [0:8*C-1];  // [bank][filter][channel]
+    reg [15:0] pb_r [0:255];  // [bank][filter][channel], 8*C used (8-bit index)
     integer pi;
     always @(posedge clk)
         if (i_p_we)
@@ -183,7 +184,6 @@ module nca_mlp #(
     reg        v1_r, l2_1_r, first1_r, last1_r, bank1_r;
     reg [3:0]  k1_r;
     reg [15:0] p1_r;
-    reg [7:0]  h_r [0:2*LANES-1];   // [bank][lane]
     wire [6:0] p_idx = {5'd0, frank[r_r]} * C[6:0] + {3'd0, c_r};
 
     always @(posedge clk) begin
@@ -197,21 +197,47 @@ module nca_mlp #(
         g1_r <= g_r;
         k1_r <= c_r;
         bank1_r <= bank_r;
-        p1_r <= pb_r[(bank_r ? 4 * C : 0) + p_idx];
+        p1_r <= pb_r[(bank_r ? P_BANK : 8'd0) + {1'b0, p_idx}];
     end
 
-    reg signed [PW-1:0] prod2_r [0:LANES-1];
+    // ---- per-lane datapath: stage 1 multiply, stage 2 layer-1 accumulate, stage 3 ReLU +
+    // requant into an h bank (lanes past the model's hidden units hold stale weights: h = 0)
     reg        v2_r, l2_2_r, first2_r, last2_r, bank2_r;
     reg [3:0]  k2_r;
-    integer l;
-    always @(posedge clk) begin
-        for (l = 0; l < LANES; l = l + 1) begin
-            if (l2_1_r)
-                prod2_r[l] <= $signed({8'd0, h_r[(g1_r[0] ? LANES : 0) + l]}) *
-                              $signed(w2_d[8*l +: 8]);
-            else
-                prod2_r[l] <= $signed(p1_r) * $signed(w1_d[8*l +: 8]);
+    reg        v3_r, l2_3_r, first3_r, last3_r, bank3_r;
+    reg [6:0]  g3_r;
+    reg [3:0]  k3_r;
+    wire [PW*LANES-1:0] prod2;  // stage-2 products of all lanes, for the adder tree
+    genvar gl;
+    generate
+        for (gl = 0; gl < LANES; gl = gl + 1) begin : g_lane
+            reg signed [PW-1:0] prod2_r;
+            reg signed [31:0]   acc_r;
+            reg [7:0]           h0_r, h1_r;  // h banks 0 and 1
+            wire [7:0]          h_op = g1_r[0] ? h1_r : h0_r;
+            wire [14:0]         j_idx = ({8'd0, g3_r} << LOG2_LANES) + gl;
+            wire [7:0]          h_new = (j_idx < {7'd0, i_hidden}) ?
+                                        relu_u8(acc_r, s1_d[5*gl +: 5]) : 8'd0;
+            assign prod2[PW*gl +: PW] = prod2_r;
+            always @(posedge clk) begin
+                if (l2_1_r)
+                    prod2_r <= $signed({8'd0, h_op}) * $signed(w2_d[8*gl +: 8]);
+                else
+                    prod2_r <= $signed(p1_r) * $signed(w1_d[8*gl +: 8]);
+                if (v2_r && !l2_2_r)
+                    acc_r <= (first2_r ? {{7{b1_d[25*gl+24]}}, b1_d[25*gl +: 25]} : acc_r) +
+                             {{(32-PW){prod2_r[PW-1]}}, prod2_r};
+                if (v3_r && !l2_3_r && last3_r) begin
+                    if (g3_r[0])
+                        h1_r <= h_new;
+                    else
+                        h0_r <= h_new;
+                end
+            end
         end
+    endgenerate
+
+    always @(posedge clk) begin
         if (i_rst)
             v2_r <= 1'b0;
         else
@@ -224,23 +250,16 @@ module nca_mlp #(
         bank2_r <= bank1_r;
     end
 
-    // ---- stage 2: layer-1 accumulate, layer-2 adder tree ------------------------------
-    reg signed [31:0] acc_r [0:LANES-1];
+    // ---- stage 2: layer-2 adder tree over the lanes -----------------------------------
     reg signed [TW-1:0] tree;
     reg signed [TW-1:0] tree3_r;
-    reg        v3_r, l2_3_r, first3_r, last3_r, bank3_r;
-    reg [6:0]  g3_r;
-    reg [3:0]  k3_r;
+    integer l;
     always @* begin
         tree = {TW{1'b0}};
         for (l = 0; l < LANES; l = l + 1)
-            tree = tree + {{(TW-PW){prod2_r[l][PW-1]}}, prod2_r[l]};
+            tree = tree + {{(TW-PW){prod2[PW*l+PW-1]}}, prod2[PW*l +: PW]};
     end
     always @(posedge clk) begin
-        for (l = 0; l < LANES; l = l + 1)
-            if (v2_r && !l2_2_r)
-                acc_r[l] <= (first2_r ? {{7{b1_d[25*l+24]}}, b1_d[25*l +: 25]} : acc_r[l]) +
-                            {{(32-PW){prod2_r[l][PW-1]}}, prod2_r[l]};
         tree3_r <= tree;
         if (i_rst)
             v3_r <= 1'b0;
@@ -254,17 +273,11 @@ module nca_mlp #(
         bank3_r <= bank2_r;
     end
 
-    // ---- stage 3: layer-1 ReLU + requant into an h bank, layer-2 accumulate -----------
+    // ---- stage 3: layer-2 accumulate ------------------------------------------------
     reg signed [31:0] acc2_r [0:C-1];
     reg        v4_r, bank4_r;
     reg [3:0]  k4_r;
     always @(posedge clk) begin
-        for (l = 0; l < LANES; l = l + 1)
-            if (v3_r && !l2_3_r && last3_r)
-                // lanes past the model's hidden units hold stale weights: h = 0 there
-                h_r[(g3_r[0] ? LANES : 0) + l] <=
-                    (({8'd0, g3_r} << LOG2_LANES) + l[14:0] < {7'd0, i_hidden}) ?
-                    relu_u8(acc_r[l], s1_d[5*l +: 5]) : 8'd0;
         if (v3_r && l2_3_r)
             acc2_r[k3_r] <= (first3_r ? {{7{b2_d[25*k3_r+24]}}, b2_d[25*k3_r +: 25]} :
                              acc2_r[k3_r]) + {{(32-TW){tree3_r[TW-1]}}, tree3_r};
@@ -280,7 +293,7 @@ module nca_mlp #(
     reg [15:0] u_r [0:C-1];
     always @(posedge clk) begin
         if (v4_r)
-            u_r[k4_r] <= residual(pb_r[(bank4_r ? 4 * C : 0) + {3'd0, k4_r}], acc2_r[k4_r],
+            u_r[k4_r] <= residual(pb_r[(bank4_r ? P_BANK : 8'd0) + {4'd0, k4_r}], acc2_r[k4_r],
                                   s2_d[5*k4_r +: 5]);
         if (i_rst)
             o_u_valid <= 1'b0;

@@ -1,52 +1,61 @@
 // SPDX-License-Identifier: Apache-2.0
 // nca_ram_1r1w - behavioural simple dual-port RAM (one synchronous read port, one write
-// port with a per-bit write mask); the generic on-chip memory of the core.
+// port with a write enable per SLICE bits); the generic on-chip memory of the core.
 //
 // Usage: o_rdata shows mem[i_raddr] one clock after i_ren (read-before-write: a read and
-// a write of the same address in one clock return the old word). A write stores the bits
-// of i_wdata whose i_wmask bit is 1. Yosys infers iCE40 SB_RAM40_4K (which has a per-bit
-// MASK) or ECP5 DP16KD (per-byte enables; bit masks become read-modify-write-free splits
-// into narrower blocks) from this description. No reset of the contents.
+// a write of the same address in one clock return the old word). A write stores slice s
+// of i_wdata (bits [s*SLICE +: SLICE]) where i_wen[s] is 1; no enable set = no write.
+// Yosys infers iCE40 SB_RAM40_4K (per-bit MASK) or ECP5 DP16KD (byte enables) with the
+// slices as write-enable groups. No reset of the contents.
 `default_nettype none
 
 module nca_ram_1r1w #(
     parameter WIDTH = 16,  // word width in bits, 1..4096
-    parameter DEPTH = 256  // words, 2..65536
+    parameter DEPTH = 256, // words, 2..65536
+    parameter SLICE = 16   // bits per write enable, divides WIDTH
 ) (
     input  wire                     clk,
     input  wire                     i_ren,
     input  wire [$clog2(DEPTH)-1:0] i_raddr,
     output reg  [WIDTH-1:0]         o_rdata,
-    input  wire                     i_we,
+    input  wire [WIDTH/SLICE-1:0]   i_wen,
     input  wire [$clog2(DEPTH)-1:0] i_waddr,
-    input  wire [WIDTH-1:0]         i_wdata,
-    input  wire [WIDTH-1:0]         i_wmask
+    input  wire [WIDTH-1:0]         i_wdata
 );
+    localparam NS = WIDTH / SLICE;  // write-enable slices
+
     generate
-        if (WIDTH < 1 || WIDTH > 4096 || DEPTH < 2 || DEPTH > 65536) begin : g_bad_params
+        if (WIDTH < 1 || WIDTH > 4096 || DEPTH < 2 || DEPTH > 65536 || SLICE < 1 ||
+            NS * SLICE != WIDTH) begin : g_bad_params
             nca_illegal_parameter_set_ram u_stop ();
         end
     endgenerate
 
     reg [WIDTH-1:0] mem [0:DEPTH-1];
-`ifndef VERILATOR
-    integer b;
-`endif
 
+`ifdef VERILATOR
+    // same behaviour; Verilator 5.006 cannot do delayed writes to array slices in loops
+    wire [WIDTH-1:0] mask;
+    genvar gs;
+    for (gs = 0; gs < NS; gs = gs + 1) begin : g_mask
+        assign mask[gs*SLICE +: SLICE] = {SLICE{i_wen[gs]}};
+    end
     always @(posedge clk) begin
         if (i_ren)
             o_rdata <= mem[i_raddr];
-        if (i_we) begin
-`ifdef VERILATOR
-            // same behaviour; Verilator 5.006 cannot do delayed writes to array bits in loops
-            mem[i_waddr] <= (mem[i_waddr] & ~i_wmask) | (i_wdata & i_wmask);
-`else
-            for (b = 0; b < WIDTH; b = b + 1)
-                if (i_wmask[b])
-                    mem[i_waddr][b] <= i_wdata[b];
-`endif
-        end
+        if (|i_wen)
+            mem[i_waddr] <= (mem[i_waddr] & ~mask) | (i_wdata & mask);
     end
+`else
+    integer s;
+    always @(posedge clk) begin
+        if (i_ren)
+            o_rdata <= mem[i_raddr];
+        for (s = 0; s < NS; s = s + 1)
+            if (i_wen[s])
+                mem[i_waddr][s*SLICE +: SLICE] <= i_wdata[s*SLICE +: SLICE];
+    end
+`endif
 endmodule
 
 `default_nettype wire

@@ -69,54 +69,45 @@ module nca_weights #(
     wire [31:0] w2_word = g_w2 * CHANNELS + {16'd0, i_ld_a};
     /* verilator lint_on UNUSEDSIGNAL */
 
-    reg [8*LANES-1:0]  wdata8, wmask8;
-    reg [25*LANES-1:0] wdata25, wmask25;
-    reg [5*LANES-1:0]  wdata5, wmask5;
+    reg [8*LANES-1:0]  wdata8;
+    reg [25*LANES-1:0] wdata25;
+    reg [5*LANES-1:0]  wdata5;
+    reg [LANES-1:0]    en_w1, en_w2;  // lane of the value being loaded
     integer l;
     always @* begin
-        wdata8 = {8*LANES{1'b0}};
-        wmask8 = {8*LANES{1'b0}};
-        wdata25 = {25*LANES{1'b0}};
-        wmask25 = {25*LANES{1'b0}};
-        wdata5 = {5*LANES{1'b0}};
-        wmask5 = {5*LANES{1'b0}};
         for (l = 0; l < LANES; l = l + 1) begin
             wdata8[8*l +: 8] = i_ld_data[7:0];
             wdata25[25*l +: 25] = i_ld_data[24:0];
             wdata5[5*l +: 5] = i_ld_data[4:0];
-            if ((i_ld_sel == 3'd0 && l_w1 == l[15:0]) || (i_ld_sel == 3'd1 && l_w2 == l[15:0]))
-                wmask8[8*l +: 8] = 8'hFF;
-            if (l_w1 == l[15:0]) begin
-                wmask25[25*l +: 25] = {25{1'b1}};
-                wmask5[5*l +: 5] = 5'h1F;
-            end
+            en_w1[l] = (l_w1 == l[15:0]);
+            en_w2[l] = (l_w2 == l[15:0]);
         end
     end
 
-    nca_ram_1r1w #(.WIDTH(8*LANES), .DEPTH(W1_DEPTH)) u_w1 (
+    nca_ram_1r1w #(.WIDTH(8*LANES), .DEPTH(W1_DEPTH), .SLICE(8)) u_w1 (
         .clk(clk), .i_ren(1'b1), .i_raddr(i_w1_raddr[W1_AW-1:0]), .o_rdata(o_w1),
-        .i_we(i_ld_valid && i_ld_sel == 3'd0), .i_waddr(w1_word[W1_AW-1:0]),
-        .i_wdata(wdata8), .i_wmask(wmask8));
-    nca_ram_1r1w #(.WIDTH(8*LANES), .DEPTH(W2_DEPTH)) u_w2 (
+        .i_wen(en_w1 & {LANES{i_ld_valid && i_ld_sel == 3'd0}}),
+        .i_waddr(w1_word[W1_AW-1:0]), .i_wdata(wdata8));
+    nca_ram_1r1w #(.WIDTH(8*LANES), .DEPTH(W2_DEPTH), .SLICE(8)) u_w2 (
         .clk(clk), .i_ren(1'b1), .i_raddr(i_w2_raddr[W2_AW-1:0]), .o_rdata(o_w2),
-        .i_we(i_ld_valid && i_ld_sel == 3'd1), .i_waddr(w2_word[W2_AW-1:0]),
-        .i_wdata(wdata8), .i_wmask(wmask8));
-    nca_ram_1r1w #(.WIDTH(25*LANES), .DEPTH(G_DEPTH)) u_b1 (
+        .i_wen(en_w2 & {LANES{i_ld_valid && i_ld_sel == 3'd1}}),
+        .i_waddr(w2_word[W2_AW-1:0]), .i_wdata(wdata8));
+    nca_ram_1r1w #(.WIDTH(25*LANES), .DEPTH(G_DEPTH), .SLICE(25)) u_b1 (
         .clk(clk), .i_ren(1'b1), .i_raddr(i_b1_raddr[GW-1:0]), .o_rdata(o_b1),
-        .i_we(i_ld_valid && i_ld_sel == 3'd2), .i_waddr(g_w1[GW-1:0]),
-        .i_wdata(wdata25), .i_wmask(wmask25));
-    nca_ram_1r1w #(.WIDTH(5*LANES), .DEPTH(G_DEPTH)) u_s1 (
+        .i_wen(en_w1 & {LANES{i_ld_valid && i_ld_sel == 3'd2}}),
+        .i_waddr(g_w1[GW-1:0]), .i_wdata(wdata25));
+    nca_ram_1r1w #(.WIDTH(5*LANES), .DEPTH(G_DEPTH), .SLICE(5)) u_s1 (
         .clk(clk), .i_ren(1'b1), .i_raddr(i_s1_raddr[GW-1:0]), .o_rdata(o_s1),
-        .i_we(i_ld_valid && i_ld_sel == 3'd3), .i_waddr(g_w1[GW-1:0]),
-        .i_wdata(wdata5), .i_wmask(wmask5));
+        .i_wen(en_w1 & {LANES{i_ld_valid && i_ld_sel == 3'd3}}),
+        .i_waddr(g_w1[GW-1:0]), .i_wdata(wdata5));
 
     // layer-2 biases and shifts: CHANNELS registers each
     reg [24:0] b2_r [0:CHANNELS-1];
     reg [4:0]  s2_r [0:CHANNELS-1];
     always @(posedge clk) begin
-        if (i_ld_valid && i_ld_sel == 3'd4 && i_ld_a < CHANNELS)
+        if (i_ld_valid && i_ld_sel == 3'd4 && {16'd0, i_ld_a} < CHANNELS)
             b2_r[i_ld_a[3:0]] <= i_ld_data[24:0];
-        if (i_ld_valid && i_ld_sel == 3'd5 && i_ld_a < CHANNELS)
+        if (i_ld_valid && i_ld_sel == 3'd5 && {16'd0, i_ld_a} < CHANNELS)
             s2_r[i_ld_a[3:0]] <= i_ld_data[4:0];
     end
     genvar k;

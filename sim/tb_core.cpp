@@ -4,7 +4,8 @@
 // few random cell writes, and after every step compares the full state bit for bit with
 // nca_step_fixed, the pre-alive/active counts with its stats and the clock count with
 // nca_cycles_step. Plusargs: +model=FILE +steps=N (default 320) +seed=N (rng seed of the
-// fire hash, default 1) +wrap (torus boundary) +trace (per-step lines; VCD of the first
+// fire hash, default 1) +wrap (torus boundary) +dense=K (then K steps from a grid of
+// mature random cells) +trace (per-step lines; VCD of the first
 // two steps to +vcd=FILE when built with --trace) +quiet. Prints PASS/FAIL, exit 1 on failure.
 #include <verilated.h>
 #if VM_TRACE
@@ -383,8 +384,42 @@ int main(int argc, char **argv)
         if (compare_grid(&g, steps))
             return 1;
     }
-    if (top->o_steps != steps) {
-        printf("tb_core: FAIL: core counts %u steps, expected %u\n", top->o_steps, steps);
+    // dense: every cell mature (random words, alpha in (T, 1.0]), fire rate as the model
+    const char *dv = plusarg("dense");
+    const unsigned dense = dv ? (unsigned)strtoul(dv, nullptr, 0) : 0;
+    for (unsigned k = 0; k < dense; k++) {
+        if (k == 0) {
+            for (unsigned y = 0; y < H; y++)
+                for (unsigned x = 0; x < W; x++) {
+                    int16_t w[TB_CHANNELS];
+                    for (int c = 0; c < TB_CHANNELS; c++) {
+                        rng = rng * 1664525u + 1013904223u;
+                        w[c] = (int16_t)((int32_t)(rng >> 16) % 2048);
+                    }
+                    w[3] = (int16_t)(m.alive_q + 1 + (int)((rng >> 8) % (uint32_t)(2048 - m.alive_q)));
+                    memcpy(g.s + ((size_t)y * W + x) * TB_CHANNELS, w, sizeof w);
+                    command(OP_WRITE, x, y, 0, w);
+                }
+        }
+        nca_cycle_report rep;
+        uint64_t pred = nca_cycles_step(&m, &g, TB_LANES, &rep);
+        nca_step_stats st;
+        nca_step_fixed(&m, &g, &ws, &st);
+        events.clear();
+        command(OP_STEP, 1);
+        wait_idle();
+        if (events.size() != 1 || events[0].cycles != pred || events[0].act != st.active ||
+            compare_grid(&g, steps + k + 1)) {
+            printf("tb_core: FAIL: dense step %u (rtl %u cycles, model %llu)\n", k,
+                   events.empty() ? 0u : events[0].cycles, (unsigned long long)pred);
+            return 1;
+        }
+        printf("tb_core: dense step %u: pre-alive %u active %u, %u clocks (model %llu), "
+               "MAC utilisation %.3f\n", k, st.pre_alive, st.active, events[0].cycles,
+               (unsigned long long)pred, nca_cycles_utilisation(&rep, TB_LANES));
+    }
+    if (top->o_steps != steps + dense) {
+        printf("tb_core: FAIL: core counts %u steps, expected %u\n", top->o_steps, steps + dense);
         return 1;
     }
     printf("tb_core: %ux%u LANES=%d %s boundary, %u steps (damage at %u %u %u, writes at %u), "
