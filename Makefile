@@ -8,7 +8,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 OPT     ?= -O3 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -Ihost/include $(CFLAGS)
 LIBS    := -lcjson -lpng -lz -lm
-SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN     := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC := $(wildcard host/src/*.c)
 LIB_HDR := $(wildcard host/include/*.h)

@@ -33,7 +33,9 @@ typedef struct nca_backend_ops {
     nca_status (*step)(nca_backend *b, unsigned n, nca_step_stats *st, nca_error *err);
     /* Raw state words [y][x][c] (width*height*channels int16). */
     nca_status (*read_state)(nca_backend *b, int16_t *s, nca_error *err);
-    nca_status (*write_state)(nca_backend *b, const int16_t *s, nca_error *err);
+    /* Replaces the state and the count of steps done (the fire hash's step input). */
+    nca_status (*write_state)(nca_backend *b, const int16_t *s, uint32_t steps_done,
+                              nca_error *err);
     /* Channels 0..3 as real values [y][x][4] (for MSE against a target). */
     nca_status (*read_rgba)(nca_backend *b, float *rgba, nca_error *err);
     /* RGBA8 frame, premultiplied, clamped, rounded (docs/fixed-point.md). */

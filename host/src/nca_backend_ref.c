@@ -127,10 +127,12 @@ static nca_status ref_read_state(nca_backend *b, int16_t *s, nca_error *err)
     return NCA_OK;
 }
 
-static nca_status ref_write_state(nca_backend *b, const int16_t *s, nca_error *err)
+static nca_status ref_write_state(nca_backend *b, const int16_t *s, uint32_t steps_done,
+                                  nca_error *err)
 {
     NEED_LOADED(b, err);
     memcpy(b->grid.s, s, words(b) * sizeof *s);
+    b->grid.step = steps_done;
     if (b->use_float)
         nca_grid_s_to_f(&b->grid);
     return NCA_OK;

@@ -76,7 +76,7 @@ static nca_status layer(const cJSON *l, unsigned want_in, unsigned want_out, flo
     if (!cJSON_IsNumber(in) || !cJSON_IsNumber(outc) || !cJSON_IsNumber(ws) ||
         !cJSON_IsNumber(bs) || !cJSON_IsString(data))
         return nca_fail(err, NCA_E_FORMAT, "layer %u lacks in_ch/out_ch/scales/data_b64", idx);
-    if ((unsigned)in->valuedouble != want_in || (unsigned)outc->valuedouble != want_out)
+    if (in->valuedouble != (double)want_in || outc->valuedouble != (double)want_out)
         return nca_fail(err, NCA_E_FORMAT, "layer %u is %gx%g, expected %ux%u", idx,
                         in->valuedouble, outc->valuedouble, want_in, want_out);
     size_t need = (size_t)(want_in + 1) * want_out;

@@ -223,6 +223,8 @@ nca_status nca_state_load(const char *path, nca_grid *g, nca_error *err)
         st = nca_fail(err, NCA_E_FORMAT, "%s: %zu bytes, expected %zu", path, n, len);
     else if (get32(buf + len - 4) != (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4)))
         st = nca_fail(err, NCA_E_FORMAT, "%s: CRC mismatch", path);
+    else if (buf[20] > NCA_BOUNDARY_WRAP || buf[21] || buf[22] || buf[23])
+        st = nca_fail(err, NCA_E_FORMAT, "%s: bad boundary or reserved bytes", path);
     else {
         g->step = get32(buf + 12);
         g->seed = get32(buf + 16);

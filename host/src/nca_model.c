@@ -106,6 +106,18 @@ nca_status nca_model_validate(const nca_model *m, nca_error *err)
     return NCA_OK;
 }
 
+/* a text field: bytes up to the first NUL, then only NULs */
+static int padded_ok(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && p[i])
+        i++;
+    for (; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t rd32(const uint8_t *p)
 {
@@ -167,6 +179,8 @@ nca_status nca_model_parse(const uint8_t *buf, size_t len, nca_model *out, nca_e
     nca_status st = NCA_OK;
     if (buf[22] != 0 || buf[23] != 0 || rd16(buf + 26) != 0)
         st = nca_fail(err, NCA_E_FORMAT, "reserved header bytes not zero");
+    else if (!padded_ok(buf + 28, NCA_NAME_LEN) || !padded_ok(buf + 60, NCA_DESC_LEN))
+        st = nca_fail(err, NCA_E_FORMAT, "name or description not NUL-padded text");
     /* dimensions first: they decide the body layout */
     else if (m->channels < 4 || m->channels > NCA_MAX_CHANNELS || m->hidden < 1 ||
              m->hidden > NCA_MAX_HIDDEN || (m->kernels & ~NCA_K_ALL))

@@ -13,13 +13,18 @@ static const int8_t k_laplace[3][3] = {{1, 2, 1}, {2, -12, 2}, {1, 2, 1}};
 /* log2 of each kernel's divisor: sobel /8, laplace /16 */
 enum { SOBEL_SHIFT = 3, LAPLACE_SHIFT = 4 };
 
+/* floor(v / 2^sh) without relying on >> of negative values (implementation-defined in C) */
+static inline int64_t asr64(int64_t v, unsigned sh)
+{
+    return v < 0 ? ~(~v >> sh) : v >> sh;
+}
+
+/* floor((v + 2^(sh-1)) / 2^sh), computed as floor(v / 2^sh) + bit (sh-1) of v: never overflows */
 int32_t nca_rshift_round(int64_t v, unsigned sh)
 {
     if (sh == 0)
         return (int32_t)v;
-    /* arithmetic shift of a two's-complement value == floor division */
-    int64_t r = v + ((int64_t)1 << (sh - 1));
-    return (int32_t)(r >= 0 ? r >> sh : -((-r + ((int64_t)1 << sh) - 1) >> sh));
+    return (int32_t)(asr64(v, sh) + (asr64(v, sh - 1) & 1));
 }
 
 int16_t nca_sat16(int64_t v)

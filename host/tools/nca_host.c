@@ -19,6 +19,7 @@ typedef struct host_opts {
     unsigned steps, width, height, report;
     uint32_t seed;
     int boundary; /* -1: the model's */
+    int seed_set; /* --seed given (else a loaded state's seed is used) */
     int info, verbose, quiet;
     unsigned n_damage;
     nca_damage damage[MAX_DAMAGE];
@@ -45,7 +46,8 @@ static void usage(FILE *o)
             "      --boundary MODE     zero | wrap (default: the model's)\n"
             "  -d, --damage SPEC@STEP  erase cells once STEP steps are done (repeatable):\n"
             "                          circle:X,Y,R  half:left|right|top|bottom  square:X,Y,SIDE\n"
-            "      --load-state FILE   start from a saved state instead of a seed\n"
+            "      --load-state FILE   resume from a saved state (its steps done and rng seed,\n"
+            "                          unless --seed is given) instead of a seed cell\n"
             "\n"
             "Output:\n"
             "      --view MODE         none (live views come with the board backends)\n"
@@ -67,7 +69,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
     errno = 0;
     if (*s == '-' || *s == '\0')
         return 0;
-    unsigned long v = strtoul(s, &end, 0);
+    unsigned long v = strtoul(s, &end, 10);
     if (errno || *end || v > max)
         return 0;
     *out = v;
@@ -119,6 +121,7 @@ static int parse_args(int argc, char **argv, host_opts *o)
                 return EXIT_USAGE;
             }
             o->seed = (uint32_t)v;
+            o->seed_set = 1;
             break;
         case 'g': {
             unsigned w, h;
@@ -284,23 +287,25 @@ static int run(const host_opts *o, const nca_model *m, run_backend *rb, run_back
     }
     if (o->target && (st = nca_target_load(o->target, W, H, &target, e)) != NCA_OK)
         goto out;
+    nca_grid saved = {0};
+    if (o->load_state) {
+        if ((st = nca_grid_init(&saved, m, W, H, o->seed, 0, e)) != NCA_OK)
+            goto out;
+        if ((st = nca_state_load(o->load_state, &saved, e)) != NCA_OK) {
+            nca_grid_free(&saved);
+            goto out;
+        }
+    }
+    uint32_t seed = o->load_state && !o->seed_set ? saved.seed : o->seed;
     run_backend *both[2] = {rb, vb};
     for (int k = 0; k < (vb ? 2 : 1) && st == NCA_OK; k++) {
         run_backend *x = both[k];
-        st = x->ops->load(x->b, m, W, H, o->seed, boundary, e);
-        if (st == NCA_OK && o->load_state) {
-            nca_grid g;
-            st = nca_grid_init(&g, m, W, H, o->seed, 0, e);
-            if (st == NCA_OK) {
-                st = nca_state_load(o->load_state, &g, e);
-                if (st == NCA_OK)
-                    st = x->ops->write_state(x->b, g.s, e);
-                nca_grid_free(&g);
-            }
-        } else if (st == NCA_OK) {
-            st = x->ops->seed(x->b, W / 2, H / 2, e);
-        }
+        st = x->ops->load(x->b, m, W, H, seed, boundary, e);
+        if (st == NCA_OK)
+            st = o->load_state ? x->ops->write_state(x->b, saved.s, saved.step, e)
+                               : x->ops->seed(x->b, W / 2, H / 2, e);
     }
+    nca_grid_free(&saved);
     if (st != NCA_OK)
         goto out;
     for (unsigned t = 0; t < o->steps; t++) {
@@ -350,7 +355,7 @@ static int run(const host_opts *o, const nca_model *m, run_backend *rb, run_back
     }
     if (o->save_state) {
         nca_grid g;
-        if ((st = nca_grid_init(&g, m, W, H, o->seed, 0, e)) != NCA_OK)
+        if ((st = nca_grid_init(&g, m, W, H, seed, 0, e)) != NCA_OK)
             goto out;
         g.boundary = (uint8_t)boundary;
         g.step = rb->ops->steps_done(rb->b);

@@ -105,6 +105,16 @@ static void test_rshift_round_random(void **state)
 
 /* ---- nca_sat16 ------------------------------------------------------------- */
 
+/* the extremes of int64 give the exact result, with no overflow (UBSan watches) */
+static void test_rshift_round_no_overflow(void **state)
+{
+    (void)state;
+    assert_int_equal(nca_rshift_round(INT64_MIN, 40), -(1 << 23));
+    assert_int_equal(nca_rshift_round(INT64_MAX, 40), 1 << 23);
+    assert_int_equal(nca_rshift_round(INT64_MIN + 1, 63), -1);
+    assert_int_equal(nca_rshift_round(INT64_MAX, 63), 1);
+}
+
 static void test_sat16(void **state)
 {
     (void)state;
@@ -341,6 +351,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rshift_round_examples),
+        cmocka_unit_test(test_rshift_round_no_overflow),
         cmocka_unit_test(test_rshift_round_edges),
         cmocka_unit_test(test_rshift_round_random),
         cmocka_unit_test(test_sat16),

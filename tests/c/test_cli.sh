@@ -117,6 +117,16 @@ if check "host: load a state, run 0 steps, save" 0 0 \
         fail "host: loaded state words are kept" "differ"
     fi
 fi
+# resuming: 10 steps, save, load and 10 more == 20 steps in one run (steps done and seed kept)
+if check "host: 20 steps in one run" 0 0 \
+    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --seed 5 --save-state "$T/r20.st" &&
+    check "host: 10 steps, save" 0 0 \
+    "$HOST" --model "$MODEL" --steps 10 --grid 32x32 --seed 5 --save-state "$T/r10.st" &&
+    check "host: resume 10 more from the saved state" 0 0 \
+    "$HOST" --model "$MODEL" --steps 10 --grid 32x32 --load-state "$T/r10.st" --save-state "$T/rr.st"; then
+    if cmp -s "$T/r20.st" "$T/rr.st"; then pass "host: a resumed run equals one run"
+    else fail "host: a resumed run equals one run" "state files differ"; fi
+fi
 check "host: --target prints the MSE" 0 0 \
     "$HOST" --model "$MODEL" --steps 10 --grid 72x72 --target weights/targets/lizard.png &&
     out_has "host: MSE line" '^mse 0\.[0-9]* after 10 steps$'

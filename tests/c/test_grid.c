@@ -300,19 +300,23 @@ static void test_state_round_trip(void **state)
     /* header fields broken with a matching CRC: only the named checks can catch them */
     uint8_t *bad = malloc(len);
     assert_non_null(bad);
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 5; k++) {
         memcpy(bad, raw, len);
         if (k == 0)
             bad[3] = 'X'; /* magic "NCAX" */
-        else
+        else if (k < 3)
             bad[4] = (uint8_t)(k + 1); /* version 2, 3 */
+        else if (k == 3)
+            bad[20] = 7; /* boundary mode 7 */
+        else
+            bad[22] = 1; /* a reserved byte */
         uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), bad, (uInt)(len - 4));
         for (int j = 0; j < 4; j++)
             bad[len - 4 + j] = (uint8_t)(crc >> (8 * j));
         write_all(p2, bad, len);
         e.msg[0] = '\0';
         if (nca_state_load(p2, &b, &e) == NCA_OK)
-            fail_msg("state with %s accepted", k ? "another version" : "bad magic");
+            fail_msg("state with broken header field %d accepted", k);
         assert_one_line(&e);
     }
     free(bad);

@@ -424,6 +424,8 @@ static void test_parse_rejects_fields_with_valid_crc(void **state)
         case 21: put32(b + OFF_B1 + 4 * 127, 1u << 24); what = "b1[127] 2^24"; break;
         case 22: put32(b + OFF_B2 + 4 * 15, (uint32_t)-(1 << 24)); what = "b2[15] -2^24"; break;
         case 23: put32(b + OFF_B2, 0x80000000u); what = "b2[0] INT32_MIN"; break;
+        case 24: b[60 + 127] = 'x'; what = "desc text after its NUL padding"; break;
+        case 25: b[28 + 31] = 'x'; what = "name text after its NUL padding"; break;
         default: break;
         }
         if (!what) {
@@ -435,7 +437,7 @@ static void test_parse_rejects_fields_with_valid_crc(void **state)
         free(b);
         n++;
     }
-    assert_int_equal(n, 24);
+    assert_int_equal(n, 26);
     /* control: a weight changed with the CRC fixed is a different, valid model */
     uint8_t *b = exact_copy(raw, len, len);
     b[OFF_W1 + 100] ^= 0x01;
@@ -681,6 +683,18 @@ static void test_distill_parse_rejects(void **state)
             j = a;
             break;
         }
+        case 14: case 15: case 16: {
+            /* dimensions that are not the integer 48: fractional, negative, huge */
+            static const char *bad[3] = {"48.5", "-1", "1e30"};
+            char *a = distill_json(48, 128, n0, 128, 16, n1);
+            const char *p = strstr(a, "\"in_ch\": 48") + 9;
+            size_t cap = strlen(a) + 16;
+            j = malloc(cap);
+            assert_non_null(j);
+            snprintf(j, cap, "%.*s%s%s", (int)(p - a), a, bad[i - 14], p + 2);
+            free(a);
+            break;
+        }
         default: break;
         }
         if (!j)
@@ -698,7 +712,7 @@ static void test_distill_parse_rejects(void **state)
         free(j);
         n++;
     }
-    assert_int_equal(n, 14);
+    assert_int_equal(n, 17);
     free(sentinel);
     free(mf);
 }
