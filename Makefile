@@ -14,7 +14,7 @@ LIB_SRC := $(wildcard host/src/*.c)
 LIB_HDR := $(wildcard host/include/*.h)
 TOOLS   := nca-host nca-convert
 
-.PHONY: all test test-c clean help demo
+.PHONY: all test test-c clean help demo bench
 all: $(addprefix $(BUILD)/,$(TOOLS))
 
 # grow the regenerating lizard from one cell, damage it, let it regrow: PNGs in build/demo/
@@ -34,6 +34,7 @@ help:
 	@echo "make            build build/nca-host and build/nca-convert"
 	@echo "make demo       grow the lizard, write PNG frames to build/demo/"
 	@echo "make test       every test (C unit tests with ASan/UBSan, tool tests)"
+	@echo "make bench      speed figures, written to docs/results.md"
 	@echo "make distill-models  reconvert ../shared/models into weights/distill/"
 	@echo "make clean      remove build/"
 
@@ -46,6 +47,10 @@ $(BUILD)/nca-host: host/tools/nca_host.c $(BUILD)/libnca.a
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libnca.a $(LIBS) -o $@
 $(BUILD)/nca-convert: host/tools/nca_convert.c $(BUILD)/libnca.a
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libnca.a $(LIBS) -o $@
+
+# speed figures into docs/results.md (never timed assertions in tests)
+bench: $(BUILD)/nca-host
+	tools/bench_c.sh --out docs/results.md
 
 # sanitizer build of the same sources, used by every test
 SAN_FLAGS = $(CSTD) $(WARN) -O1 -g $(SAN) -Ihost/include $(CFLAGS)
