@@ -176,8 +176,15 @@ class QNCA(torch.nn.Module):
         self.b1 = torch.nn.Parameter(torch.zeros(hidden))
         self.w2 = torch.nn.Parameter(torch.zeros(channels, hidden))
         self.b2 = torch.nn.Parameter(torch.zeros(channels))
-        k = [torch.tensor(kk, dtype=torch.float32) for _, kk, _ in ni.FILTERS]
-        self.register_buffer("kern", torch.stack(k), persistent=False)
+        fl = [(kk, sh) for bit, kk, sh in ni.FILTERS if kernels & bit]
+        self.n_filt = len(fl)
+        self.perception = "conv"  # or "slices" (the same numbers, another computation)
+        if fl:  # depthwise weights: output channel c * F + f applies filter f to channel c
+            k = torch.stack([torch.tensor(kk, dtype=torch.float32) for kk, _ in fl])
+            self.register_buffer("kern", k.repeat(channels, 1, 1).unsqueeze(1),
+                                 persistent=False)
+            self.register_buffer("kshift", torch.tensor([float(2.0 ** -sh) for _, sh in fl])
+                                 .view(-1, 1), persistent=False)
 
     # ---- quantisation of the weights: once per iteration -------------------------------
     def quantized(self, fit_bias=True):
@@ -231,7 +238,25 @@ class QNCA(torch.nn.Module):
         return F.max_pool2d(mp, 3, 1)[:, 0] > 0.5
 
     def perceive(self, x):
-        """[B, H, W, I]: identity, then the kernels of the set, filter-major."""
+        """[B, H, W, I]: identity, then the kernels of the set, filter-major.
+
+        A depthwise conv2d: its sums are of at most 9 small integers times state values, all
+        exact in float32 in any order (< 2^20 words), so it equals the slices version."""
+        if self.perception == "slices" or not self.n_filt:
+            return self._perceive_slices(x)
+        B, H, W, C = x.shape
+        xc = x.permute(0, 3, 1, 2)
+        xp = F.pad(xc, (1, 1, 1, 1), mode="circular" if self.boundary == ni.BOUNDARY_WRAP
+                   else "constant")
+        y = F.conv2d(xp, self.kern.to(x.dtype), groups=C)  # [B, C * F, H, W]
+        y = y.view(B, C, self.n_filt, H, W).permute(0, 3, 4, 2, 1)  # [B, H, W, F, C]
+        y = y * self.kshift.to(x.dtype)
+        if self.quant:  # sat16(rshift_round(sum in words, sh)), back in state units
+            one = 2.0 ** self.state_frac
+            y = _RoundSat16STE.apply(y * one) * (1.0 / one)
+        return torch.cat([x, y.reshape(B, H, W, self.n_filt * C)], -1)
+
+    def _perceive_slices(self, x):
         B, H, W, C = x.shape
         xp = self._pad(x)
         outs = [x]

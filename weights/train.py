@@ -309,7 +309,7 @@ class Trainer:
         self.opt.step()
         if self.use_pool:
             self.pool[idx] = self._words(x.detach())
-        return float(loss)
+        return float(loss), n
 
     # ---- export, checkpoints ----------------------------------------------------------------
     def export(self, path):
@@ -385,12 +385,13 @@ class Trainer:
         t_last, it_last = time.time(), self.it
         t_start_run, e0 = time.time(), self.elapsed
         while self.it < a.iters:
-            loss = self.train_step()
+            t_it = time.time()
+            loss, n = self.train_step()
             self.it += 1
             self.losses.append(loss)
             self.elapsed = e0 + time.time() - t_start_run
-            row = {"it": self.it, "loss": loss, "lr": self.lr_at(self.it - 1),
-                   "t": round(self.elapsed, 2)}
+            row = {"it": self.it, "loss": loss, "lr": self.lr_at(self.it - 1), "steps": n,
+                   "s": round(time.time() - t_it, 3), "t": round(self.elapsed, 2)}
             self.log_rows.append(row)
             logf.write(json.dumps(row) + "\n")
             if self.it % a.log_every == 0 or self.it == a.iters:

@@ -33,15 +33,18 @@ def test_from_model_round_trip():
     assert ni.serialize_model(q.to_model(m.name, m.desc)) == ni.serialize_model(m)
 
 
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("dtype,perception", [(torch.float64, "conv"), (torch.float32, "conv"),
+                                              (torch.float32, "slices")],
+                         ids=["f64", "f32", "f32-slices"])
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
 @pytest.mark.parametrize("boundary", [0, 1], ids=["zero", "wrap"])
-def test_forward_is_the_spec(dtype, sparse, boundary):
+def test_forward_is_the_spec(dtype, perception, sparse, boundary):
     """A batch of two runs (different hash seeds) of the fake-quantised step equals the
     integer step word for word at every one of 80 steps, damage included."""
     m = ni.load_model(MODEL[0])
     q = nq.QNCA.from_model(m)
     q.boundary = boundary
+    q.perception = perception
     W, H, seeds = 40, 36, [11, 2 ** 32 - 5]
     grids = []
     for s in seeds:
