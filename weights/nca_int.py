@@ -284,12 +284,21 @@ def row_frac(w_row, cap: int) -> int:
 
     w_row holds float32 values (as the C quantiser's nca_model_f); arithmetic in double."""
     mx = float(np.max(np.abs(np.asarray(w_row, np.float32)))) if len(w_row) else 0.0
+    return _frac_of_max(mx, cap)
+
+
+def _frac_of_max(mx: float, cap: int) -> int:
     if mx == 0.0:
         return cap
     f = math.floor(math.log2(127.49 / mx))
-    while f > -32 and np.rint(math.ldexp(mx, f)) > 127:
+    while f > -32 and round_half_even(math.ldexp(mx, f)) > 127:
         f -= 1
     return min(f, cap)
+
+
+def round_half_even(v: float) -> int:
+    """lrint in the default rounding mode."""
+    return int(np.rint(v))
 
 
 def _q8(v):
@@ -307,23 +316,23 @@ def quant_rows(w, b, cap: int, bias_exp: int, min_frac: int, fit_bias: bool = Tr
     w = np.asarray(w, np.float32).astype(np.float64)
     b = np.asarray(b, np.float32).astype(np.float64)
     rows = w.shape[0]
+    mxs = np.max(np.abs(w), axis=1) if w.shape[1] else np.zeros(rows)
     fr = np.zeros(rows, np.int64)
-    W = np.zeros(w.shape, np.int64)
     B = np.zeros(rows, np.int64)
     for r in range(rows):
-        f = row_frac(w[r], cap)
+        f = _frac_of_max(float(mxs[r]), cap)
         while True:
             if f < min_frac:
                 raise ModelError(f"row {r}: weights too large for the formats")
-            bq = np.rint(math.ldexp(b[r], bias_exp + f))
+            bq = round_half_even(math.ldexp(float(b[r]), bias_exp + f))
             if abs(bq) < BIAS_LIMIT:
                 break
             if not fit_bias:
                 raise ModelError(f"row {r}: bias too large")
             f -= 1
         fr[r] = f
-        W[r] = _q8(np.ldexp(w[r], f))
-        B[r] = int(bq)
+        B[r] = bq
+    W = _q8(np.ldexp(w, fr[:, None]))
     return fr, W, B
 
 
