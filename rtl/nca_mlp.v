@@ -53,6 +53,12 @@ module nca_mlp #(
     localparam PW = 24;                   // product width: 16 x 8 signed
     localparam TW = PW + LOG2_LANES;      // adder tree sum width
     localparam [7:0] P_BANK = C[5:0] * 8'd4;  // p-bank offset of bank 1
+    localparam DR = (LANES < 4) ? LANES : 4;  // clocks to drain a group through requant
+    localparam RQ = LANES / DR;               // ReLU/requant units
+    localparam LOG2_RQ = $clog2(RQ);
+    localparam LOG2_DR = $clog2(DR);
+    localparam [31:0] DR_LAST32 = DR - 1;
+    localparam [LOG2_DR:0] DR_LAST = DR_LAST32[LOG2_DR:0];
 
     generate
         if (CHANNELS < 4 || CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128 || LANES < 1 ||
@@ -82,24 +88,32 @@ module nca_mlp #(
             end
     end
     wire [15:0] seg_sum = {9'd0, ninputs} + C[15:0];
-    wire [15:0] mac_len = groups * seg_sum + ((groups == 8'd1) ? 16'd2 : 16'd0);
+    // bubbles before a layer-2 group whose h is not drained yet: h of group g is ready
+    // DR + 2 clocks after its last layer-1 operation; in between run layer-1 group g+1
+    // (I clocks) or, for the last group, layer-2 group G-2 (C clocks)
+    localparam [3:0] HREADY = DR[3:0] + 4'd2;
+    wire [3:0] bub_a = ({9'd0, ninputs} >= {12'd0, HREADY}) ? 4'd0 : HREADY - ninputs[3:0];
+    wire [3:0] bub_b = (C >= DR + 2) ? 4'd0 : HREADY - C[3:0];
+    wire [15:0] mac_len = groups * seg_sum +
+                          ((groups == 8'd1) ? {12'd0, HREADY} :
+                           ({8'd0, groups} - 16'd1) * {12'd0, bub_a} + {12'd0, bub_b});
     assign o_mac_len = mac_len;
 
     // ---- weights ---------------------------------------------------------------------
     wire [8*LANES-1:0]  w1_d, w2_d;
-    wire [25*LANES-1:0] b1_d;
-    wire [5*LANES-1:0]  s1_d;
+    wire [30*RQ-1:0]    bs1_d;   // {s1, b1} of the RQ lanes being drained
     wire [25*C-1:0]     b2_d;
     wire [5*C-1:0]      s2_d;
     reg  [12:0] w1a_r;
     reg  [10:0] w2a_r;
     reg  [6:0]  g1_r, g2_r;
+    reg  [7:0]  bs1_a;
 
     nca_weights #(.CHANNELS(CHANNELS), .HIDDEN(HIDDEN), .LANES(LANES)) u_weights (
         .clk(clk), .i_ld_valid(i_ld_valid), .i_ld_sel(i_ld_sel), .i_ld_a(i_ld_a),
         .i_ld_b(i_ld_b), .i_ld_data(i_ld_data), .i_ninputs(ninputs),
         .i_w1_raddr(w1a_r), .o_w1(w1_d), .i_w2_raddr(w2a_r), .o_w2(w2_d),
-        .i_b1_raddr(g1_r), .o_b1(b1_d), .i_s1_raddr(g2_r), .o_s1(s1_d),
+        .i_bs1_raddr(bs1_a), .o_bs1(bs1_d),
         .o_b2(b2_d), .o_s2(s2_d));
 
     // ---- p banks ---------------------------------------------------------------------
@@ -112,22 +126,23 @@ module nca_mlp #(
 
     // ---- sequencer (stage 0: issue) --------------------------------------------------
     reg       run_r, l2_r, bank_r;
-    reg [1:0] bub_r, r_r;
+    reg [3:0] bub_r;
+    reg [1:0] r_r;
     reg [3:0] c_r;
     reg [6:0] g_r;
     wire [6:0] g_last = groups[6:0] - 7'd1;
     wire [1:0] f_last = nfilt[1:0] - 2'd1;
-    wire       op_v = run_r && (bub_r == 2'd0);
+    wire       op_v = run_r && (bub_r == 4'd0);
     wire       c_end = (c_r == C[3:0] - 4'd1);
 
     always @(posedge clk) begin
         if (i_rst) begin
             run_r <= 1'b0;
-            bub_r <= 2'd0;
+            bub_r <= 4'd0;
         end else if (i_start) begin
             run_r <= 1'b1;
             l2_r <= 1'b0;
-            bub_r <= 2'd0;
+            bub_r <= 4'd0;
             g_r <= 7'd0;
             r_r <= 2'd0;
             c_r <= 4'd0;
@@ -135,8 +150,8 @@ module nca_mlp #(
             w2a_r <= 11'd0;
             bank_r <= i_bank;
         end else if (run_r) begin
-            if (bub_r != 2'd0) begin
-                bub_r <= bub_r - 2'd1;
+            if (bub_r != 4'd0) begin
+                bub_r <= bub_r - 4'd1;
             end else if (!l2_r) begin
                 w1a_r <= w1a_r + 13'd1;
                 if (c_end) begin
@@ -148,11 +163,12 @@ module nca_mlp #(
                                 g_r <= 7'd1;
                             end else begin
                                 l2_r <= 1'b1;
-                                bub_r <= 2'd2;  // requant latency when there is one group
+                                bub_r <= HREADY;  // one group: wait for its h
                             end
                         end else begin
                             l2_r <= 1'b1;
                             g_r <= g_r - 7'd1;
+                            bub_r <= bub_a;
                         end
                     end else begin
                         r_r <= r_r + 2'd1;
@@ -171,6 +187,7 @@ module nca_mlp #(
                         g_r <= g_r + 7'd2;
                     end else begin
                         g_r <= g_r + 7'd1;
+                        bub_r <= bub_b;
                     end
                 end else begin
                     c_r <= c_r + 4'd1;
@@ -200,42 +217,85 @@ module nca_mlp #(
         p1_r <= pb_r[(bank_r ? P_BANK : 8'd0) + {1'b0, p_idx}];
     end
 
-    // ---- per-lane datapath: stage 1 multiply, stage 2 layer-1 accumulate, stage 3 ReLU +
-    // requant into an h bank (lanes past the model's hidden units hold stale weights: h = 0)
+    // ---- per-lane datapath: stage 1 multiply, stage 2 layer-1 accumulate; at stage 3 of a
+    // group's last layer-1 operation the accumulators are copied to a shadow bank, which RQ
+    // ReLU/requant units drain in DR clocks (lane l = k*RQ + r in clock k, unit r) into the
+    // h bank of the group, while the next group accumulates
     reg        v2_r, l2_2_r, first2_r, last2_r, bank2_r;
     reg [3:0]  k2_r;
     reg        v3_r, l2_3_r, first3_r, last3_r, bank3_r;
     reg [6:0]  g3_r;
     reg [3:0]  k3_r;
+    wire       grp_done = v3_r && !l2_3_r && last3_r;   // shadow copy, drain clock 0
+    reg        dr_run_r, dv_r;                            // draining / requant stage valid
+    reg [LOG2_DR:0] dr_k_r, dk_r;
+    reg [6:0]  dr_g_r, dg_r;
     wire [PW*LANES-1:0] prod2;  // stage-2 products of all lanes, for the adder tree
+    wire [32*LANES-1:0] shd;    // shadow accumulators
+    wire [8*RQ-1:0]     h_new;  // requant unit outputs
     genvar gl;
     generate
         for (gl = 0; gl < LANES; gl = gl + 1) begin : g_lane
             reg signed [PW-1:0] prod2_r;
-            reg signed [31:0]   acc_r;
+            reg signed [31:0]   acc_r, shd_r;
             reg [7:0]           h0_r, h1_r;  // h banks 0 and 1
             wire [7:0]          h_op = g1_r[0] ? h1_r : h0_r;
-            wire [14:0]         j_idx = ({8'd0, g3_r} << LOG2_LANES) + gl;
-            wire [7:0]          h_new = (j_idx < {7'd0, i_hidden}) ?
-                                        relu_u8(acc_r, s1_d[5*gl +: 5]) : 8'd0;
+            localparam [31:0] DK32 = gl >> LOG2_RQ;
+            localparam [LOG2_DR:0] DK = DK32[LOG2_DR:0];  // drain clock of this lane
             assign prod2[PW*gl +: PW] = prod2_r;
+            assign shd[32*gl +: 32] = shd_r;
             always @(posedge clk) begin
                 if (l2_1_r)
                     prod2_r <= $signed({8'd0, h_op}) * $signed(w2_d[8*gl +: 8]);
                 else
                     prod2_r <= $signed(p1_r) * $signed(w1_d[8*gl +: 8]);
                 if (v2_r && !l2_2_r)
-                    acc_r <= (first2_r ? {{7{b1_d[25*gl+24]}}, b1_d[25*gl +: 25]} : acc_r) +
-                             {{(32-PW){prod2_r[PW-1]}}, prod2_r};
-                if (v3_r && !l2_3_r && last3_r) begin
-                    if (g3_r[0])
-                        h1_r <= h_new;
+                    acc_r <= (first2_r ? 32'sd0 : acc_r) + {{(32-PW){prod2_r[PW-1]}}, prod2_r};
+                if (grp_done)
+                    shd_r <= acc_r;
+                if (dv_r && dk_r == DK) begin
+                    if (dg_r[0])
+                        h1_r <= h_new[8*(gl % RQ) +: 8];
                     else
-                        h0_r <= h_new;
+                        h0_r <= h_new[8*(gl % RQ) +: 8];
                 end
             end
         end
+        // requant units: h = clamp(rshift_round(acc + b1, s1), 0, 255); lanes past the
+        // model's hidden units hold stale weights, their h is 0
+        for (gl = 0; gl < RQ; gl = gl + 1) begin : g_rq
+            wire [14:0] lane = ({{(14-LOG2_DR){1'b0}}, dk_r} << LOG2_RQ) + gl;
+            wire [31:0] acc = shd[32*lane +: 32];
+            wire [31:0] b1 = {{7{bs1_d[30*gl+24]}}, bs1_d[30*gl +: 25]};
+            wire [14:0] j_idx = ({8'd0, dg_r} << LOG2_LANES) + lane;
+            assign h_new[8*gl +: 8] = (j_idx < {7'd0, i_hidden}) ?
+                                      relu_u8(acc + b1, bs1_d[30*gl+25 +: 5]) : 8'd0;
+        end
     endgenerate
+
+    // drain control: clock k reads the {s1, b1} word of lanes k*RQ..k*RQ+RQ-1
+    wire [LOG2_DR:0] dr_k = grp_done ? {(LOG2_DR+1){1'b0}} : dr_k_r;
+    wire [6:0]       dr_g = grp_done ? g3_r : dr_g_r;
+    always @* bs1_a = ({1'b0, dr_g} << LOG2_DR) + {{(7-LOG2_DR){1'b0}}, dr_k};
+    always @(posedge clk) begin
+        if (i_rst) begin
+            dr_run_r <= 1'b0;
+            dv_r <= 1'b0;
+        end else begin
+            dv_r <= grp_done || dr_run_r;
+            if (grp_done) begin
+                dr_run_r <= (DR > 1);
+                dr_k_r <= 1;
+                dr_g_r <= g3_r;
+            end else if (dr_run_r) begin
+                dr_k_r <= dr_k_r + 1'b1;
+                if (dr_k_r == DR_LAST)
+                    dr_run_r <= 1'b0;
+            end
+        end
+        dk_r <= dr_k;
+        dg_r <= dr_g;
+    end
 
     always @(posedge clk) begin
         if (i_rst)

@@ -10,7 +10,8 @@
 // Layout (G = group of LANES hidden units, j = g*LANES + lane, I = i_ninputs):
 //   W1 word g*I + i = {W1[g*LANES+LANES-1][i], ..., W1[g*LANES][i]}   (LANES x 8 bits)
 //   W2 word g*CHANNELS + k = {W2[k][g*LANES+LANES-1], ..., W2[k][g*LANES]}
-//   B1 word g = 25-bit biases of the group, S1 word g = 5-bit shifts of the group.
+//   BS1 word g*DR + k = {s1, b1} (5 + 25 bits) of units r = 0..RQ-1 for lanes k*RQ + r
+//   (the order the requant units drain a group in; DR = min(LANES, 4), RQ = LANES / DR).
 // i_ninputs must be set (kernels configured) before W1 is loaded. Reads are synchronous
 // (data one clock after the address); b2/s2 are registers, read combinationally.
 `default_nettype none
@@ -32,22 +33,25 @@ module nca_weights #(
     output wire [8*LANES-1:0]          o_w1,
     input  wire [10:0]                 i_w2_raddr,  // g*CHANNELS + k
     output wire [8*LANES-1:0]          o_w2,
-    input  wire [6:0]                  i_b1_raddr,  // g
-    output wire [25*LANES-1:0]         o_b1,
-    input  wire [6:0]                  i_s1_raddr,  // g
+    input  wire [7:0]                  i_bs1_raddr, // g*DR + k
     /* verilator lint_on UNUSEDSIGNAL */
-    output wire [5*LANES-1:0]          o_s1,
+    output wire [30*RQ-1:0]            o_bs1,
     output wire [25*CHANNELS-1:0]      o_b2,
     output wire [5*CHANNELS-1:0]       o_s2
 );
     localparam LOG2_LANES = $clog2(LANES);
+    localparam DR = (LANES < 4) ? LANES : 4;  // requant drain clocks per group
+    localparam RQ = LANES / DR;               // requant units
+    localparam LOG2_RQ = $clog2(RQ);
+    localparam LOG2_DR = $clog2(DR);
     localparam GROUPS = (HIDDEN + LANES - 1) / LANES;  // groups of LANES hidden units
-    localparam GW = (GROUPS > 1) ? $clog2(GROUPS) : 1;
     localparam W1_DEPTH = (GROUPS * 4 * CHANNELS > 2) ? GROUPS * 4 * CHANNELS : 2;
     localparam W2_DEPTH = (GROUPS * CHANNELS > 2) ? GROUPS * CHANNELS : 2;
-    localparam G_DEPTH = (GROUPS > 2) ? GROUPS : 2;
+    localparam BS_DEPTH = (GROUPS * DR > 2) ? GROUPS * DR : 2;
+    localparam BS_AW = $clog2(BS_DEPTH);
     localparam W1_AW = $clog2(W1_DEPTH);
     localparam [15:0] LANE_MASK = LANES[15:0] - 16'd1;
+    localparam [15:0] RQ_MASK = RQ[15:0] - 16'd1;
     localparam W2_AW = $clog2(W2_DEPTH);
 
     generate
@@ -70,17 +74,25 @@ module nca_weights #(
     /* verilator lint_on UNUSEDSIGNAL */
 
     reg [8*LANES-1:0]  wdata8;
-    reg [25*LANES-1:0] wdata25;
-    reg [5*LANES-1:0]  wdata5;
+    reg [30*RQ-1:0]    wdata30;
+    reg [6*RQ-1:0]     en_b1, en_s1;  // 5-bit slices of the bias / shift being loaded
     reg [LANES-1:0]    en_w1, en_w2;  // lane of the value being loaded
+    wire [15:0]        r_w1 = l_w1 & RQ_MASK;     // requant unit of lane l_w1
+    wire [15:0]        k_w1 = l_w1 >> LOG2_RQ;    // its drain clock
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0]        bs_word = ({16'd0, g_w1} << LOG2_DR) + {16'd0, k_w1};
+    /* verilator lint_on UNUSEDSIGNAL */
     integer l;
     always @* begin
         for (l = 0; l < LANES; l = l + 1) begin
             wdata8[8*l +: 8] = i_ld_data[7:0];
-            wdata25[25*l +: 25] = i_ld_data[24:0];
-            wdata5[5*l +: 5] = i_ld_data[4:0];
             en_w1[l] = (l_w1 == l[15:0]);
             en_w2[l] = (l_w2 == l[15:0]);
+        end
+        for (l = 0; l < RQ; l = l + 1) begin
+            wdata30[30*l +: 30] = {i_ld_data[4:0], i_ld_data[24:0]};
+            en_b1[6*l +: 6] = (r_w1 == l[15:0] && i_ld_valid && i_ld_sel == 3'd2) ? 6'h1F : 6'h00;
+            en_s1[6*l +: 6] = (r_w1 == l[15:0] && i_ld_valid && i_ld_sel == 3'd3) ? 6'h20 : 6'h00;
         end
     end
 
@@ -92,14 +104,9 @@ module nca_weights #(
         .clk(clk), .i_ren(1'b1), .i_raddr(i_w2_raddr[W2_AW-1:0]), .o_rdata(o_w2),
         .i_wen(en_w2 & {LANES{i_ld_valid && i_ld_sel == 3'd1}}),
         .i_waddr(w2_word[W2_AW-1:0]), .i_wdata(wdata8));
-    nca_ram_1r1w #(.WIDTH(25*LANES), .DEPTH(G_DEPTH), .SLICE(25)) u_b1 (
-        .clk(clk), .i_ren(1'b1), .i_raddr(i_b1_raddr[GW-1:0]), .o_rdata(o_b1),
-        .i_wen(en_w1 & {LANES{i_ld_valid && i_ld_sel == 3'd2}}),
-        .i_waddr(g_w1[GW-1:0]), .i_wdata(wdata25));
-    nca_ram_1r1w #(.WIDTH(5*LANES), .DEPTH(G_DEPTH), .SLICE(5)) u_s1 (
-        .clk(clk), .i_ren(1'b1), .i_raddr(i_s1_raddr[GW-1:0]), .o_rdata(o_s1),
-        .i_wen(en_w1 & {LANES{i_ld_valid && i_ld_sel == 3'd3}}),
-        .i_waddr(g_w1[GW-1:0]), .i_wdata(wdata5));
+    nca_ram_1r1w #(.WIDTH(30*RQ), .DEPTH(BS_DEPTH), .SLICE(5)) u_bs1 (
+        .clk(clk), .i_ren(1'b1), .i_raddr(i_bs1_raddr[BS_AW-1:0]), .o_rdata(o_bs1),
+        .i_wen(en_b1 | en_s1), .i_waddr(bs_word[BS_AW-1:0]), .i_wdata(wdata30));
 
     // layer-2 biases and shifts: CHANNELS registers each
     reg [24:0] b2_r [0:CHANNELS-1];

@@ -26,7 +26,13 @@ extern "C" {
 #ifndef TB_LANES
 #define TB_LANES 16
 #endif
-enum { C = 16, HID = 128, GW = 64 };
+#ifndef TB_CHANNELS
+#define TB_CHANNELS 16
+#endif
+#ifndef TB_HIDDEN
+#define TB_HIDDEN 128
+#endif
+enum { C = TB_CHANNELS, HID = TB_HIDDEN, GW = 64 };
 
 static Vtb_units *top;
 static uint64_t rng_state = 1;
@@ -60,6 +66,14 @@ template <typename T> static int16_t get16(const T &vec, int idx)
 {
     return (int16_t)(vec[idx / 2] >> (16 * (idx & 1)));
 }
+
+// the same for ports of 64 bits or less (Verilator QData)
+static void put16(uint64_t &w, int idx, int16_t v)
+{
+    int sh = 16 * idx;
+    w = (w & ~(0xFFFFull << sh)) | ((uint64_t)(uint16_t)v << sh);
+}
+static int16_t get16(const uint64_t &w, int idx) { return (int16_t)(w >> (16 * idx)); }
 
 static int16_t rnd_word()
 {
@@ -263,8 +277,8 @@ static int test_mlp(int models, int cells)
         if (trace)
             printf("  model %d: H=%u K=%u I=%u mac_len %u ok\n", t, hidden, kernels, I, want_len);
     }
-    printf("tb_units: MLP (LANES=%d): %d random models x %d cells match nca_mlp, "
-           "cycles = nca_cycles_mac_len\n", TB_LANES, models, cells);
+    printf("tb_units: MLP (LANES=%d, C=%d, hidden<=%d): %d random models x %d cells match "
+           "nca_mlp, cycles = nca_cycles_mac_len\n", TB_LANES, C, HID, models, cells);
     return 0;
 }
 
@@ -364,7 +378,7 @@ int main(int argc, char **argv)
     tick();
     top->i_rst = 0;
     tick();
-    int bad = test_hash(5000) || test_alive(3000) || test_perception(3000) || test_mlp(12, 6);
+    int bad = test_hash(5000) || test_alive(3000) || test_perception(3000) || test_mlp(20, 6);
     top->final();
     delete top;
     printf("tb_units: %s\n", bad ? "FAIL" : "PASS");

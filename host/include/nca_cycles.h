@@ -31,8 +31,9 @@ typedef struct nca_cycle_report {
     uint64_t useful_macs; /* active x (H x I + C x H) */
 } nca_cycle_report;
 
-/* Clocks of one cell's MLP on a LANES-wide array: G x (I + C) (+2 when G = 1),
- * G = ceil(hidden / lanes), I = filters x channels. */
+/* Clocks of one cell's MLP on a LANES-wide array: G x (I + C), G = ceil(hidden / lanes),
+ * I = filters x channels, plus requant bubbles: R = min(lanes, 4) + 2 when G = 1, else
+ * (G - 1) x max(0, R - I) + max(0, R - C) (zero for the Distill shape). */
 uint32_t nca_cycles_mac_len(const nca_model *m, unsigned lanes);
 
 /* Clocks of the next step of g (not modified) on a core with `lanes` MAC lanes and a grid

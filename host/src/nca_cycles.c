@@ -7,9 +7,17 @@
 
 uint32_t nca_cycles_mac_len(const nca_model *m, unsigned lanes)
 {
-    unsigned groups = (m->hidden + lanes - 1) / lanes;
-    unsigned n_in = nca_model_inputs(m);
-    return groups * (n_in + m->channels) + (groups == 1 ? 2u : 0u);
+    const unsigned groups = (m->hidden + lanes - 1) / lanes;
+    const unsigned n_in = nca_model_inputs(m), C = m->channels;
+    /* the requant units drain a group's accumulators in min(lanes, 4) clocks; its h is
+     * ready that + 2 clocks after the group's last layer-1 clock. Layer-2 group g waits
+     * for it behind layer-1 group g+1 (I clocks) or, the last one, layer-2 group G-2 */
+    const unsigned ready = (lanes < 4 ? lanes : 4) + 2;
+    const unsigned bub_a = n_in >= ready ? 0 : ready - n_in;
+    const unsigned bub_b = C >= ready ? 0 : ready - C;
+    if (groups == 1)
+        return n_in + C + ready;
+    return groups * (n_in + C) + (groups - 1) * bub_a + bub_b;
 }
 
 /* mature bit of cell (x, y) of a [y][x][c] state, alpha > T */
