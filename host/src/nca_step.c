@@ -156,31 +156,49 @@ void nca_workspace_free(nca_workspace *ws)
     memset(ws, 0, sizeof *ws);
 }
 
-/* out[y][x] = OR over the 3x3 neighbourhood of (alpha(y,x) > thr), separable. */
-static void alive_mask(const int16_t *s, unsigned C, int W, int H, int wrap, int16_t thr,
-                       uint8_t *tmp, uint8_t *out)
+/* out[y][x] = OR of mature[] over the 3x3 neighbourhood (boundary rule), separable;
+ * on entry tmp holds mature[y][x] (1 if that cell's alpha is above the threshold). */
+static void dilate3x3(int W, int H, int wrap, uint8_t *tmp, uint8_t *out)
 {
-    /* vertical pass: tmp[y][x] = any of rows y-1..y+1 above threshold */
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            uint8_t a = 0;
-            for (int d = -1; d <= 1; d++) {
-                int yy = nb(y, d, H, wrap);
-                if (yy >= 0 && s[((size_t)yy * (size_t)W + (size_t)x) * C + 3] > thr)
-                    a = 1;
-            }
-            tmp[(size_t)y * (size_t)W + (size_t)x] = a;
-        }
-    for (int y = 0; y < H; y++)
+    for (int y = 0; y < H; y++) /* horizontal pass into out */
         for (int x = 0; x < W; x++) {
             uint8_t a = 0;
             for (int d = -1; d <= 1; d++) {
                 int xx = nb(x, d, W, wrap);
-                if (xx >= 0 && tmp[(size_t)y * (size_t)W + (size_t)xx])
-                    a = 1;
+                if (xx >= 0)
+                    a |= tmp[(size_t)y * (size_t)W + (size_t)xx];
             }
             out[(size_t)y * (size_t)W + (size_t)x] = a;
         }
+    memcpy(tmp, out, (size_t)W * (size_t)H);
+    for (int y = 0; y < H; y++) /* vertical pass back into out */
+        for (int x = 0; x < W; x++) {
+            uint8_t a = 0;
+            for (int d = -1; d <= 1; d++) {
+                int yy = nb(y, d, H, wrap);
+                if (yy >= 0)
+                    a |= tmp[(size_t)yy * (size_t)W + (size_t)x];
+            }
+            out[(size_t)y * (size_t)W + (size_t)x] = a;
+        }
+}
+
+/* alive mask of an int16 grid: any alpha word > thr in the 3x3 */
+static void alive_mask(const int16_t *s, unsigned C, int W, int H, int wrap, int16_t thr,
+                       uint8_t *tmp, uint8_t *out)
+{
+    for (size_t i = 0; i < (size_t)W * (size_t)H; i++)
+        tmp[i] = s[i * C + 3] > thr;
+    dilate3x3(W, H, wrap, tmp, out);
+}
+
+/* the same on the float twin */
+static void alive_mask_f(const float *s, unsigned C, int W, int H, int wrap, float thr,
+                         uint8_t *tmp, uint8_t *out)
+{
+    for (size_t i = 0; i < (size_t)W * (size_t)H; i++)
+        tmp[i] = s[i * C + 3] > thr;
+    dilate3x3(W, H, wrap, tmp, out);
 }
 
 void nca_step_fixed(const nca_model *m, nca_grid *g, nca_workspace *ws, nca_step_stats *st)
@@ -223,32 +241,6 @@ void nca_step_fixed(const nca_model *m, nca_grid *g, nca_workspace *ws, nca_step
     g->step++;
     if (st)
         *st = s;
-}
-
-/* The same mask on the float twin. */
-static void alive_mask_f(const float *s, unsigned C, int W, int H, int wrap, float thr,
-                         uint8_t *tmp, uint8_t *out)
-{
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            uint8_t a = 0;
-            for (int d = -1; d <= 1; d++) {
-                int yy = nb(y, d, H, wrap);
-                if (yy >= 0 && s[((size_t)yy * (size_t)W + (size_t)x) * C + 3] > thr)
-                    a = 1;
-            }
-            tmp[(size_t)y * (size_t)W + (size_t)x] = a;
-        }
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            uint8_t a = 0;
-            for (int d = -1; d <= 1; d++) {
-                int xx = nb(x, d, W, wrap);
-                if (xx >= 0 && tmp[(size_t)y * (size_t)W + (size_t)xx])
-                    a = 1;
-            }
-            out[(size_t)y * (size_t)W + (size_t)x] = a;
-        }
 }
 
 /* ---- float32 twin: the TF notebook's step on the dequantised weights ----
