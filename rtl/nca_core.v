@@ -20,9 +20,11 @@
 //   8 STEP    run a steps (a = 0: nothing); o_step_done pulses after each, with
 //             o_step_cycles = clocks of that step and o_pre_alive / o_active its counts
 //   9 READ    cell (a, b): o_rsp_valid with o_rsp_cell (channel c in bits 16c+15:16c)
-//             until i_rsp_ready
+//             until i_rsp_ready (0 for a cell outside the grid)
 //  10 WRITE   cell (a, b) = i_cmd_cell (one clock)
-// CFG 4 (T) must be set before cells are written: the core keeps a "mature" bit per cell.
+// SEED and WRITE outside the grid do nothing. CFG 4 (T) must be set before cells are
+// written, and CLEAR must run once after reset: the core keeps a "mature" and a "non-zero"
+// bit per cell.
 // A step is four phases, each with a fixed schedule (exact cycle count: nca_cycles.c):
 //   A  pre mask and fire bits, row by row: 7 clocks per row + 1 per pre-alive cell
 //   B  the active cells in raster order, one slot each: max(MLP length, 16) clocks, with
@@ -82,7 +84,7 @@ module nca_core #(
                      OP_READ = 4'd9, OP_WRITE = 4'd10;
 
     localparam [4:0] S_IDLE = 5'd0, S_RSP = 5'd1, S_CLEAR = 5'd2, S_DMG = 5'd3,
-                     S_A0 = 5'd4, S_A1 = 5'd5, S_A2 = 5'd6, S_A3 = 5'd7, S_AC = 5'd8,
+                     S_DSQ = 5'd19, S_A0 = 5'd4, S_A1 = 5'd5, S_A2 = 5'd6, S_A3 = 5'd7, S_AC = 5'd8,
                      S_AD = 5'd9, S_AW = 5'd10, S_B = 5'd11, S_C0 = 5'd12, S_C1 = 5'd13,
                      S_C2 = 5'd14, S_C3 = 5'd15, S_D0 = 5'd16, S_D1 = 5'd17, S_DK = 5'd18;
 
@@ -101,7 +103,7 @@ module nca_core #(
     wire       idle = (st_r == S_IDLE);
     assign o_cmd_ready = idle;
     wire       cmd = i_cmd_valid && idle;
-    wire       in_step = (st_r >= S_A0);
+    wire       in_step = (st_r >= S_A0) && (st_r <= S_DK);
 
     // command coordinates
     wire [XW-1:0] cmd_x = i_cmd_a[XW-1:0];
@@ -116,7 +118,8 @@ module nca_core #(
     nca_grid_mem #(.WIDTH(CW), .CELLS(CELLS)) u_grid (
         .clk(clk), .i_en(g_en), .i_we(g_we), .i_addr(g_addr), .i_wdata(g_wdata),
         .o_rdata(g_rdata));
-    assign o_rsp_cell = g_rdata;
+    reg           rsp_zero_r;  // READ outside the grid: answer 0
+    assign o_rsp_cell = rsp_zero_r ? {CW{1'b0}} : g_rdata;
     assign o_rsp_valid = (st_r == S_RSP);
 
     // bitmaps, one row word each: [W-1:0] mature (alpha > T), [2W-1:W] non-zero,
@@ -313,9 +316,20 @@ module nca_core #(
         .o_busy(mlp_busy), .o_mac_len(mac_len), .o_u_valid(u_valid), .o_u(u_word));
 
     // ---- damage hit test ---------------------------------------------------------------
-    wire signed [63:0] dx = $signed({32'd0, {(32-XW){1'b0}}, x_r}) - {{32{dmg_a_r[31]}}, dmg_a_r};
-    wire signed [63:0] dy = $signed({32'd0, {(32-YW){1'b0}}, y_r}) - {{32{dmg_b_r[31]}}, dmg_b_r};
-    wire signed [63:0] rr = {{32{dmg_c_r[31]}}, dmg_c_r};
+    // circle without multipliers: (x-a)^2 and (y-b)^2 follow the raster scan by adding
+    // 2(x-a)+1; a^2, b^2, c^2 come from a shift-add squarer first (3 x 22 clocks).
+    // |a|, |b|, |c| < 2^21 (the C parser allows 100000).
+    reg [1:0]  sq_i_r;                 // value being squared: 0 a, 1 b, 2 c
+    reg [4:0]  sq_bit_r;
+    reg [43:0] sq_acc_r, a2_r, r2_r, ex_r, ey_r;
+    wire [31:0] sq_src = (sq_i_r == 2'd0) ? dmg_a_r : (sq_i_r == 2'd1) ? dmg_b_r : dmg_c_r;
+    wire [31:0] sq_abs = sq_src[31] ? -sq_src : sq_src;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [43:0] sq_term = {12'd0, sq_abs} << sq_bit_r;   // |v| < 2^21: no bits lost
+    wire [43:0] sq_next = sq_acc_r + (sq_abs[sq_bit_r] ? sq_term : 44'd0);
+    wire signed [43:0] xa2 = ($signed({{(44-XW){1'b0}}, x_r}) - {{12{dmg_a_r[31]}}, dmg_a_r}) <<< 1;
+    wire signed [43:0] yb2 = ($signed({{(44-YW){1'b0}}, y_r}) - {{12{dmg_b_r[31]}}, dmg_b_r}) <<< 1;
+    /* verilator lint_on UNUSEDSIGNAL */
     wire signed [31:0] half_side = dmg_c_r[31] ? -((-dmg_c_r) >>> 1) : (dmg_c_r >>> 1);
     wire signed [31:0] sq_x0 = dmg_a_r - half_side;
     wire signed [31:0] sq_y0 = dmg_b_r - half_side;
@@ -324,7 +338,7 @@ module nca_core #(
     reg dmg_hit;
     always @* begin
         case (dmg_kind_r)
-            2'd0: dmg_hit = (dx * dx + dy * dy) <= rr * rr;
+            2'd0: dmg_hit = (ex_r + ey_r) <= r2_r;
             2'd1: dmg_hit = (dmg_a_r == 32'sd0) ? (xs < W / 2) :
                             (dmg_a_r == 32'sd1) ? (xs >= W / 2) :
                             (dmg_a_r == 32'sd2) ? (ys < H / 2) : (ys >= H / 2);
@@ -512,7 +526,10 @@ module nca_core #(
                             idx_r <= {AW{1'b0}};
                             x_r <= {XW{1'b0}};
                             y_r <= {YW{1'b0}};
-                            st_r <= S_DMG;
+                            sq_i_r <= 2'd0;
+                            sq_bit_r <= 5'd0;
+                            sq_acc_r <= 44'd0;
+                            st_r <= (i_cmd_op == OP_CIRCLE) ? S_DSQ : S_DMG;
                         end
                         OP_STEP: if (i_cmd_a != 32'd0) begin
                             steps_left_r <= i_cmd_a;
@@ -522,8 +539,10 @@ module nca_core #(
                             y_r <= {YW{1'b0}};
                             st_r <= S_A0;
                         end
-                        OP_READ: if (cmd_in_grid)
+                        OP_READ: begin
+                            rsp_zero_r <= !cmd_in_grid;
                             st_r <= S_RSP;
+                        end
                         default: ;
                     endcase
                 end
@@ -534,7 +553,32 @@ module nca_core #(
                     if (idx_r == CELLS[AW-1:0] - 1'b1)
                         st_r <= S_IDLE;
                 end
+                S_DSQ: begin
+                    sq_acc_r <= sq_next;
+                    sq_bit_r <= sq_bit_r + 5'd1;
+                    if (sq_bit_r == 5'd21) begin
+                        sq_acc_r <= 44'd0;
+                        sq_bit_r <= 5'd0;
+                        sq_i_r <= sq_i_r + 2'd1;
+                        if (sq_i_r == 2'd0) begin
+                            a2_r <= sq_next;
+                            ex_r <= sq_next;
+                        end else if (sq_i_r == 2'd1) begin
+                            ey_r <= sq_next;
+                        end else begin
+                            r2_r <= sq_next;
+                            st_r <= S_DMG;
+                        end
+                    end
+                end
                 S_DMG: begin
+                    // (x+1-a)^2 = (x-a)^2 + 2(x-a) + 1, same for y at the end of a row
+                    if (dmg_last_x) begin
+                        ex_r <= a2_r;
+                        ey_r <= ey_r + yb2 + 44'd1;
+                    end else begin
+                        ex_r <= ex_r + xa2 + 44'd1;
+                    end
                     idx_r <= idx_r + 1'b1;
                     x_r <= dmg_last_x ? {XW{1'b0}} : x_r + 1'b1;
                     if (dmg_last_x)

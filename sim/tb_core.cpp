@@ -259,6 +259,20 @@ int main(int argc, char **argv)
         return 1;
     }
     command(OP_SEED, W / 2, H / 2);
+    {  // outside the grid: WRITE and SEED do nothing, READ answers 0
+        int16_t w[TB_CHANNELS];
+        for (int c = 0; c < TB_CHANNELS; c++)
+            w[c] = (int16_t)(1000 + c);
+        command(OP_WRITE, W, 0, 0, w);
+        command(OP_WRITE, 0, H, 0, w);
+        command(OP_SEED, W + 3, H + 3);
+        read_cell(W + 1, 2, w);
+        for (int c = 0; c < TB_CHANNELS; c++)
+            if (w[c] != 0) {
+                printf("tb_core: FAIL: READ outside the grid gave %d\n", w[c]);
+                return 1;
+            }
+    }
     if (compare_grid(&g, 0))
         return 1;
 
@@ -271,6 +285,8 @@ int main(int argc, char **argv)
         {steps * 3 / 8, {NCA_DMG_CIRCLE, (int)W / 2, (int)H / 2 - (int)H / 8, (int)W / 8}},
         {steps * 5 / 8, {NCA_DMG_HALF, NCA_HALF_RIGHT, 0, 0}},
         {steps * 6 / 8, {NCA_DMG_SQUARE, (int)W / 2, (int)H / 2 + (int)H / 8, (int)W / 5}},
+        {steps * 6 / 8 + 2, {NCA_DMG_CIRCLE, -(int)W / 4, (int)H + 7, (int)W}},
+        {steps * 6 / 8 + 4, {NCA_DMG_SQUARE, -3, (int)H - 2, 9}},
     };
     const unsigned write_step = steps * 7 / 8;
     uint32_t rng = 12345u ^ seed;
