@@ -256,6 +256,28 @@ class QNCA(torch.nn.Module):
             y = _RoundSat16STE.apply(y * one) * (1.0 / one)
         return torch.cat([x, y.reshape(B, H, W, self.n_filt * C)], -1)
 
+    def perceive_at(self, x, idx):
+        """Perception of the cells idx (flat indices into B*H*W) only: [N, I]. Gathers the
+        3x3 windows from the padded grid; the same numbers as perceive()."""
+        B, H, W, C = x.shape
+        Hp, Wp = H + 2, W + 2
+        xf = self._pad(x).reshape(B * Hp * Wp, C)
+        b, r = idx // (H * W), idx % (H * W)
+        base = b * (Hp * Wp) + (r // W) * Wp + (r % W)  # top-left corner of the window
+        offs = torch.tensor([i * Wp + j for i in range(3) for j in range(3)],
+                            device=idx.device)
+        win = xf.index_select(0, (base[:, None] + offs[None, :]).reshape(-1))
+        win = win.view(-1, 9, C)
+        outs = [win[:, 4]]
+        if self.n_filt:
+            k = self.kern.view(C, self.n_filt, 9)[0].to(x.dtype)  # [F, 9]
+            y = torch.einsum("nkc,fk->nfc", win, k) * self.kshift.to(x.dtype)
+            if self.quant:
+                one = 2.0 ** self.state_frac
+                y = _RoundSat16STE.apply(y * one) * (1.0 / one)
+            outs.append(y.reshape(-1, self.n_filt * C))
+        return torch.cat(outs, 1)
+
     def _perceive_slices(self, x):
         B, H, W, C = x.shape
         xp = self._pad(x)
@@ -303,19 +325,18 @@ class QNCA(torch.nn.Module):
         B, H, W, C = x.shape
         pre = self.alive(x)
         upd = (pre & fire) if self.quant else fire  # float: the TF notebook's dense update
-        p = self.perceive(x)
-        I = p.shape[-1]
         inv = 2.0 ** -self.state_frac
         lim = (-32768.0 * inv, 32767.0 * inv)
         if sparse:
             idx = upd.reshape(-1).nonzero().squeeze(1)
             xf = x.reshape(-1, C)
-            ds = self.mlp(p.reshape(-1, I).index_select(0, idx), qw)
+            ds = self.mlp(self.perceive_at(x, idx), qw)
             xs = xf.index_select(0, idx)
             u = torch.clamp(xs + ds * inv, *lim) if self.quant else xs + ds
             v = xf.index_copy(0, idx, u).view(B, H, W, C)
         else:
-            ds = self.mlp(p.reshape(-1, I), qw).view(B, H, W, C)
+            p = self.perceive(x)
+            ds = self.mlp(p.reshape(-1, p.shape[-1]), qw).view(B, H, W, C)
             u = torch.clamp(x + ds * inv, *lim) if self.quant else x + ds
             v = torch.where(upd.unsqueeze(-1), u, x)
         post = self.alive(v)
