@@ -66,6 +66,8 @@ def main(argv=None):
                     help="run folders (default build/runs/, ignored by git)")
     ap.add_argument("--time-limit", type=float, default=0,
                     help="stop (exit 75, resumable) after this many seconds in all")
+    ap.add_argument("--parallel", type=int, default=1,
+                    help="training runs at once (e.g. 3 on one GPU; default 1)")
     ap.add_argument("--eval-seeds", type=int, default=8)
     ap.add_argument("--install", action="store_true",
                     help="copy each winner to weights/NAME.bin with its logs")
@@ -83,7 +85,7 @@ def main(argv=None):
     py = sys.executable
     for name in names:
         exp, target, emoji = CATALOGUE[name]
-        outs = []
+        outs, cmds = [], []
         for s in range(1, a.seeds + 1):
             out = os.path.join(a.runs, f"{name}-s{s}")
             outs.append(out)
@@ -94,19 +96,27 @@ def main(argv=None):
                    "--out", out, "--name", name, "--log-every", "100", *a.train_args.split()]
             if os.path.exists(os.path.join(out, "ckpt.pt")):
                 cmd += ["--resume"]
+            cmds.append(cmd)
+        # up to --parallel runs at once (a GPU is mostly idle between one run's small kernels)
+        for i in range(0, len(cmds), a.parallel):
+            group = [list(c) for c in cmds[i:i + a.parallel]]
             if a.time_limit:
                 left = a.time_limit - (time.time() - t0)
                 if left < 60:
-                    print(f"train_models: time limit: stopping before {out}; run again")
+                    print(f"train_models: time limit: stopping before {name}; run again")
                     return EXIT_STOPPED
-                cmd += ["--time-limit", str(int(left - 30))]
-            print("train_models:", " ".join(cmd), flush=True)
-            rc = subprocess.call(cmd)
-            if rc == EXIT_STOPPED:
+                for c in group:
+                    c += ["--time-limit", str(int(left - 30))]
+            procs = []
+            for c in group:
+                print("train_models:", " ".join(c), flush=True)
+                procs.append(subprocess.Popen(c))
+            rcs = [p.wait() for p in procs]
+            if EXIT_STOPPED in rcs:
                 return EXIT_STOPPED
-            if rc != 0:
-                print(f"train_models: {name} seed {s} failed ({rc})", file=sys.stderr)
-                return rc
+            if any(rcs):
+                print(f"train_models: {name}: a run failed ({rcs})", file=sys.stderr)
+                return max(rcs)
         models = [os.path.join(o, "model.bin") for o in outs]
         ev = os.path.join(a.runs, f"{name}-eval.json")
         kind = "grow" if exp == "grow" else exp
@@ -116,6 +126,9 @@ def main(argv=None):
             cmd.append("--regen")
         print("train_models:", " ".join(cmd), flush=True)
         rc = subprocess.call(cmd)
+        if rc not in (0, 2):  # 2: evaluated, but no run passes
+            print(f"train_models: evaluating {name} failed ({rc})", file=sys.stderr)
+            return rc
         with open(ev) as f:
             best = json.load(f)["selected"]
         if not best:
