@@ -334,7 +334,7 @@ module nca_mlp #(
     end
 
     // ---- stage 3: layer-2 accumulate ------------------------------------------------
-    reg signed [31:0] acc2_r [0:C-1];
+    reg signed [31:0] acc2_r [0:15];  // C used (4-bit index)
     reg        v4_r, bank4_r;
     reg [3:0]  k4_r;
     always @(posedge clk) begin
@@ -350,7 +350,7 @@ module nca_mlp #(
     end
 
     // ---- stage 4: layer-2 requant, residual add, sat16 --------------------------------
-    reg [15:0] u_r [0:C-1];
+    reg [15:0] u_r [0:15];  // C used (4-bit index)
     always @(posedge clk) begin
         if (v4_r)
             u_r[k4_r] <= residual(pb_r[(bank4_r ? P_BANK : 8'd0) + {4'd0, k4_r}], acc2_r[k4_r],

@@ -109,8 +109,8 @@ module nca_weights #(
         .i_wen(en_b1 | en_s1), .i_waddr(bs_word[BS_AW-1:0]), .i_wdata(wdata30));
 
     // layer-2 biases and shifts: CHANNELS registers each
-    reg [24:0] b2_r [0:CHANNELS-1];
-    reg [4:0]  s2_r [0:CHANNELS-1];
+    reg [24:0] b2_r [0:15];  // CHANNELS used (4-bit index)
+    reg [4:0]  s2_r [0:15];
     always @(posedge clk) begin
         if (i_ld_valid && i_ld_sel == 3'd4 && {16'd0, i_ld_a} < CHANNELS)
             b2_r[i_ld_a[3:0]] <= i_ld_data[24:0];
