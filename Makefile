@@ -14,7 +14,7 @@ LIB_SRC := $(wildcard host/src/*.c)
 LIB_HDR := $(wildcard host/include/*.h)
 TOOLS   := nca-host nca-convert
 
-.PHONY: all test test-c clean help demo bench
+.PHONY: all test test-c clean help demo bench sim
 all: $(addprefix $(BUILD)/,$(TOOLS))
 
 # grow the regenerating lizard from one cell, damage it, let it regrow: PNGs in build/demo/
@@ -33,7 +33,8 @@ demo: $(BUILD)/nca-host
 help:
 	@echo "make            build build/nca-host and build/nca-convert"
 	@echo "make demo       grow the lizard, write PNG frames to build/demo/"
-	@echo "make test       every test (C unit tests with ASan/UBSan, tool tests)"
+	@echo "make test       every test (C unit tests with ASan/UBSan, tool tests, RTL benches)"
+	@echo "make sim        the RTL benches alone (Verilator + Icarus, against the C model)"
 	@echo "make bench      speed figures, written to docs/results.md"
 	@echo "make distill-models  reconvert ../shared/models into weights/distill/"
 	@echo "make clean      remove build/"
@@ -70,13 +71,20 @@ $(BUILD)/obj $(BUILD)/san/obj:
 
 C_TESTS := $(patsubst tests/c/test_%.c,$(BUILD)/san/test_%,$(wildcard tests/c/test_*.c))
 
-test: test-c
+# every suite, closing with one "N passed, N failed" line (tests/run-all.sh)
+test:
+	@MAKE="$(MAKE)" tests/run-all.sh test-c sim
+
+# RTL benches: Verilator (bit- and cycle-exact against the C model) and Icarus, sim/Makefile
+sim:
+	$(MAKE) -C sim BUILD=build sim
 
 test-c: $(C_TESTS) $(BUILD)/san/nca-host $(BUILD)/san/nca-convert
 	@BUILD=$(BUILD) tests/run-c-tests.sh $(C_TESTS)
 
 clean:
 	rm -rf $(BUILD)
+	$(MAKE) -C sim clean
 
 # the Distill demo models, converted (committed under weights/distill/)
 SHARED ?= ../shared
