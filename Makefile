@@ -14,7 +14,7 @@ LIB_SRC := $(wildcard host/src/*.c)
 LIB_HDR := $(wildcard host/include/*.h)
 TOOLS   := nca-host nca-convert
 
-.PHONY: all test test-c clean help demo bench sim
+.PHONY: all test test-c test-py clean help demo bench sim
 all: $(addprefix $(BUILD)/,$(TOOLS))
 
 # grow the regenerating lizard from one cell, damage it, let it regrow: PNGs in build/demo/
@@ -35,6 +35,7 @@ help:
 	@echo "make demo       grow the lizard, write PNG frames to build/demo/"
 	@echo "make test       every test (C unit tests with ASan/UBSan, tool tests, RTL benches)"
 	@echo "make sim        the RTL benches alone (Verilator + Icarus, against the C model)"
+	@echo "make test-py    the Python tests alone (integer path vs C, trainer smoke test)"
 	@echo "make bench      speed figures, written to docs/results.md"
 	@echo "make distill-models  reconvert ../shared/models into weights/distill/"
 	@echo "make clean      remove build/"
@@ -73,7 +74,13 @@ C_TESTS := $(patsubst tests/c/test_%.c,$(BUILD)/san/test_%,$(wildcard tests/c/te
 
 # every suite, closing with one "N passed, N failed" line (tests/run-all.sh)
 test:
-	@MAKE="$(MAKE)" tests/run-all.sh test-c sim
+	@MAKE="$(MAKE)" tests/run-all.sh test-c test-py sim
+
+# Python: the trainer's integer path bit-exact with the C model, I/O, QAT, a tiny training run.
+# Debian's python3-torch and python3-pytest belong to the system interpreter.
+PYTHON ?= /usr/bin/python3
+test-py: $(BUILD)/nca-host
+	BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/python
 
 # RTL benches: Verilator (bit- and cycle-exact against the C model) and Icarus, sim/Makefile
 sim:

@@ -19,7 +19,7 @@ for suite in "$@"; do
     if line=$(grep -E '^([a-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1) && [ -n "$line" ]; then
         p=$(echo "$line" | sed -E 's/^([a-z]+: )?([0-9]+) passed.*/\2/')
         f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-    elif line=$(grep -E '=+ .*[0-9]+ (passed|failed).* in [0-9.]+s' "$log" | tail -n 1) && [ -n "$line" ]; then
+    elif line=$(grep -E '[0-9]+ (passed|failed).* in [0-9.]+s' "$log" | tail -n 1) && [ -n "$line" ]; then
         p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
         f=$(echo "$line" | grep -oE '[0-9]+ (failed|errors?)' | awk '{ n += $1 } END { print n + 0 }')
         [ -n "$p" ] || p=0
