@@ -6,8 +6,12 @@ BUILD   ?= build
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT     ?= -O3 -g
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -Ihost/include $(CFLAGS)
-LIBS    := -lcjson -lpng -lz -lm
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -Ihost/include $(FTDI_DEF) $(CFLAGS)
+# libftdi1 (the usb transport) when pkg-config finds it; without it that transport says so
+FTDI_CFLAGS := $(shell pkg-config --cflags libftdi1 2>/dev/null)
+FTDI_LIBS   := $(shell pkg-config --libs libftdi1 2>/dev/null)
+FTDI_DEF    := $(if $(FTDI_LIBS),-DNCA_HAVE_LIBFTDI=1 $(FTDI_CFLAGS))
+LIBS    := -lcjson -lpng -lz -lm $(FTDI_LIBS)
 SAN     := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC := $(wildcard host/src/*.c)
@@ -55,7 +59,7 @@ bench: $(BUILD)/nca-host
 	tools/bench_c.sh --out docs/results.md
 
 # sanitizer build of the same sources, used by every test
-SAN_FLAGS = $(CSTD) $(WARN) -O1 -g $(SAN) -Ihost/include $(CFLAGS)
+SAN_FLAGS = $(CSTD) $(WARN) -O1 -g $(SAN) -Ihost/include $(FTDI_DEF) $(CFLAGS)
 $(BUILD)/san/obj/%.o: host/src/%.c $(LIB_HDR) | $(BUILD)/san/obj
 	$(CC) $(SAN_FLAGS) -c $< -o $@
 $(BUILD)/san/libnca.a: $(patsubst host/src/%.c,$(BUILD)/san/obj/%.o,$(LIB_SRC))
