@@ -18,6 +18,9 @@ extern "C" {
 
 typedef struct nca_backend nca_backend;
 
+/* A counter the backend cannot report (the boards' STATS has no post-step alive count). */
+#define NCA_STAT_UNKNOWN UINT32_MAX
+
 typedef struct nca_backend_ops {
     const char *name;
     const char *summary;

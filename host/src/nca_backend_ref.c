@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* nca_backend_ref.c - the in-process backends: `ref` (fixed-point spec) and `float` (twin). */
 #include "nca_backend.h"
+#include "nca_board.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -173,7 +174,9 @@ static const nca_backend_ops float_ops = {
     float_open, ref_close, ref_load, ref_seed, ref_damage, ref_step,
     ref_read_state, ref_write_state, ref_read_rgba, ref_read_frame, ref_steps_done};
 
-static const nca_backend_ops *const all_backends[] = {&ref_ops, &float_ops, NULL};
+static const nca_backend_ops *const all_backends[] = {
+    &ref_ops, &float_ops, &nca_backend_serial_ops, &nca_backend_usb_ops, &nca_backend_vboard_ops,
+    NULL};
 
 const nca_backend_ops *const *nca_backends(void)
 {

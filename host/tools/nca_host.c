@@ -2,6 +2,7 @@
 /* nca-host - load a model into a backend, grow, damage, save frames and state. */
 #include "nca.h"
 #include "nca_backend.h"
+#include "nca_board.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +22,11 @@ typedef struct host_opts {
     int boundary; /* -1: the model's */
     int seed_set; /* --seed given (else a loaded state's seed is used) */
     int info, verbose, quiet;
+    const char *port, *vboard; /* board options */
+    unsigned long baud;
+    int board_info;
+    char board_args[1200]; /* option string of the board backends (nca_board.h) */
+    char verify_args[800];  /* the same without NAME:ARG's part, for --verify */
     unsigned n_damage;
     nca_damage damage[MAX_DAMAGE];
     unsigned damage_at[MAX_DAMAGE];
@@ -49,6 +55,16 @@ static void usage(FILE *o)
             "      --load-state FILE   resume from a saved state (its steps done and rng seed,\n"
             "                          unless --seed is given) instead of a seed cell\n"
             "\n"
+            "Board (backends serial, usb, vboard):\n"
+            "      --port PATH         serial device of --backend serial (default %s:\n"
+            "                          the iCEBreaker's FT2232H channel B; a ULX3S is\n"
+            "                          usually /dev/ttyUSB0, CDC-ACM boards /dev/ttyACM0)\n"
+            "      --baud N            link baud rate, serial and usb (default %u)\n"
+            "      --vboard PATH       virtual board binary of --backend vboard\n"
+            "                          (default %s; make vboard)\n"
+            "      --board-info        print the board's INFO (grid, channels, lanes, clock,\n"
+            "                          baud, build) and exit; needs no --model\n"
+            "\n"
             "Output:\n"
             "      --view MODE         none (live views come with the board backends)\n"
             "      --save-state FILE   full state after the last step (cmp-comparable)\n"
@@ -60,7 +76,8 @@ static void usage(FILE *o)
             "  -h, --help              this text\n"
             "\n"
             "Exit codes: 0 ok, 1 usage or file error, 2 device or link error,\n"
-            "            3 verification mismatch.\n");
+            "            3 verification mismatch.\n",
+            NCA_BOARD_DEFAULT_PORT, NCA_BOARD_DEFAULT_BAUD, NCA_BOARD_DEFAULT_VBOARD);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -80,7 +97,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int parse_args(int argc, char **argv, host_opts *o)
 {
     enum { O_BOUNDARY = 256, O_VIEW, O_SAVE_STATE, O_LOAD_STATE, O_SAVE_FRAME, O_TARGET,
-           O_REPORT, O_VERIFY, O_LIST };
+           O_REPORT, O_VERIFY, O_LIST, O_PORT, O_BAUD, O_VBOARD, O_BOARD_INFO };
     static const struct option lo[] = {
         {"model", required_argument, 0, 'm'},   {"backend", required_argument, 0, 'b'},
         {"info", no_argument, 0, 'i'},          {"steps", required_argument, 0, 'n'},
@@ -91,6 +108,9 @@ static int parse_args(int argc, char **argv, host_opts *o)
         {"save-frame", required_argument, 0, O_SAVE_FRAME},
         {"target", required_argument, 0, O_TARGET}, {"report", required_argument, 0, O_REPORT},
         {"verify", required_argument, 0, O_VERIFY}, {"list-backends", no_argument, 0, O_LIST},
+        {"port", required_argument, 0, O_PORT}, {"baud", required_argument, 0, O_BAUD},
+        {"vboard", required_argument, 0, O_VBOARD},
+        {"board-info", no_argument, 0, O_BOARD_INFO},
         {"verbose", no_argument, 0, 'v'},       {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     unsigned long v;
@@ -184,6 +204,16 @@ static int parse_args(int argc, char **argv, host_opts *o)
             o->report = (unsigned)v;
             break;
         case O_VERIFY: o->verify = optarg; break;
+        case O_PORT: o->port = optarg; break;
+        case O_VBOARD: o->vboard = optarg; break;
+        case O_BAUD:
+            if (!parse_uint(optarg, 100000000ul, &v) || v < 300) {
+                fprintf(stderr, "nca-host: bad --baud '%s' (300..100000000)\n", optarg);
+                return EXIT_USAGE;
+            }
+            o->baud = v;
+            break;
+        case O_BOARD_INFO: o->board_info = 1; break;
         case O_LIST:
             for (const nca_backend_ops *const *p = nca_backends(); *p; p++)
                 printf("%-8s %s\n", (*p)->name, (*p)->summary);
@@ -203,7 +233,7 @@ static int parse_args(int argc, char **argv, host_opts *o)
         fprintf(stderr, "nca-host: unexpected argument '%s' (see --help)\n", argv[optind]);
         return EXIT_USAGE;
     }
-    if (!o->model) {
+    if (!o->model && !o->board_info) {
         fprintf(stderr, "nca-host: --model FILE is required (see --help)\n");
         return EXIT_USAGE;
     }
@@ -219,6 +249,23 @@ static int parse_args(int argc, char **argv, host_opts *o)
         *colon = '\0';
         o->backend_arg = colon + 1;
     }
+    /* the board options (nca_board.h): --port/--baud/--vboard override NAME:ARG's */
+    char extra[700] = "";
+    size_t n = 0;
+    if ((o->port && (strchr(o->port, ',') || strlen(o->port) > 300)) ||
+        (o->vboard && (strchr(o->vboard, ',') || strlen(o->vboard) > 300)) ||
+        strlen(o->backend_arg) > 400) {
+        fprintf(stderr, "nca-host: --port/--vboard/backend argument too long or containing ','\n");
+        return EXIT_USAGE;
+    }
+    if (o->port)
+        n += (size_t)snprintf(extra + n, sizeof extra - n, ",port=%s", o->port);
+    if (o->vboard)
+        n += (size_t)snprintf(extra + n, sizeof extra - n, ",vboard=%s", o->vboard);
+    if (o->baud)
+        snprintf(extra + n, sizeof extra - n, ",baud=%lu", o->baud);
+    snprintf(o->board_args, sizeof o->board_args, "%s%s", o->backend_arg, extra);
+    snprintf(o->verify_args, sizeof o->verify_args, "%s", extra);
     return 0;
 }
 
@@ -256,7 +303,8 @@ static int open_backend(const char *name, const char *arg, run_backend *rb, nca_
         nca_fail(e, NCA_E_ARG, "unknown backend '%s' (see --list-backends)", name);
         return EXIT_USAGE;
     }
-    return rb->ops->open(&rb->b, arg, e) == NCA_OK ? 0 : EXIT_DEVICE;
+    nca_status st = rb->ops->open(&rb->b, arg, e);
+    return st == NCA_OK ? 0 : st == NCA_E_ARG ? EXIT_USAGE : EXIT_DEVICE;
 }
 
 static int status_exit(nca_status st)
@@ -337,8 +385,9 @@ static int run(const host_opts *o, const nca_model *m, run_backend *rb, run_back
             }
         }
         if (o->report && (t + 1) % o->report == 0 && !o->quiet) {
-            printf("step %u: alive-before %u active %u alive %u", t + 1, ss.pre_alive, ss.active,
-                   ss.alive);
+            printf("step %u: alive-before %u active %u", t + 1, ss.pre_alive, ss.active);
+            if (ss.alive != NCA_STAT_UNKNOWN)
+                printf(" alive %u", ss.alive);
             if (target.rgba) {
                 if ((st = rb->ops->read_rgba(rb->b, rgba, e)) != NCA_OK)
                     goto out;
@@ -397,6 +446,21 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc;
+    if (o.board_info) {
+        nca_link *l;
+        nca_board_info bi;
+        nca_status st =
+            nca_backend_find(o.backend)
+                ? nca_board_open(o.backend, o.board_args, &l, &bi, &e)
+                : nca_fail(&e, NCA_E_ARG, "unknown backend '%s' (see --list-backends)", o.backend);
+        if (st != NCA_OK) {
+            fprintf(stderr, "nca-host: %s\n", e.msg);
+            return st == NCA_E_ARG ? EXIT_USAGE : EXIT_DEVICE;
+        }
+        nca_board_info_print(&bi, stdout);
+        nca_link_close(l);
+        return 0;
+    }
     nca_model *m = malloc(sizeof *m);
     if (!m) {
         fprintf(stderr, "nca-host: out of memory\n");
@@ -413,9 +477,9 @@ int main(int argc, char **argv)
         return 0;
     }
     run_backend rb = {NULL, NULL}, vb = {NULL, NULL};
-    rc = open_backend(o.backend, o.backend_arg, &rb, &e);
+    rc = open_backend(o.backend, o.board_args, &rb, &e);
     if (!rc && o.verify)
-        rc = open_backend(o.verify, "", &vb, &e);
+        rc = open_backend(o.verify, o.verify_args, &vb, &e);
     if (!rc)
         rc = run(&o, m, &rb, o.verify ? &vb : NULL, &e);
     if (rc)
