@@ -130,6 +130,7 @@ static nca_status tty_read(nca_transport *t, uint8_t *buf, size_t cap, size_t *g
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     *got = 0;
+    int hup = 0;
     for (;;) {
         drain_child(c);
         ssize_t k = read(c->fd, buf, cap);
@@ -137,9 +138,11 @@ static nca_status tty_read(nca_transport *t, uint8_t *buf, size_t cap, size_t *g
             *got = (size_t)k;
             return NCA_OK;
         }
-        if (k == 0 || (k < 0 && errno == EIO))
+        /* raw mode with VMIN = VTIME = 0: "no data" may read as 0 bytes; a hang-up shows in
+         * poll, and as EIO on the slave side of a pty whose master closed */
+        if ((k < 0 && errno == EIO) || (k == 0 && hup))
             return nca_fail(err, NCA_E_DEVICE, "%s: the device hung up (board gone?)", c->path);
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return nca_fail(err, NCA_E_DEVICE, "%s: read: %s", c->path, strerror(errno));
         long left = (long)timeout_ms - elapsed_ms(&t0);
         if (left <= 0)
@@ -148,8 +151,12 @@ static nca_status tty_read(nca_transport *t, uint8_t *buf, size_t cap, size_t *g
         int r = poll(&p, 1, (int)(left > 1000 ? 1000 : left));
         if (r < 0 && errno != EINTR)
             return nca_fail(err, NCA_E_DEVICE, "%s: poll: %s", c->path, strerror(errno));
-        if (r > 0 && (p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
-            return nca_fail(err, NCA_E_DEVICE, "%s: the device hung up (board gone?)", c->path);
+        if (r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+            if (!(p.revents & POLLIN))
+                return nca_fail(err, NCA_E_DEVICE, "%s: the device hung up (board gone?)",
+                                c->path);
+            hup = 1; /* read what is left, then report it */
+        }
     }
 }
 
