@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# run-c-tests.sh - runs the cmocka test binaries given as arguments and tests/c/test_cli.sh,
+# run-c-tests.sh - runs the cmocka test binaries given as arguments, tests/c/test_cli.sh and
+# tests/c/test_board.sh,
 # with ASan/UBSan (leaks fail), counts the tests across all of them and ends with one line
 # "N passed, N failed"; exits non-zero if any test failed. Run from the repository root
 # (`make test`). JOBS suites run at once (default: the number of CPUs).
@@ -18,7 +19,7 @@ if [ "$#" -eq 0 ]; then
     exit 2
 fi
 # the command-line tests first: with the slowest unit tests they decide the wall time
-suites=(tests/c/test_cli.sh "$@")
+suites=(tests/c/test_cli.sh tests/c/test_board.sh "$@")
 
 LOG=$(mktemp -d "${TMPDIR:-/tmp}/nca-tests-XXXXXX") || exit 2
 trap 'rm -rf "$LOG"' EXIT
@@ -41,6 +42,7 @@ wait
 
 total_pass=0
 total_fail=0
+total_skip=0
 for i in "${!suites[@]}"; do
     s=${suites[$i]}
     out=$LOG/$i.out
@@ -66,9 +68,12 @@ for i in "${!suites[@]}"; do
             echo "==== $s: exit code $rc after all tests passed (leak or sanitizer report): 1 failure"
         fi
     fi
+    sk=$(grep -o '\[  SKIPPED \] [0-9]* test(s)' "$out" | tail -1 | grep -o '[0-9][0-9]*')
+    total_skip=$((total_skip + ${sk:-0}))
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
 done
 echo "==== $(( $(date +%s) - start )) s for ${#suites[@]} suites"
-echo "$total_pass passed, $total_fail failed"
+# skipped tests (e.g. the virtual board without Verilator) count as neither
+echo "$total_pass passed, $total_fail failed${total_skip:+$([ "$total_skip" -gt 0 ] && echo ", $total_skip skipped")}"
 [ "$total_fail" -eq 0 ]

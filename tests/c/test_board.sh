@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# test_board.sh - the board backends through nca-host's command line (sanitizer build), and
+# end to end against the virtual board (Verilated RTL behind a pty):
+#   - no device: --backend serial --port /nonexistent, --backend usb, a missing vboard
+#     binary: exit 2 and one line; bad board options: exit 1 and one line;
+#   - vboard: --board-info; 100 steps with a damage, --save-state identical (cmp) to
+#     --backend ref; tests/c/board_client.py, a plain os/termios client: INFO, error
+#     statuses, corrupted packets, garbage, a soak.
+# The virtual board is built with make if missing; without Verilator those tests are
+# skipped (counted as skipped, not passed). Run from the repository root; BUILD defaults to
+# build. Prints a cmocka-style summary and exits non-zero when a test failed.
+set -u
+
+BUILD=${BUILD:-build}
+HOST=$BUILD/san/nca-host
+MODEL=weights/distill/ex3-regen-lizard.bin
+VBOARD=${VBOARD:-sim/build/vboard/nca-vboard}
+PYTHON=${PYTHON:-/usr/bin/python3}
+[ -x "$PYTHON" ] || PYTHON=python3
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}
+
+if [ ! -x "$HOST" ]; then
+    echo "test_board.sh: $HOST not built (make $HOST)" >&2
+    echo "[  FAILED  ] 1 test(s), listed below:"
+    exit 1
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/nca-board-XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+
+n_pass=0
+n_fail=0
+n_skip=0
+failed=()
+pass() { n_pass=$((n_pass + 1)); echo "[       OK ] $1"; }
+fail() { n_fail=$((n_fail + 1)); failed+=("$1"); echo "[  FAILED  ] $1: $2"; }
+skip() { n_skip=$((n_skip + 1)); echo "[  SKIPPED ] $1: $2"; }
+
+# check NAME WANT_RC WANT_STDERR_LINES CMD...: exit code and number of stderr lines (-1: any)
+check() {
+    local name=$1 want_rc=$2 want_lines=$3
+    shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    local rc=$? lines
+    lines=$(wc -l <"$T/err")
+    if [ "$rc" -ne "$want_rc" ]; then
+        fail "$name" "exit $rc, expected $want_rc; stderr: $(head -c 400 "$T/err")"
+    elif [ "$want_lines" -ge 0 ] && [ "$lines" -ne "$want_lines" ]; then
+        fail "$name" "$lines stderr lines, expected $want_lines: $(head -c 400 "$T/err")"
+    elif [ "$want_lines" -eq 1 ] && [ ! -s "$T/err" ]; then
+        fail "$name" "empty error message"
+    else
+        pass "$name"
+        return 0
+    fi
+    return 1
+}
+err_has() { # NAME REGEX: the last command's stderr matches
+    if grep -q -- "$2" "$T/err"; then pass "$1"; else fail "$1" "stderr: $(head -c 300 "$T/err")"; fi
+}
+
+echo "[==========] Running the board tests."
+
+# ---- (a) no device, bad options -----------------------------------------------------------
+check "serial: no such port: exit 2, one line" 2 1 \
+    "$HOST" --model "$MODEL" --backend serial --port /nonexistent --steps 1 &&
+    err_has "serial: the message names the port" "/nonexistent"
+check "serial: not a tty: exit 2, one line" 2 1 \
+    "$HOST" --model "$MODEL" --backend serial:/dev/null --steps 1 &&
+    err_has "serial: says not a tty" "not a tty"
+if ls /dev/ttyUSB* /dev/ttyACM* >/dev/null 2>&1 || { command -v lsusb >/dev/null &&
+    lsusb 2>/dev/null | grep -qi '0403:60'; }; then
+    skip "usb: no device" "an FTDI or serial device is attached to this machine"
+else
+    check "usb: no device: exit 2, one line" 2 1 \
+        "$HOST" --model "$MODEL" --backend usb --steps 1 &&
+        err_has "usb: says which device is missing" "FTDI\|libftdi1"
+    check "board-info: no serial device: exit 2" 2 1 "$HOST" --board-info --backend serial
+fi
+check "vboard: missing binary: exit 2, one line" 2 1 \
+    "$HOST" --model "$MODEL" --backend vboard --vboard "$T/nosuch" --steps 1
+check "board-info needs a board backend: exit 1" 1 1 "$HOST" --board-info
+check "bad --baud: exit 1" 1 1 "$HOST" --model "$MODEL" --backend serial --baud 12x
+check "unknown board option: exit 1" 1 1 "$HOST" --model "$MODEL" --backend serial:speed=3 --steps 1
+check "--list-backends names the boards" 0 0 "$HOST" --list-backends &&
+    if grep -q '^serial ' "$T/out" && grep -q '^usb ' "$T/out" && grep -q '^vboard ' "$T/out"; then
+        pass "serial, usb, vboard listed"
+    else
+        fail "serial, usb, vboard listed" "$(cat "$T/out")"
+    fi
+check "--help has the Board group" 0 0 "$HOST" --help &&
+    if grep -q '^Board' "$T/out" && grep -q -- '--port PATH' "$T/out" &&
+        grep -q -- '--baud N' "$T/out" && grep -q -- '--vboard PATH' "$T/out" &&
+        grep -q -- '--board-info' "$T/out"; then
+        pass "--help documents --port, --baud, --vboard, --board-info"
+    else
+        fail "--help documents --port, --baud, --vboard, --board-info" "missing"
+    fi
+
+# ---- (b) the virtual board ------------------------------------------------------------------
+VB_TESTS=6 # tests below, counted as skipped when there is no virtual board
+vboard_ready() {
+    [ -x "$VBOARD" ] && return 0
+    if ! command -v verilator >/dev/null 2>&1; then
+        why="Verilator not installed"
+        return 1
+    fi
+    if ! make -C sim -n vboard >/dev/null 2>&1; then
+        why="sim/Makefile has no vboard target yet"
+        return 1
+    fi
+    echo "test_board.sh: building the virtual board (make -C sim vboard)"
+    if ! nice -n 10 make -C sim BUILD=build vboard >"$T/build.log" 2>&1; then
+        tail -20 "$T/build.log"
+        why="build failed"
+        return 2
+    fi
+    [ -x "$VBOARD" ] || { why="make -C sim vboard did not produce $VBOARD"; return 2; }
+}
+why=""
+vboard_ready
+ready=$?
+if [ "$ready" -eq 1 ]; then
+    for i in $(seq "$VB_TESTS"); do skip "vboard test $i" "$why"; done
+elif [ "$ready" -eq 2 ]; then
+    fail "vboard: build" "$why"
+else
+    if check "vboard: --board-info" 0 0 "$HOST" --board-info --backend vboard --vboard "$VBOARD"; then
+        if grep -q '^protocol: *1$' "$T/out" && grep -q '^board: *virtual' "$T/out"; then
+            pass "vboard: INFO says protocol 1, virtual board"
+        else
+            fail "vboard: INFO says protocol 1, virtual board" "$(head -c 400 "$T/out")"
+        fi
+        grid=$(sed -n 's/^grid: *\([0-9]*x[0-9]*\)$/\1/p' "$T/out")
+    else
+        grid=64x64
+    fi
+    # the lizard, 100 steps, the left half erased at step 50: bit-identical state files
+    run=(--model "$MODEL" --grid "${grid:-64x64}" --steps 100 --damage half:left@50 --quiet)
+    if check "vboard: 100 steps with a damage" 0 0 \
+        "$HOST" "${run[@]}" --backend vboard --vboard "$VBOARD" --save-state "$T/vb.ncas" &&
+        check "ref: the same run" 0 0 "$HOST" "${run[@]}" --backend ref --save-state "$T/ref.ncas"; then
+        if cmp "$T/vb.ncas" "$T/ref.ncas"; then
+            pass "vboard state == ref state (cmp)"
+        else
+            fail "vboard state == ref state (cmp)" "the state files differ"
+        fi
+    fi
+    check "vboard: grid other than the build's: exit 1, one line" 1 1 \
+        "$HOST" --model "$MODEL" --grid 17x19 --steps 1 --backend vboard --vboard "$VBOARD"
+    # a plain client through the pty, independent of the C library
+    "$PYTHON" tests/c/board_client.py "$VBOARD" "${SOAK:-200}" >"$T/client" 2>&1
+    crc=$?
+    while IFS= read -r line; do
+        case "$line" in
+        "PASS "*) pass "client: ${line#PASS }" ;;
+        "FAIL "*) fail "client: ${line#FAIL }" "" ;;
+        *) echo "  $line" ;;
+        esac
+    done <"$T/client"
+    if [ "$crc" -ne 0 ] && ! grep -q '^FAIL ' "$T/client"; then
+        fail "client" "exit $crc: $(tail -c 400 "$T/client")"
+    fi
+fi
+
+echo "[==========] board tests: $n_pass passed, $n_fail failed, $n_skip skipped."
+if [ "$n_skip" -gt 0 ]; then
+    echo "[  SKIPPED ] $n_skip test(s)."
+fi
+echo "[  PASSED  ] $n_pass test(s)."
+if [ "$n_fail" -gt 0 ]; then
+    echo "[  FAILED  ] $n_fail test(s), listed below:"
+    for f in "${failed[@]}"; do echo "[  FAILED  ] $f"; done
+    exit 1
+fi
+exit 0
