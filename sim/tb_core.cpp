@@ -7,11 +7,21 @@
 // fire hash, default 1) +wrap (torus boundary) +dense=K (then K steps from a grid of
 // mature random cells) +trace (per-step lines; VCD of the first
 // two steps to +vcd=FILE when built with --trace) +quiet. Prints PASS/FAIL, exit 1 on failure.
+// Built with -DTB_SEQ it tests rtl/nca_core_seq.v (same ports) against nca_cycles_step_seq.
 #include <verilated.h>
 #if VM_TRACE
 #include <verilated_vcd_c.h>
 #endif
+#ifdef TB_SEQ
+#include "Vnca_core_seq.h"
+typedef Vnca_core_seq Vtop;
+#define TB_LANES 8
+#define TB_CYCLES(m, g, r) nca_cycles_step_seq((m), (g), (r))
+#else
 #include "Vnca_core.h"
+typedef Vnca_core Vtop;
+#define TB_CYCLES(m, g, r) nca_cycles_step((m), (g), TB_LANES, (r))
+#endif
 
 extern "C" {
 #include "nca.h"
@@ -43,7 +53,7 @@ extern "C" {
 enum { OP_NOP, OP_CFG, OP_LOAD, OP_CLEAR, OP_SEED, OP_CIRCLE, OP_HALF, OP_SQUARE, OP_STEP,
        OP_READ, OP_WRITE };
 
-static Vnca_core *top;
+static Vtop *top;
 static VerilatedContext *ctx;
 #if VM_TRACE
 static VerilatedVcdC *vcd;
@@ -199,7 +209,7 @@ int main(int argc, char **argv)
 {
     ctx = new VerilatedContext;
     ctx->commandArgs(argc, argv);
-    top = new Vnca_core{ctx};
+    top = new Vtop{ctx};
     const char *model_path = plusarg("model");
     if (!model_path)
         model_path = "weights/distill/ex3-regen-lizard.bin";
@@ -333,7 +343,7 @@ int main(int argc, char **argv)
             printf("\n");
         }
         nca_cycle_report rep;
-        uint64_t pred = nca_cycles_step(&m, &g, TB_LANES, &rep);
+        uint64_t pred = TB_CYCLES(&m, &g, &rep);
         nca_step_stats st;
         nca_step_fixed(&m, &g, &ws, &st);
         events.clear();
@@ -381,7 +391,7 @@ int main(int argc, char **argv)
     if (multi) {
         std::vector<uint64_t> preds;
         for (unsigned k = 0; k < multi; k++) {
-            preds.push_back(nca_cycles_step(&m, &g, TB_LANES, nullptr));
+            preds.push_back(TB_CYCLES(&m, &g, nullptr));
             nca_step_fixed(&m, &g, &ws, nullptr);
         }
         events.clear();
@@ -418,7 +428,7 @@ int main(int argc, char **argv)
                 }
         }
         nca_cycle_report rep;
-        uint64_t pred = nca_cycles_step(&m, &g, TB_LANES, &rep);
+        uint64_t pred = TB_CYCLES(&m, &g, &rep);
         nca_step_stats st;
         nca_step_fixed(&m, &g, &ws, &st);
         events.clear();

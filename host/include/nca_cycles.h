@@ -41,6 +41,12 @@ uint32_t nca_cycles_mac_len(const nca_model *m, unsigned lanes);
 uint64_t nca_cycles_step(const nca_model *m, const nca_grid *g, unsigned lanes,
                          nca_cycle_report *r);
 
+/* Clocks of the next step of g on the compact core (rtl/nca_core_seq.v: 8 MAC lanes, a
+ * sequential datapath, pending-update FIFO); fills *r when non-NULL (phase_b includes the
+ * flush of the FIFO; erased = cells not kept, all written to 0; mac_len = layer-1 plus
+ * layer-2 clocks per cell; slot = clocks per active cell without its commits). */
+uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_report *r);
+
 /* MAC utilisation of a step: useful MACs / (lanes x total clocks). */
 double nca_cycles_utilisation(const nca_cycle_report *r, unsigned lanes);
 

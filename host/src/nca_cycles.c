@@ -107,6 +107,94 @@ uint64_t nca_cycles_step(const nca_model *m, const nca_grid *g, unsigned lanes,
     return rep.total;
 }
 
+uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_report *r)
+{
+    const unsigned W = g->width, H = g->height, C = g->channels;
+    const int wrap = g->boundary == NCA_BOUNDARY_WRAP;
+    const size_t n = (size_t)W * H;
+    nca_cycle_report rep;
+    memset(&rep, 0, sizeof rep);
+
+    int16_t *v = malloc(n * C * sizeof *v);
+    uint8_t *pre = malloc(n);
+    uint32_t *fifo = malloc((W + 1) * sizeof *fifo); /* pending cells: y << 16 | x */
+    if (!v || !pre || !fifo) {
+        free(v);
+        free(pre);
+        free(fifo);
+        return 0;
+    }
+    memcpy(v, g->s, n * C * sizeof *v);
+    const uint64_t I = nca_model_inputs(m), G = (m->hidden + 7) / 8, Q = (C + 7) / 8;
+    const uint64_t l1 = G * (I + 13), l2 = Q * ((uint64_t)m->hidden + 13);
+    const uint64_t per_cell = 1 + (9ull * C + 6) + l1 + l2 + 1; /* find, perceive, MLP, push */
+    const uint64_t commit = C + 3;
+    unsigned head = 0, count = 0;
+    uint64_t b = 0;
+    for (unsigned y = 0; y < H; y++) {
+        unsigned npre = 0, nact = 0;
+        for (unsigned x = 0; x < W; x++) {
+            size_t i = (size_t)y * W + x;
+            pre[i] = (uint8_t)mask_at(g->s, C, W, H, wrap, m->alive_q, x, y);
+            if (!pre[i])
+                continue;
+            npre++;
+            if (!nca_fires(m->fire_q, g->seed, g->step, x, y))
+                continue;
+            nact++;
+            /* after the perception: commit the pending cells whose (x+1, y+1) is done */
+            b += per_cell + 2;
+            while (count) {
+                unsigned tx = fifo[head] & 0xFFFF, ty = fifo[head] >> 16;
+                if (!(ty + 1 < y || (ty + 1 == y && tx < x)))
+                    break;
+                head = (head + 1) % (W + 1);
+                count--;
+                b += commit;
+            }
+            fifo[(head + count) % (W + 1)] = y << 16 | x;
+            count++;
+            int16_t p[NCA_MAX_INPUTS];
+            int32_t ds[NCA_MAX_CHANNELS];
+            nca_perceive(m, g, x, y, p);
+            nca_mlp(m, p, ds);
+            for (unsigned c = 0; c < C; c++)
+                v[i * C + c] = nca_sat16((int64_t)g->s[i * C + c] + ds[c]);
+        }
+        rep.pre_alive += npre;
+        rep.active += nact;
+        b += 5 + (npre + 1) + 1 + 1; /* pre row, hashes, drain, the last find */
+    }
+    b += 2 + (uint64_t)count * commit; /* flush */
+    uint64_t d = 0;
+    for (unsigned y = 0; y < H; y++) {
+        unsigned kills = 0;
+        for (unsigned x = 0; x < W; x++) {
+            size_t i = (size_t)y * W + x;
+            if (!(pre[i] && mask_at(v, C, W, H, wrap, m->alive_q, x, y)))
+                kills++;
+        }
+        rep.erased += kills;
+        d += 6 + 4ull * kills + 1;
+    }
+    free(v);
+    free(pre);
+    free(fifo);
+
+    rep.mac_len = (uint32_t)(l1 + l2);
+    rep.slot = (uint32_t)per_cell;
+    rep.phase_a = 17ull * H;
+    rep.phase_b = b;
+    rep.phase_c = 17ull * H;
+    rep.phase_d = d;
+    rep.total = rep.phase_a + rep.phase_b + rep.phase_c + rep.phase_d;
+    rep.useful_macs = (uint64_t)rep.active *
+                      ((uint64_t)m->hidden * nca_model_inputs(m) + (uint64_t)C * m->hidden);
+    if (r)
+        *r = rep;
+    return rep.total;
+}
+
 double nca_cycles_utilisation(const nca_cycle_report *r, unsigned lanes)
 {
     if (!r->total || !lanes)

@@ -1,0 +1,980 @@
+// SPDX-License-Identifier: Apache-2.0
+// nca_core_seq - the compact NCA core for an iCE40 UP5K: the same command interface and
+// arithmetic as nca_core (docs/fixed-point.md, bit for bit), with a sequential datapath:
+// the grid as 16-bit words in four SPRAMs, perception one word per clock, an 8-lane MAC
+// array (the 8 SB_MAC16), weights in EBR, in-place update through a pending-write FIFO.
+//
+// Usage: exactly nca_core's ports, ops 0..10 and their semantics (see rtl/nca_core.v):
+// one command per i_cmd_valid && o_cmd_ready (ready = idle); READ answers with
+// o_rsp_valid / o_rsp_cell until i_rsp_ready; STEP n pulses o_step_done after each step
+// with o_step_cycles / o_pre_alive / o_active. Set CFG 1 (kernels) before LOAD and CFG 4
+// (T) before cells are written; run CLEAR once after reset. Latencies differ from
+// nca_core: READ C + 1 clocks, WRITE/SEED C clocks, CLEAR 16,384, erasures 4 x W x H
+// (+ 66 for a circle). The clocks of a step are exact (nca_cycles_step_seq, host/):
+//   A  pre mask rows from the mature bitmap: 17 per row
+//   B  per row: 9 + pre-alive cells of the row + active cells of the row; per active
+//      cell: perception 9C + 6, commit 2 + (C + 3) per committed pending update, layer 1
+//      G x (I + 13), layer 2 Q x (hidden + 13), 1 push (G = ceil(hidden/8), Q = ceil(C/8))
+//      then the flush of the pending updates: 2 + (C + 3) each
+//   C  keep = pre and post: 21 per row;  D  erase: 7 per row + 4 per cell not kept
+// In place: an updated cell's new word waits in a FIFO (<= W + 1 cells) until the scan has
+// perceived (x+1, y+1); for the torus, old words of row 0 and of column 0 are kept.
+`default_nettype none
+
+module nca_core_seq #(
+    parameter GRID_W   = 64,  // grid width in cells, 3..64
+    parameter GRID_H   = 64,  // grid height in cells, 3..64
+    parameter CHANNELS = 16,  // state channels per cell, 4..16 (channel 3 is alpha)
+    parameter HIDDEN   = 128, // largest hidden layer, 1..128
+    parameter W1_WORDS = 768, // layer-1 weight words of 8 bytes: ceil(hidden/8) x inputs
+                              // must not exceed it (768 = 12 EBR: 16 ch x 3 kernels x 128),
+                              // 8..1024
+    parameter USE_SPRAM = 0   // 1: SB_SPRAM256KA primitives (iCE40 UP5K), 0: behavioural
+) (
+    input  wire                     clk,
+    input  wire                     i_rst,
+    input  wire                     i_cmd_valid,
+    output wire                     o_cmd_ready,
+    input  wire [3:0]               i_cmd_op,
+    input  wire [31:0]              i_cmd_a,
+    input  wire [31:0]              i_cmd_b,
+    input  wire [31:0]              i_cmd_c,
+    input  wire [16*CHANNELS-1:0]   i_cmd_cell,
+    output wire                     o_rsp_valid,
+    input  wire                     i_rsp_ready,
+    output wire [16*CHANNELS-1:0]   o_rsp_cell,
+    output reg                      o_step_done,
+    output reg  [31:0]              o_step_cycles,
+    output reg  [31:0]              o_pre_alive,
+    output reg  [31:0]              o_active,
+    output wire [31:0]              o_steps
+);
+    localparam W = GRID_W;
+    localparam H = GRID_H;
+    localparam C = CHANNELS;
+    localparam CW = 16 * C;
+    localparam Q = (C + 7) / 8;                 // layer-2 groups of 8 outputs
+    localparam FIFO_N = W + 1;                  // pending updates
+    localparam W2_DEPTH = Q * 128;
+    localparam [31:0] C32 = C, Q32 = Q, W32 = W, H32 = H, PL32 = 9 * C + 6;
+    localparam [15:0] C16 = C32[15:0];
+    localparam [15:0] PERC_LEN = PL32[15:0];   // perception clocks per cell
+    localparam [15:0] Q16 = Q32[15:0];
+    localparam [0:0] QM1 = Q16[0] ? 1'b0 : 1'b1;  // last layer-2 group (Q is 1 or 2)
+
+    generate
+        if (GRID_W < 3 || GRID_W > 64 || GRID_H < 3 || GRID_H > 64 || CHANNELS < 4 ||
+            CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128 || W1_WORDS < 8 || W1_WORDS > 1024 ||
+            (USE_SPRAM != 0 && USE_SPRAM != 1)) begin : g_bad_params
+            nca_illegal_parameter_set_core_seq u_stop ();
+        end
+    endgenerate
+
+    localparam [3:0] OP_CFG = 4'd1, OP_LOAD = 4'd2, OP_CLEAR = 4'd3, OP_SEED = 4'd4,
+                     OP_CIRCLE = 4'd5, OP_HALF = 4'd6, OP_SQUARE = 4'd7, OP_STEP = 4'd8,
+                     OP_READ = 4'd9, OP_WRITE = 4'd10;
+    localparam [4:0] S_IDLE = 5'd0, S_RSP = 5'd1, S_RD = 5'd2, S_WR = 5'd3, S_CLEAR = 5'd4,
+                     S_DSQ = 5'd5, S_DMG = 5'd6, S_A = 5'd7, S_BR = 5'd8, S_BH = 5'd9,
+                     S_BW = 5'd10, S_BF = 5'd11, S_BP = 5'd12, S_CM0 = 5'd13, S_CM1 = 5'd14,
+                     S_CMW = 5'd15, S_L1 = 5'd16, S_RQ = 5'd17, S_L2 = 5'd18, S_DR = 5'd19,
+                     S_PUSH = 5'd20, S_C = 5'd21, S_D = 5'd22, S_DK = 5'd23;
+    // scratch RAM map (16-bit words): FIFO slot s word c at 16s + c (s <= 64), its tag at
+    // 1040 + s, column-0 old words at 1120 + 16 slot + c, p at 1152 + 16 rank + c,
+    // h[j] at 1216 + j/2 (byte j%2)
+    localparam [10:0] A_TAG = 11'd1040, A_COL0 = 11'd1120, A_P = 11'd1152, A_H = 11'd1216;
+    localparam [15:0] W16 = W32[15:0], H16 = H32[15:0];
+    localparam [5:0] WM1 = W16[5:0] - 6'd1, HM1 = H16[5:0] - 6'd1;
+
+    // ---- configuration -------------------------------------------------------------
+    reg [7:0]  cfg_hidden_r;
+    reg [3:0]  cfg_kernels_r;
+    reg        cfg_wrap_r;
+    reg [16:0] cfg_fire_r;
+    reg [15:0] cfg_alive_r;
+    reg [3:0]  cfg_sf_r;
+    reg [31:0] cfg_seed_r;
+    reg [31:0] step_r;
+    assign o_steps = step_r;
+
+    reg [4:0]  st_r;
+    wire       idle = (st_r == S_IDLE);
+    assign o_cmd_ready = idle;
+    wire       cmd = i_cmd_valid && idle;
+    wire       in_step = (st_r >= S_A);
+    wire       cmd_in_grid = (i_cmd_a < W) && (i_cmd_b < H);
+    wire [5:0] cmd_x = i_cmd_a[5:0];
+    wire [5:0] cmd_y = i_cmd_b[5:0];
+
+    // derived model shape
+    wire [2:0] nfilt = {2'b0, cfg_kernels_r[0]} + {2'b0, cfg_kernels_r[1]} +
+                       {2'b0, cfg_kernels_r[2]} + {2'b0, cfg_kernels_r[3]};
+    wire [6:0] n_in = (nfilt == 3'd1) ? C16[6:0] : (nfilt == 3'd2) ? 7'd2 * C16[6:0] :
+                      (nfilt == 3'd3) ? 7'd3 * C16[6:0] : 7'd4 * C16[6:0];
+    wire [4:0] n_grp = cfg_hidden_r[7:3] + {4'd0, cfg_hidden_r[2:0] != 3'd0};
+    wire [1:0] rank_sy = 2'd1 + {1'b0, cfg_kernels_r[1]};
+    wire [1:0] rank_lap = 2'd1 + {1'b0, cfg_kernels_r[1]} + {1'b0, cfg_kernels_r[2]};
+
+    // ---- general registers -------------------------------------------------------------
+    reg [15:0]  cnt_r;
+    reg [5:0]   y_r, xc_r;              // row of A/B/C/D (and B: cell row); B: cell column
+    reg [63:0]  vor_r, cand_r, act_r;   // vertical OR of 3 mature rows, pre/keep row, act/kill
+    reg [CW-1:0] cell_r;                // READ / WRITE word
+    assign o_rsp_cell = cell_r;
+    assign o_rsp_valid = (st_r == S_RSP);
+    reg         seed_op_r;
+    reg [31:0]  steps_left_r, cyc_r, npre_r, nact_r;
+    reg         flush_r;
+
+    wire [5:0] y_prev = (y_r == 6'd0) ? HM1 : y_r - 6'd1;
+    wire [5:0] y_next = (y_r == HM1) ? 6'd0 : y_r + 6'd1;
+    wire       y_last = (y_r == HM1);
+    wire [63:0] vmask = {{(64-W){1'b0}}, {W{1'b1}}};
+
+    function [5:0] ffs64;
+        input [63:0] v;
+        integer i;
+        begin
+            ffs64 = 6'd0;
+            for (i = 63; i >= 0; i = i - 1)
+                if (v[i])
+                    ffs64 = i[5:0];
+        end
+    endfunction
+    function [63:0] onehot64;
+        input [5:0] x;
+        begin
+            onehot64 = 64'd1 << x;
+        end
+    endfunction
+
+    // ---- memories --------------------------------------------------------------------
+    // grid: channel c of cell (x, y) at {c[3:2], y, x, c[1:0]}
+    reg         g_en, g_we, g_all;
+    reg  [15:0] g_addr, g_wdata;
+    wire [15:0] g_rdata;
+    nca_spram #(.USE_SB(USE_SPRAM)) u_grid (
+        .clk(clk), .i_en(g_en), .i_we(g_we), .i_all(g_all), .i_addr(g_addr),
+        .i_wdata(g_wdata), .o_rdata(g_rdata));
+    function [15:0] gaddr;
+        input [3:0] c;
+        input [5:0] x;
+        input [5:0] y;
+        begin
+            gaddr = {c[3:2], y, x, c[1:0]};
+        end
+    endfunction
+
+    // bitmaps, row y = words {y, q}, bit 16q + b = cell x: mature (alpha > T) and pre/keep
+    reg  [7:0]  mt_raddr, mt_waddr, pk_raddr, pk_waddr;
+    reg  [15:0] mt_wen, mt_wdata, pk_wdata;
+    reg         pk_we;
+    wire [15:0] mt_rdata, pk_rdata;
+    nca_ram_1r1w #(.WIDTH(16), .DEPTH(256), .SLICE(1)) u_mature (
+        .clk(clk), .i_ren(1'b1), .i_raddr(mt_raddr), .o_rdata(mt_rdata), .i_wen(mt_wen),
+        .i_waddr(mt_waddr), .i_wdata(mt_wdata));
+    nca_ram_1r1w #(.WIDTH(16), .DEPTH(256), .SLICE(16)) u_prekeep (
+        .clk(clk), .i_ren(1'b1), .i_raddr(pk_raddr), .o_rdata(pk_rdata), .i_wen(pk_we),
+        .i_waddr(pk_waddr), .i_wdata(pk_wdata));
+
+    // scratch: FIFO, tags, column-0 copies, p, h
+    reg  [10:0] sc_raddr, sc_waddr;
+    reg  [1:0]  sc_wen;
+    reg  [15:0] sc_wdata;
+    wire [15:0] sc_rdata;
+    nca_ram_1r1w #(.WIDTH(16), .DEPTH(1280), .SLICE(8)) u_scratch (
+        .clk(clk), .i_ren(1'b1), .i_raddr(sc_raddr), .o_rdata(sc_rdata), .i_wen(sc_wen),
+        .i_waddr(sc_waddr), .i_wdata(sc_wdata));
+
+    // weights: W1 word g*I + i = 8 bytes (unit 8g + l in byte l); W2 word {q, j} = bytes
+    // of outputs 8q + l; B word j = {s1, b1}, word 128 + k = {s2, b2}
+    wire ld = cmd && (i_cmd_op == OP_LOAD);
+    wire [2:0]  ld_sel = i_cmd_a[2:0];
+    wire [15:0] ld_a = i_cmd_b[31:16];
+    wire [15:0] ld_b = i_cmd_b[15:0];
+    // W1 word (j / 8) * I + i without a multiplier
+    wire [3:0]  ld_g = ld_a[6:3];
+    wire [10:0] ld_gi = (ld_g[0] ? {4'd0, n_in} : 11'd0) + (ld_g[1] ? {3'd0, n_in, 1'b0} : 11'd0) +
+                        (ld_g[2] ? {2'd0, n_in, 2'b0} : 11'd0) + (ld_g[3] ? {1'd0, n_in, 3'b0} : 11'd0);
+    wire [10:0] ld_w1a = ld_gi + {4'd0, ld_b[6:0]};
+    wire        ld_w1_ok = ld && ld_sel == 3'd0 && {16'd0, ld_a} < HIDDEN && ld_b < {9'd0, n_in} &&
+                           {21'd0, ld_w1a} < W1_WORDS;
+    wire        ld_w2_ok = ld && ld_sel == 3'd1 && ld_a < C16 && {16'd0, ld_b} < HIDDEN;
+    wire [63:0] ld_bytes = {8{i_cmd_c[7:0]}};
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [7:0]  w2_waddr = {ld_a[3], ld_b[6:0]};  // bit 7 unused when C <= 8
+    reg  [7:0]  w2_raddr;
+    reg  [9:0]  w1_raddr;                       // upper bits unused when W1_WORDS < 1024
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg  [7:0]  b_raddr;
+    wire [63:0] w1_rdata, w2_rdata;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0] b_rdata;  // bits 31:30 unused
+    /* verilator lint_on UNUSEDSIGNAL */
+    nca_ram_1r1w #(.WIDTH(64), .DEPTH(W1_WORDS), .SLICE(8)) u_w1 (
+        .clk(clk), .i_ren(st_r == S_L1), .i_raddr(w1_raddr[$clog2(W1_WORDS)-1:0]),
+        .o_rdata(w1_rdata), .i_wen(ld_w1_ok ? 8'd1 << ld_a[2:0] : 8'd0),
+        .i_waddr(ld_w1a[$clog2(W1_WORDS)-1:0]), .i_wdata(ld_bytes));
+    nca_ram_1r1w #(.WIDTH(64), .DEPTH(W2_DEPTH), .SLICE(8)) u_w2 (
+        .clk(clk), .i_ren(st_r == S_L2), .i_raddr(w2_raddr[$clog2(W2_DEPTH)-1:0]),
+        .o_rdata(w2_rdata), .i_wen(ld_w2_ok ? 8'd1 << ld_a[2:0] : 8'd0),
+        .i_waddr(w2_waddr[$clog2(W2_DEPTH)-1:0]),
+        .i_wdata(ld_bytes));
+    wire        ld_b1 = ld && (ld_sel == 3'd2 || ld_sel == 3'd3) && {16'd0, ld_a} < HIDDEN;
+    wire        ld_b2 = ld && (ld_sel == 3'd4 || ld_sel == 3'd5) && ld_a < C16;
+    nca_ram_1r1w #(.WIDTH(32), .DEPTH(256), .SLICE(1)) u_bias (
+        .clk(clk), .i_ren(1'b1), .i_raddr(b_raddr), .o_rdata(b_rdata),
+        .i_wen((ld_b1 || ld_b2) ? ((ld_sel == 3'd2 || ld_sel == 3'd4) ? 32'h01FF_FFFF
+                                                                      : 32'h3E00_0000) : 32'd0),
+        .i_waddr(ld_b2 ? {4'b1000, ld_a[3:0]} : {1'b0, ld_a[6:0]}),
+        .i_wdata({2'b0, i_cmd_c[4:0], i_cmd_c[24:0]}));
+
+    // ---- fire hash (phase B row start) ---------------------------------------------------
+    wire [5:0]  cand_x = ffs64(cand_r);
+    wire        hash_in = (st_r == S_BH) && (cand_r != 64'd0);
+    wire        hash_v;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0] hash;     // fire uses the top 16 bits
+    wire [15:0] hash_x;   // tag, 6 bits used
+    /* verilator lint_on UNUSEDSIGNAL */
+    nca_hash #(.TAG_W(16)) u_hash (
+        .clk(clk), .i_rst(i_rst), .i_valid(hash_in), .i_seed(cfg_seed_r), .i_step(step_r),
+        .i_xc({10'd0, cand_x}), .i_yc({10'd0, y_r}), .i_x({10'd0, cand_x}), .o_valid(hash_v),
+        .o_hash(hash), .o_x(hash_x));
+    wire fire = ({1'b0, hash[31:16]} < cfg_fire_r);
+
+    // ---- alive rows (phases A and C): vor_r holds up | mid | dn -------------------------
+    wire [W-1:0] mask_w;
+    nca_alive_row #(.GRID_W(W)) u_alive (
+        .i_up(vor_r[W-1:0]), .i_mid({W{1'b0}}), .i_dn({W{1'b0}}), .i_wrap(cfg_wrap_r),
+        .o_row(mask_w));
+    wire [63:0] mask_row = {{(64-W){1'b0}}, mask_w};
+    // row read k = cnt / 4 of rows y-1, y, y+1: row number and "outside the grid"
+    wire [1:0]  rr_k = cnt_r[3:2];
+    wire [5:0]  rr_y = (rr_k == 2'd0) ? y_prev : (rr_k == 2'd1) ? y_r : y_next;
+    wire        rr_out = !cfg_wrap_r && ((rr_k == 2'd0 && y_r == 6'd0) ||
+                                         (rr_k == 2'd2 && y_last));
+    reg         rr_out_r;
+    reg  [1:0]  rr_q_r;
+    wire [63:0] vor_next = vor_r | ({48'd0, rr_out_r ? 16'd0 : mt_rdata} << {rr_q_r, 4'd0});
+    wire [63:0] cand_next = {pk_rdata, cand_r[63:16]};
+    wire [1:0]  wq = cnt_r[1:0] - 2'd1;   // row word written at cnt 13..16
+    wire [63:0] keep_row = cand_r & mask_row;
+
+    // ---- perception ------------------------------------------------------------------------
+    reg [3:0]  cur_c;                    // channel being read
+    reg [1:0]  pdy, pdx;                 // neighbour position being read (0..2)
+    reg [1:0]  src_r;                    // of the word arriving: 0 zero, 1 grid, 2 row 0, 3 col 0
+    reg        pd_v, pd_first, pd_last, pd_centre;
+    reg [3:0]  pd_c;                    // channel of the arriving word
+    reg [1:0]  pd_dy, pd_dx;
+    reg [63:0] r0v_r;                    // row-0 old word kept for column x
+    reg [1:0]  c0v_r;                    // column-0 slot (row parity) valid
+    reg [5:0]  c0tag0_r, c0tag1_r;
+    wire       p_issue = (st_r == S_BP) && (cnt_r < 16'd9 * C16);
+    wire       nx_lo = (pdx == 2'd0) && (xc_r == 6'd0);
+    wire       nx_hi = (pdx == 2'd2) && (xc_r == WM1);
+    wire       ny_lo = (pdy == 2'd0) && (y_r == 6'd0);
+    wire       ny_hi = (pdy == 2'd2) && y_last;
+    wire [5:0] nb_x = nx_lo ? WM1 : nx_hi ? 6'd0 : xc_r + {4'd0, pdx} - 6'd1;
+    wire [5:0] nb_y = ny_lo ? HM1 : ny_hi ? 6'd0 : y_r + {4'd0, pdy} - 6'd1;
+    wire       nb_out = !cfg_wrap_r && (nx_lo || nx_hi || ny_lo || ny_hi);
+    wire       use_r0 = cfg_wrap_r && y_last && (pdy == 2'd2) && r0v_r[nb_x];
+    wire [5:0] c0tag = y_r[0] ? c0tag0_r : c0tag1_r;  // slot of row y-1
+    wire       use_c0 = cfg_wrap_r && (xc_r == WM1) && (pdx == 2'd2) && (pdy == 2'd0) &&
+                        (y_r != 6'd0) && c0v_r[~y_r[0]] && (c0tag == y_r - 6'd1);
+    wire [15:0] nb_word = (src_r == 2'd0) ? 16'd0 : (src_r == 2'd1) ? g_rdata :
+                          (src_r == 2'd2) ? r0_rdata : sc_rdata;
+    wire signed [20:0] nbv = {{5{nb_word[15]}}, nb_word};
+    // kernel terms: KX = (dx-1) x (1 or 2 on the middle row), KY likewise, KL 1/2/-12
+    wire signed [20:0] nbv2 = nbv <<< 1;
+    wire signed [20:0] t_x = (pd_dx == 2'd1) ? 21'sd0 : (pd_dy == 2'd1) ?
+                             ((pd_dx == 2'd0) ? -nbv2 : nbv2) : ((pd_dx == 2'd0) ? -nbv : nbv);
+    wire signed [20:0] t_y = (pd_dy == 2'd1) ? 21'sd0 : (pd_dx == 2'd1) ?
+                             ((pd_dy == 2'd0) ? -nbv2 : nbv2) : ((pd_dy == 2'd0) ? -nbv : nbv);
+    wire signed [20:0] t_l = (pd_dy == 2'd1 && pd_dx == 2'd1) ? -((nbv <<< 3) + (nbv <<< 2)) :
+                             (pd_dy == 2'd1 || pd_dx == 2'd1) ? nbv2 : nbv;
+    reg  signed [20:0] acx_r, acy_r, acl_r, fx_r, fy_r, fl_r;
+    reg  [15:0] cen_r;
+    reg  [3:0]  wc_r;                    // channel of the pending perception writes
+    reg  [4:0]  wsl_r;                   // one-hot write slot: id, sx, sy, lap, col 0
+    // rounding and saturation of a kernel sum (shift 3 or 4)
+    wire signed [20:0] fsel = wsl_r[1] ? fx_r : wsl_r[2] ? fy_r : fl_r;
+    wire signed [20:0] fsh3 = fsel >>> 3;
+    wire signed [20:0] fsh4 = fsel >>> 4;
+    wire signed [20:0] fsh = wsl_r[3] ? fsh4 + {20'd0, fsel[3]} : fsh3 + {20'd0, fsel[2]};
+    wire [15:0] fsat = (fsh > 21'sd32767) ? 16'h7FFF : (fsh < -21'sd32768) ? 16'h8000 :
+                       fsh[15:0];
+
+    // row-0 old words (torus): {x, c}
+    reg  [9:0]  r0_raddr;
+    reg         r0_we;
+    wire [15:0] r0_rdata;
+    nca_ram_1r1w #(.WIDTH(16), .DEPTH(1024), .SLICE(16)) u_row0 (
+        .clk(clk), .i_ren(1'b1), .i_raddr(r0_raddr), .o_rdata(r0_rdata), .i_wen(r0_we),
+        .i_waddr({xc_r, pd_c}), .i_wdata(nb_word));
+
+    // ---- MAC array: 8 lanes ------------------------------------------------------------------
+    reg         mac_v, mac_first, mac_l2, hsel_r;
+    reg  [1:0]  prank;                   // layer-1 input (rank, channel) being issued
+    reg  [3:0]  pch;
+    reg  [4:0]  grp_r;                   // layer-1 group
+    reg  [9:0]  grp_w1base;              // its first W1 word
+    reg  [0:0]  q_r;                     // layer-2 group
+    wire [15:0] hw = {8'd0, hsel_r ? sc_rdata[15:8] : sc_rdata[7:0]};
+    wire [15:0] opa = mac_l2 ? hw : sc_rdata;
+    wire [63:0] wv = mac_l2 ? w2_rdata : w1_rdata;
+    reg  signed [31:0] acc_r [0:7];
+    genvar gl;
+    generate
+        for (gl = 0; gl < 8; gl = gl + 1) begin : g_lane
+            wire signed [7:0]  wl = wv[8*gl +: 8];
+            wire signed [23:0] prod = $signed(opa) * wl;
+            always @(posedge clk)
+                if (mac_v)
+                    acc_r[gl] <= (mac_first ? 32'sd0 : acc_r[gl]) + {{8{prod[23]}}, prod};
+        end
+    endgenerate
+
+    // requant (layer 1) / output (layer 2) pipeline: 1 issue, 2 add bias, 3 shift+round,
+    // 4 clamp or residual+sat, 5 write
+    reg        rq1_v, rq2_v, rq3_v, rq4_v;
+    reg [2:0]  rq1_i, rq2_i, rq3_i, rq4_i;
+    reg        rq_l2;                       // the pipeline works for layer 2
+    reg signed [32:0] rq2_v_r;
+    reg [4:0]  rq2_sh;
+    reg signed [32:0] rq3_r;
+    reg [15:0] rq2_s, rq3_s;
+    reg [15:0] rq4_r;
+    wire signed [32:0] rq_acc = {acc_r[rq1_i][31], acc_r[rq1_i]};
+    wire signed [32:0] rq_b = {{8{b_rdata[24]}}, b_rdata[24:0]};
+    wire signed [32:0] rq_shr = rq2_v_r >>> rq2_sh;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire signed [32:0] rq_shr1 = rq2_v_r >>> (rq2_sh - 5'd1);  // bit 0 rounds
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire signed [32:0] rq_rnd = (rq2_sh == 5'd0) ? rq2_v_r : rq_shr + {32'd0, rq_shr1[0]};
+    wire signed [33:0] rq_sum = {rq3_r[32], rq3_r} + {{18{rq3_s[15]}}, rq3_s};
+    wire [15:0] rq_h = (rq3_r < 33'sd0) ? 16'd0 : (rq3_r > 33'sd255) ? 16'd255 : rq3_r[15:0];
+    wire [15:0] rq_u = (rq_sum > 34'sd32767) ? 16'h7FFF : (rq_sum < -34'sd32768) ? 16'h8000 :
+                       rq_sum[15:0];
+
+    // ---- pending-update FIFO -----------------------------------------------------------------
+    reg [6:0]  f_head, f_tail, f_count;
+    reg [5:0]  cm_x, cm_y;
+    wire [5:0] tag_x = sc_rdata[5:0];
+    wire [5:0] tag_y = sc_rdata[11:6];
+    // committable: flushing, or the scan has perceived (tag_x + 1, tag_y + 1)
+    wire       cm_elig = (f_count != 7'd0) &&
+                         (flush_r || ({1'b0, tag_y} + 7'd1 < {1'b0, y_r}) ||
+                          ({1'b0, tag_y} + 7'd1 == {1'b0, y_r} && tag_x < xc_r));
+    wire [6:0] f_head_inc = (f_head == FIFO_N[6:0] - 7'd1) ? 7'd0 : f_head + 7'd1;
+    wire [6:0] f_tail_inc = (f_tail == FIFO_N[6:0] - 7'd1) ? 7'd0 : f_tail + 7'd1;
+    wire [3:0] cm_c = cnt_r[3:0] - 4'd1;  // channel written at S_CMW clock cnt
+
+    // ---- damage hit test (as nca_core: shift-add squarer, incremental squares) ----------
+    reg [1:0]  dmg_kind_r;
+    reg signed [31:0] dmg_a_r, dmg_b_r, dmg_c_r;
+    reg [5:0]  dx_r;
+    reg [1:0]  dsub_r;
+    reg [1:0]  sq_i_r;
+    reg [4:0]  sq_bit_r;
+    reg [43:0] sq_acc_r, a2_r, r2_r, ex_r, ey_r;
+    wire [31:0] sq_src = (sq_i_r == 2'd0) ? dmg_a_r : (sq_i_r == 2'd1) ? dmg_b_r : dmg_c_r;
+    wire [31:0] sq_abs = sq_src[31] ? -sq_src : sq_src;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [43:0] sq_term = {12'd0, sq_abs} << sq_bit_r;
+    wire [43:0] sq_next = sq_acc_r + (sq_abs[sq_bit_r] ? sq_term : 44'd0);
+    wire signed [43:0] xa2 = ($signed({38'd0, dx_r}) - {{12{dmg_a_r[31]}}, dmg_a_r}) <<< 1;
+    wire signed [43:0] yb2 = ($signed({38'd0, y_r}) - {{12{dmg_b_r[31]}}, dmg_b_r}) <<< 1;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire signed [31:0] half_side = dmg_c_r[31] ? -((-dmg_c_r) >>> 1) : (dmg_c_r >>> 1);
+    wire signed [31:0] sq_x0 = dmg_a_r - half_side;
+    wire signed [31:0] sq_y0 = dmg_b_r - half_side;
+    wire signed [31:0] xs = $signed({26'd0, dx_r});
+    wire signed [31:0] ys = $signed({26'd0, y_r});
+    reg dmg_hit;
+    always @* begin
+        case (dmg_kind_r)
+            2'd0: dmg_hit = (ex_r + ey_r) <= r2_r;
+            2'd1: dmg_hit = (dmg_a_r == 32'sd0) ? (xs < W / 2) :
+                            (dmg_a_r == 32'sd1) ? (xs >= W / 2) :
+                            (dmg_a_r == 32'sd2) ? (ys < H / 2) : (ys >= H / 2);
+            default: dmg_hit = xs >= sq_x0 && xs < sq_x0 + dmg_c_r &&
+                               ys >= sq_y0 && ys < sq_y0 + dmg_c_r;
+        endcase
+    end
+    wire dmg_last_x = (dx_r == WM1);
+
+    // ---- memory port muxes -------------------------------------------------------------
+    wire [15:0] wr_word = seed_op_r ? ((cnt_r >= 16'd3) ? (16'd1 << cfg_sf_r) : 16'd0)
+                                    : cell_r[15:0];
+    wire [5:0]  dk_x = ffs64(act_r);
+    wire        dk_any = (act_r != 64'd0);
+    always @* begin
+        g_en = 1'b0;
+        g_we = 1'b0;
+        g_all = 1'b0;
+        g_addr = 16'd0;
+        g_wdata = 16'd0;
+        mt_raddr = {rr_y, cnt_r[1:0]};
+        mt_waddr = 8'd0;
+        mt_wen = 16'd0;
+        mt_wdata = 16'd0;
+        pk_raddr = {y_r, cnt_r[1:0]};
+        pk_waddr = 8'd0;
+        pk_we = 1'b0;
+        pk_wdata = 16'd0;
+        sc_raddr = 11'd0;
+        sc_waddr = 11'd0;
+        sc_wen = 2'b00;
+        sc_wdata = 16'd0;
+        r0_raddr = {nb_x, cur_c};
+        r0_we = 1'b0;
+        w1_raddr = 10'd0;
+        w2_raddr = 8'd0;
+        b_raddr = 8'd0;
+        case (st_r)
+            S_IDLE: if (cmd && cmd_in_grid && i_cmd_op == OP_READ) begin
+                g_en = 1'b1;
+                g_addr = gaddr(4'd0, cmd_x, cmd_y);
+            end
+            S_RD: begin
+                g_en = (cnt_r < C16);
+                g_addr = gaddr(cnt_r[3:0], xc_r, y_r);
+            end
+            S_WR: begin
+                g_en = 1'b1;
+                g_we = 1'b1;
+                g_addr = gaddr(cnt_r[3:0], xc_r, y_r);
+                g_wdata = wr_word;
+                if (cnt_r == 16'd3) begin
+                    mt_waddr = {y_r, xc_r[5:4]};
+                    mt_wen = 16'd1 << xc_r[3:0];
+                    mt_wdata = ($signed(wr_word) > $signed(cfg_alive_r)) ? 16'hFFFF : 16'd0;
+                end
+            end
+            S_CLEAR: begin
+                g_en = 1'b1;
+                g_we = 1'b1;
+                g_all = 1'b1;
+                g_addr = {2'b00, cnt_r[13:0]};
+                if (cnt_r < 16'd256) begin
+                    mt_waddr = cnt_r[7:0];
+                    mt_wen = 16'hFFFF;
+                end
+            end
+            S_DMG: if (dmg_hit) begin
+                g_en = 1'b1;
+                g_we = 1'b1;
+                g_all = 1'b1;
+                g_addr = gaddr({2'b00, dsub_r}, dx_r, y_r);
+                mt_waddr = {y_r, dx_r[5:4]};
+                mt_wen = 16'd1 << dx_r[3:0];
+            end
+            S_A: if (cnt_r >= 16'd13) begin
+                pk_we = 1'b1;
+                pk_waddr = {y_r, wq};
+                pk_wdata = mask_row[16 * wq +: 16];
+            end
+            S_C: if (cnt_r >= 16'd13) begin
+                pk_we = 1'b1;
+                pk_waddr = {y_r, wq};
+                pk_wdata = keep_row[16 * wq +: 16];
+            end
+            S_BP: begin
+                if (p_issue && !nb_out) begin
+                    g_en = !use_r0 && !use_c0;
+                    g_addr = gaddr(cur_c, nb_x, nb_y);
+                end
+                sc_raddr = A_COL0 + {6'd0, ~y_r[0], cur_c};
+                r0_we = pd_v && pd_centre && (y_r == 6'd0);
+                if (wsl_r[0] || (wsl_r[1] && cfg_kernels_r[1]) ||
+                    (wsl_r[2] && cfg_kernels_r[2]) || (wsl_r[3] && cfg_kernels_r[3]) ||
+                    (wsl_r[4] && xc_r == 6'd0))
+                    sc_wen = 2'b11;
+                sc_waddr = wsl_r[4] ? A_COL0 + {6'd0, y_r[0], wc_r} :
+                           A_P + {5'd0, wsl_r[0] ? 2'd0 : wsl_r[1] ? 2'd1 :
+                                        wsl_r[2] ? rank_sy : rank_lap, wc_r};
+                sc_wdata = (wsl_r[0] || wsl_r[4]) ? cen_r : fsat;
+            end
+            S_CM0: sc_raddr = A_TAG + {4'd0, f_head};
+            S_CMW: begin
+                sc_raddr = {f_head, cnt_r[3:0]};
+                if (cnt_r != 16'd0) begin
+                    g_en = 1'b1;
+                    g_we = 1'b1;
+                    g_addr = gaddr(cm_c, cm_x, cm_y);
+                    g_wdata = sc_rdata;
+                    if (cm_c == 4'd3) begin
+                        mt_waddr = {cm_y, cm_x[5:4]};
+                        mt_wen = 16'd1 << cm_x[3:0];
+                        mt_wdata = ($signed(sc_rdata) > $signed(cfg_alive_r)) ? 16'hFFFF : 16'd0;
+                    end
+                end
+            end
+            S_L1: begin
+                sc_raddr = A_P + {5'd0, prank, pch};
+                w1_raddr = cnt_r[9:0] + grp_w1base;
+            end
+            S_L2: begin
+                sc_raddr = A_H + {5'd0, cnt_r[6:1]};
+                w2_raddr = {q_r, cnt_r[6:0]};
+            end
+            S_RQ: b_raddr = {1'b0, grp_r[3:0], cnt_r[2:0]};
+            S_DR: begin
+                b_raddr = {4'b1000, q_r, cnt_r[2:0]};
+                sc_raddr = A_P + {7'd0, q_r, cnt_r[2:0]};
+            end
+            S_PUSH: begin
+                sc_wen = 2'b11;
+                sc_waddr = A_TAG + {4'd0, f_tail};
+                sc_wdata = {4'd0, y_r, xc_r};
+            end
+            S_DK: if (dk_any) begin
+                g_en = 1'b1;
+                g_we = 1'b1;
+                g_all = 1'b1;
+                g_addr = gaddr({2'b00, dsub_r}, dk_x, y_r);
+                mt_waddr = {y_r, dk_x[5:4]};
+                mt_wen = 16'd1 << dk_x[3:0];
+            end
+            default: ;
+        endcase
+        // the requant / output pipeline's write stage
+        if (rq4_v) begin
+            if (rq_l2) begin
+                sc_wen = 2'b11;
+                sc_waddr = {f_tail, q_r, rq4_i};
+                sc_wdata = rq4_r;
+            end else begin
+                sc_wen = rq4_i[0] ? 2'b10 : 2'b01;
+                sc_waddr = A_H + {5'd0, grp_r[3:0], rq4_i[2:1]};
+                sc_wdata = {rq4_r[7:0], rq4_r[7:0]};
+            end
+        end
+    end
+
+    // ---- control -----------------------------------------------------------------------
+    wire        step_last = (st_r == S_DK) && !dk_any && y_last;
+
+    always @(posedge clk) begin
+        o_step_done <= 1'b0;
+        if (i_rst) begin
+            st_r <= S_IDLE;
+            cfg_hidden_r <= 8'd1;
+            cfg_kernels_r <= 4'd1;
+            cfg_wrap_r <= 1'b0;
+            cfg_fire_r <= 17'd32768;
+            cfg_alive_r <= 16'd0;
+            cfg_sf_r <= 4'd11;
+            cfg_seed_r <= 32'd1;
+            step_r <= 32'd0;
+            o_step_cycles <= 32'd0;
+            o_pre_alive <= 32'd0;
+            o_active <= 32'd0;
+            mac_v <= 1'b0;
+            rq1_v <= 1'b0;
+            rq2_v <= 1'b0;
+            rq3_v <= 1'b0;
+            rq4_v <= 1'b0;
+            pd_v <= 1'b0;
+            wsl_r <= 5'd0;
+        end else begin
+            if (in_step)
+                cyc_r <= cyc_r + 32'd1;
+            if (hash_v && fire) begin
+                act_r[hash_x[5:0]] <= 1'b1;
+                nact_r <= nact_r + 32'd1;
+            end
+            // MAC issue -> data stage
+            mac_v <= (st_r == S_L1 && cnt_r < {9'd0, n_in}) ||
+                     (st_r == S_L2 && cnt_r < {8'd0, cfg_hidden_r});
+            mac_first <= (cnt_r == 16'd0);
+            mac_l2 <= (st_r == S_L2);
+            hsel_r <= cnt_r[0];
+            // requant / output pipeline
+            rq1_v <= (st_r == S_RQ || st_r == S_DR) && cnt_r < 16'd8;
+            rq1_i <= cnt_r[2:0];
+            rq2_v <= rq1_v;
+            rq2_i <= rq1_i;
+            rq2_v_r <= rq_acc + rq_b;
+            rq2_sh <= b_rdata[29:25];
+            rq2_s <= sc_rdata;
+            rq3_v <= rq2_v;
+            rq3_i <= rq2_i;
+            rq3_r <= rq_rnd;
+            rq3_s <= rq2_s;
+            rq4_v <= rq3_v;
+            rq4_i <= rq3_i;
+            rq4_r <= rq_l2 ? rq_u : rq_h;
+            // perception data stage
+            pd_v <= p_issue;
+            src_r <= nb_out ? 2'd0 : use_r0 ? 2'd2 : use_c0 ? 2'd3 : 2'd1;
+            pd_dy <= pdy;
+            pd_c <= cur_c;
+            pd_dx <= pdx;
+            pd_first <= (pdy == 2'd0 && pdx == 2'd0);
+            pd_last <= (pdy == 2'd2 && pdx == 2'd2);
+            pd_centre <= (pdy == 2'd1 && pdx == 2'd1);
+            wsl_r <= {wsl_r[3:0], 1'b0};
+            if (pd_v) begin
+                acx_r <= (pd_first ? 21'sd0 : acx_r) + t_x;
+                acy_r <= (pd_first ? 21'sd0 : acy_r) + t_y;
+                acl_r <= (pd_first ? 21'sd0 : acl_r) + t_l;
+                if (pd_centre)
+                    cen_r <= nb_word;
+                if (pd_last) begin
+                    fx_r <= acx_r + t_x;
+                    fy_r <= acy_r + t_y;
+                    fl_r <= acl_r + t_l;
+                    wc_r <= pd_c;
+                    wsl_r <= 5'd1;
+                end
+            end
+            case (st_r)
+                S_IDLE: if (cmd) begin
+                    case (i_cmd_op)
+                        OP_CFG: case (i_cmd_a[2:0])
+                            3'd0: cfg_hidden_r <= i_cmd_b[7:0];
+                            3'd1: cfg_kernels_r <= i_cmd_b[3:0];
+                            3'd2: cfg_wrap_r <= i_cmd_b[0];
+                            3'd3: cfg_fire_r <= i_cmd_b[16:0];
+                            3'd4: cfg_alive_r <= i_cmd_b[15:0];
+                            3'd5: cfg_sf_r <= i_cmd_b[3:0];
+                            3'd6: cfg_seed_r <= i_cmd_b;
+                            default: step_r <= i_cmd_b;
+                        endcase
+                        OP_CLEAR: begin
+                            cnt_r <= 16'd0;
+                            st_r <= S_CLEAR;
+                        end
+                        OP_SEED, OP_WRITE: if (cmd_in_grid) begin
+                            cell_r <= i_cmd_cell;
+                            seed_op_r <= (i_cmd_op == OP_SEED);
+                            xc_r <= cmd_x;
+                            y_r <= cmd_y;
+                            cnt_r <= 16'd0;
+                            st_r <= S_WR;
+                        end
+                        OP_CIRCLE, OP_HALF, OP_SQUARE: begin
+                            dmg_kind_r <= (i_cmd_op == OP_CIRCLE) ? 2'd0 :
+                                          (i_cmd_op == OP_HALF) ? 2'd1 : 2'd2;
+                            dmg_a_r <= i_cmd_a;
+                            dmg_b_r <= i_cmd_b;
+                            dmg_c_r <= i_cmd_c;
+                            dx_r <= 6'd0;
+                            y_r <= 6'd0;
+                            dsub_r <= 2'd0;
+                            sq_i_r <= 2'd0;
+                            sq_bit_r <= 5'd0;
+                            sq_acc_r <= 44'd0;
+                            st_r <= (i_cmd_op == OP_CIRCLE) ? S_DSQ : S_DMG;
+                        end
+                        OP_STEP: if (i_cmd_a != 32'd0) begin
+                            steps_left_r <= i_cmd_a;
+                            cyc_r <= 32'd0;
+                            npre_r <= 32'd0;
+                            nact_r <= 32'd0;
+                            y_r <= 6'd0;
+                            cnt_r <= 16'd0;
+                            st_r <= S_A;
+                        end
+                        OP_READ: begin
+                            xc_r <= cmd_x;
+                            y_r <= cmd_y;
+                            cnt_r <= 16'd1;
+                            if (cmd_in_grid) begin
+                                st_r <= S_RD;
+                            end else begin
+                                cell_r <= {CW{1'b0}};
+                                st_r <= S_RSP;
+                            end
+                        end
+                        default: ;
+                    endcase
+                end
+                S_RSP: if (i_rsp_ready)
+                    st_r <= S_IDLE;
+                S_RD: begin
+                    cell_r <= {g_rdata, cell_r[CW-1:16]};
+                    cnt_r <= cnt_r + 16'd1;
+                    if (cnt_r == C16)
+                        st_r <= S_RSP;
+                end
+                S_WR: begin
+                    cell_r <= {16'd0, cell_r[CW-1:16]};
+                    cnt_r <= cnt_r + 16'd1;
+                    if (cnt_r == C16 - 16'd1)
+                        st_r <= S_IDLE;
+                end
+                S_CLEAR: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    if (cnt_r == 16'd16383)
+                        st_r <= S_IDLE;
+                end
+                S_DSQ: begin
+                    sq_acc_r <= sq_next;
+                    sq_bit_r <= sq_bit_r + 5'd1;
+                    if (sq_bit_r == 5'd21) begin
+                        sq_acc_r <= 44'd0;
+                        sq_bit_r <= 5'd0;
+                        sq_i_r <= sq_i_r + 2'd1;
+                        if (sq_i_r == 2'd0) begin
+                            a2_r <= sq_next;
+                            ex_r <= sq_next;
+                        end else if (sq_i_r == 2'd1) begin
+                            ey_r <= sq_next;
+                        end else begin
+                            r2_r <= sq_next;
+                            st_r <= S_DMG;
+                        end
+                    end
+                end
+                S_DMG: begin
+                    dsub_r <= dsub_r + 2'd1;
+                    if (dsub_r == 2'd3) begin
+                        if (dmg_last_x) begin
+                            ex_r <= a2_r;
+                            ey_r <= ey_r + yb2 + 44'd1;
+                        end else begin
+                            ex_r <= ex_r + xa2 + 44'd1;
+                        end
+                        dx_r <= dmg_last_x ? 6'd0 : dx_r + 6'd1;
+                        if (dmg_last_x)
+                            y_r <= y_r + 6'd1;
+                        if (dmg_last_x && y_last)
+                            st_r <= S_IDLE;
+                    end
+                end
+                // -- phase A: pre mask rows
+                S_A: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    if (cnt_r == 16'd0)
+                        vor_r <= 64'd0;
+                    else if (cnt_r <= 16'd12)
+                        vor_r <= vor_next;
+                    if (cnt_r == 16'd16) begin
+                        cnt_r <= 16'd0;
+                        if (y_last) begin
+                            y_r <= 6'd0;
+                            st_r <= S_BR;
+                            f_head <= 7'd0;
+                            f_tail <= 7'd0;
+                            f_count <= 7'd0;
+                            flush_r <= 1'b0;
+                            r0v_r <= 64'd0;
+                            c0v_r <= 2'b00;
+                        end else begin
+                            y_r <= y_r + 6'd1;
+                        end
+                    end
+                end
+                // -- phase B: per row, pre row -> fire bits -> the active cells
+                S_BR: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    act_r <= 64'd0;
+                    if (cnt_r >= 16'd1)
+                        cand_r <= cand_next;
+                    if (cnt_r == 16'd4)
+                        st_r <= S_BH;
+                end
+                S_BH: begin
+                    if (hash_in) begin
+                        cand_r <= cand_r & ~onehot64(cand_x);
+                        npre_r <= npre_r + 32'd1;
+                    end else begin
+                        st_r <= S_BW;
+                    end
+                end
+                S_BW: st_r <= S_BF;
+                S_BF: begin
+                    cnt_r <= 16'd0;
+                    if (act_r != 64'd0) begin
+                        xc_r <= dk_x;
+                        act_r <= act_r & ~onehot64(dk_x);
+                        cur_c <= 4'd0;
+                        pdy <= 2'd0;
+                        pdx <= 2'd0;
+                        if (y_r == 6'd0)
+                            r0v_r[dk_x] <= 1'b1;
+                        if (dk_x == 6'd0) begin
+                            c0v_r[y_r[0]] <= 1'b1;
+                            if (y_r[0])
+                                c0tag1_r <= y_r;
+                            else
+                                c0tag0_r <= y_r;
+                        end
+                        st_r <= S_BP;
+                    end else if (y_last) begin
+                        flush_r <= 1'b1;
+                        st_r <= S_CM0;
+                    end else begin
+                        y_r <= y_r + 6'd1;
+                        st_r <= S_BR;
+                    end
+                end
+                S_BP: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    if (p_issue) begin
+                        if (pdx == 2'd2) begin
+                            pdx <= 2'd0;
+                            if (pdy == 2'd2) begin
+                                pdy <= 2'd0;
+                                cur_c <= cur_c + 4'd1;
+                            end else begin
+                                pdy <= pdy + 2'd1;
+                            end
+                        end else begin
+                            pdx <= pdx + 2'd1;
+                        end
+                    end
+                    if (cnt_r == PERC_LEN - 16'd1)
+                        st_r <= S_CM0;
+                end
+                // -- commit pending updates whose neighbours have all been perceived
+                S_CM0: st_r <= S_CM1;
+                S_CM1: begin
+                    cnt_r <= 16'd0;
+                    cm_x <= tag_x;
+                    cm_y <= tag_y;
+                    if (cm_elig) begin
+                        st_r <= S_CMW;
+                    end else if (flush_r) begin
+                        y_r <= 6'd0;
+                        st_r <= S_C;
+                    end else begin
+                        grp_r <= 5'd0;
+                        grp_w1base <= 10'd0;
+                        prank <= 2'd0;
+                        pch <= 4'd0;
+                        st_r <= S_L1;
+                    end
+                end
+                S_CMW: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    if (cnt_r == C16) begin
+                        f_head <= f_head_inc;
+                        f_count <= f_count - 7'd1;
+                        st_r <= S_CM0;
+                    end
+                end
+                // -- layer 1: group of 8 units, I clocks, then requant
+                S_L1: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    if (pch == C16[3:0] - 4'd1) begin
+                        pch <= 4'd0;
+                        prank <= prank + 2'd1;
+                    end else begin
+                        pch <= pch + 4'd1;
+                    end
+                    if (cnt_r == {9'd0, n_in}) begin
+                        cnt_r <= 16'd0;
+                        rq_l2 <= 1'b0;
+                        st_r <= S_RQ;
+                    end
+                end
+                S_RQ: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    if (cnt_r == 16'd11) begin
+                        cnt_r <= 16'd0;
+                        prank <= 2'd0;
+                        pch <= 4'd0;
+                        grp_w1base <= grp_w1base + {3'd0, n_in};
+                        if (grp_r == n_grp - 5'd1) begin
+                            q_r <= 1'b0;
+                            st_r <= S_L2;
+                        end else begin
+                            grp_r <= grp_r + 5'd1;
+                            st_r <= S_L1;
+                        end
+                    end
+                end
+                // -- layer 2: 8 outputs, hidden clocks, then bias/shift/residual into the FIFO
+                S_L2: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    if (cnt_r == {8'd0, cfg_hidden_r}) begin
+                        cnt_r <= 16'd0;
+                        rq_l2 <= 1'b1;
+                        st_r <= S_DR;
+                    end
+                end
+                S_DR: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    if (cnt_r == 16'd11) begin
+                        cnt_r <= 16'd0;
+                        if (q_r == QM1) begin
+                            st_r <= S_PUSH;
+                        end else begin
+                            q_r <= q_r + 1'b1;
+                            st_r <= S_L2;
+                        end
+                    end
+                end
+                S_PUSH: begin
+                    f_tail <= f_tail_inc;
+                    f_count <= f_count + 7'd1;
+                    st_r <= S_BF;
+                end
+                // -- phase C: keep = pre and post (post from the mature bitmap of v)
+                S_C: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    if (cnt_r == 16'd0)
+                        vor_r <= 64'd0;
+                    else if (cnt_r <= 16'd12)
+                        vor_r <= vor_next;
+                    if (cnt_r >= 16'd1 && cnt_r <= 16'd4)
+                        cand_r <= cand_next;
+                    if (cnt_r == 16'd16) begin
+                        cnt_r <= 16'd0;
+                        if (y_last) begin
+                            y_r <= 6'd0;
+                            st_r <= S_D;
+                        end else begin
+                            y_r <= y_r + 6'd1;
+                        end
+                    end
+                end
+                // -- phase D: erase the cells not kept (4 words per clock), clear their bits
+                S_D: begin
+                    cnt_r <= cnt_r + 16'd1;
+                    if (cnt_r >= 16'd1 && cnt_r <= 16'd4)
+                        cand_r <= cand_next;
+                    if (cnt_r == 16'd5) begin
+                        act_r <= ~cand_r & vmask;
+                        dsub_r <= 2'd0;
+                        st_r <= S_DK;
+                    end
+                end
+                S_DK: begin
+                    if (dk_any) begin
+                        dsub_r <= dsub_r + 2'd1;
+                        if (dsub_r == 2'd3)
+                            act_r <= act_r & ~onehot64(dk_x);
+                    end else if (!y_last) begin
+                        y_r <= y_r + 6'd1;
+                        cnt_r <= 16'd0;
+                        st_r <= S_D;
+                    end
+                end
+                default: st_r <= S_IDLE;
+            endcase
+            if (step_last) begin
+                step_r <= step_r + 32'd1;
+                o_step_done <= 1'b1;
+                o_step_cycles <= cyc_r + 32'd1;
+                o_pre_alive <= npre_r;
+                o_active <= nact_r;
+                cyc_r <= 32'd0;
+                npre_r <= 32'd0;
+                nact_r <= 32'd0;
+                y_r <= 6'd0;
+                cnt_r <= 16'd0;
+                steps_left_r <= steps_left_r - 32'd1;
+                st_r <= (steps_left_r == 32'd1) ? S_IDLE : S_A;
+            end
+        end
+        rr_out_r <= rr_out;
+        rr_q_r <= cnt_r[1:0];
+    end
+endmodule
+
+`default_nettype wire
