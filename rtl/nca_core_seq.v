@@ -347,11 +347,10 @@ module nca_core_seq #(
     reg [15:0] rq4_r;
     wire signed [32:0] rq_acc = {acc_r[rq1_i][31], acc_r[rq1_i]};
     wire signed [32:0] rq_b = {{8{b_rdata[24]}}, b_rdata[24:0]};
-    wire signed [32:0] rq_shr = rq2_v_r >>> rq2_sh;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire signed [32:0] rq_shr1 = rq2_v_r >>> (rq2_sh - 5'd1);  // bit 0 rounds
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [32:0] rq_rnd = (rq2_sh == 5'd0) ? rq2_v_r : rq_shr + {32'd0, rq_shr1[0]};
+    // rshift_round(v, s) = (t >> 1) + t[0] with t = v >> (s - 1): one barrel shifter
+    wire signed [32:0] rq_t = rq2_v_r >>> (rq2_sh - 5'd1);
+    wire signed [32:0] rq_t1 = rq_t >>> 1;
+    wire signed [32:0] rq_rnd = (rq2_sh == 5'd0) ? rq2_v_r : rq_t1 + {32'd0, rq_t[0]};
     wire signed [33:0] rq_sum = {rq3_r[32], rq3_r} + {{18{rq3_s[15]}}, rq3_s};
     wire [15:0] rq_h = (rq3_r < 33'sd0) ? 16'd0 : (rq3_r > 33'sd255) ? 16'd255 : rq3_r[15:0];
     wire [15:0] rq_u = (rq_sum > 34'sd32767) ? 16'h7FFF : (rq_sum < -34'sd32768) ? 16'h8000 :
