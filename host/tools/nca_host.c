@@ -61,7 +61,7 @@ static void usage(FILE *o)
             "                          usually /dev/ttyUSB0, CDC-ACM boards /dev/ttyACM0)\n"
             "      --baud N            link baud rate, serial and usb (default %u)\n"
             "      --vboard PATH       virtual board binary of --backend vboard\n"
-            "                          (default %s; make vboard)\n"
+            "                          (default %s; make -C sim vboard)\n"
             "      --board-info        print the board's INFO (grid, channels, lanes, clock,\n"
             "                          baud, build) and exit; needs no --model\n"
             "\n"
