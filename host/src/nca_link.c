@@ -480,7 +480,7 @@ static nca_status transact_t(nca_link *l, uint8_t cmd, const uint8_t *payload, s
     size_t len = nca_packet_encode(l->tx, sizeof l->tx, cmd, seq, payload, n);
     l->c.requests++;
     /* a byte stream that never goes quiet must not hold the host forever */
-    const uint64_t hard_ms = (uint64_t)timeout_ms * 4u + 60000u;
+    const uint64_t hard_ms = (uint64_t)timeout_ms * 4u + 120000u;
     for (unsigned attempt = 0; attempt < tries; attempt++) {
         if (attempt)
             l->c.resends++;

@@ -79,6 +79,19 @@ else
         err_has "usb: says which device is missing" "FTDI\|libftdi1"
     check "board-info: no serial device: exit 2" 2 1 "$HOST" --board-info --backend serial
 fi
+# a tty where nobody answers (a pty this script holds open): no answer to INFO, exit 2
+"$PYTHON" -c 'import os, sys, time
+m, s = os.openpty()
+print(os.ttyname(s), flush=True)
+time.sleep(20)' >"$T/pty" 2>/dev/null &
+pty_pid=$!
+for _ in $(seq 50); do [ -s "$T/pty" ] && break; sleep 0.1; done
+if check "serial: silent board: exit 2, one line" 2 1 \
+    "$HOST" --board-info --backend "serial:timeout=100" --port "$(head -1 "$T/pty")"; then
+    err_has "serial: silent board: says no answer to INFO" "no answer from the board to INFO"
+fi
+kill "$pty_pid" 2>/dev/null
+wait "$pty_pid" 2>/dev/null
 check "vboard: missing binary: exit 2, one line" 2 1 \
     "$HOST" --model "$MODEL" --backend vboard --vboard "$T/nosuch" --steps 1
 check "board-info needs a board backend: exit 1" 1 1 "$HOST" --board-info
