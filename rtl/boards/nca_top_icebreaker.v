@@ -63,7 +63,6 @@ module nca_top_icebreaker #(
                 .FILTER_RANGE(3'd1)
             ) u_pll (
                 .PACKAGEPIN(CLK),
-                .PLLOUTCORE(),
                 .PLLOUTGLOBAL(clk),
                 .EXTFEEDBACK(1'b0),
                 .DYNAMICDELAY(8'd0),
@@ -72,8 +71,7 @@ module nca_top_icebreaker #(
                 .RESETB(1'b1),
                 .LATCHINPUTVALUE(1'b0),
                 .SDI(1'b0),
-                .SCLK(1'b0),
-                .SDO()
+                .SCLK(1'b0)
             );
         end
     endgenerate

@@ -79,7 +79,6 @@ module nca_top_ulx3s #(
                 .CLKI(clk_25mhz),
                 .CLKOP(clk),
                 .CLKFB(clk),
-                .CLKINTFB(),
                 .PHASESEL0(1'b0),
                 .PHASESEL1(1'b0),
                 .PHASEDIR(1'b1),
