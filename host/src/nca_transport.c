@@ -95,9 +95,9 @@ static nca_status tty_write(nca_transport *t, const uint8_t *buf, size_t n, nca_
         if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
             return nca_fail(err, NCA_E_DEVICE, "%s: write: %s", c->path, strerror(errno));
         struct pollfd p = {c->fd, POLLOUT, 0};
-        int r = poll(&p, 1, 2000);
+        int r = poll(&p, 1, 10000); /* a simulated board drains at its UART's pace */
         if (r == 0)
-            return nca_fail(err, NCA_E_DEVICE, "%s: write stalled for 2 s (board not reading?)",
+            return nca_fail(err, NCA_E_DEVICE, "%s: write stalled for 10 s (board not reading?)",
                             c->path);
         if (r < 0 && errno != EINTR)
             return nca_fail(err, NCA_E_DEVICE, "%s: poll: %s", c->path, strerror(errno));
