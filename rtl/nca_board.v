@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// nca_board - a whole NCA board minus clocking: the link engine (UART, packets, command
+// executor; docs/protocol.md) driving nca_core.
+//
+// Usage: clk is the core clock of CLK_HZ Hz, i_rst a synchronous active-high reset (hold
+// it a few clocks after the clock is stable). i_uart_rx / o_uart_tx are the UART pins
+// (8N1, BAUD, idle high). LEDs, high = lit: o_led_idle while nothing is going on (no
+// request being served, not running, the core idle, the transmitter quiet), o_led_run
+// while RUN is in progress, o_led_err for ~0.2 s after every dropped packet or error
+// answer. Board tops (rtl/boards/) add the PLL, the reset and the pins. For simulation,
+// dbg_rx_busy (Verilator public) tells that a packet is partly received.
+`default_nettype none
+
+module nca_board #(
+    parameter GRID_W   = 64,       // grid width in cells, 3..128 (GRID_W x CHANNELS <= 2048)
+    parameter GRID_H   = 64,       // grid height in cells, 3..1024 (GRID_W x GRID_H <= 16256)
+    parameter CHANNELS = 16,       // state channels per cell, 4..16
+    parameter HIDDEN   = 128,      // largest hidden layer the build holds, 1..128
+    parameter LANES    = 16,       // MAC lanes, power of two, 1..128
+    parameter CORE     = 0,        // core variant: 0 nca_core (the only one so far)
+    parameter CLK_HZ   = 48000000, // core clock in Hz, >= 4 x BAUD
+    parameter BAUD     = 3000000,  // UART bit rate in baud
+    parameter BUILD_ID = 0,        // first 32 bits of the git commit, 0 for a dirty tree
+    parameter BOARD_ID = 0         // INFO board code: 0 virtual, 1 iCEBreaker, 2..4 ULX3S
+) (
+    input  wire clk,
+    input  wire i_rst,
+    input  wire i_uart_rx,
+    output wire o_uart_tx,
+    output wire o_led_idle,
+    output wire o_led_run,
+    output reg  o_led_err
+);
+    generate
+        if (CORE != 0) begin : g_bad_params
+            nca_illegal_parameter_set_board u_stop ();
+        end
+    endgenerate
+    localparam CW = 16 * CHANNELS;
+    localparam ERR_CLKS = CLK_HZ / 5;            // error LED pulse, 0.2 s
+    localparam EW = $clog2(ERR_CLKS + 1);
+
+    wire          cmd_valid, cmd_ready, rsp_valid, rsp_ready, step_done;
+    wire [3:0]    cmd_op;
+    wire [31:0]   cmd_a, cmd_b, cmd_c, step_cycles, pre_alive, active, steps;
+    wire [CW-1:0] cmd_cell, rsp_cell;
+    wire          link_idle, rx_busy, error;
+    wire          dbg_rx_busy /*verilator public_flat_rd*/;
+    assign dbg_rx_busy = rx_busy;
+
+    nca_link #(
+        .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
+        .LANES(LANES), .CORE(CORE), .CLK_HZ(CLK_HZ), .BAUD(BAUD), .BUILD_ID(BUILD_ID),
+        .BOARD_ID(BOARD_ID)
+    ) u_link (
+        .clk(clk), .i_rst(i_rst), .i_uart_rx(i_uart_rx), .o_uart_tx(o_uart_tx),
+        .o_cmd_valid(cmd_valid), .i_cmd_ready(cmd_ready), .o_cmd_op(cmd_op), .o_cmd_a(cmd_a),
+        .o_cmd_b(cmd_b), .o_cmd_c(cmd_c), .o_cmd_cell(cmd_cell), .i_rsp_valid(rsp_valid),
+        .o_rsp_ready(rsp_ready), .i_rsp_cell(rsp_cell), .i_step_done(step_done),
+        .i_step_cycles(step_cycles), .i_pre_alive(pre_alive), .i_active(active),
+        .i_steps(steps), .o_idle(link_idle), .o_rx_busy(rx_busy), .o_running(o_led_run),
+        .o_error(error));
+
+    nca_core #(
+        .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN), .LANES(LANES)
+    ) u_core (
+        .clk(clk), .i_rst(i_rst), .i_cmd_valid(cmd_valid), .o_cmd_ready(cmd_ready),
+        .i_cmd_op(cmd_op), .i_cmd_a(cmd_a), .i_cmd_b(cmd_b), .i_cmd_c(cmd_c),
+        .i_cmd_cell(cmd_cell), .o_rsp_valid(rsp_valid), .i_rsp_ready(rsp_ready),
+        .o_rsp_cell(rsp_cell), .o_step_done(step_done), .o_step_cycles(step_cycles),
+        .o_pre_alive(pre_alive), .o_active(active), .o_steps(steps));
+
+    assign o_led_idle = link_idle && cmd_ready;
+
+    reg [EW-1:0] err_cnt_r;
+    always @(posedge clk) begin
+        if (i_rst) begin
+            err_cnt_r <= {EW{1'b0}};
+            o_led_err <= 1'b0;
+        end else begin
+            if (error)
+                err_cnt_r <= ERR_CLKS[EW-1:0];
+            else if (err_cnt_r != {EW{1'b0}})
+                err_cnt_r <= err_cnt_r - 1'b1;
+            o_led_err <= error || (err_cnt_r != {EW{1'b0}});
+        end
+    end
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: Apache-2.0
+// nca_link - the link engine of a board: UART, packet receiver and transmitter, and the
+// command executor of docs/protocol.md (version 1), driving nca_core's command interface.
+//
+// Usage: i_uart_rx / o_uart_tx are the UART pins (8N1, BAUD). The o_cmd_* / i_rsp_* /
+// i_step_* ports connect one to one to nca_core's command interface (see rtl/nca_core.v);
+// nothing else may drive the core. The executor serves one request at a time: a request
+// with at most 16 payload bytes is acted on after its CRC checked; LOAD_MODEL and
+// WRITE_STATE stream their payload into the core as it arrives (nca_link_model parses the
+// model file, WRITE_STATE writes each cell when its 2 x CHANNELS bytes are in). Answers and
+// FRAME events are built on the fly: INFO/STATS from a byte multiplexer, READ_STATE from
+// the core's READ port, READ_FRAME through nca_link_frame in two passes (length, then
+// data); no buffers. While a request is being served (from its CRC check to the last
+// byte of its answer) new packets are ignored: the host waits for the answer.
+// After a successful LOAD_MODEL and after SET 4 (alive threshold) every cell is read and
+// written back (4 x GRID_W x GRID_H clocks) so that the core's mature bits follow the new
+// threshold. o_idle: nothing to do (no request, not running, transmitter and UART idle);
+// o_rx_busy: a packet is partly received; o_running: RUN in progress; o_error: one clock
+// per dropped packet and per error answer.
+`default_nettype none
+
+module nca_link #(
+    parameter GRID_W   = 64,       // grid width in cells, 3..128 (GRID_W x CHANNELS <= 2048)
+    parameter GRID_H   = 64,       // grid height in cells, 3..1024 (GRID_W x GRID_H <= 16256)
+    parameter CHANNELS = 16,       // state channels per cell, 4..16
+    parameter HIDDEN   = 128,      // largest hidden layer, 1..128
+    parameter LANES    = 16,       // MAC lanes of the core (reported by INFO), 1..65535
+    parameter CORE     = 0,        // core variant (reported by INFO), 0..255
+    parameter CLK_HZ   = 48000000, // clock frequency in Hz, >= 4 x BAUD
+    parameter BAUD     = 3000000,  // UART bit rate in baud
+    parameter BUILD_ID = 0,        // 32-bit build id (INFO)
+    parameter BOARD_ID = 0         // board code (INFO): 0 virtual, 1 iCEBreaker, 2..4 ULX3S
+) (
+    input  wire                   clk,
+    input  wire                   i_rst,
+    input  wire                   i_uart_rx,
+    output wire                   o_uart_tx,
+    output reg                    o_cmd_valid,
+    input  wire                   i_cmd_ready,
+    output reg  [3:0]             o_cmd_op,
+    output reg  [31:0]            o_cmd_a,
+    output reg  [31:0]            o_cmd_b,
+    output reg  [31:0]            o_cmd_c,
+    output wire [16*CHANNELS-1:0] o_cmd_cell,
+    input  wire                   i_rsp_valid,
+    output reg                    o_rsp_ready,
+    input  wire [16*CHANNELS-1:0] i_rsp_cell,
+    input  wire                   i_step_done,
+    input  wire [31:0]            i_step_cycles,
+    input  wire [31:0]            i_pre_alive,
+    input  wire [31:0]            i_active,
+    input  wire [31:0]            i_steps,
+    output wire                   o_idle,
+    output wire                   o_rx_busy,
+    output wire                   o_running,
+    output wire                   o_error
+);
+    localparam C = CHANNELS;
+    localparam CW = 16 * C;
+    localparam XW = $clog2(GRID_W);
+    localparam YW = $clog2(GRID_H);
+    localparam ROWB = GRID_W * C * 2;          // bytes of one row of state
+    localparam MAX_RROWS = 65534 / ROWB;       // READ_STATE rows per answer
+    localparam MAX_WROWS = 4096 / ROWB;        // WRITE_STATE rows per request
+    localparam TIMEOUT = CLK_HZ / 1000;        // LINK_TIMEOUT: 1 ms
+    localparam CB = 2 * C - 1;
+    localparam [4:0] BLAST = CB[4:0];          // last byte of a cell
+    localparam [15:0] W16 = GRID_W[15:0], H16 = GRID_H[15:0], MAXR16 = MAX_RROWS[15:0],
+                      MAXW16 = MAX_WROWS[15:0];
+
+    generate
+        if (GRID_W < 3 || GRID_H < 3 || GRID_H > 1024 || ROWB > 4096 ||
+            GRID_W * GRID_H > 16256 || C < 4 || C > 16 || HIDDEN < 1 || HIDDEN > 128 ||
+            LANES < 1 || LANES > 65535 || CORE < 0 || CORE > 255 || BOARD_ID < 0 ||
+            BOARD_ID > 255 || BAUD < 1 || CLK_HZ < 4 * BAUD || TIMEOUT < 2) begin : g_bad_params
+            nca_illegal_parameter_set_link u_stop ();
+        end
+    endgenerate
+
+    // commands and status codes
+    localparam [7:0] C_INFO = 8'h01, C_LOAD = 8'h02, C_SET = 8'h03, C_CLEAR = 8'h10,
+                     C_SEED = 8'h11, C_DAMAGE = 8'h12, C_STEP = 8'h20, C_RUN = 8'h21,
+                     C_STOP = 8'h22, C_FRAME = 8'h30, C_RSTATE = 8'h31, C_WSTATE = 8'h32,
+                     C_STATS = 8'h33, C_EVENT = 8'hE0;
+    localparam [2:0] ST_OK = 3'd0, ST_BAD_CMD = 3'd1, ST_BAD_LEN = 3'd2, ST_BAD_ARG = 3'd3,
+                     ST_BUSY = 3'd4, ST_NO_MODEL = 3'd5, ST_BAD_MODEL = 3'd6;
+    localparam [3:0] OP_CFG = 4'd1, OP_CLEAR = 4'd3, OP_SEED = 4'd4, OP_STEP = 4'd8,
+                     OP_READ = 4'd9, OP_WRITE = 4'd10;
+    // answer kinds of the fixed-layout answers
+    localparam [1:0] K_STATUS = 2'd0, K_CODE = 2'd1, K_INFO = 2'd2, K_STATS = 2'd3;
+
+    localparam [4:0] S_IDLE = 5'd0, S_DISP = 5'd1, S_CMD = 5'd2, S_WAITC = 5'd3,
+                     S_ANS = 5'd4, S_SEND = 5'd5, S_RF_RD = 5'd6, S_RF_WT = 5'd7,
+                     S_RF_WR = 5'd8, S_RS_ST = 5'd9, S_RS_RD = 5'd10, S_RS_BY = 5'd11,
+                     S_FR_CNT = 5'd12, S_FR_HDR = 5'd13, S_FR_DATA = 5'd14,
+                     S_RSTEP = 5'd15, S_RWAIT = 5'd16, S_WS = 5'd17, S_LM = 5'd18,
+                     S_TXW = 5'd19;
+    reg [4:0] st_r;
+
+    // ---- UART and packet layer ---------------------------------------------------------
+    wire       urx_valid;
+    wire [7:0] urx_byte;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire       urx_ferr;    // a framing error costs its packet through the CRC
+    /* verilator lint_on UNUSEDSIGNAL */
+    nca_uart_rx #(.CLK_HZ(CLK_HZ), .BAUD(BAUD)) u_urx (
+        .clk(clk), .i_rst(i_rst), .i_rx(i_uart_rx), .o_valid(urx_valid), .o_byte(urx_byte),
+        .o_ferr(urx_ferr));
+
+    reg         busy_req_r;     // serving a request: the receiver holds off
+    wire        rx_hdr, rx_pl_valid, rx_req, rx_drop;
+    wire [7:0]  rx_cmd, rx_seq, rx_pl_byte;
+    wire [15:0] rx_len, rx_pl_idx;
+    wire [55:0] args;
+    wire        rx_ack = rx_req && (st_r == S_IDLE || st_r == S_WS || st_r == S_LM);
+    nca_link_rx #(.MAX_LEN(4104), .TIMEOUT(TIMEOUT)) u_rx (
+        .clk(clk), .i_rst(i_rst), .i_valid(urx_valid), .i_byte(urx_byte), .i_hold(busy_req_r),
+        .o_busy(o_rx_busy), .o_hdr(rx_hdr), .o_cmd(rx_cmd), .o_seq(rx_seq), .o_len(rx_len),
+        .o_pl_valid(rx_pl_valid), .o_pl_byte(rx_pl_byte), .o_pl_idx(rx_pl_idx), .o_args(args),
+        .o_req(rx_req), .i_req_ack(rx_ack), .o_drop(rx_drop));
+
+    reg         tx_start;
+    reg  [7:0]  ans_cmd_r, ans_seq_r;
+    reg  [15:0] ans_len_r;
+    wire        tx_busy, tx_pl_ready;
+    reg         tx_pl_valid;
+    reg  [7:0]  tx_pl_byte;
+    wire        utx_valid, utx_ready;
+    wire [7:0]  utx_byte;
+    nca_link_tx u_tx (
+        .clk(clk), .i_rst(i_rst), .i_start(tx_start), .i_cmd(ans_cmd_r), .i_seq(ans_seq_r),
+        .i_len(ans_len_r), .o_busy(tx_busy), .i_pl_valid(tx_pl_valid), .i_pl_byte(tx_pl_byte),
+        .o_pl_ready(tx_pl_ready), .o_valid(utx_valid), .o_byte(utx_byte), .i_ready(utx_ready));
+    nca_uart_tx #(.CLK_HZ(CLK_HZ), .BAUD(BAUD)) u_utx (
+        .clk(clk), .i_rst(i_rst), .i_valid(utx_valid), .i_byte(utx_byte), .o_ready(utx_ready),
+        .o_tx(o_uart_tx));
+    wire pl_take = tx_pl_valid && tx_pl_ready;
+
+    // ---- request fields (stable while serving: the receiver holds off) -----------------
+    wire [7:0]  a_u8 = args[7:0];
+    wire [15:0] a_u16_0 = args[15:0];
+    wire [15:0] a_u16_1 = args[31:16];
+    wire [31:0] a_u32_0 = args[31:0];
+    wire [31:0] a_u32_1 = args[39:8];      // SET value
+    wire [31:0] a_run_steps = args[47:16];
+    // READ_STATE / WRITE_STATE rows
+    wire [16:0] rows_end = {1'b0, a_u16_0} + {1'b0, a_u16_1};
+    wire        rows_in = (a_u16_1 != 16'd0) && (rows_end <= {1'b0, H16});
+    wire        rs_arg_ok = rows_in && (a_u16_1 <= MAXR16);
+    wire        ws_arg_ok = rows_in && (a_u16_1 <= MAXW16);
+    wire [15:0] rows_bytes = a_u16_1 * ROWB[15:0];   // meaningful when in range
+    wire        ws_len_ok = (rx_len == rows_bytes + 16'd4);
+    wire        ws_ok = (rx_len >= 16'd4) && ws_arg_ok && ws_len_ok;
+    wire        lm_len_ok = (rx_len >= 16'd5) && (rx_len <= 16'd4100);
+
+    // ---- state ---------------------------------------------------------------------------
+    reg          running_r, model_ok_r, streamed_r;
+    reg  [2:0]   status_r;
+    reg  [2:0]   code_r;           // BAD_MODEL detail
+    reg  [1:0]   kind_r;
+    reg  [15:0]  idx_r;            // payload byte index of the answer
+    reg  [3:0]   sf_r;             // the core's SF (CFG 5 goes through here)
+    reg  [47:0]  total_r;          // clocks of all steps since reset
+    reg  [15:0]  drop_r;
+    reg  [XW-1:0] cx_r;
+    reg  [YW-1:0] cy_r, ylast_r;
+    reg  [4:0]   bi_r;             // byte in a cell (READ_STATE / WRITE_STATE)
+    reg  [CW-1:0] cell_r;
+    reg          wr_pend_r;        // WRITE_STATE: a cell is complete
+    reg          feed_r;           // stream: LOAD_MODEL bytes to the parser / cells to write
+    reg          lm_live_r, lm_start_r, rs_r;
+    reg  [15:0]  run_k_r, run_kcnt_r;
+    reg  [31:0]  run_left_r;
+    reg          run_fin_r;        // RUN with a step count
+    reg  [7:0]   fseq_r;
+    reg          fr_start_r, fr_count_r;
+    assign o_cmd_cell = cell_r;
+    assign o_running = running_r;
+
+    // ---- the model parser and the frame encoder ------------------------------------------
+    wire        lm_cmd_valid;
+    wire [3:0]  lm_cmd_op;
+    wire [31:0] lm_cmd_a, lm_cmd_b, lm_cmd_c;
+    wire [13:0] lm_pos;
+    wire        lm_done;
+    wire [2:0]  lm_err;
+    nca_link_model #(.CHANNELS(C), .HIDDEN(HIDDEN)) u_model (
+        .clk(clk), .i_rst(i_rst), .i_start(lm_start_r),
+        .i_valid(st_r == S_LM && rx_pl_valid && feed_r && rx_pl_idx >= 16'd4),
+        .i_byte(rx_pl_byte), .o_cmd_valid(lm_cmd_valid), .o_cmd_op(lm_cmd_op),
+        .o_cmd_a(lm_cmd_a), .o_cmd_b(lm_cmd_b), .o_cmd_c(lm_cmd_c),
+        .i_cmd_ready(i_cmd_ready && st_r == S_LM), .o_pos(lm_pos), .o_done(lm_done),
+        .o_err(lm_err));
+
+    wire        fr_rd_valid, fr_rsp_ready, fr_valid, fr_done;
+    wire [15:0] fr_rd_x, fr_rd_y, fr_len;
+    wire [7:0]  fr_byte;
+    wire        fr_active = (st_r == S_FR_CNT || st_r == S_FR_DATA || st_r == S_FR_HDR);
+    nca_link_frame #(.GRID_W(GRID_W), .GRID_H(GRID_H)) u_frame (
+        .clk(clk), .i_rst(i_rst), .i_start(fr_start_r), .i_count(fr_count_r), .i_sf(sf_r),
+        .o_rd_valid(fr_rd_valid), .o_rd_x(fr_rd_x), .o_rd_y(fr_rd_y),
+        .i_rd_ready(i_cmd_ready && fr_active), .i_rsp_valid(i_rsp_valid),
+        .i_rsp_cell(i_rsp_cell[63:0]), .o_rsp_ready(fr_rsp_ready), .o_valid(fr_valid),
+        .o_byte(fr_byte), .i_ready(st_r == S_FR_DATA && tx_pl_ready), .o_len(fr_len),
+        .o_done(fr_done));
+
+    // ---- dispatch: the status of a request -------------------------------------------------
+    reg       known, len_ok, arg_ok, need_model;
+    always @* begin
+        known = 1'b1;
+        len_ok = (rx_len == 16'd0);
+        arg_ok = 1'b1;
+        need_model = 1'b0;
+        case (rx_cmd)
+            C_INFO, C_CLEAR, C_STOP, C_FRAME, C_STATS: ;
+            C_LOAD: len_ok = lm_len_ok;
+            C_SET: begin
+                len_ok = (rx_len == 16'd5);
+                arg_ok = (a_u8 == 8'd0) || (a_u8 == 8'd1) ||
+                         (a_u8 == 8'd2 && a_u32_1 <= 32'd1) ||
+                         (a_u8 == 8'd3 && a_u32_1 <= 32'd65536) ||
+                         (a_u8 == 8'd4 && a_u32_1 <= 32'd32767);
+            end
+            C_SEED: begin
+                len_ok = (rx_len == 16'd4);
+                arg_ok = (a_u16_0 < W16) && (a_u16_1 < H16);
+            end
+            C_DAMAGE: begin
+                len_ok = (rx_len == 16'd7);
+                arg_ok = (a_u8 <= 8'd2) && (a_u8 != 8'd1 || args[23:8] <= 16'd3);
+            end
+            C_STEP: begin
+                len_ok = (rx_len == 16'd4);
+                arg_ok = (a_u32_0 != 32'd0) && (a_u32_0 <= 32'h01000000);
+                need_model = 1'b1;
+            end
+            C_RUN: begin
+                len_ok = (rx_len == 16'd6);
+                arg_ok = (a_u16_0 != 16'd0);
+                need_model = 1'b1;
+            end
+            C_RSTATE: begin
+                len_ok = (rx_len == 16'd4);
+                arg_ok = rs_arg_ok;
+            end
+            C_WSTATE: begin
+                len_ok = (rx_len >= 16'd4) && (!ws_arg_ok || ws_len_ok);
+                arg_ok = ws_arg_ok;
+            end
+            default: known = 1'b0;
+        endcase
+    end
+    wire busy_cmd = running_r && !(rx_cmd == C_INFO || rx_cmd == C_STATS || rx_cmd == C_STOP);
+    wire [2:0] disp_status = !known ? ST_BAD_CMD : !len_ok ? ST_BAD_LEN :
+                             (busy_cmd || ((rx_cmd == C_LOAD || rx_cmd == C_WSTATE) && !streamed_r)) ? ST_BUSY :
+                             !arg_ok ? ST_BAD_ARG : (need_model && !model_ok_r) ? ST_NO_MODEL :
+                             ST_OK;
+
+    // ---- the core's command port ---------------------------------------------------------
+    wire [15:0] cx16 = {{(16-XW){1'b0}}, cx_r};
+    wire [15:0] cy16 = {{(16-YW){1'b0}}, cy_r};
+    always @* begin
+        o_cmd_valid = 1'b0;
+        o_cmd_op = OP_READ;
+        o_cmd_a = {16'd0, cx16};
+        o_cmd_b = {16'd0, cy16};
+        o_cmd_c = 32'd0;
+        o_rsp_ready = 1'b0;
+        case (st_r)
+            S_CMD: begin
+                o_cmd_valid = 1'b1;
+                case (rx_cmd)
+                    C_SET: begin
+                        o_cmd_op = OP_CFG;
+                        o_cmd_a = (a_u8 == 8'd0) ? 32'd6 : (a_u8 == 8'd1) ? 32'd7 : {24'd0, a_u8};
+                        o_cmd_b = a_u32_1;
+                    end
+                    C_CLEAR: o_cmd_op = OP_CLEAR;
+                    C_SEED: begin
+                        o_cmd_op = OP_SEED;
+                        o_cmd_a = {16'd0, a_u16_0};
+                        o_cmd_b = {16'd0, a_u16_1};
+                    end
+                    C_DAMAGE: begin
+                        o_cmd_op = 4'd5 + a_u8[3:0];     // CIRCLE, HALF, SQUARE
+                        o_cmd_a = {16'd0, args[23:8]};
+                        o_cmd_b = {16'd0, args[39:24]};
+                        o_cmd_c = {16'd0, args[55:40]};
+                    end
+                    default: begin                       // STEP
+                        o_cmd_op = OP_STEP;
+                        o_cmd_a = a_u32_0;
+                    end
+                endcase
+            end
+            S_RSTEP: begin
+                o_cmd_valid = 1'b1;
+                o_cmd_op = OP_STEP;
+                o_cmd_a = 32'd1;
+            end
+            S_LM: begin
+                o_cmd_valid = lm_cmd_valid;
+                o_cmd_op = lm_cmd_op;
+                o_cmd_a = lm_cmd_a;
+                o_cmd_b = lm_cmd_b;
+                o_cmd_c = lm_cmd_c;
+            end
+            S_WS: begin
+                o_cmd_valid = wr_pend_r;
+                o_cmd_op = OP_WRITE;
+            end
+            S_RF_RD, S_RS_RD: o_cmd_valid = 1'b1;
+            S_RF_WT: o_rsp_ready = i_rsp_valid;
+            S_RF_WR: begin
+                o_cmd_valid = 1'b1;
+                o_cmd_op = OP_WRITE;
+            end
+            S_RS_BY: o_rsp_ready = pl_take && (bi_r == BLAST);
+            S_FR_CNT, S_FR_HDR, S_FR_DATA: begin
+                o_cmd_valid = fr_rd_valid;
+                o_cmd_a = {16'd0, fr_rd_x};
+                o_cmd_b = {16'd0, fr_rd_y};
+                o_rsp_ready = fr_rsp_ready;
+            end
+            default: ;
+        endcase
+    end
+    wire cmd_take = o_cmd_valid && i_cmd_ready;
+
+    // ---- answer bytes ----------------------------------------------------------------------
+    wire [7:0] flags = {6'd0, running_r, model_ok_r};
+    wire [8*36-1:0] info = {64'd0, CORE[7:0], BOARD_ID[7:0], BUILD_ID[31:0], BAUD[31:0],
+                            CLK_HZ[31:0], LANES[15:0], HIDDEN[7:0], C[7:0], GRID_H[15:0],
+                            GRID_W[15:0], flags, 8'd1, 32'h4241434E};
+    wire [8*28-1:0] stats = {8'd0, flags, drop_r, 16'd0, total_r, i_active, i_pre_alive,
+                             i_step_cycles, i_steps};
+    wire [5:0] bsel = idx_r[5:0] - 6'd1;     // byte of the block after the status
+    reg  [7:0] fix_byte;
+    always @* begin
+        if (idx_r == 16'd0)
+            fix_byte = {5'd0, status_r};
+        else case (kind_r)
+            K_CODE:  fix_byte = {5'd0, code_r};
+            K_INFO:  fix_byte = info[8*bsel +: 8];
+            K_STATS: fix_byte = stats[8*bsel +: 8];
+            default: fix_byte = 8'd0;
+        endcase
+    end
+    wire [7:0] fhdr_byte = (idx_r == 16'd1) ? 8'd1 : (idx_r == 16'd2) ? GRID_W[7:0] :
+                           (idx_r == 16'd3) ? GRID_W[15:8] : (idx_r == 16'd4) ? GRID_H[7:0] :
+                           (idx_r == 16'd5) ? GRID_H[15:8] : 8'd0;   // 0: status OK
+    always @* begin
+        tx_pl_valid = 1'b0;
+        tx_pl_byte = 8'd0;
+        case (st_r)
+            S_SEND: begin
+                tx_pl_valid = 1'b1;
+                tx_pl_byte = fix_byte;
+            end
+            S_RS_ST: tx_pl_valid = 1'b1;
+            S_RS_BY: begin
+                tx_pl_valid = i_rsp_valid;
+                tx_pl_byte = i_rsp_cell[8*bi_r +: 8];
+            end
+            S_FR_HDR: begin
+                tx_pl_valid = 1'b1;
+                tx_pl_byte = fhdr_byte;
+            end
+            S_FR_DATA: begin
+                tx_pl_valid = fr_valid;
+                tx_pl_byte = fr_byte;
+            end
+            default: ;
+        endcase
+    end
+
+    // ---- error LED pulse and idle ---------------------------------------------------------
+    reg  err_ans;
+    assign o_error = rx_drop || err_ans;
+    assign o_idle = (st_r == S_IDLE) && !running_r && !rx_req && !tx_busy && !utx_valid &&
+                    utx_ready;
+
+    wire cx_last = (cx_r == GRID_W[XW-1:0] - 1'b1);
+    wire cy_last = (cy_r == GRID_H[YW-1:0] - 1'b1);
+
+    // answer helper
+    task answer;
+        input [2:0] status;
+        input [1:0] kind;
+        input [15:0] len;
+        begin
+            status_r <= status;
+            kind_r <= kind;
+            ans_len_r <= len;
+            ans_cmd_r <= rx_cmd | 8'h80;
+            ans_seq_r <= rx_seq;
+            err_ans <= (status != ST_OK);
+            rs_r <= 1'b0;
+            st_r <= S_ANS;
+        end
+    endtask
+
+    always @(posedge clk) begin
+        tx_start <= 1'b0;
+        fr_start_r <= 1'b0;
+        lm_start_r <= 1'b0;
+        err_ans <= 1'b0;
+        if (i_rst) begin
+            st_r <= S_IDLE;
+            busy_req_r <= 1'b0;
+            running_r <= 1'b0;
+            model_ok_r <= 1'b0;
+            streamed_r <= 1'b0;
+            sf_r <= 4'd11;
+            total_r <= 48'd0;
+            drop_r <= 16'd0;
+            wr_pend_r <= 1'b0;
+            lm_live_r <= 1'b0;
+            feed_r <= 1'b0;
+        end else begin
+            if (i_step_done)
+                total_r <= total_r + {16'd0, i_step_cycles};
+            if (rx_drop && drop_r != 16'hFFFF)
+                drop_r <= drop_r + 16'd1;
+            if (cmd_take && o_cmd_op == OP_CFG && o_cmd_a[2:0] == 3'd5)
+                sf_r <= o_cmd_b[3:0];
+            if (pl_take)
+                idx_r <= idx_r + 16'd1;
+            if (rx_ack)
+                busy_req_r <= 1'b1;
+            case (st_r)
+                S_IDLE: if (!rx_req) begin
+                    if (rx_hdr && !running_r && (rx_cmd == C_WSTATE || rx_cmd == C_LOAD)) begin
+                        streamed_r <= 1'b1;
+                        feed_r <= 1'b0;
+                        wr_pend_r <= 1'b0;
+                        st_r <= (rx_cmd == C_LOAD) ? S_LM : S_WS;
+                    end else if (running_r) begin
+                        st_r <= S_RSTEP;
+                    end
+                end
+                // -- streaming requests: their payload goes into the core as it arrives
+                S_WS: begin
+                    if (rx_drop) begin
+                        streamed_r <= 1'b0;
+                        st_r <= S_IDLE;
+                    end
+                    if (rx_pl_valid && rx_pl_idx == 16'd3) begin
+                        feed_r <= ws_ok;     // write the cells
+                        cx_r <= {XW{1'b0}};
+                        cy_r <= a_u16_0[YW-1:0];
+                        bi_r <= 5'd0;
+                    end
+                    if (rx_pl_valid && rx_pl_idx >= 16'd4 && feed_r) begin
+                        cell_r <= {rx_pl_byte, cell_r[CW-1:8]};
+                        bi_r <= (bi_r == BLAST) ? 5'd0 : bi_r + 5'd1;
+                        if (bi_r == BLAST)
+                            wr_pend_r <= 1'b1;
+                    end
+                    if (cmd_take) begin
+                        wr_pend_r <= 1'b0;
+                        cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;
+                        if (cx_last)
+                            cy_r <= cy_r + 1'b1;
+                    end
+                end
+                S_LM: begin
+                    if (rx_drop) begin
+                        if (feed_r)
+                            lm_live_r <= 1'b0;  // the parser ran ahead: the load is broken
+                        streamed_r <= 1'b0;
+                        st_r <= S_IDLE;
+                    end
+                    if (rx_pl_valid && rx_pl_idx == 16'd3 && lm_len_ok) begin
+                        if (a_u32_0 == 32'd0) begin
+                            lm_start_r <= 1'b1;
+                            lm_live_r <= 1'b1;
+                            feed_r <= 1'b1;
+                            model_ok_r <= 1'b0;
+                        end else begin
+                            feed_r <= lm_live_r && (a_u32_0 == {18'd0, lm_pos});
+                        end
+                    end
+                end
+                // -- dispatch
+                S_DISP: begin
+                    streamed_r <= 1'b0;
+                    if (disp_status != ST_OK) begin
+                        if (rx_cmd == C_LOAD && disp_status != ST_BUSY)
+                            lm_live_r <= 1'b0;
+                        answer(disp_status, K_STATUS, 16'd1);
+                    end else case (rx_cmd)
+                        C_INFO: answer(ST_OK, K_INFO, 16'd37);
+                        C_STATS: answer(ST_OK, K_STATS, 16'd29);
+                        C_STOP: begin
+                            running_r <= 1'b0;
+                            answer(ST_OK, K_STATS, 16'd29);
+                        end
+                        C_RUN: begin
+                            running_r <= 1'b1;
+                            run_k_r <= a_u16_0;
+                            run_kcnt_r <= 16'd0;
+                            run_left_r <= a_run_steps;
+                            run_fin_r <= (a_run_steps != 32'd0);
+                            fseq_r <= 8'd0;
+                            answer(ST_OK, K_STATUS, 16'd1);
+                        end
+                        C_WSTATE: answer(ST_OK, K_STATUS, 16'd1);
+                        C_LOAD: begin
+                            if (!feed_r || lm_err != 3'd0) begin
+                                lm_live_r <= 1'b0;
+                                status_r <= ST_BAD_MODEL;
+                                code_r <= feed_r ? lm_err : 3'd5;
+                                kind_r <= K_CODE;
+                                ans_len_r <= 16'd2;
+                                ans_cmd_r <= rx_cmd | 8'h80;
+                                ans_seq_r <= rx_seq;
+                                err_ans <= 1'b1;
+                                st_r <= S_ANS;
+                            end else if (lm_done) begin
+                                lm_live_r <= 1'b0;
+                                model_ok_r <= 1'b1;
+                                cx_r <= {XW{1'b0}};
+                                cy_r <= {YW{1'b0}};
+                                status_r <= ST_OK;
+                                st_r <= S_RF_RD;  // the alive threshold may have changed
+                            end else begin
+                                answer(ST_OK, K_STATUS, 16'd1);
+                            end
+                        end
+                        C_RSTATE: begin
+                            cx_r <= {XW{1'b0}};
+                            cy_r <= a_u16_0[YW-1:0];
+                            ylast_r <= a_u16_0[YW-1:0] + a_u16_1[YW-1:0] - 1'b1;
+                            bi_r <= 5'd0;
+                            answer(ST_OK, K_STATUS, rows_bytes + 16'd1);
+                            rs_r <= 1'b1;
+                        end
+                        C_FRAME: begin
+                            answer(ST_OK, K_STATUS, 16'd0);
+                            fr_start_r <= 1'b1;
+                            fr_count_r <= 1'b1;
+                            st_r <= S_FR_CNT;
+                        end
+                        default: st_r <= S_CMD;  // SET, CLEAR, SEED, DAMAGE, STEP
+                    endcase
+                end
+                S_CMD: if (i_cmd_ready)
+                    st_r <= S_WAITC;
+                S_WAITC: if (i_cmd_ready) begin
+                    if (rx_cmd == C_SET && a_u8 == 8'd4) begin
+                        cx_r <= {XW{1'b0}};
+                        cy_r <= {YW{1'b0}};
+                        status_r <= ST_OK;
+                        st_r <= S_RF_RD;
+                    end else if (rx_cmd == C_STEP) begin
+                        answer(ST_OK, K_STATS, 16'd29);
+                    end else begin
+                        answer(ST_OK, K_STATUS, 16'd1);
+                    end
+                end
+                // -- refresh: read and write back every cell
+                S_RF_RD: if (i_cmd_ready)
+                    st_r <= S_RF_WT;
+                S_RF_WT: if (i_rsp_valid) begin
+                    cell_r <= i_rsp_cell;
+                    st_r <= S_RF_WR;
+                end
+                S_RF_WR: if (i_cmd_ready) begin
+                    cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;
+                    if (cx_last)
+                        cy_r <= cy_r + 1'b1;
+                    if (cx_last && cy_last)
+                        answer(ST_OK, K_STATUS, 16'd1);
+                    else
+                        st_r <= S_RF_RD;
+                end
+                // -- sending an answer
+                S_ANS: begin
+                    tx_start <= 1'b1;
+                    idx_r <= 16'd0;
+                    st_r <= rs_r ? S_RS_ST : S_SEND;
+                end
+                S_SEND: if (!tx_start && !tx_busy) begin
+                    busy_req_r <= 1'b0;
+                    st_r <= S_IDLE;
+                end
+                S_RS_ST: if (pl_take)
+                    st_r <= S_RS_RD;
+                S_RS_RD: if (i_cmd_ready)
+                    st_r <= S_RS_BY;
+                S_RS_BY: if (pl_take) begin
+                    bi_r <= bi_r + 5'd1;
+                    if (bi_r == BLAST) begin
+                        bi_r <= 5'd0;
+                        cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;
+                        if (cx_last)
+                            cy_r <= cy_r + 1'b1;
+                        st_r <= (cx_last && cy_r == ylast_r) ? S_TXW : S_RS_RD;
+                    end
+                end
+                // -- frames: count, then header and data
+                S_FR_CNT: if (!fr_start_r && fr_done) begin
+                    ans_len_r <= fr_len + 16'd6;
+                    tx_start <= 1'b1;
+                    idx_r <= 16'd0;
+                    st_r <= S_FR_HDR;
+                end
+                S_FR_HDR: if (pl_take && idx_r == 16'd5) begin
+                    fr_start_r <= 1'b1;
+                    fr_count_r <= 1'b0;
+                    st_r <= S_FR_DATA;
+                end
+                S_FR_DATA: if (!fr_start_r && fr_done)
+                    st_r <= S_TXW;
+                S_TXW: if (!tx_busy) begin
+                    busy_req_r <= 1'b0;
+                    st_r <= S_IDLE;
+                end
+                // -- RUN: one step at a time, a FRAME event every k steps
+                S_RSTEP: if (i_cmd_ready)
+                    st_r <= S_RWAIT;
+                S_RWAIT: if (i_cmd_ready) begin
+                    run_left_r <= run_left_r - 32'd1;
+                    run_kcnt_r <= run_kcnt_r + 16'd1;
+                    if ((run_fin_r && run_left_r == 32'd1) || run_kcnt_r + 16'd1 == run_k_r) begin
+                        if (run_fin_r && run_left_r == 32'd1)
+                            running_r <= 1'b0;
+                        run_kcnt_r <= 16'd0;
+                        ans_cmd_r <= C_EVENT;
+                        ans_seq_r <= fseq_r;
+                        fseq_r <= fseq_r + 8'd1;
+                        fr_start_r <= 1'b1;
+                        fr_count_r <= 1'b1;
+                        st_r <= S_FR_CNT;
+                    end else begin
+                        st_r <= S_IDLE;
+                    end
+                end
+                default: st_r <= S_IDLE;
+            endcase
+            if (rx_ack)
+                st_r <= S_DISP;
+        end
+    end
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: Apache-2.0
+// nca_link_model - LOAD_MODEL parser: takes the bytes of a model file
+// (docs/model-format.md) in order, checks the header against the build, writes the weight
+// memories of the core through CFG/LOAD commands as the bytes stream in, and checks the
+// file's CRC-32.
+//
+// Usage: i_start (one clock) begins a new file. Then file bytes on i_valid/i_byte, at
+// least 12 clocks apart (the UART gives one per 10 bit times). Each byte is processed in
+// the clocks after it: when it completes a field that the core needs, o_cmd_valid rises
+// with o_cmd_op (1 CFG, 2 LOAD) and o_cmd_a/b/c as nca_core's command interface takes
+// them, until i_cmd_ready (the core is idle, so that is at once). Order: CFG 0 hidden,
+// CFG 1 kernels, CFG 2 boundary, CFG 3 fire threshold, CFG 5 SF, CFG 4 alive threshold
+// (from the header), then LOAD s1, s2, W1, b1, W2, b2 by index. o_pos counts the bytes
+// taken. o_done rises when the last CRC byte (the end the header's dimensions give) has
+// been processed; bytes after that are an error. o_err is the first problem (docs/
+// protocol.md BAD_MODEL codes: 2 channels != CHANNELS, 3 hidden outside 1..HIDDEN,
+// 4 kernel bits, 6 magic/version/header size/size field/boundary/P/SF/T/shift/bias out of
+// range or a byte past the end; at o_done a CRC mismatch is 1 and takes precedence).
+// After a header error (o_err set before the body) no more commands are issued.
+`default_nettype none
+
+module nca_link_model #(
+    parameter CHANNELS = 16,  // state channels of the build, 4..16
+    parameter HIDDEN   = 128  // largest hidden layer of the build, 1..128
+) (
+    input  wire        clk,
+    input  wire        i_rst,
+    input  wire        i_start,
+    input  wire        i_valid,
+    input  wire [7:0]  i_byte,
+    output wire        o_cmd_valid,
+    output wire [3:0]  o_cmd_op,
+    output reg  [31:0] o_cmd_a,
+    output reg  [31:0] o_cmd_b,
+    output reg  [31:0] o_cmd_c,
+    input  wire        i_cmd_ready,
+    output reg  [13:0] o_pos,
+    output reg         o_done,
+    output wire [2:0]  o_err
+);
+    generate
+        if (CHANNELS < 4 || CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128) begin : g_bad_params
+            nca_illegal_parameter_set_link_model u_stop ();
+        end
+    endgenerate
+
+    localparam [2:0] SEC_HDR = 3'd0, SEC_S1 = 3'd1, SEC_S2 = 3'd2, SEC_W1 = 3'd3,
+                     SEC_B1 = 3'd4, SEC_W2 = 3'd5, SEC_B2 = 3'd6, SEC_CRC = 3'd7;
+    reg [2:0]   sec_r;
+    reg [7:0]   u_r;            // row: unit j (s1, W1, b1) or channel k (s2, W2, b2)
+    reg [6:0]   v_r;            // column: input i (W1) or unit j (W2)
+    reg [1:0]   bb_r;           // byte in a 32-bit word
+    reg [31:0]  val_r;          // the last four bytes, the newest in [31:24]
+    reg [7:0]   hid_r;
+    reg [3:0]   ker_r;
+    reg [16:0]  fsize_r;        // the size field, bit 16: >= 65536
+    reg [2:0]   err_r;
+    reg         crc_bad_r;
+    reg         pend_r;         // a byte is waiting to be processed
+    reg         dead_r;         // header error: no more commands
+    wire [7:0]  b = val_r[31:24];
+    wire [31:0] crc;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire        crc_busy;       // bytes are far enough apart
+    /* verilator lint_on UNUSEDSIGNAL */
+    nca_crc32 u_crc (
+        .clk(clk), .i_init(i_start), .i_valid(i_valid && sec_r != SEC_CRC && !o_done),
+        .i_byte(i_byte), .o_busy(crc_busy), .o_crc(crc));
+    assign o_err = (o_done && crc_bad_r) ? 3'd1 : err_r;
+
+    // inputs of layer 1 minus one: popcount(kernels) x CHANNELS - 1
+    wire [2:0] nfilt = {2'b00, ker_r[0]} + {2'b00, ker_r[1]} + {2'b00, ker_r[2]} +
+                       {2'b00, ker_r[3]};
+    wire [6:0] i_last = (nfilt == 3'd1) ? CHANNELS[6:0] - 7'd1 :
+                        (nfilt == 3'd2) ? 7'd2 * CHANNELS[6:0] - 7'd1 :
+                        (nfilt == 3'd3) ? 7'd3 * CHANNELS[6:0] - 7'd1 : 7'd4 * CHANNELS[6:0] - 7'd1;
+    wire [7:0] h_last = hid_r - 8'd1;
+    wire [7:0] c_last = CHANNELS[7:0] - 8'd1;
+    // a 32-bit bias within +-2^24: bits 31..24 all equal to bit 23... |b| < 2^24
+    wire bias_ok = (val_r[31:23] == 9'h000) || (val_r[31:23] == 9'h1FF && val_r[22:0] != 23'd0);
+
+    // the command (if any) of the pending byte, and its field checks
+    reg        need;            // issue a command for this byte
+    reg        bad;             // field error of this byte
+    reg [2:0]  bad_code;
+    reg        is_cfg;
+    always @* begin
+        need = 1'b0;
+        bad = 1'b0;
+        bad_code = 3'd6;
+        is_cfg = 1'b0;
+        o_cmd_a = 32'd0;
+        o_cmd_b = {8'd0, u_r, 9'd0, v_r};
+        o_cmd_c = 32'd0;
+        case (sec_r)
+            SEC_HDR: begin
+                is_cfg = 1'b1;
+                o_cmd_b = {24'd0, b};
+                case (o_pos)
+                    14'd0: bad = (b != 8'h4E);   // "NCAM"
+                    14'd1: bad = (b != 8'h43);
+                    14'd2: bad = (b != 8'h41);
+                    14'd3: bad = (b != 8'h4D);
+                    14'd4: bad = (b != 8'd1);    // version 1
+                    14'd5: bad = (b != 8'd0);
+                    14'd6: bad = (b != 8'd188);  // header size
+                    14'd7: bad = (b != 8'd0);
+                    14'd12: begin
+                        bad = (b != CHANNELS[7:0]);
+                        bad_code = 3'd2;
+                    end
+                    14'd13: begin
+                        bad = (b == 8'd0) || (b > HIDDEN[7:0]);
+                        bad_code = 3'd3;
+                        need = 1'b1;            // CFG 0 hidden
+                    end
+                    14'd14: begin
+                        bad = !b[0] || (b[7:4] != 4'd0);
+                        bad_code = 3'd4;
+                        need = 1'b1;
+                        o_cmd_a = 32'd1;        // CFG 1 kernels
+                    end
+                    14'd15: begin
+                        bad = (b > 8'd1);
+                        need = 1'b1;
+                        o_cmd_a = 32'd2;        // CFG 2 boundary
+                    end
+                    14'd19: begin
+                        bad = (val_r > 32'd65536);
+                        need = 1'b1;
+                        o_cmd_a = 32'd3;        // CFG 3 fire threshold
+                        o_cmd_b = val_r;
+                    end
+                    14'd20: begin
+                        bad = (b < 8'd4) || (b > 8'd14);
+                        need = 1'b1;
+                        o_cmd_a = 32'd5;        // CFG 5 SF
+                    end
+                    14'd25: begin
+                        bad = b[7];
+                        need = 1'b1;
+                        o_cmd_a = 32'd4;        // CFG 4 alive threshold
+                        o_cmd_b = {16'd0, val_r[31:16]};
+                    end
+                    default: ;
+                endcase
+            end
+            SEC_S1: begin
+                bad = (b > 8'd24);
+                need = 1'b1;
+                o_cmd_a = 32'd3;
+                o_cmd_b = {8'd0, u_r, 16'd0};
+                o_cmd_c = {24'd0, b};
+            end
+            SEC_S2: begin
+                bad = (b > 8'd24);
+                need = 1'b1;
+                o_cmd_a = 32'd5;
+                o_cmd_b = {8'd0, u_r, 16'd0};
+                o_cmd_c = {24'd0, b};
+            end
+            SEC_W1, SEC_W2: begin
+                need = 1'b1;
+                o_cmd_a = (sec_r == SEC_W1) ? 32'd0 : 32'd1;
+                o_cmd_c = {{24{b[7]}}, b};
+            end
+            SEC_B1, SEC_B2: begin
+                need = (bb_r == 2'd3);
+                bad = (bb_r == 2'd3) && !bias_ok;
+                o_cmd_a = (sec_r == SEC_B1) ? 32'd2 : 32'd4;
+                o_cmd_b = {8'd0, u_r, 16'd0};
+                o_cmd_c = val_r;
+            end
+            default: ;
+        endcase
+    end
+    assign o_cmd_valid = pend_r && need && !dead_r && !bad;
+    assign o_cmd_op = is_cfg ? 4'd1 : 4'd2;
+    wire go = pend_r && (!o_cmd_valid || i_cmd_ready);   // the pending byte is done
+
+    always @(posedge clk) begin
+        if (i_rst || i_start) begin
+            o_pos <= 14'd0;
+            sec_r <= SEC_HDR;
+            err_r <= 3'd0;
+            crc_bad_r <= 1'b0;
+            pend_r <= 1'b0;
+            dead_r <= 1'b0;
+            o_done <= 1'b0;
+            bb_r <= 2'd0;
+            hid_r <= 8'd1;
+            ker_r <= 4'd1;
+        end else begin
+            if (i_valid) begin
+                if (o_done) begin
+                    if (err_r == 3'd0)
+                        err_r <= 3'd6;                  // bytes past the end
+                end else begin
+                    val_r <= {i_byte, val_r[31:8]};
+                    pend_r <= 1'b1;
+                end
+            end
+            if (go) begin
+                pend_r <= 1'b0;
+                o_pos <= o_pos + 14'd1;
+                if (bad && err_r == 3'd0) begin
+                    err_r <= bad_code;
+                    if (sec_r == SEC_HDR)
+                        dead_r <= 1'b1;
+                end
+                case (sec_r)
+                    SEC_HDR: begin
+                        if (o_pos == 14'd11)
+                            fsize_r <= {val_r[31:16] != 16'd0, val_r[15:0]};
+                        if (o_pos == 14'd13)
+                            hid_r <= b;
+                        if (o_pos == 14'd14)
+                            ker_r <= b[3:0];
+                        if (o_pos == 14'd187) begin
+                            sec_r <= SEC_S1;
+                            u_r <= 8'd0;
+                        end
+                    end
+                    SEC_S1: begin
+                        u_r <= (u_r == h_last) ? 8'd0 : u_r + 8'd1;
+                        if (u_r == h_last)
+                            sec_r <= SEC_S2;
+                    end
+                    SEC_S2: begin
+                        u_r <= (u_r == c_last) ? 8'd0 : u_r + 8'd1;
+                        v_r <= 7'd0;
+                        if (u_r == c_last)
+                            sec_r <= SEC_W1;
+                    end
+                    SEC_W1, SEC_W2: begin
+                        if (v_r == ((sec_r == SEC_W1) ? i_last : h_last[6:0])) begin
+                            v_r <= 7'd0;
+                            u_r <= u_r + 8'd1;
+                            if (u_r == ((sec_r == SEC_W1) ? h_last : c_last)) begin
+                                u_r <= 8'd0;
+                                sec_r <= sec_r + 3'd1;
+                            end
+                        end else begin
+                            v_r <= v_r + 7'd1;
+                        end
+                    end
+                    SEC_B1, SEC_B2: begin
+                        bb_r <= bb_r + 2'd1;
+                        if (bb_r == 2'd3) begin
+                            u_r <= u_r + 8'd1;
+                            if (u_r == ((sec_r == SEC_B1) ? h_last : c_last)) begin
+                                u_r <= 8'd0;
+                                v_r <= 7'd0;
+                                sec_r <= sec_r + 3'd1;
+                            end
+                        end
+                    end
+                    default: begin  // SEC_CRC: compare with the running CRC-32
+                        bb_r <= bb_r + 2'd1;
+                        if (b != crc[8*bb_r +: 8])
+                            crc_bad_r <= 1'b1;
+                        if (bb_r == 2'd3) begin
+                            o_done <= 1'b1;
+                            if (fsize_r != {3'd0, o_pos + 14'd1} && err_r == 3'd0 && !bad)
+                                err_r <= 3'd6;
+                        end
+                    end
+                endcase
+            end
+        end
+    end
+endmodule
+
+`default_nettype wire
