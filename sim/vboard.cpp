@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: Apache-2.0
+// nca-vboard - the virtual board: the Verilated rtl/nca_board.v behind a pseudo terminal.
+//
+// It opens a pty (raw), prints one line "pty: /dev/pts/N" on stdout and serves until it is
+// killed (or, with --stdin-eof, until its stdin reaches end of file, so that a parent can
+// tie the board's life to a pipe). Bytes a client writes to the pty are sent to the
+// board's i_uart_rx bit by bit (8N1 at the build's CLK_HZ / BAUD, in clocks); the board's
+// o_uart_tx is decoded bit by bit back to bytes for the client. Simulated time runs only
+// while there is something to do: when the board is idle (o_led_idle), nothing is queued
+// for it and no bit is on either line, the program sleeps in poll(). One exception: a
+// packet that stops half way (nca_board's dbg_rx_busy) gets 20 ms of real time to go on;
+// after that the clock runs until the board's 1 ms LINK_TIMEOUT has dropped it, as on a
+// real board. The grid and the other build parameters are fixed when it is built
+// (`make -C sim vboard`: 64x64, 16 channels, 128 hidden, 16 lanes, 48 MHz, 3 Mbaud).
+#include <verilated.h>
+#if VM_TRACE
+#include <verilated_vcd_c.h>
+#endif
+#include "Vnca_board.h"
+#include "Vnca_board___024root.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <string>
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#ifndef VB_GRID_W
+#define VB_GRID_W 64
+#endif
+#ifndef VB_GRID_H
+#define VB_GRID_H 64
+#endif
+#ifndef VB_CLK_HZ
+#define VB_CLK_HZ 48000000
+#endif
+#ifndef VB_BAUD
+#define VB_BAUD 3000000
+#endif
+
+static const double BIT = (double)VB_CLK_HZ / VB_BAUD;  // clocks per bit
+
+namespace {
+
+struct Board {
+    VerilatedContext *ctx = nullptr;
+    Vnca_board *top = nullptr;
+#if VM_TRACE
+    VerilatedVcdC *vcd = nullptr;
+#endif
+    uint64_t cycle = 0;
+    // host -> board
+    std::deque<uint8_t> in;
+    int tx_bit = -1;  // -1 idle, else the bit being sent (0 start .. 9 stop)
+    double tx_t0 = 0;
+    uint8_t tx_cur = 0;
+    // board -> host
+    std::deque<uint8_t> out;
+    int rx_state = -1;
+    double rx_t0 = 0;
+    uint8_t rx_cur = 0;
+    bool prev_line = true;
+    uint64_t bytes_in = 0, bytes_out = 0, framing = 0;
+
+    void start_byte(double now)
+    {
+        tx_cur = in.front();
+        in.pop_front();
+        tx_t0 = now;
+        tx_bit = 0;
+        bytes_in++;
+    }
+
+    void tick()
+    {
+        top->clk = 0;
+        top->eval();
+#if VM_TRACE
+        if (vcd)
+            vcd->dump(ctx->time());
+#endif
+        ctx->timeInc(1);
+        top->clk = 1;
+        top->eval();
+#if VM_TRACE
+        if (vcd)
+            vcd->dump(ctx->time());
+#endif
+        ctx->timeInc(1);
+        cycle++;
+        const double now = (double)cycle;
+        if (tx_bit < 0 && !in.empty())
+            start_byte(now);
+        if (tx_bit >= 0) {
+            int b = (int)((now - tx_t0) / BIT);
+            if (b >= 10) {
+                tx_bit = -1;
+                top->i_uart_rx = 1;
+                if (!in.empty()) {
+                    start_byte(now);
+                    top->i_uart_rx = 0;
+                }
+            } else {
+                tx_bit = b;
+                top->i_uart_rx = b == 0 ? 0 : b == 9 ? 1 : (tx_cur >> (b - 1)) & 1;
+            }
+        } else {
+            top->i_uart_rx = 1;
+        }
+        const bool line = top->o_uart_tx;
+        if (rx_state < 0) {
+            if (prev_line && !line) {
+                rx_state = 0;
+                rx_t0 = now - 0.5;
+                rx_cur = 0;
+            }
+        } else if (now >= rx_t0 + (rx_state + 0.5) * BIT) {
+            if (rx_state == 0 && line) {
+                rx_state = -1;
+            } else if (rx_state >= 1 && rx_state <= 8) {
+                rx_cur |= (uint8_t)(line << (rx_state - 1));
+                rx_state++;
+            } else if (rx_state == 9) {
+                if (!line)
+                    framing++;
+                out.push_back(rx_cur);
+                bytes_out++;
+                rx_state = -1;
+            } else {
+                rx_state++;
+            }
+        }
+        prev_line = line;
+    }
+
+    bool lines_quiet() const { return in.empty() && tx_bit < 0 && rx_state < 0; }
+    bool idle() const { return lines_quiet() && top->o_led_idle && !rx_partial(); }
+    bool rx_partial() const { return top->rootp->nca_board__DOT__dbg_rx_busy; }
+};
+
+void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nca-vboard [options]\n"
+            "The Verilated nca_board behind a pseudo terminal: prints \"pty: PATH\" and serves\n"
+            "the link protocol (docs/protocol.md) on PATH until killed.\n"
+            "  --stdin-eof      also exit when stdin reaches end of file (tie to a parent)\n"
+            "  --grid WxH       check the grid: it is a build parameter (this build: %ux%u)\n"
+            "  --trace FILE     write a VCD of the whole run (builds made with TRACE=1)\n"
+            "  --quiet          no messages on stderr (errors excepted)\n"
+            "  --help           this text\n"
+            "Build: GRID %ux%u, CHANNELS 16, HIDDEN 128, LANES 16, CLK_HZ %u, BAUD %u.\n",
+            VB_GRID_W, VB_GRID_H, VB_GRID_W, VB_GRID_H, (unsigned)VB_CLK_HZ, (unsigned)VB_BAUD);
+}
+
+bool set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    bool stdin_eof = false, quiet = false;
+    const char *trace_path = nullptr;
+    for (int i = 1; i < argc; i++) {
+        std::string a = argv[i];
+        if (a == "--help" || a == "-h") {
+            usage(stdout);
+            return 0;
+        } else if (a == "--stdin-eof") {
+            stdin_eof = true;
+        } else if (a == "--quiet") {
+            quiet = true;
+        } else if (a == "--grid" && i + 1 < argc) {
+            unsigned w = 0, h = 0;
+            char extra;
+            if (sscanf(argv[++i], "%ux%u%c", &w, &h, &extra) != 2) {
+                fprintf(stderr, "nca-vboard: --grid %s: expected WxH\n", argv[i]);
+                return 1;
+            }
+            if (w != VB_GRID_W || h != VB_GRID_H) {
+                fprintf(stderr, "nca-vboard: --grid %ux%u: this build's grid is %ux%u (a build "
+                        "parameter: make -C sim vboard VBOARD_GRID=WxH)\n", w, h, VB_GRID_W,
+                        VB_GRID_H);
+                return 1;
+            }
+        } else if (a == "--trace" && i + 1 < argc) {
+            trace_path = argv[++i];
+        } else {
+            fprintf(stderr, "nca-vboard: unknown option %s (--help lists them)\n", argv[i]);
+            return 1;
+        }
+    }
+
+    // the pty: raw, and a slave kept open so that a client closing it is no hang-up
+    int mfd = posix_openpt(O_RDWR | O_NOCTTY);
+    if (mfd < 0 || grantpt(mfd) != 0 || unlockpt(mfd) != 0) {
+        fprintf(stderr, "nca-vboard: cannot open a pseudo terminal: %s\n", strerror(errno));
+        return 1;
+    }
+    const char *sname = ptsname(mfd);
+    if (!sname) {
+        fprintf(stderr, "nca-vboard: ptsname: %s\n", strerror(errno));
+        return 1;
+    }
+    std::string spath = sname;
+    int sfd = open(spath.c_str(), O_RDWR | O_NOCTTY);
+    struct termios tio;
+    if (sfd < 0 || tcgetattr(sfd, &tio) != 0) {
+        fprintf(stderr, "nca-vboard: %s: %s\n", spath.c_str(), strerror(errno));
+        return 1;
+    }
+    cfmakeraw(&tio);
+    if (tcsetattr(sfd, TCSANOW, &tio) != 0 || !set_nonblock(mfd)) {
+        fprintf(stderr, "nca-vboard: %s: cannot set raw mode: %s\n", spath.c_str(),
+                strerror(errno));
+        return 1;
+    }
+
+    Board b;
+    b.ctx = new VerilatedContext;
+    b.top = new Vnca_board{b.ctx};
+    if (trace_path) {
+#if VM_TRACE
+        b.ctx->traceEverOn(true);
+        b.vcd = new VerilatedVcdC;
+        b.top->trace(b.vcd, 99);
+        b.vcd->open(trace_path);
+#else
+        fprintf(stderr, "nca-vboard: --trace: this build has no VCD support (make -C sim "
+                "vboard TRACE=1)\n");
+        return 1;
+#endif
+    }
+    b.top->i_uart_rx = 1;
+    b.top->i_rst = 1;
+    for (int i = 0; i < 8; i++)
+        b.tick();
+    b.top->i_rst = 0;
+    for (int i = 0; i < 8; i++)
+        b.tick();
+
+    printf("pty: %s\n", spath.c_str());
+    fflush(stdout);
+    if (!quiet)
+        fprintf(stderr, "nca-vboard: %ux%u board at %u Hz, %u baud on %s\n", VB_GRID_W,
+                VB_GRID_H, (unsigned)VB_CLK_HZ, (unsigned)VB_BAUD, spath.c_str());
+
+    const int chunk = 2048;  // clocks between looks at the pty
+    bool done = false;
+    int status = 0;
+    uint8_t buf[4096];
+    while (!done) {
+        // what to wait for: nothing to simulate -> block; a half packet -> 20 ms
+        int wait_ms = 0;
+        if (b.out.empty() && b.idle())
+            wait_ms = -1;
+        else if (b.out.empty() && b.lines_quiet() && b.rx_partial())
+            wait_ms = 20;
+        struct pollfd p[2];
+        int np = 0;
+        p[np++] = {mfd, (short)(POLLIN | (b.out.empty() ? 0 : POLLOUT)), 0};
+        if (stdin_eof)
+            p[np++] = {0, POLLIN, 0};
+        int r = poll(p, (nfds_t)np, wait_ms);
+        if (r < 0 && errno != EINTR) {
+            fprintf(stderr, "nca-vboard: poll: %s\n", strerror(errno));
+            status = 1;
+            break;
+        }
+        bool got = false;
+        if (r > 0 && (p[0].revents & POLLIN)) {
+            ssize_t n = read(mfd, buf, sizeof buf);
+            if (n > 0) {
+                b.in.insert(b.in.end(), buf, buf + n);
+                got = true;
+            }
+        }
+        if (r > 0 && (p[0].revents & POLLOUT) && !b.out.empty()) {
+            size_t n = 0;
+            while (n < sizeof buf && n < b.out.size()) {
+                buf[n] = b.out[n];
+                n++;
+            }
+            ssize_t w = write(mfd, buf, n);
+            if (w > 0)
+                b.out.erase(b.out.begin(), b.out.begin() + w);
+        }
+        if (stdin_eof && r > 0 && (p[np - 1].revents & (POLLIN | POLLHUP))) {
+            ssize_t n = read(0, buf, sizeof buf);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                done = true;
+        }
+        if (wait_ms == 20 && r == 0 && !got) {
+            // the client went quiet inside a packet: let the board's timeout run
+            while (b.rx_partial() && b.in.empty())
+                for (int i = 0; i < chunk; i++)
+                    b.tick();
+            continue;
+        }
+        if (!b.idle() && b.out.size() < 65536)
+            for (int i = 0; i < chunk; i++)
+                b.tick();
+    }
+    if (!quiet)
+        fprintf(stderr, "nca-vboard: %llu clocks simulated, %llu bytes in, %llu out%s\n",
+                (unsigned long long)b.cycle, (unsigned long long)b.bytes_in,
+                (unsigned long long)b.bytes_out, b.framing ? ", FRAMING ERRORS" : "");
+#if VM_TRACE
+    if (b.vcd)
+        b.vcd->close();
+#endif
+    b.top->final();
+    delete b.top;
+    delete b.ctx;
+    close(sfd);
+    close(mfd);
+    return status;
+}
