@@ -326,6 +326,7 @@ nca_status nca_transport_open_vboard(nca_transport **out, const char *binary,
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
     posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, outp[1], 2); /* its chatter is not our output */
     posix_spawn_file_actions_addclose(&fa, in[0]);
     posix_spawn_file_actions_addclose(&fa, outp[1]);
     char *argv[] = {(char *)binary, (char *)"--stdin-eof", NULL};
@@ -341,32 +342,38 @@ nca_status nca_transport_open_vboard(nca_transport **out, const char *binary,
                         strerror(rc));
     }
     tty_ctx tmp = {-1, "", pid, in[1], outp[0]};
-    /* the first line of its stdout names the pty */
-    char line[300];
+    /* its stdout and stderr share the pipe: the line "pty: PATH" names the pty; other lines
+     * are chatter (the last one is quoted if the board fails to start) */
+    char line[300], last[120] = "";
     size_t n = 0;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     nca_status st = NCA_OK;
+    const char *path = NULL;
     for (;;) {
         char *nl = memchr(line, '\n', n);
         if (nl) {
             *nl = '\0';
-            break;
+            if (strncmp(line, "pty: ", 5) == 0 && line[5] != '\0') {
+                path = line + 5;
+                break;
+            }
+            snprintf(last, sizeof last, "%.100s", line);
+            n -= (size_t)(nl + 1 - line);
+            memmove(line, nl + 1, n);
+            continue;
         }
+        if (n == sizeof line - 1) /* an overlong line of chatter: drop it */
+            n = 0;
         long left = (long)start_ms - elapsed_ms(&t0);
-        if (n == sizeof line - 1) {
-            st = nca_fail(err, NCA_E_DEVICE, "virtual board %s: first line too long", binary);
-            break;
-        }
         if (left <= 0) {
-            st = nca_fail(err, NCA_E_DEVICE, "virtual board %s: no \"pty:\" line within %u ms",
-                          binary, start_ms);
+            st = nca_fail(err, NCA_E_DEVICE,
+                          "virtual board %s: no \"pty: PATH\" line within %u ms%s%s%s", binary,
+                          start_ms, last[0] ? " (it said: " : "", last, last[0] ? ")" : "");
             break;
         }
         struct pollfd p = {outp[0], POLLIN, 0};
         int r = poll(&p, 1, (int)left);
-        if (r < 0 && errno == EINTR)
-            continue;
         if (r <= 0)
             continue;
         ssize_t k = read(outp[0], line + n, sizeof line - 1 - n);
@@ -376,21 +383,14 @@ nca_status nca_transport_open_vboard(nca_transport **out, const char *binary,
             int status = 0;
             waitpid(pid, &status, 0);
             tmp.child = 0;
-            st = nca_fail(err, NCA_E_DEVICE, "virtual board %s exited (%s %d) before naming its pty",
-                          binary, WIFEXITED(status) ? "status" : "signal",
-                          WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+            st = nca_fail(err, NCA_E_DEVICE,
+                          "virtual board %s exited (%s %d) before naming its pty%s%s%s", binary,
+                          WIFEXITED(status) ? "status" : "signal",
+                          WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+                          last[0] ? " (it said: " : "", last, last[0] ? ")" : "");
             break;
         }
         n += (size_t)k;
-    }
-    const char *path = NULL;
-    if (st == NCA_OK) {
-        line[sizeof line - 1] = '\0';
-        if (strncmp(line, "pty: ", 5) != 0 || line[5] == '\0')
-            st = nca_fail(err, NCA_E_DEVICE, "virtual board %s: first line \"%.80s\", expected "
-                          "\"pty: PATH\"", binary, line);
-        else
-            path = line + 5;
     }
     nca_transport *t = NULL;
     tty_ctx *c = NULL;

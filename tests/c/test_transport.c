@@ -180,11 +180,11 @@ static void script(char *path, size_t cap, const char *body)
     assert_int_equal(chmod(path, 0700), 0);
 }
 
-static void expect_vboard_error(const char *binary, const char *what)
+static void expect_vboard_error(const char *binary, unsigned start_ms, const char *what)
 {
     nca_transport *t = NULL;
     nca_error e = {""};
-    assert_int_equal(nca_transport_open_vboard(&t, binary, 3000, &e), NCA_E_DEVICE);
+    assert_int_equal(nca_transport_open_vboard(&t, binary, start_ms, &e), NCA_E_DEVICE);
     assert_one_line(&e);
     if (!strstr(e.msg, what))
         fail_msg("'%s' does not mention '%s'", e.msg, what);
@@ -194,15 +194,16 @@ static void test_vboard_errors(void **state)
 {
     (void)state;
     char p[256];
-    expect_vboard_error("/nonexistent/nca-vboard", "No such file");
-    script(p, sizeof p, "exit 3");
-    expect_vboard_error(p, "exited (status 3)");
+    expect_vboard_error("/nonexistent/nca-vboard", 3000, "No such file");
+    script(p, sizeof p, "echo 'no such model' >&2; exit 3");
+    expect_vboard_error(p, 3000, "exited (status 3) before naming its pty (it said: no such model)");
     unlink(p);
-    script(p, sizeof p, "echo hello; cat >/dev/null");
-    expect_vboard_error(p, "expected \"pty: PATH\"");
+    /* chatter on stdout and stderr before the pty line is skipped; without one: timeout */
+    script(p, sizeof p, "echo hello; echo world >&2; cat >/dev/null");
+    expect_vboard_error(p, 300, "no \"pty: PATH\" line within 300 ms (it said: world)");
     unlink(p);
-    script(p, sizeof p, "echo 'pty: /nonexistent/pts'; cat >/dev/null");
-    expect_vboard_error(p, "/nonexistent/pts");
+    script(p, sizeof p, "echo starting >&2; echo 'pty: /nonexistent/pts'; cat >/dev/null");
+    expect_vboard_error(p, 3000, "/nonexistent/pts");
     unlink(p);
     /* silent: the start timeout, then the child is reaped (stdin EOF ends cat) */
     script(p, sizeof p, "cat >/dev/null");
@@ -221,7 +222,10 @@ static void test_vboard_fake_pty(void **state)
      * bytes pass, and closing the transport ends the board (stdin EOF) */
     char slave[128], p[256], body[400];
     int m = open_master(slave, sizeof slave);
-    snprintf(body, sizeof body, "echo 'pty: %s'; echo chatter; cat >/dev/null; exit 0", slave);
+    snprintf(body, sizeof body,
+             "echo board starting >&2; echo 'pty: %s'; echo chatter; cat >/dev/null; "
+             "echo bye >&2; exit 0",
+             slave);
     script(p, sizeof p, body);
     nca_transport *t = NULL;
     nca_error e = {""};
