@@ -165,7 +165,7 @@ module nca_link #(
     reg  [XW-1:0] cx_r;
     reg  [YW-1:0] cy_r, ylast_r;
     reg  [4:0]   bi_r;             // byte in a cell (READ_STATE / WRITE_STATE)
-    reg  [CW-1:0] cell_r;
+    reg  [CW-1:0] cell_r;         // a shift register: WRITE_STATE bytes, refresh copies
     reg          wr_pend_r;        // WRITE_STATE: a cell is complete
     reg          feed_r;           // stream: LOAD_MODEL bytes to the parser / cells to write
     reg          lm_live_r, lm_start_r, rs_r;
@@ -216,10 +216,12 @@ module nca_link #(
             C_LOAD: len_ok = lm_len_ok;
             C_SET: begin
                 len_ok = (rx_len == 16'd5);
+                // value <= 1, <= 65536, <= 32767 as bit tests (no carry chains)
                 arg_ok = (a_u8 == 8'd0) || (a_u8 == 8'd1) ||
-                         (a_u8 == 8'd2 && a_u32_1 <= 32'd1) ||
-                         (a_u8 == 8'd3 && a_u32_1 <= 32'd65536) ||
-                         (a_u8 == 8'd4 && a_u32_1 <= 32'd32767);
+                         (a_u8 == 8'd2 && a_u32_1[31:1] == 31'd0) ||
+                         (a_u8 == 8'd3 && a_u32_1[31:17] == 15'd0 &&
+                          (!a_u32_1[16] || a_u32_1[15:0] == 16'd0)) ||
+                         (a_u8 == 8'd4 && a_u32_1[31:15] == 17'd0);
             end
             C_SEED: begin
                 len_ok = (rx_len == 16'd4);
@@ -231,7 +233,8 @@ module nca_link #(
             end
             C_STEP: begin
                 len_ok = (rx_len == 16'd4);
-                arg_ok = (a_u32_0 != 32'd0) && (a_u32_0 <= 32'h01000000);
+                arg_ok = (a_u32_0 != 32'd0) && (a_u32_0[31:25] == 7'd0) &&
+                         (!a_u32_0[24] || a_u32_0[23:0] == 24'd0);   // 1..2^24
                 need_model = 1'b1;
             end
             C_RUN: begin
@@ -310,7 +313,7 @@ module nca_link #(
                 o_cmd_op = OP_WRITE;
             end
             S_RF_RD, S_RS_RD: o_cmd_valid = 1'b1;
-            S_RF_WT: o_rsp_ready = i_rsp_valid;
+            S_RF_WT: o_rsp_ready = i_rsp_valid && (bi_r == BLAST);
             S_RF_WR: begin
                 o_cmd_valid = 1'b1;
                 o_cmd_op = OP_WRITE;
@@ -326,6 +329,7 @@ module nca_link #(
         endcase
     end
     wire cmd_take = o_cmd_valid && i_cmd_ready;
+    wire [7:0] rsp_byte = i_rsp_cell[8*bi_r +: 8];   // READ_STATE bytes, refresh copy
 
     // ---- answer bytes ----------------------------------------------------------------------
     wire [7:0] flags = {6'd0, running_r, model_ok_r};
@@ -360,7 +364,7 @@ module nca_link #(
             S_RS_ST: tx_pl_valid = 1'b1;
             S_RS_BY: begin
                 tx_pl_valid = i_rsp_valid;
-                tx_pl_byte = i_rsp_cell[8*bi_r +: 8];
+                tx_pl_byte = rsp_byte;
             end
             S_FR_HDR: begin
                 tx_pl_valid = 1'b1;
@@ -522,6 +526,7 @@ module nca_link #(
                                 model_ok_r <= 1'b1;
                                 cx_r <= {XW{1'b0}};
                                 cy_r <= {YW{1'b0}};
+                                bi_r <= 5'd0;
                                 status_r <= ST_OK;
                                 st_r <= S_RF_RD;  // the alive threshold may have changed
                             end else begin
@@ -551,6 +556,7 @@ module nca_link #(
                     if (rx_cmd == C_SET && a_u8 == 8'd4) begin
                         cx_r <= {XW{1'b0}};
                         cy_r <= {YW{1'b0}};
+                        bi_r <= 5'd0;
                         status_r <= ST_OK;
                         st_r <= S_RF_RD;
                     end else if (rx_cmd == C_STEP) begin
@@ -562,9 +568,11 @@ module nca_link #(
                 // -- refresh: read and write back every cell
                 S_RF_RD: if (i_cmd_ready)
                     st_r <= S_RF_WT;
-                S_RF_WT: if (i_rsp_valid) begin
-                    cell_r <= i_rsp_cell;
-                    st_r <= S_RF_WR;
+                S_RF_WT: if (i_rsp_valid) begin   // one byte a clock through the shift path
+                    cell_r <= {rsp_byte, cell_r[CW-1:8]};
+                    bi_r <= (bi_r == BLAST) ? 5'd0 : bi_r + 5'd1;
+                    if (bi_r == BLAST)
+                        st_r <= S_RF_WR;
                 end
                 S_RF_WR: if (i_cmd_ready) begin
                     cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;

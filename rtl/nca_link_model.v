@@ -126,7 +126,7 @@ module nca_link_model #(
                         o_cmd_a = 32'd2;        // CFG 2 boundary
                     end
                     14'd19: begin
-                        bad = (val_r > 32'd65536);
+                        bad = (val_r[31:17] != 15'd0) || (val_r[16] && val_r[15:0] != 16'd0);
                         need = 1'b1;
                         o_cmd_a = 32'd3;        // CFG 3 fire threshold
                         o_cmd_b = val_r;
