@@ -187,8 +187,8 @@ int main(int argc, char **argv)
                 return 1;
             }
             if (w != VB_GRID_W || h != VB_GRID_H) {
-                fprintf(stderr, "nca-vboard: --grid %ux%u: this build's grid is %ux%u (a build "
-                        "parameter: make -C sim vboard VBOARD_GRID=WxH)\n", w, h, VB_GRID_W,
+                fprintf(stderr, "nca-vboard: --grid %ux%u: this build's grid is %ux%u (the grid "
+                        "is a parameter of the Verilated nca_board)\n", w, h, VB_GRID_W,
                         VB_GRID_H);
                 return 1;
             }
