@@ -7,13 +7,15 @@
 //   info      INFO fields against the build
 //   errors    BAD_CMD, BAD_LEN, BAD_ARG, NO_MODEL, STATS with no model
 //   badmodel  LOAD_MODEL with a corrupted byte -> BAD_MODEL 1, STEP -> NO_MODEL; a chunk
-//             out of order -> BAD_MODEL 5; then the real load
+//             out of order -> BAD_MODEL 5; a chunk lost to a flipped bit -> no answer, its
+//             resend BAD_MODEL 5, a new load from 0 OK; wrong channels -> BAD_MODEL 2
 //   load      LOAD_MODEL of +model in 4,096-byte chunks (last one answers OK, model usable)
 //   grow      SET seed/steps, CLEAR, SEED, STEP with a DAMAGE in between to +steps steps;
 //             READ_STATE of every row (in chunks of different sizes) bit for bit against
 //             nca_step_fixed at checkpoints; STEP's STATS against the C model and the
 //             cycle model; READ_FRAME against nca_frame_rgba
-//   wstate    WRITE_STATE of random rows, READ_STATE back, and the steps that follow
+//   wstate    WRITE_STATE of random rows (a copy with a flipped bit first: unanswered, the
+//             resend repairs), READ_STATE back, SET 4 and the steps that follow
 //   garbage   random bytes, truncated packets, packets with flipped bits, oversize lengths;
 //             then INFO must answer and STATS counts the drops
 //   soak      +soak=N mixed requests (INFO, STATS, SET, SEED, DAMAGE, READ_STATE of one
@@ -288,6 +290,19 @@ static bool expect_status(uint8_t cmd, const std::vector<uint8_t> &pl, uint8_t s
                     ans.size() > 1 ? ans[1] : -1, status);
     if (ans_out)
         *ans_out = ans;
+    return true;
+}
+
+// sends a corrupted copy of a request (one payload bit flipped): no answer may come
+static bool send_corrupted(uint8_t cmd, const std::vector<uint8_t> &pl, size_t bit)
+{
+    std::vector<uint8_t> p = packet(cmd, seq_no++, pl);
+    p[6 + (bit / 8) % pl.size()] ^= (uint8_t)(1u << (bit % 8));
+    txq.insert(txq.end(), p.begin(), p.end());
+    run_clocks(byte_clocks(p.size() + 64));
+    Packet a;
+    if (next_packet(a))
+        return fail("an answer 0x%02X to a corrupted request 0x%02X", a.cmd, cmd);
     return true;
 }
 
@@ -571,7 +586,27 @@ static bool t_badmodel()
     std::vector<uint8_t> ans;
     if (!expect_status(0x02, pl, 6, &ans) || ans.size() != 2 || ans[1] != 5)
         return fail("LOAD_MODEL out of order: detail %d", ans.size() > 1 ? ans[1] : -1);
+    // a chunk lost to a flipped bit goes unanswered; its resend is out of order (5), so the
+    // host starts again at offset 0
+    {
+        std::vector<uint8_t> c0, c1;
+        put32(c0, 0);
+        c0.insert(c0.end(), model_file.begin(), model_file.begin() + 4096);
+        put32(c1, 4096);
+        c1.insert(c1.end(), model_file.begin() + 4096, model_file.begin() + 8192);
+        if (!expect_status(0x02, c0, 0) || !send_corrupted(0x02, c1, 8 * 1000 + 3))
+            return false;
+        if (!expect_status(0x02, c1, 6, &ans) || ans.size() != 2 || ans[1] != 5)
+            return fail("LOAD_MODEL resent after a lost chunk: detail %d",
+                        ans.size() > 1 ? ans[1] : -1);
+        if (!load_chunks(model_file, 0, 0))
+            return false;
+        model_loaded = true;
+        if (!t_info())
+            return false;
+    }
     // the wrong channel count
+    model_loaded = false;
     bad = model_file;
     bad[12] = (uint8_t)(C - 1);
     if (!load_chunks(bad, 6, 2))
@@ -674,6 +709,10 @@ static bool t_wstate()
         g.s[(size_t)y0 * W * C + i] = v;
         put16(pl, (uint16_t)v);
     }
+    // a corrupted copy first: its cells may be written, but it is not answered, and the
+    // resend puts the right words in place
+    if (!send_corrupted(0x32, pl, 8 * 4 + 8 * ROWB / 2 + 5))
+        return false;
     if (!expect_status(0x32, pl, 0) || !compare_state("after WRITE_STATE", 4))
         return false;
     // the last row alone, then steps from there
