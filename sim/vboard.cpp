@@ -20,6 +20,7 @@
 #include "Vnca_board___024root.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -248,11 +249,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < 8; i++)
         b.tick();
 
-    printf("pty: %s\n", spath.c_str());
-    fflush(stdout);
+    // stderr may share the parent's pipe: say hello before the pty line, and let a closed
+    // pipe cost the last message only
+    signal(SIGPIPE, SIG_IGN);
     if (!quiet)
         fprintf(stderr, "nca-vboard: %ux%u board at %u Hz, %u baud on %s\n", VB_GRID_W,
                 VB_GRID_H, (unsigned)VB_CLK_HZ, (unsigned)VB_BAUD, spath.c_str());
+    printf("pty: %s\n", spath.c_str());
+    fflush(stdout);
 
     const int chunk = 2048;  // clocks between looks at the pty
     bool done = false;
