@@ -18,6 +18,7 @@
 //             resend repairs), READ_STATE back, SET 4 and the steps that follow
 //   garbage   random bytes, truncated packets, packets with flipped bits, oversize lengths;
 //             then INFO must answer and STATS counts the drops
+//   uart      glitches, a framing error inside a request, a host UART 3% fast and slow
 //   soak      +soak=N mixed requests (INFO, STATS, SET, SEED, DAMAGE, READ_STATE of one
 //             row, CLEAR, READ_FRAME), every answer's sequence number and content checked
 //   run       RUN with FRAME events checked against the C model, BUSY while running,
@@ -80,10 +81,12 @@ static int failures;
 
 // ---- bytes on the wire ------------------------------------------------------------------
 static const double BIT = (double)TB_CLK_HZ / TB_BAUD;  // clocks per bit
-static std::deque<uint8_t> txq;     // bytes for the board
+static std::deque<uint16_t> txq;    // bytes for the board (bit 8: send a bad stop bit)
+static double tx_scale = 1.0;       // bit time of the host's UART relative to the board's
+static uint64_t glitch_until;       // the host line is held low until this clock
 static double tx_t0;                // clock at which the current frame started
 static int tx_bit = -1;             // -1 idle, 0 start, 1..8 data, 9 stop
-static uint8_t tx_cur;
+static uint16_t tx_cur;
 static std::vector<uint8_t> rxbuf;  // bytes from the board
 static int rx_state = -1;           // -1 idle, else waiting for sample k
 static double rx_t0;
@@ -109,7 +112,9 @@ static void tick()
     ctx->timeInc(1);
     cycle++;
     const double now = (double)cycle;
-    // host -> board: 8N1 at BIT clocks per bit
+    // host -> board: 8N1 at BIT x tx_scale clocks per bit; bit 8 of a queued word makes
+    // its stop bit 0 (a framing error); glitch_until forces the line low
+    const double tbit = BIT * tx_scale;
     if (tx_bit < 0 && !txq.empty()) {
         tx_cur = txq.front();
         txq.pop_front();
@@ -117,7 +122,7 @@ static void tick()
         tx_bit = 0;
     }
     if (tx_bit >= 0) {
-        int b = (int)((now - tx_t0) / BIT);
+        int b = (int)((now - tx_t0) / tbit);
         if (b >= 10) {
             tx_bit = -1;
             top->i_uart_rx = 1;
@@ -130,11 +135,13 @@ static void tick()
             }
         } else {
             tx_bit = b;
-            top->i_uart_rx = b == 0 ? 0 : b == 9 ? 1 : (tx_cur >> (b - 1)) & 1;
+            top->i_uart_rx = b == 0 ? 0 : b == 9 ? !(tx_cur & 0x100) : (tx_cur >> (b - 1)) & 1;
         }
     } else {
         top->i_uart_rx = 1;
     }
+    if (cycle < glitch_until)
+        top->i_uart_rx = 0;
     // board -> host: sample in the middle of each bit
     bool line = top->o_uart_tx;
     if (rx_state < 0) {
@@ -795,6 +802,49 @@ static bool t_garbage()
     return true;
 }
 
+// the UART: glitches shorter than half a bit, a byte with a low stop bit inside a packet,
+// and (at 12 or more clocks a bit) a host clock 3% fast and 3% slow
+static bool t_uart()
+{
+    std::vector<uint8_t> ans;
+    if (!expect_status(0x33, {}, 0, &ans))
+        return false;
+    unsigned drops0 = get16(&ans[1 + 24]);
+    for (int k = 0; k < 20; k++) {  // glitches, then an idle line
+        glitch_until = cycle + 1 + (uint64_t)(BIT * 0.4) * (unsigned)(k % 2);
+        run_clocks((uint64_t)(BIT * 3) + 2);
+    }
+    Packet a;
+    if (next_packet(a))
+        return fail("a packet 0x%02X after glitches", a.cmd);
+    if (!t_info())
+        return false;
+    // a framing error in the middle of a request: the packet is lost, the next one works
+    std::vector<uint8_t> p = packet(0x01, seq_no++, {});
+    for (size_t i = 0; i < p.size(); i++)
+        txq.push_back((uint16_t)(p[i] | (i == 4 ? 0x100 : 0)));
+    while (!txq.empty() || tx_bit >= 0)
+        run_clocks(16);
+    run_clocks(TB_CLK_HZ / 1000 + 200);
+    if (next_packet(a))
+        return fail("an answer 0x%02X to a request with a framing error", a.cmd);
+    if (!t_info() || !expect_status(0x33, {}, 0, &ans))
+        return false;
+    if (get16(&ans[1 + 24]) == drops0)
+        return fail("the packet with a framing error was not counted as dropped");
+    if (BIT >= 12) {
+        const double scales[2] = {0.97, 1.03};
+        for (double sc : scales) {
+            tx_scale = sc;
+            bool ok = t_info() && expect_status(0x33, {}, 0, &ans);
+            tx_scale = 1.0;
+            if (!ok)
+                return fail("host UART %+.0f%%: %s", (sc - 1) * 100, fail_msg.c_str());
+        }
+    }
+    return true;
+}
+
 static unsigned soak_n = 10000;
 
 static bool t_soak()
@@ -1008,7 +1058,7 @@ int main(int argc, char **argv)
     if (const char *v = plusarg("seed"))
         rng_state = (uint32_t)strtoul(v, nullptr, 0);
     const char *tests = plusarg("tests");
-    std::string tlist = tests ? tests : "info,errors,badmodel,load,grow,wstate,garbage,soak,run";
+    std::string tlist = tests ? tests : "info,errors,badmodel,load,grow,wstate,garbage,uart,soak,run";
     quiet = ctx->commandArgsPlusMatch("quiet")[0] != 0;
     light = ctx->commandArgsPlusMatch("light")[0] != 0;
 #if VM_TRACE
@@ -1062,7 +1112,8 @@ int main(int argc, char **argv)
         bool (*fn)();
     } all[] = {{"info", t_info},   {"errors", t_errors},   {"badmodel", t_badmodel},
                {"load", t_load},   {"grow", t_grow},       {"wstate", t_wstate},
-               {"garbage", t_garbage}, {"soak", t_soak},   {"run", t_run}};
+               {"garbage", t_garbage}, {"uart", t_uart},   {"soak", t_soak},
+               {"run", t_run}};
     unsigned passed = 0, failed = 0;
     for (char &ch : tlist)  // "a,b" or "a/b" (make's $(call) splits at commas)
         if (ch == '/')
