@@ -23,10 +23,10 @@ icebreaker)
     DEV_LANES=16; DEV_GRID=64x64; DEV_CLK=24; DEV_CORE=1; BOARD_ID=1 ;;
 ulx3s-25f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=25k
-    DEV_LANES=16; DEV_GRID=48x48; DEV_CLK=50; DEV_CORE=0; BOARD_ID=2 ;;
+    DEV_LANES=4; DEV_GRID=32x32; DEV_CLK=25; DEV_CORE=0; BOARD_ID=2 ;;
 ulx3s-85f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=85k
-    DEV_LANES=64; DEV_GRID=64x64; DEV_CLK=50; DEV_CORE=0; BOARD_ID=3 ;;
+    DEV_LANES=64; DEV_GRID=64x64; DEV_CLK=20; DEV_CORE=0; BOARD_ID=3 ;;
 *)
     echo "bitstream: unknown board '$BOARD' (icebreaker, ulx3s-25f, ulx3s-85f)" >&2
     exit 1 ;;
@@ -55,6 +55,7 @@ if git rev-parse --verify -q HEAD >/dev/null 2>&1 &&
    [ -z "$(git status --porcelain -- rtl constraints 2>/dev/null)" ]; then
     BUILD_ID=$(printf '%d' "0x$(git rev-parse --short=8 HEAD)")
 fi
+[ -n "${NCA_BOARD_V:-}" ] && BUILD_ID=0
 
 # sources: every rtl/nca_*.v plus the top; NCA_BOARD_V replaces rtl/nca_board.v (or stands
 # in for it while it does not exist)

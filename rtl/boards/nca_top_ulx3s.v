@@ -19,7 +19,7 @@ module nca_top_ulx3s #(
     parameter HIDDEN   = 128,     // largest hidden layer, 1..128
     parameter LANES    = 64,      // MAC lanes, power of two
     parameter CORE     = 0,       // core variant passed to nca_board (0 = nca_core)
-    parameter CLK_MHZ  = 50,      // core clock in MHz: 25 (no PLL), 30, 40, 50, 60 or 75
+    parameter CLK_MHZ  = 25,      // core clock in MHz: 25 (no PLL), 20, 30, 40, 50, 60, 75
     parameter BAUD     = 3000000, // UART rate in baud
     parameter BUILD_ID = 0,       // first 32 bits of the git commit, 0 for a dirty tree
     parameter BOARD_ID = 3,       // INFO board byte: 2 ULX3S-25F, 3 ULX3S-85F, 4 ULX3S-45F
@@ -33,8 +33,8 @@ module nca_top_ulx3s #(
     output wire       wifi_gpio0   // ESP32 GPIO0: held high
 );
     generate
-        if (!(CLK_MHZ == 25 || CLK_MHZ == 30 || CLK_MHZ == 40 || CLK_MHZ == 50 ||
-              CLK_MHZ == 60 || CLK_MHZ == 75) || RST_BITS < 2 || RST_BITS > 24 ||
+        if (!(CLK_MHZ == 20 || CLK_MHZ == 25 || CLK_MHZ == 30 || CLK_MHZ == 40 ||
+              CLK_MHZ == 50 || CLK_MHZ == 60 || CLK_MHZ == 75) || RST_BITS < 2 || RST_BITS > 24 ||
             BOARD_ID < 2 || BOARD_ID > 4) begin : g_bad_params
             nca_illegal_parameter_set_ulx3s u_stop ();
         end
@@ -43,11 +43,11 @@ module nca_top_ulx3s #(
     // EHXPLLL for a 25 MHz reference, feedback from CLKOP: f = 25 / CLKI_DIV * CLKFB_DIV,
     // VCO = f * CLKOP_DIV = 600 MHz, PFD = 25 / CLKI_DIV >= 5 MHz (values as ecppll gives)
     localparam CLKI_DIV  = (CLK_MHZ == 50 || CLK_MHZ == 75) ? 1 : 5;
-    localparam CLKFB_DIV = (CLK_MHZ == 30) ? 6 : (CLK_MHZ == 40) ? 8 : (CLK_MHZ == 50) ? 2 :
-                           (CLK_MHZ == 60) ? 12 : 3;
+    localparam CLKFB_DIV = (CLK_MHZ == 20) ? 4 : (CLK_MHZ == 30) ? 6 : (CLK_MHZ == 40) ? 8 :
+                           (CLK_MHZ == 50) ? 2 : (CLK_MHZ == 60) ? 12 : 3;
     localparam CLKOP_DIV = 600 / CLK_MHZ;
-    localparam CLKOP_CPHASE = (CLK_MHZ == 30) ? 9 : (CLK_MHZ == 40) ? 7 :
-                              (CLK_MHZ == 50) ? 5 : 4;
+    localparam CLKOP_CPHASE = (CLK_MHZ == 20) ? 15 : (CLK_MHZ == 30) ? 9 :
+                              (CLK_MHZ == 40) ? 7 : (CLK_MHZ == 50) ? 5 : 4;
 
     wire clk;
     wire pll_lock;
