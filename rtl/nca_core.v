@@ -22,7 +22,14 @@
 //   9 READ    cell (a, b): o_rsp_valid with o_rsp_cell (channel c in bits 16c+15:16c)
 //             until i_rsp_ready (0 for a cell outside the grid)
 //  10 WRITE   cell (a, b) = i_cmd_cell (one clock)
-// SEED and WRITE outside the grid do nothing. CFG 4 (T) must be set before cells are
+//  11 READW   cell (a, b), channel c: o_rsp_valid with that word in o_rsp_cell[15:0] (the
+//             other bits 0) until i_rsp_ready (0 outside the grid or for c >= CHANNELS)
+//  12 WRITEW  cell (a, b), channel c = i_cmd_cell[15:0] (other bits unused); write channels
+//             0..CHANNELS-1 of one cell in order: the cell (and its mature / non-zero bits)
+//             changes, as with WRITE, when channel CHANNELS-1 is written (one clock each)
+// READW / WRITEW move a cell 16 bits at a time (a link engine without 16C-bit registers);
+// here READW is READ plus a word mux and WRITEW stages channels 0..C-2 in a register.
+// SEED, WRITE and WRITEW outside the grid do nothing. CFG 4 (T) must be set before cells are
 // written, and CLEAR must run once after reset: the core keeps a "mature" and a "non-zero"
 // bit per cell.
 // A step is four phases, each with a fixed schedule (exact cycle count: nca_cycles.c):
@@ -81,7 +88,7 @@ module nca_core #(
 
     localparam [3:0] OP_CFG = 4'd1, OP_LOAD = 4'd2, OP_CLEAR = 4'd3, OP_SEED = 4'd4,
                      OP_CIRCLE = 4'd5, OP_HALF = 4'd6, OP_SQUARE = 4'd7, OP_STEP = 4'd8,
-                     OP_READ = 4'd9, OP_WRITE = 4'd10;
+                     OP_READ = 4'd9, OP_WRITE = 4'd10, OP_READW = 4'd11, OP_WRITEW = 4'd12;
 
     localparam [4:0] S_IDLE = 5'd0, S_RSP = 5'd1, S_CLEAR = 5'd2, S_DMG = 5'd3,
                      S_DSQ = 5'd19, S_A0 = 5'd4, S_A1 = 5'd5, S_A2 = 5'd6, S_A3 = 5'd7, S_AC = 5'd8,
@@ -119,7 +126,22 @@ module nca_core #(
         .clk(clk), .i_en(g_en), .i_we(g_we), .i_addr(g_addr), .i_wdata(g_wdata),
         .o_rdata(g_rdata));
     reg           rsp_zero_r;  // READ outside the grid: answer 0
-    assign o_rsp_cell = rsp_zero_r ? {CW{1'b0}} : g_rdata;
+    reg           rsp_word_r;  // READW: one word, channel rsp_ch_r
+    reg  [3:0]    rsp_ch_r;
+    reg  [CW-17:0] wst_r;      // WRITEW: channels 0..C-2 staged
+    integer       wk;
+    wire          cmd_ch_ok = (i_cmd_c < C);
+    wire          cmd_ch_last = (i_cmd_c == C - 1);
+    reg  [15:0]   rsp_word;
+    integer       rk;
+    always @* begin
+        rsp_word = 16'd0;
+        for (rk = 0; rk < C; rk = rk + 1)
+            if (rsp_ch_r == rk[3:0])
+                rsp_word = g_rdata[16*rk +: 16];
+    end
+    assign o_rsp_cell = rsp_zero_r ? {CW{1'b0}} :
+                        rsp_word_r ? {{(CW-16){1'b0}}, rsp_word} : g_rdata;
     assign o_rsp_valid = (st_r == S_RSP);
 
     // bitmaps, one row word each: [W-1:0] mature (alpha > T), [2W-1:W] non-zero,
@@ -374,12 +396,14 @@ module nca_core #(
             S_IDLE: if (cmd && cmd_in_grid) begin
                 g_addr = cell_addr(cmd_x, cmd_y);
                 bm_waddr = cmd_y;
-                if (i_cmd_op == OP_READ) begin
+                if (i_cmd_op == OP_READ || i_cmd_op == OP_READW) begin
                     g_en = 1'b1;
-                end else if (i_cmd_op == OP_SEED || i_cmd_op == OP_WRITE) begin
+                end else if (i_cmd_op == OP_SEED || i_cmd_op == OP_WRITE ||
+                             (i_cmd_op == OP_WRITEW && cmd_ch_last)) begin
                     g_en = 1'b1;
                     g_we = 1'b1;
-                    g_wdata = (i_cmd_op == OP_SEED) ? seed_word : i_cmd_cell;
+                    g_wdata = (i_cmd_op == OP_SEED) ? seed_word :
+                              (i_cmd_op == OP_WRITEW) ? {i_cmd_cell[15:0], wst_r} : i_cmd_cell;
                     bm_we = 1'b1;
                     bm_wmask[W-1:0] = onehot_w(cmd_x);
                     bm_wmask[2*W-1:W] = onehot_w(cmd_x);
@@ -539,10 +563,17 @@ module nca_core #(
                             y_r <= {YW{1'b0}};
                             st_r <= S_A0;
                         end
-                        OP_READ: begin
-                            rsp_zero_r <= !cmd_in_grid;
+                        OP_READ, OP_READW: begin
+                            rsp_zero_r <= !cmd_in_grid ||
+                                          (i_cmd_op == OP_READW && !cmd_ch_ok);
+                            rsp_word_r <= (i_cmd_op == OP_READW);
+                            rsp_ch_r <= i_cmd_c[3:0];
                             st_r <= S_RSP;
                         end
+                        OP_WRITEW:
+                            for (wk = 0; wk < C - 1; wk = wk + 1)
+                                if (i_cmd_c == wk)
+                                    wst_r[16*wk +: 16] <= i_cmd_cell[15:0];
                         default: ;
                     endcase
                 end

@@ -12,7 +12,8 @@
 // nca_core: READ C + 1 clocks, WRITE/SEED C clocks, CLEAR 16,384, erasures 4 x W x H
 // (+ 66 for a circle). The clocks of a step are exact (nca_cycles_step_seq, host/):
 //   A  pre mask rows from the mature bitmap: 17 per row
-//   B  per row: 9 + pre-alive cells of the row + active cells of the row; per active
+//   B  per row: 8 + the hash clocks: 1 + per pre-alive cell 1 + 8 (the serial fire hash;
+//      its 8 are hidden when the cell before fired) + 1 when the last one fired; per active
 //      cell: perception 9C + 6, commit 2 + (C + 3) per committed pending update, layer 1
 //      G x (I + 13), layer 2 Q x (hidden + 13), 1 push (G = ceil(hidden/8), Q = ceil(C/8))
 //      then the flush of the pending updates: 2 + (C + 3) each
@@ -29,7 +30,10 @@ module nca_core_seq #(
     parameter W1_WORDS = 768, // layer-1 weight words of 8 bytes: ceil(hidden/8) x inputs
                               // must not exceed it (768 = 12 EBR: 16 ch x 3 kernels x 128),
                               // 8..1024
-    parameter USE_SPRAM = 0   // 1: SB_SPRAM256KA primitives (iCE40 UP5K), 0: behavioural
+    parameter USE_SPRAM = 0,  // 1: SB_SPRAM256KA primitives (iCE40 UP5K), 0: behavioural
+    parameter WIDE_CELL = 1   // 1: ops 9/10 (READ / WRITE of whole cells on the 16C-bit
+                              // ports); 0: only the word ops 11/12 (o_rsp_cell above bit 15
+                              // is 0, i_cmd_cell above bit 15 unused: no 16C-bit register)
 ) (
     input  wire                     clk,
     input  wire                     i_rst,
@@ -65,19 +69,20 @@ module nca_core_seq #(
     generate
         if (GRID_W < 3 || GRID_W > 64 || GRID_H < 3 || GRID_H > 64 || CHANNELS < 4 ||
             CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128 || W1_WORDS < 8 || W1_WORDS > 1024 ||
-            (USE_SPRAM != 0 && USE_SPRAM != 1)) begin : g_bad_params
+            (USE_SPRAM != 0 && USE_SPRAM != 1) || (WIDE_CELL != 0 && WIDE_CELL != 1))
+            begin : g_bad_params
             nca_illegal_parameter_set_core_seq u_stop ();
         end
     endgenerate
 
     localparam [3:0] OP_CFG = 4'd1, OP_LOAD = 4'd2, OP_CLEAR = 4'd3, OP_SEED = 4'd4,
                      OP_CIRCLE = 4'd5, OP_HALF = 4'd6, OP_SQUARE = 4'd7, OP_STEP = 4'd8,
-                     OP_READ = 4'd9, OP_WRITE = 4'd10;
+                     OP_READ = 4'd9, OP_WRITE = 4'd10, OP_READW = 4'd11, OP_WRITEW = 4'd12;
     localparam [4:0] S_IDLE = 5'd0, S_RSP = 5'd1, S_RD = 5'd2, S_WR = 5'd3, S_CLEAR = 5'd4,
                      S_DSQ = 5'd5, S_DMG = 5'd6, S_A = 5'd7, S_BR = 5'd8, S_BH = 5'd9,
                      S_BW = 5'd10, S_BF = 5'd11, S_BP = 5'd12, S_CM0 = 5'd13, S_CM1 = 5'd14,
                      S_CMW = 5'd15, S_L1 = 5'd16, S_RQ = 5'd17, S_L2 = 5'd18, S_DR = 5'd19,
-                     S_PUSH = 5'd20, S_C = 5'd21, S_D = 5'd22, S_DK = 5'd23;
+                     S_PUSH = 5'd20, S_C = 5'd21, S_D = 5'd22, S_DK = 5'd23, S_RW = 5'd24;
     // scratch RAM map (16-bit words): FIFO slot s word c at 16s + c (s <= 64), its tag at
     // 1040 + s, column-0 old words at 1120 + 16 slot + c, p at 1152 + 16 rank + c,
     // h[j] at 1216 + j/2 (byte j%2)
@@ -100,8 +105,11 @@ module nca_core_seq #(
     wire       idle = (st_r == S_IDLE);
     assign o_cmd_ready = idle;
     wire       cmd = i_cmd_valid && idle;
-    wire       in_step = (st_r >= S_A);
+    wire       in_step = (st_r >= S_A);     // (and S_RW, WRITEW's S_CMW: cyc_r unused then)
     wire       cmd_in_grid = (i_cmd_a < W) && (i_cmd_b < H);
+    wire       cmd_ch_ok = (i_cmd_c < C32);           // READW / WRITEW channel
+    wire       cmd_ch_last = (i_cmd_c == C32 - 32'd1);
+    wire       cmd_word_ok = cmd_in_grid && cmd_ch_ok;
     wire [5:0] cmd_x = i_cmd_a[5:0];
     wire [5:0] cmd_y = i_cmd_b[5:0];
 
@@ -117,9 +125,13 @@ module nca_core_seq #(
     // ---- general registers -------------------------------------------------------------
     reg [15:0]  cnt_r;
     reg [5:0]   y_r, xc_r;              // row of A/B/C/D (and B: cell row); B: cell column
-    reg [63:0]  vor_r, cand_r, act_r;   // vertical OR of 3 mature rows, pre/keep row, act/kill
-    reg [CW-1:0] cell_r;                // READ / WRITE word
-    assign o_rsp_cell = cell_r;
+    reg [63:0]  vor_r, cand_r;          // vertical OR of 3 mature rows; pre row (B) / kill row (D)
+    reg         bfire_r;                // phase B: cell xc_r fired, run it next
+    reg [CW-1:0] cell_r;                // READ / WRITE cell (WIDE_CELL = 1 only)
+    reg [15:0]  word_r;                 // READW word
+    reg         rsp_w_r;                // the answer is READW's
+    reg         ww_r;                   // S_CMW copies a WRITEW cell (scratch slot 0)
+    assign o_rsp_cell = (WIDE_CELL == 1 && !rsp_w_r) ? cell_r : {{(CW-16){1'b0}}, word_r};
     assign o_rsp_valid = (st_r == S_RSP);
     reg         seed_op_r;
     reg [31:0]  steps_left_r, cyc_r, npre_r, nact_r;
@@ -169,11 +181,11 @@ module nca_core_seq #(
     reg  [15:0] mt_wen, mt_wdata, pk_wdata;
     reg         pk_we;
     wire [15:0] mt_rdata, pk_rdata;
-    nca_ram_1r1w #(.WIDTH(16), .DEPTH(256), .SLICE(1)) u_mature (
-        .clk(clk), .i_ren(1'b1), .i_raddr(mt_raddr), .o_rdata(mt_rdata), .i_wen(mt_wen),
+    nca_ram_1r1w #(.WIDTH(16), .DEPTH(256), .SLICE(1), .NO_COLLIDE(1)) u_mature (
+        .clk(clk), .i_ren(st_r == S_A || st_r == S_C), .i_raddr(mt_raddr), .o_rdata(mt_rdata), .i_wen(mt_wen),
         .i_waddr(mt_waddr), .i_wdata(mt_wdata));
-    nca_ram_1r1w #(.WIDTH(16), .DEPTH(256), .SLICE(16)) u_prekeep (
-        .clk(clk), .i_ren(1'b1), .i_raddr(pk_raddr), .o_rdata(pk_rdata), .i_wen(pk_we),
+    nca_ram_1r1w #(.WIDTH(16), .DEPTH(256), .SLICE(16), .NO_COLLIDE(1)) u_prekeep (
+        .clk(clk), .i_ren(st_r == S_BR || st_r == S_C || st_r == S_D), .i_raddr(pk_raddr), .o_rdata(pk_rdata), .i_wen(pk_we),
         .i_waddr(pk_waddr), .i_wdata(pk_wdata));
 
     // scratch: FIFO, tags, column-0 copies, p, h
@@ -181,8 +193,8 @@ module nca_core_seq #(
     reg  [1:0]  sc_wen;
     reg  [15:0] sc_wdata;
     wire [15:0] sc_rdata;
-    nca_ram_1r1w #(.WIDTH(16), .DEPTH(1280), .SLICE(8)) u_scratch (
-        .clk(clk), .i_ren(1'b1), .i_raddr(sc_raddr), .o_rdata(sc_rdata), .i_wen(sc_wen),
+    nca_ram_1r1w #(.WIDTH(16), .DEPTH(1280), .SLICE(8), .NO_COLLIDE(1)) u_scratch (
+        .clk(clk), .i_ren(!idle), .i_raddr(sc_raddr), .o_rdata(sc_rdata), .i_wen(sc_wen),
         .i_waddr(sc_waddr), .i_wdata(sc_wdata));
 
     // weights: W1 word g*I + i = 8 bytes (unit 8g + l in byte l); W2 word {q, j} = bytes
@@ -210,37 +222,41 @@ module nca_core_seq #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0] b_rdata;  // bits 31:30 unused
     /* verilator lint_on UNUSEDSIGNAL */
-    nca_ram_1r1w #(.WIDTH(64), .DEPTH(W1_WORDS), .SLICE(8)) u_w1 (
+    nca_ram_1r1w #(.WIDTH(64), .DEPTH(W1_WORDS), .SLICE(8), .NO_COLLIDE(1)) u_w1 (
         .clk(clk), .i_ren(st_r == S_L1), .i_raddr(w1_raddr[$clog2(W1_WORDS)-1:0]),
         .o_rdata(w1_rdata), .i_wen(ld_w1_ok ? 8'd1 << ld_a[2:0] : 8'd0),
         .i_waddr(ld_w1a[$clog2(W1_WORDS)-1:0]), .i_wdata(ld_bytes));
-    nca_ram_1r1w #(.WIDTH(64), .DEPTH(W2_DEPTH), .SLICE(8)) u_w2 (
+    nca_ram_1r1w #(.WIDTH(64), .DEPTH(W2_DEPTH), .SLICE(8), .NO_COLLIDE(1)) u_w2 (
         .clk(clk), .i_ren(st_r == S_L2), .i_raddr(w2_raddr[$clog2(W2_DEPTH)-1:0]),
         .o_rdata(w2_rdata), .i_wen(ld_w2_ok ? 8'd1 << ld_a[2:0] : 8'd0),
         .i_waddr(w2_waddr[$clog2(W2_DEPTH)-1:0]),
         .i_wdata(ld_bytes));
     wire        ld_b1 = ld && (ld_sel == 3'd2 || ld_sel == 3'd3) && {16'd0, ld_a} < HIDDEN;
     wire        ld_b2 = ld && (ld_sel == 3'd4 || ld_sel == 3'd5) && ld_a < C16;
-    nca_ram_1r1w #(.WIDTH(32), .DEPTH(256), .SLICE(1)) u_bias (
-        .clk(clk), .i_ren(1'b1), .i_raddr(b_raddr), .o_rdata(b_rdata),
+    nca_ram_1r1w #(.WIDTH(32), .DEPTH(256), .SLICE(1), .NO_COLLIDE(1)) u_bias (
+        .clk(clk), .i_ren(st_r == S_RQ || st_r == S_DR), .i_raddr(b_raddr), .o_rdata(b_rdata),
         .i_wen((ld_b1 || ld_b2) ? ((ld_sel == 3'd2 || ld_sel == 3'd4) ? 32'h01FF_FFFF
                                                                       : 32'h3E00_0000) : 32'd0),
         .i_waddr(ld_b2 ? {4'b1000, ld_a[3:0]} : {1'b0, ld_a[6:0]}),
         .i_wdata({2'b0, i_cmd_c[4:0], i_cmd_c[24:0]}));
 
-    // ---- fire hash (phase B row start) ---------------------------------------------------
+    // ---- fire hash (phase B row start): nca_hash's two quarter-rounds serially, one
+    // add-xor-rotate per clock, 8 clocks a cell. Each clock X += Y, Z = rotl(Z ^ X, r)
+    // (r = 16, 12, 8, 7), then X <- V, Y <- Z, Z <- Y, V <- X: that puts the next add's
+    // operands in the same places (start: X a, Y b, Z d, V c). Output a^b^c^d (symmetric).
     wire [5:0]  cand_x = ffs64(cand_r);
-    wire        hash_in = (st_r == S_BH) && (cand_r != 64'd0);
-    wire        hash_v;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [31:0] hash;     // fire uses the top 16 bits
-    wire [15:0] hash_x;   // tag, 6 bits used
-    /* verilator lint_on UNUSEDSIGNAL */
-    nca_hash #(.TAG_W(16)) u_hash (
-        .clk(clk), .i_rst(i_rst), .i_valid(hash_in), .i_seed(cfg_seed_r), .i_step(step_r),
-        .i_xc({10'd0, cand_x}), .i_yc({10'd0, y_r}), .i_x({10'd0, cand_x}), .o_valid(hash_v),
-        .o_hash(hash), .o_x(hash_x));
-    wire fire = ({1'b0, hash[31:16]} < cfg_fire_r);
+    reg  [31:0] hx_r, hy_r, hz_r, hv_r;
+    reg  [2:0]  hk_r;                    // step 0..7
+    reg         hbusy_r, hdone_r;
+    wire        hash_in = (st_r == S_BH) && !hbusy_r && (cand_r != 64'd0);
+    reg  [5:0]  htag_r;                  // column of the cell hashed
+    wire [31:0] hsum = hx_r + hy_r;
+    wire [31:0] hzx = hz_r ^ hsum;
+    wire [31:0] hrot = (hk_r[1:0] == 2'd0) ? {hzx[15:0], hzx[31:16]} :
+                       (hk_r[1:0] == 2'd1) ? {hzx[19:0], hzx[31:20]} :
+                       (hk_r[1:0] == 2'd2) ? {hzx[23:0], hzx[31:24]} : {hzx[24:0], hzx[31:25]};
+    wire [15:0] hash_hi = hx_r[31:16] ^ hy_r[31:16] ^ hz_r[31:16] ^ hv_r[31:16];
+    wire        fire = ({1'b0, hash_hi} < cfg_fire_r);
 
     // ---- alive rows (phases A and C): vor_r holds up | mid | dn -------------------------
     wire [W-1:0] mask_w;
@@ -309,12 +325,16 @@ module nca_core_seq #(
     reg  [9:0]  r0_raddr;
     reg         r0_we;
     wire [15:0] r0_rdata;
-    nca_ram_1r1w #(.WIDTH(16), .DEPTH(1024), .SLICE(16)) u_row0 (
-        .clk(clk), .i_ren(1'b1), .i_raddr(r0_raddr), .o_rdata(r0_rdata), .i_wen(r0_we),
+    nca_ram_1r1w #(.WIDTH(16), .DEPTH(1024), .SLICE(16), .NO_COLLIDE(1)) u_row0 (
+        .clk(clk), .i_ren(cfg_wrap_r && y_last), .i_raddr(r0_raddr), .o_rdata(r0_rdata), .i_wen(r0_we),
         .i_waddr({xc_r, pd_c}), .i_wdata(nb_word));
 
     // ---- MAC array: 8 lanes ------------------------------------------------------------------
-    reg         mac_v, mac_first, mac_l2, hsel_r;
+    reg         mac_v, mac_l2, hsel_r;
+    // clear the accumulators the clock before a group's first product (the requant /
+    // output pipeline has read them by then): acc <= acc + a*b with a separate clear is
+    // the shape Yosys (ice40_dsp) folds whole into an SB_MAC16 (accumulator and reset)
+    wire        mac_clr = (st_r == S_L1 || st_r == S_L2) && (cnt_r == 16'd0);
     reg  [1:0]  prank;                   // layer-1 input (rank, channel) being issued
     reg  [3:0]  pch;
     reg  [4:0]  grp_r;                   // layer-1 group
@@ -323,15 +343,20 @@ module nca_core_seq #(
     wire [15:0] hw = {8'd0, hsel_r ? sc_rdata[15:8] : sc_rdata[7:0]};
     wire [15:0] opa = mac_l2 ? hw : sc_rdata;
     wire [63:0] wv = mac_l2 ? w2_rdata : w1_rdata;
-    reg  signed [31:0] acc_r [0:7];
+    wire [255:0] acc_all;                // lane l's accumulator at bits 32l + 31:32l
     genvar gl;
     generate
         for (gl = 0; gl < 8; gl = gl + 1) begin : g_lane
             wire signed [7:0]  wl = wv[8*gl +: 8];
-            wire signed [23:0] prod = $signed(opa) * wl;
+            wire signed [15:0] wl16 = {{8{wl[7]}}, wl};
+            wire signed [31:0] prod = $signed(opa) * wl16;
+            reg  signed [31:0] acc_r;
             always @(posedge clk)
                 if (mac_v)
-                    acc_r[gl] <= (mac_first ? 32'sd0 : acc_r[gl]) + {{8{prod[23]}}, prod};
+                    acc_r <= acc_r + prod;
+                else if (mac_clr)
+                    acc_r <= 32'sd0;
+            assign acc_all[32*gl +: 32] = acc_r;
         end
     endgenerate
 
@@ -345,7 +370,8 @@ module nca_core_seq #(
     reg signed [32:0] rq3_r;
     reg [15:0] rq2_s, rq3_s;
     reg [15:0] rq4_r;
-    wire signed [32:0] rq_acc = {acc_r[rq1_i][31], acc_r[rq1_i]};
+    wire [31:0] rq_acc_l = acc_all[32*rq1_i +: 32];
+    wire signed [32:0] rq_acc = {rq_acc_l[31], rq_acc_l};
     wire signed [32:0] rq_b = {{8{b_rdata[24]}}, b_rdata[24:0]};
     // rshift_round(v, s) = (t >> 1) + t[0] with t = v >> (s - 1): one barrel shifter
     wire signed [32:0] rq_t = rq2_v_r >>> (rq2_sh - 5'd1);
@@ -404,10 +430,10 @@ module nca_core_seq #(
     wire dmg_last_x = (dx_r == WM1);
 
     // ---- memory port muxes -------------------------------------------------------------
-    wire [15:0] wr_word = seed_op_r ? ((cnt_r >= 16'd3) ? (16'd1 << cfg_sf_r) : 16'd0)
+    wire [15:0] wr_word = (seed_op_r || WIDE_CELL == 0) ? ((cnt_r >= 16'd3) ? (16'd1 << cfg_sf_r) : 16'd0)
                                     : cell_r[15:0];
-    wire [5:0]  dk_x = ffs64(act_r);
-    wire        dk_any = (act_r != 64'd0);
+    wire [5:0]  dk_x = cand_x;
+    wire        dk_any = (cand_r != 64'd0);
     always @* begin
         g_en = 1'b0;
         g_we = 1'b0;
@@ -432,9 +458,15 @@ module nca_core_seq #(
         w2_raddr = 8'd0;
         b_raddr = 8'd0;
         case (st_r)
-            S_IDLE: if (cmd && cmd_in_grid && i_cmd_op == OP_READ) begin
+            S_IDLE: if (cmd && ((WIDE_CELL == 1 && cmd_in_grid && i_cmd_op == OP_READ) ||
+                                (cmd_word_ok && i_cmd_op == OP_READW))) begin
                 g_en = 1'b1;
-                g_addr = gaddr(4'd0, cmd_x, cmd_y);
+                g_addr = gaddr((i_cmd_op == OP_READW) ? i_cmd_c[3:0] : 4'd0, cmd_x, cmd_y);
+            end else if (cmd && cmd_word_ok && i_cmd_op == OP_WRITEW) begin
+                // channels wait in scratch slot 0 (free between steps); S_CMW copies them
+                sc_wen = 2'b11;
+                sc_waddr = {7'd0, i_cmd_c[3:0]};
+                sc_wdata = i_cmd_cell[15:0];
             end
             S_RD: begin
                 g_en = (cnt_r < C16);
@@ -497,7 +529,7 @@ module nca_core_seq #(
             end
             S_CM0: sc_raddr = A_TAG + {4'd0, f_head};
             S_CMW: begin
-                sc_raddr = {f_head, cnt_r[3:0]};
+                sc_raddr = {ww_r ? 7'd0 : f_head, cnt_r[3:0]};
                 if (cnt_r != 16'd0) begin
                     g_en = 1'b1;
                     g_we = 1'b1;
@@ -577,17 +609,25 @@ module nca_core_seq #(
             rq4_v <= 1'b0;
             pd_v <= 1'b0;
             wsl_r <= 5'd0;
+            hbusy_r <= 1'b0;
         end else begin
             if (in_step)
                 cyc_r <= cyc_r + 32'd1;
-            if (hash_v && fire) begin
-                act_r[hash_x[5:0]] <= 1'b1;
-                nact_r <= nact_r + 32'd1;
+            // the hash runs on in any state (it finishes while a fired cell is processed)
+            if (hbusy_r) begin
+                hx_r <= hv_r;
+                hy_r <= hrot;
+                hz_r <= hy_r;
+                hv_r <= hsum;
+                hk_r <= hk_r + 3'd1;
+                if (hk_r == 3'd7) begin
+                    hbusy_r <= 1'b0;
+                    hdone_r <= 1'b1;
+                end
             end
             // MAC issue -> data stage
             mac_v <= (st_r == S_L1 && cnt_r < {9'd0, n_in}) ||
                      (st_r == S_L2 && cnt_r < {8'd0, cfg_hidden_r});
-            mac_first <= (cnt_r == 16'd0);
             mac_l2 <= (st_r == S_L2);
             hsel_r <= cnt_r[0];
             // requant / output pipeline
@@ -646,7 +686,8 @@ module nca_core_seq #(
                             cnt_r <= 16'd0;
                             st_r <= S_CLEAR;
                         end
-                        OP_SEED, OP_WRITE: if (cmd_in_grid) begin
+                        OP_SEED, OP_WRITE: if (cmd_in_grid &&
+                                               (WIDE_CELL == 1 || i_cmd_op == OP_SEED)) begin
                             cell_r <= i_cmd_cell;
                             seed_op_r <= (i_cmd_op == OP_SEED);
                             xc_r <= cmd_x;
@@ -677,7 +718,20 @@ module nca_core_seq #(
                             cnt_r <= 16'd0;
                             st_r <= S_A;
                         end
-                        OP_READ: begin
+                        OP_READW: begin
+                            rsp_w_r <= 1'b1;
+                            word_r <= 16'd0;
+                            st_r <= cmd_word_ok ? S_RW : S_RSP;
+                        end
+                        OP_WRITEW: if (cmd_word_ok && cmd_ch_last) begin
+                            ww_r <= 1'b1;
+                            cm_x <= cmd_x;
+                            cm_y <= cmd_y;
+                            cnt_r <= 16'd0;
+                            st_r <= S_CMW;
+                        end
+                        OP_READ: if (WIDE_CELL == 1) begin
+                            rsp_w_r <= 1'b0;
                             xc_r <= cmd_x;
                             y_r <= cmd_y;
                             cnt_r <= 16'd1;
@@ -693,6 +747,10 @@ module nca_core_seq #(
                 end
                 S_RSP: if (i_rsp_ready)
                     st_r <= S_IDLE;
+                S_RW: begin
+                    word_r <= g_rdata;
+                    st_r <= S_RSP;
+                end
                 S_RD: begin
                     cell_r <= {g_rdata, cell_r[CW-1:16]};
                     cnt_r <= cnt_r + 16'd1;
@@ -770,32 +828,49 @@ module nca_core_seq #(
                 // -- phase B: per row, pre row -> fire bits -> the active cells
                 S_BR: begin
                     cnt_r <= cnt_r + 16'd1;
-                    act_r <= 64'd0;
+                    bfire_r <= 1'b0;
+                    hdone_r <= 1'b0;
                     if (cnt_r >= 16'd1)
                         cand_r <= cand_next;
                     if (cnt_r == 16'd4)
                         st_r <= S_BH;
                 end
-                S_BH: begin
+                // hash the pre cells in order; a fired cell runs at once (S_BF), the next
+                // cell's hash starting in the same clock
+                S_BH: if (!hbusy_r) begin
+                    hdone_r <= 1'b0;
+                    if (hdone_r && fire) begin
+                        nact_r <= nact_r + 32'd1;
+                        xc_r <= htag_r;
+                        bfire_r <= 1'b1;
+                        st_r <= S_BF;
+                    end else if (!hash_in) begin
+                        st_r <= S_BW;
+                    end
                     if (hash_in) begin
+                        hx_r <= cfg_seed_r;
+                        hy_r <= step_r;
+                        hz_r <= 32'h9E3779B9;
+                        hv_r <= {10'd0, y_r, 10'd0, cand_x};
+                        htag_r <= cand_x;
+                        hk_r <= 3'd0;
+                        hbusy_r <= 1'b1;
+                        hdone_r <= 1'b0;
                         cand_r <= cand_r & ~onehot64(cand_x);
                         npre_r <= npre_r + 32'd1;
-                    end else begin
-                        st_r <= S_BW;
                     end
                 end
                 S_BW: st_r <= S_BF;
                 S_BF: begin
                     cnt_r <= 16'd0;
-                    if (act_r != 64'd0) begin
-                        xc_r <= dk_x;
-                        act_r <= act_r & ~onehot64(dk_x);
+                    if (bfire_r) begin
+                        bfire_r <= 1'b0;
                         cur_c <= 4'd0;
                         pdy <= 2'd0;
                         pdx <= 2'd0;
                         if (y_r == 6'd0)
-                            r0v_r[dk_x] <= 1'b1;
-                        if (dk_x == 6'd0) begin
+                            r0v_r[xc_r] <= 1'b1;
+                        if (xc_r == 6'd0) begin
                             c0v_r[y_r[0]] <= 1'b1;
                             if (y_r[0])
                                 c0tag1_r <= y_r;
@@ -835,6 +910,7 @@ module nca_core_seq #(
                     cnt_r <= 16'd0;
                     cm_x <= tag_x;
                     cm_y <= tag_y;
+                    ww_r <= 1'b0;
                     if (cm_elig) begin
                         st_r <= S_CMW;
                     end else if (flush_r) begin
@@ -853,7 +929,7 @@ module nca_core_seq #(
                     if (cnt_r == C16) begin
                         f_head <= f_head_inc;
                         f_count <= f_count - 7'd1;
-                        st_r <= S_CM0;
+                        st_r <= ww_r ? S_IDLE : S_CM0;
                     end
                 end
                 // -- layer 1: group of 8 units, I clocks, then requant
@@ -911,7 +987,7 @@ module nca_core_seq #(
                 S_PUSH: begin
                     f_tail <= f_tail_inc;
                     f_count <= f_count + 7'd1;
-                    st_r <= S_BF;
+                    st_r <= S_BH;
                 end
                 // -- phase C: keep = pre and post (post from the mature bitmap of v)
                 S_C: begin
@@ -938,7 +1014,7 @@ module nca_core_seq #(
                     if (cnt_r >= 16'd1 && cnt_r <= 16'd4)
                         cand_r <= cand_next;
                     if (cnt_r == 16'd5) begin
-                        act_r <= ~cand_r & vmask;
+                        cand_r <= ~cand_r & vmask;
                         dsub_r <= 2'd0;
                         st_r <= S_DK;
                     end
@@ -947,7 +1023,7 @@ module nca_core_seq #(
                     if (dk_any) begin
                         dsub_r <= dsub_r + 2'd1;
                         if (dsub_r == 2'd3)
-                            act_r <= act_r & ~onehot64(dk_x);
+                            cand_r <= cand_r & ~onehot64(dk_x);
                     end else if (!y_last) begin
                         y_r <= y_r + 6'd1;
                         cnt_r <= 16'd0;

@@ -7,12 +7,16 @@
 // of i_wdata (bits [s*SLICE +: SLICE]) where i_wen[s] is 1; no enable set = no write.
 // Yosys infers iCE40 SB_RAM40_4K (per-bit MASK) or ECP5 DP16KD (byte enables) with the
 // slices as write-enable groups. No reset of the contents.
+// NO_COLLIDE = 1 is a promise of the caller that no clock reads (i_ren) the address it
+// writes: synthesis then drops the read-before-write bypass logic (Yosys `no_rw_check`:
+// about 2 x WIDTH FFs and WIDTH LUTs less on iCE40), and Verilator stops on a collision.
 `default_nettype none
 
 module nca_ram_1r1w #(
     parameter WIDTH = 16,  // word width in bits, 1..4096
     parameter DEPTH = 256, // words, 2..65536
-    parameter SLICE = 16   // bits per write enable, divides WIDTH
+    parameter SLICE = 16,  // bits per write enable, divides WIDTH
+    parameter NO_COLLIDE = 0  // 1: never a read of the address written in that clock, 0..1
 ) (
     input  wire                     clk,
     input  wire                     i_ren,
@@ -26,14 +30,18 @@ module nca_ram_1r1w #(
 
     generate
         if (WIDTH < 1 || WIDTH > 4096 || DEPTH < 2 || DEPTH > 65536 || SLICE < 1 ||
-            NS * SLICE != WIDTH) begin : g_bad_params
+            NS * SLICE != WIDTH || (NO_COLLIDE != 0 && NO_COLLIDE != 1)) begin : g_bad_params
             nca_illegal_parameter_set_ram u_stop ();
         end
     endgenerate
 
-    reg [WIDTH-1:0] mem [0:DEPTH-1];
-
 `ifdef VERILATOR
+    reg [WIDTH-1:0] mem [0:DEPTH-1];
+    always @(posedge clk)
+        if (NO_COLLIDE == 1 && i_ren && |i_wen && i_raddr == i_waddr) begin
+            $display("%m: FAIL: read and write of address %0d in one clock", i_raddr);
+            $stop;
+        end
     // same behaviour; Verilator 5.006 cannot do delayed writes to array slices in loops
     wire [WIDTH-1:0] mask;
     genvar gs;
@@ -47,14 +55,29 @@ module nca_ram_1r1w #(
             mem[i_waddr] <= (mem[i_waddr] & ~mask) | (i_wdata & mask);
     end
 `else
-    integer s;
-    always @(posedge clk) begin
-        if (i_ren)
-            o_rdata <= mem[i_raddr];
-        for (s = 0; s < NS; s = s + 1)
-            if (i_wen[s])
-                mem[i_waddr][s*SLICE +: SLICE] <= i_wdata[s*SLICE +: SLICE];
-    end
+    generate
+        if (NO_COLLIDE == 1) begin : g_nrw
+            (* no_rw_check *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+            integer s;
+            always @(posedge clk) begin
+                if (i_ren)
+                    o_rdata <= mem[i_raddr];
+                for (s = 0; s < NS; s = s + 1)
+                    if (i_wen[s])
+                        mem[i_waddr][s*SLICE +: SLICE] <= i_wdata[s*SLICE +: SLICE];
+            end
+        end else begin : g_rbw
+            reg [WIDTH-1:0] mem [0:DEPTH-1];
+            integer s;
+            always @(posedge clk) begin
+                if (i_ren)
+                    o_rdata <= mem[i_raddr];
+                for (s = 0; s < NS; s = s + 1)
+                    if (i_wen[s])
+                        mem[i_waddr][s*SLICE +: SLICE] <= i_wdata[s*SLICE +: SLICE];
+            end
+        end
+    endgenerate
 `endif
 endmodule
 

@@ -8,6 +8,10 @@
 // mature random cells) +trace (per-step lines; VCD of the first
 // two steps to +vcd=FILE when built with --trace) +quiet. Prints PASS/FAIL, exit 1 on failure.
 // Built with -DTB_SEQ it tests rtl/nca_core_seq.v (same ports) against nca_cycles_step_seq.
+// The word ops READW / WRITEW are checked too: every 8th step's state is read with READW,
+// every other random write and every third dense write go through WRITEW, plus the edge
+// cases (outside the grid, a channel >= CHANNELS, a cell half written). -DTB_WIDE_CELL=0
+// (a core built with WIDE_CELL = 0, no READ / WRITE) uses the word ops for everything.
 #include <verilated.h>
 #if VM_TRACE
 #include <verilated_vcd_c.h>
@@ -49,9 +53,12 @@ extern "C" {
 #ifndef TB_LANES
 #define TB_LANES 16
 #endif
+#ifndef TB_WIDE_CELL
+#define TB_WIDE_CELL 1
+#endif
 
 enum { OP_NOP, OP_CFG, OP_LOAD, OP_CLEAR, OP_SEED, OP_CIRCLE, OP_HALF, OP_SQUARE, OP_STEP,
-       OP_READ, OP_WRITE };
+       OP_READ, OP_WRITE, OP_READW, OP_WRITEW };
 
 static Vtop *top;
 static VerilatedContext *ctx;
@@ -137,6 +144,59 @@ static void read_cell(unsigned x, unsigned y, int16_t *out)
     top->i_rsp_ready = 0;
 }
 
+// READW: one channel; checks that the bits above the word are 0
+static int16_t read_word(unsigned x, unsigned y, unsigned c)
+{
+    command(OP_READW, x, y, c);
+    while (!top->o_rsp_valid)
+        tick();
+    uint32_t w0 = top->o_rsp_cell[0];
+    for (int k = 1; k < (TB_CHANNELS + 1) / 2; k++)
+        if (top->o_rsp_cell[k] != 0)
+            w0 |= 0x10000u;
+    if (w0 >> 16) {
+        printf("tb_core: FAIL: READW (%u,%u) channel %u: bits above 15 set\n", x, y, c);
+        exit(1);
+    }
+    top->i_rsp_ready = 1;
+    tick();
+    top->i_rsp_ready = 0;
+    return (int16_t)(uint16_t)w0;
+}
+
+// READ (whole cell) or C x READW
+static void read_any(unsigned x, unsigned y, int16_t *out, bool words)
+{
+    if (words || !TB_WIDE_CELL) {
+        for (unsigned c = 0; c < TB_CHANNELS; c++)
+            out[c] = read_word(x, y, c);
+    } else {
+        read_cell(x, y, out);
+    }
+}
+
+// WRITEW of channels first..last-1, junk above bit 15 (must be ignored)
+static void write_words(unsigned x, unsigned y, const int16_t *w, unsigned first, unsigned last)
+{
+    for (unsigned c = first; c < last; c++) {
+        for (int k = 0; k < (TB_CHANNELS + 1) / 2; k++)
+            top->i_cmd_cell[k] = 0xBEEF0000u ^ (uint32_t)(k * 0x01010101u);
+        top->i_cmd_cell[0] = 0xDEAD0000u | (uint16_t)w[c];
+        command(OP_WRITEW, x, y, c);
+    }
+}
+
+// WRITE (whole cell) or C x WRITEW
+static void write_any(unsigned x, unsigned y, const int16_t *w, bool words)
+{
+    if (words || !TB_WIDE_CELL) {
+        write_words(x, y, w, 0, TB_CHANNELS);
+        wait_idle();
+    } else {
+        command(OP_WRITE, x, y, 0, w);
+    }
+}
+
 static void load_model(const nca_model *m, unsigned wrap, uint32_t seed)
 {
     const unsigned I = nca_model_inputs(m), H = m->hidden, C = m->channels;
@@ -181,9 +241,10 @@ static int compare_grid(const nca_grid *g, unsigned step)
 {
     int16_t w[TB_CHANNELS];
     int bad = 0;
+    const bool words = (step % 8 == 1);
     for (unsigned y = 0; y < g->height; y++)
         for (unsigned x = 0; x < g->width; x++) {
-            read_cell(x, y, w);
+            read_any(x, y, w, words);
             const int16_t *ref = g->s + ((size_t)y * g->width + x) * g->channels;
             for (unsigned c = 0; c < g->channels; c++)
                 if (w[c] != ref[c]) {
@@ -273,15 +334,44 @@ int main(int argc, char **argv)
         int16_t w[TB_CHANNELS];
         for (int c = 0; c < TB_CHANNELS; c++)
             w[c] = (int16_t)(1000 + c);
-        command(OP_WRITE, W, 0, 0, w);
-        command(OP_WRITE, 0, H, 0, w);
+        write_any(W, 0, w, false);
+        write_any(0, H, w, false);
+        write_any(W, 1, w, true);
+        write_any(2, H + 5, w, true);
         command(OP_SEED, W + 3, H + 3);
-        read_cell(W + 1, 2, w);
+        read_any(W + 1, 2, w, false);
         for (int c = 0; c < TB_CHANNELS; c++)
             if (w[c] != 0) {
                 printf("tb_core: FAIL: READ outside the grid gave %d\n", w[c]);
                 return 1;
             }
+        read_any(1, H, w, true);
+        for (int c = 0; c < TB_CHANNELS; c++)
+            if (w[c] != 0) {
+                printf("tb_core: FAIL: READW outside the grid gave %d\n", w[c]);
+                return 1;
+            }
+        // a cell half written by WRITEW is unchanged until its last channel
+        for (int c = 0; c < TB_CHANNELS; c++)
+            w[c] = (int16_t)(3000 - 77 * c);
+        write_words(1, 2, w, 0, TB_CHANNELS - 1);
+        wait_idle();
+        for (unsigned c = 0; c < TB_CHANNELS; c++)
+            if (read_word(1, 2, c) != 0) {
+                printf("tb_core: FAIL: WRITEW changed the cell before its last channel\n");
+                return 1;
+            }
+        write_words(1, 2, w, TB_CHANNELS - 1, TB_CHANNELS);
+        wait_idle();
+        int16_t r[TB_CHANNELS];
+        read_any(1, 2, r, false);
+        if (memcmp(r, w, sizeof r) != 0 || (TB_CHANNELS < 16 && read_word(1, 2, TB_CHANNELS) != 0)) {
+            printf("tb_core: FAIL: WRITEW / READW of cell (1,2) (or READW of channel %d)\n",
+                   TB_CHANNELS);
+            return 1;
+        }
+        memset(w, 0, sizeof w);  // back to 0, as the C model's grid
+        write_any(1, 2, w, true);
     }
     if (compare_grid(&g, 0))
         return 1;
@@ -319,7 +409,7 @@ int main(int argc, char **argv)
                     w[c] = (int16_t)((int32_t)(rng >> 16) % 4096 - 1024);
                 }
                 memcpy(g.s + ((size_t)y * W + x) * TB_CHANNELS, w, sizeof w);
-                command(OP_WRITE, x, y, 0, w);
+                write_any(x, y, w, (k & 1) != 0);
             }
         }
         if (trace) {  // the cells that will run the MLP this step
@@ -424,7 +514,7 @@ int main(int argc, char **argv)
                     }
                     w[3] = (int16_t)(m.alive_q + 1 + (int)((rng >> 8) % (uint32_t)(2048 - m.alive_q)));
                     memcpy(g.s + ((size_t)y * W + x) * TB_CHANNELS, w, sizeof w);
-                    command(OP_WRITE, x, y, 0, w);
+                    write_any(x, y, w, (x + y) % 3 == 0);
                 }
         }
         nca_cycle_report rep;

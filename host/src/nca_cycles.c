@@ -133,13 +133,20 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
     uint64_t b = 0;
     for (unsigned y = 0; y < H; y++) {
         unsigned npre = 0, nact = 0;
+        /* serial fire hash: 1 clock to start the first, then per pre-alive cell 8 (hidden
+         * under the cell before when that one fired and ran) + 1 to test it (starting the
+         * next), + 1 after a last cell that fired */
+        uint64_t hclk = 1;
+        int prev_fired = 0;
         for (unsigned x = 0; x < W; x++) {
             size_t i = (size_t)y * W + x;
             pre[i] = (uint8_t)mask_at(g->s, C, W, H, wrap, m->alive_q, x, y);
             if (!pre[i])
                 continue;
             npre++;
-            if (!nca_fires(m->fire_q, g->seed, g->step, x, y))
+            hclk += (prev_fired ? 0 : 8) + 1;
+            prev_fired = nca_fires(m->fire_q, g->seed, g->step, x, y);
+            if (!prev_fired)
                 continue;
             nact++;
             /* after the perception: commit the pending cells whose (x+1, y+1) is done */
@@ -163,7 +170,8 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
         }
         rep.pre_alive += npre;
         rep.active += nact;
-        b += 5 + (npre + 1) + 1 + 1; /* pre row, hashes, drain, the last find */
+        hclk += (uint64_t)prev_fired;
+        b += 5 + hclk + 1 + 1; /* pre row, hashes, drain, the last find */
     }
     b += 2 + (uint64_t)count * commit; /* flush */
     uint64_t d = 0;
