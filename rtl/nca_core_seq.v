@@ -4,13 +4,16 @@
 // the grid as 16-bit words in four SPRAMs, perception one word per clock, an 8-lane MAC
 // array (the 8 SB_MAC16), weights in EBR, in-place update through a pending-write FIFO.
 //
-// Usage: exactly nca_core's ports, ops 0..10 and their semantics (see rtl/nca_core.v):
-// one command per i_cmd_valid && o_cmd_ready (ready = idle); READ answers with
+// Usage: exactly nca_core's ports, ops 0..12 and their semantics (see rtl/nca_core.v):
+// one command per i_cmd_valid && o_cmd_ready (ready = idle); READ / READW answer with
 // o_rsp_valid / o_rsp_cell until i_rsp_ready; STEP n pulses o_step_done after each step
-// with o_step_cycles / o_pre_alive / o_active. Set CFG 1 (kernels) before LOAD and CFG 4
-// (T) before cells are written; run CLEAR once after reset. Latencies differ from
-// nca_core: READ C + 1 clocks, WRITE/SEED C clocks, CLEAR 16,384, erasures 4 x W x H
-// (+ 66 for a circle). The clocks of a step are exact (nca_cycles_step_seq, host/):
+// with o_step_cycles / o_pre_alive / o_active. WIDE_CELL = 0 drops READ and WRITE (the
+// word ops READW / WRITEW move cells 16 bits at a time). Set CFG 1 (kernels) before LOAD
+// and CFG 4 (T) before cells are written; run CLEAR once after reset. Latencies differ
+// from nca_core: READ C + 1 clocks, READW 2, WRITE/SEED C, WRITEW 1 (C + 1 for the last
+// channel), CLEAR 16,384, erasures 4 x W x H (+ 54 for a circle). Erasure arguments must
+// satisfy |a|, |b|, |c| < 2^17 (the host allows 100,000; the link sends 16 bits).
+// The clocks of a step are exact (nca_cycles_step_seq, host/):
 //   A  pre mask rows from the mature bitmap: 17 per row
 //   B  per row: 8 + the hash clocks: 1 + per pre-alive cell 1 + 8 (the serial fire hash;
 //      its 8 are hidden when the cell before fired) + 1 when the last one fired; per active
@@ -48,9 +51,9 @@ module nca_core_seq #(
     input  wire                     i_rsp_ready,
     output wire [16*CHANNELS-1:0]   o_rsp_cell,
     output reg                      o_step_done,
-    output reg  [31:0]              o_step_cycles,
-    output reg  [31:0]              o_pre_alive,
-    output reg  [31:0]              o_active,
+    output wire [31:0]              o_step_cycles,
+    output wire [31:0]              o_pre_alive,
+    output wire [31:0]              o_active,
     output wire [31:0]              o_steps
 );
     localparam W = GRID_W;
@@ -125,7 +128,9 @@ module nca_core_seq #(
     // ---- general registers -------------------------------------------------------------
     reg [15:0]  cnt_r;
     reg [5:0]   y_r, xc_r;              // row of A/B/C/D (and B: cell row); B: cell column
-    reg [63:0]  vor_r, cand_r;          // vertical OR of 3 mature rows; pre row (B) / kill row (D)
+    reg [63:0]  vor_r;                  // vertical OR of 3 mature rows (A, C)
+    reg [15:0]  cand_r;                 // word cand_q_r of the pre row (B) / kill row (D)
+    reg [1:0]   cand_q_r;
     reg         bfire_r;                // phase B: cell xc_r fired, run it next
     reg [CW-1:0] cell_r;                // READ / WRITE cell (WIDE_CELL = 1 only)
     reg [15:0]  word_r;                 // READW word
@@ -134,28 +139,32 @@ module nca_core_seq #(
     assign o_rsp_cell = (WIDE_CELL == 1 && !rsp_w_r) ? cell_r : {{(CW-16){1'b0}}, word_r};
     assign o_rsp_valid = (st_r == S_RSP);
     reg         seed_op_r;
-    reg [31:0]  steps_left_r, cyc_r, npre_r, nact_r;
+    reg [31:0]  steps_left_r;
+    // per-step counts, as wide as they can get: cells <= 4096, clocks < 2^23 (1,700 a cell)
+    reg [23:0]  cyc_r, step_cycles_r;
+    reg [12:0]  npre_r, nact_r, pre_alive_r, active_r;
+    assign o_step_cycles = {8'd0, step_cycles_r};
+    assign o_pre_alive = {19'd0, pre_alive_r};
+    assign o_active = {19'd0, active_r};
     reg         flush_r;
 
     wire [5:0] y_prev = (y_r == 6'd0) ? HM1 : y_r - 6'd1;
     wire [5:0] y_next = (y_r == HM1) ? 6'd0 : y_r + 6'd1;
     wire       y_last = (y_r == HM1);
     wire [63:0] vmask = {{(64-W){1'b0}}, {W{1'b1}}};
+    wire [15:0] vmask16 = vmask[16*cand_q_r +: 16];
+    localparam [31:0] NQM1_32 = (W + 15) / 16 - 1; // row words - 1
+    localparam [1:0] NQM1 = NQM1_32[1:0];
+    wire        cand_q_last = (cand_q_r == NQM1);
 
-    function [5:0] ffs64;
-        input [63:0] v;
+    function [3:0] ffs16;
+        input [15:0] v;
         integer i;
         begin
-            ffs64 = 6'd0;
-            for (i = 63; i >= 0; i = i - 1)
+            ffs16 = 4'd0;
+            for (i = 15; i >= 0; i = i - 1)
                 if (v[i])
-                    ffs64 = i[5:0];
-        end
-    endfunction
-    function [63:0] onehot64;
-        input [5:0] x;
-        begin
-            onehot64 = 64'd1 << x;
+                    ffs16 = i[3:0];
         end
     endfunction
 
@@ -244,11 +253,13 @@ module nca_core_seq #(
     // add-xor-rotate per clock, 8 clocks a cell. Each clock X += Y, Z = rotl(Z ^ X, r)
     // (r = 16, 12, 8, 7), then X <- V, Y <- Z, Z <- Y, V <- X: that puts the next add's
     // operands in the same places (start: X a, Y b, Z d, V c). Output a^b^c^d (symmetric).
-    wire [5:0]  cand_x = ffs64(cand_r);
+    wire [3:0]  cand_b = ffs16(cand_r);
+    wire [5:0]  cand_x = {cand_q_r, cand_b};
+    wire [15:0] cand_clr = cand_r & ~(16'd1 << cand_b);
     reg  [31:0] hx_r, hy_r, hz_r, hv_r;
     reg  [2:0]  hk_r;                    // step 0..7
     reg         hbusy_r, hdone_r;
-    wire        hash_in = (st_r == S_BH) && !hbusy_r && (cand_r != 64'd0);
+    wire        hash_in = (st_r == S_BH) && !hbusy_r && (cand_r != 16'd0);
     reg  [5:0]  htag_r;                  // column of the cell hashed
     wire [31:0] hsum = hx_r + hy_r;
     wire [31:0] hzx = hz_r ^ hsum;
@@ -272,9 +283,7 @@ module nca_core_seq #(
     reg         rr_out_r;
     reg  [1:0]  rr_q_r;
     wire [63:0] vor_next = vor_r | ({48'd0, rr_out_r ? 16'd0 : mt_rdata} << {rr_q_r, 4'd0});
-    wire [63:0] cand_next = {pk_rdata, cand_r[63:16]};
     wire [1:0]  wq = cnt_r[1:0] - 2'd1;   // row word written at cnt 13..16
-    wire [63:0] keep_row = cand_r & mask_row;
 
     // ---- perception ------------------------------------------------------------------------
     reg [3:0]  cur_c;                    // channel being read
@@ -301,15 +310,22 @@ module nca_core_seq #(
     wire [15:0] nb_word = (src_r == 2'd0) ? 16'd0 : (src_r == 2'd1) ? g_rdata :
                           (src_r == 2'd2) ? r0_rdata : sc_rdata;
     wire signed [20:0] nbv = {{5{nb_word[15]}}, nb_word};
+    reg  signed [20:0] acx_r, acy_r, acl_r, fx_r, fy_r, fl_r;
     // kernel terms: KX = (dx-1) x (1 or 2 on the middle row), KY likewise, KL 1/2/-12
     wire signed [20:0] nbv2 = nbv <<< 1;
-    wire signed [20:0] t_x = (pd_dx == 2'd1) ? 21'sd0 : (pd_dy == 2'd1) ?
-                             ((pd_dx == 2'd0) ? -nbv2 : nbv2) : ((pd_dx == 2'd0) ? -nbv : nbv);
-    wire signed [20:0] t_y = (pd_dy == 2'd1) ? 21'sd0 : (pd_dx == 2'd1) ?
-                             ((pd_dy == 2'd0) ? -nbv2 : nbv2) : ((pd_dy == 2'd0) ? -nbv : nbv);
-    wire signed [20:0] t_l = (pd_dy == 2'd1 && pd_dx == 2'd1) ? -((nbv <<< 3) + (nbv <<< 2)) :
-                             (pd_dy == 2'd1 || pd_dx == 2'd1) ? nbv2 : nbv;
-    reg  signed [20:0] acx_r, acy_r, acl_r, fx_r, fy_r, fl_r;
+    // each term as magnitude and sign; acc + (neg ? -m : m) as one adder: the low bit of
+    // {acc, 1} + {m ^ neg, neg} carries neg in
+    wire [20:0] m_x = (pd_dx == 2'd1) ? 21'd0 : (pd_dy == 2'd1) ? nbv2 : nbv;
+    wire [20:0] m_y = (pd_dy == 2'd1) ? 21'd0 : (pd_dx == 2'd1) ? nbv2 : nbv;
+    wire [20:0] m_l = (pd_dy == 2'd1 && pd_dx == 2'd1) ? (nbv <<< 3) + (nbv <<< 2) :
+                      (pd_dy == 2'd1 || pd_dx == 2'd1) ? nbv2 : nbv;
+    wire        n_x = (pd_dx == 2'd0), n_y = (pd_dy == 2'd0),
+                n_l = (pd_dy == 2'd1 && pd_dx == 2'd1);
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [21:0] s_x = {pd_first ? 21'd0 : acx_r, 1'b1} + {m_x ^ {21{n_x}}, n_x};
+    wire [21:0] s_y = {pd_first ? 21'd0 : acy_r, 1'b1} + {m_y ^ {21{n_y}}, n_y};
+    wire [21:0] s_l = {pd_first ? 21'd0 : acl_r, 1'b1} + {m_l ^ {21{n_l}}, n_l};
+    /* verilator lint_on UNUSEDSIGNAL */
     reg  [15:0] cen_r;
     reg  [3:0]  wc_r;                    // channel of the pending perception writes
     reg  [4:0]  wsl_r;                   // one-hot write slot: id, sx, sy, lap, col 0
@@ -317,7 +333,7 @@ module nca_core_seq #(
     wire signed [20:0] fsel = wsl_r[1] ? fx_r : wsl_r[2] ? fy_r : fl_r;
     wire signed [20:0] fsh3 = fsel >>> 3;
     wire signed [20:0] fsh4 = fsel >>> 4;
-    wire signed [20:0] fsh = wsl_r[3] ? fsh4 + {20'd0, fsel[3]} : fsh3 + {20'd0, fsel[2]};
+    wire signed [20:0] fsh = (wsl_r[3] ? fsh4 : fsh3) + {20'd0, wsl_r[3] ? fsel[3] : fsel[2]};
     wire [15:0] fsat = (fsh > 21'sd32767) ? 16'h7FFF : (fsh < -21'sd32768) ? 16'h8000 :
                        fsh[15:0];
 
@@ -395,45 +411,58 @@ module nca_core_seq #(
     wire [6:0] f_tail_inc = (f_tail == FIFO_N[6:0] - 7'd1) ? 7'd0 : f_tail + 7'd1;
     wire [3:0] cm_c = cnt_r[3:0] - 4'd1;  // channel written at S_CMW clock cnt
 
-    // ---- damage hit test (as nca_core: shift-add squarer, incremental squares) ----------
-    reg [1:0]  dmg_kind_r;
-    reg signed [31:0] dmg_a_r, dmg_b_r, dmg_c_r;
+    // ---- damage hit test: arguments |a|, |b|, |c| < 2^17 (the host's range) ---------------
+    // HALF and SQUARE are a box x0 <= x < x1, y0 <= y < y1, its bounds clamped to -1..64 at
+    // the command; CIRCLE squares a, b, c (MSB-first shift-add, 18 clocks each), then
+    // updates (x-a)^2 and (y-b)^2 incrementally: (x-a)^2 + (y-b)^2 <= c^2, 36 bits.
+    reg         dmg_circ_r;
+    reg signed [17:0] dmg_a_r, dmg_b_r, dmg_c_r;
+    reg signed [7:0] bx0_r, bx1_r, by0_r, by1_r;
     reg [5:0]  dx_r;
     reg [1:0]  dsub_r;
     reg [1:0]  sq_i_r;
     reg [4:0]  sq_bit_r;
-    reg [43:0] sq_acc_r, a2_r, r2_r, ex_r, ey_r;
-    wire [31:0] sq_src = (sq_i_r == 2'd0) ? dmg_a_r : (sq_i_r == 2'd1) ? dmg_b_r : dmg_c_r;
-    wire [31:0] sq_abs = sq_src[31] ? -sq_src : sq_src;
+    reg [34:0] sq_acc_r;
+    reg [35:0] a2_r, r2_r, ex_r, ey_r;
+    wire [17:0] sq_src = (sq_i_r == 2'd0) ? dmg_a_r : (sq_i_r == 2'd1) ? dmg_b_r : dmg_c_r;
+    wire [17:0] sq_abs = sq_src[17] ? -sq_src : sq_src;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [43:0] sq_term = {12'd0, sq_abs} << sq_bit_r;
-    wire [43:0] sq_next = sq_acc_r + (sq_abs[sq_bit_r] ? sq_term : 44'd0);
-    wire signed [43:0] xa2 = ($signed({38'd0, dx_r}) - {{12{dmg_a_r[31]}}, dmg_a_r}) <<< 1;
-    wire signed [43:0] yb2 = ($signed({38'd0, y_r}) - {{12{dmg_b_r[31]}}, dmg_b_r}) <<< 1;
+    wire [35:0] sq_next = {sq_acc_r, 1'b0} + (sq_abs[sq_bit_r] ? {18'd0, sq_abs} : 36'd0);
+    wire signed [35:0] xa2 = ($signed({30'd0, dx_r}) - {{18{dmg_a_r[17]}}, dmg_a_r}) <<< 1;
+    wire signed [35:0] yb2 = ($signed({30'd0, y_r}) - {{18{dmg_b_r[17]}}, dmg_b_r}) <<< 1;
     /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [31:0] half_side = dmg_c_r[31] ? -((-dmg_c_r) >>> 1) : (dmg_c_r >>> 1);
-    wire signed [31:0] sq_x0 = dmg_a_r - half_side;
-    wire signed [31:0] sq_y0 = dmg_b_r - half_side;
-    wire signed [31:0] xs = $signed({26'd0, dx_r});
-    wire signed [31:0] ys = $signed({26'd0, y_r});
-    reg dmg_hit;
-    always @* begin
-        case (dmg_kind_r)
-            2'd0: dmg_hit = (ex_r + ey_r) <= r2_r;
-            2'd1: dmg_hit = (dmg_a_r == 32'sd0) ? (xs < W / 2) :
-                            (dmg_a_r == 32'sd1) ? (xs >= W / 2) :
-                            (dmg_a_r == 32'sd2) ? (ys < H / 2) : (ys >= H / 2);
-            default: dmg_hit = xs >= sq_x0 && xs < sq_x0 + dmg_c_r &&
-                               ys >= sq_y0 && ys < sq_y0 + dmg_c_r;
-        endcase
-    end
+    function [7:0] clamp8;   // v clamped to -1..64 (as far as a cell 0..63 can tell)
+        input signed [19:0] v;
+        begin
+            clamp8 = (v < -20'sd1) ? 8'hFF : (v > 20'sd64) ? 8'd64 : v[7:0];
+        end
+    endfunction
+    wire signed [19:0] cmd_a20 = i_cmd_a[19:0];
+    wire signed [19:0] cmd_b20 = i_cmd_b[19:0];
+    wire signed [19:0] cmd_c20 = i_cmd_c[19:0];
+    wire signed [19:0] sqx0 = cmd_a20 - (cmd_c20 >>> 1);   // c >= 0: c/2 rounds down
+    wire signed [19:0] sqy0 = cmd_b20 - (cmd_c20 >>> 1);
+    wire signed [19:0] sqx1 = sqx0 + cmd_c20;
+    wire signed [19:0] sqy1 = sqy0 + cmd_c20;
+    wire        half_l = (i_cmd_a == 32'd0), half_r = (i_cmd_a == 32'd1),
+                half_t = (i_cmd_a == 32'd2), half_b = !half_l && !half_r && !half_t;
+    localparam [7:0] HW8 = W16[8:1], HH8 = H16[8:1];
+    wire [7:0]  cmd_x0 = (i_cmd_op == OP_HALF) ? (half_r ? HW8 : 8'hFF) :
+                         i_cmd_c[31] ? 8'd64 : clamp8(sqx0);   // side < 0: nothing
+    wire [7:0]  cmd_x1 = (i_cmd_op == OP_HALF) ? (half_l ? HW8 : 8'd64) : clamp8(sqx1);
+    wire [7:0]  cmd_y0 = (i_cmd_op == OP_HALF) ? (half_b ? HH8 : 8'hFF) : clamp8(sqy0);
+    wire [7:0]  cmd_y1 = (i_cmd_op == OP_HALF) ? (half_t ? HH8 : 8'd64) : clamp8(sqy1);
+    wire signed [7:0] xs8 = {2'b00, dx_r};
+    wire signed [7:0] ys8 = {2'b00, y_r};
+    wire        dmg_hit = dmg_circ_r ? ((ex_r + ey_r) <= r2_r) :
+                          (xs8 >= bx0_r && xs8 < bx1_r && ys8 >= by0_r && ys8 < by1_r);
     wire dmg_last_x = (dx_r == WM1);
 
     // ---- memory port muxes -------------------------------------------------------------
     wire [15:0] wr_word = (seed_op_r || WIDE_CELL == 0) ? ((cnt_r >= 16'd3) ? (16'd1 << cfg_sf_r) : 16'd0)
                                     : cell_r[15:0];
     wire [5:0]  dk_x = cand_x;
-    wire        dk_any = (cand_r != 64'd0);
+    wire        dk_any = (cand_r != 16'd0);
     always @* begin
         g_en = 1'b0;
         g_we = 1'b0;
@@ -444,7 +473,7 @@ module nca_core_seq #(
         mt_waddr = 8'd0;
         mt_wen = 16'd0;
         mt_wdata = 16'd0;
-        pk_raddr = {y_r, cnt_r[1:0]};
+        pk_raddr = (st_r == S_C) ? {y_r, cnt_r[1:0]} : {y_r, cand_q_r};
         pk_waddr = 8'd0;
         pk_we = 1'b0;
         pk_wdata = 16'd0;
@@ -509,7 +538,7 @@ module nca_core_seq #(
             S_C: if (cnt_r >= 16'd13) begin
                 pk_we = 1'b1;
                 pk_waddr = {y_r, wq};
-                pk_wdata = keep_row[16 * wq +: 16];
+                pk_wdata = pk_rdata & mask_row[16 * wq +: 16];  // pre word wq, read at cnt - 1
             end
             S_BP: begin
                 if (p_issue && !nb_out) begin
@@ -585,7 +614,7 @@ module nca_core_seq #(
     end
 
     // ---- control -----------------------------------------------------------------------
-    wire        step_last = (st_r == S_DK) && !dk_any && y_last;
+    wire        step_last = (st_r == S_DK) && !dk_any && y_last && cand_q_last;
 
     always @(posedge clk) begin
         o_step_done <= 1'b0;
@@ -599,9 +628,9 @@ module nca_core_seq #(
             cfg_sf_r <= 4'd11;
             cfg_seed_r <= 32'd1;
             step_r <= 32'd0;
-            o_step_cycles <= 32'd0;
-            o_pre_alive <= 32'd0;
-            o_active <= 32'd0;
+            step_cycles_r <= 24'd0;
+            pre_alive_r <= 13'd0;
+            active_r <= 13'd0;
             mac_v <= 1'b0;
             rq1_v <= 1'b0;
             rq2_v <= 1'b0;
@@ -612,7 +641,7 @@ module nca_core_seq #(
             hbusy_r <= 1'b0;
         end else begin
             if (in_step)
-                cyc_r <= cyc_r + 32'd1;
+                cyc_r <= cyc_r + 24'd1;
             // the hash runs on in any state (it finishes while a fired cell is processed)
             if (hbusy_r) begin
                 hx_r <= hv_r;
@@ -656,15 +685,15 @@ module nca_core_seq #(
             pd_centre <= (pdy == 2'd1 && pdx == 2'd1);
             wsl_r <= {wsl_r[3:0], 1'b0};
             if (pd_v) begin
-                acx_r <= (pd_first ? 21'sd0 : acx_r) + t_x;
-                acy_r <= (pd_first ? 21'sd0 : acy_r) + t_y;
-                acl_r <= (pd_first ? 21'sd0 : acl_r) + t_l;
+                acx_r <= s_x[21:1];
+                acy_r <= s_y[21:1];
+                acl_r <= s_l[21:1];
                 if (pd_centre)
                     cen_r <= nb_word;
                 if (pd_last) begin
-                    fx_r <= acx_r + t_x;
-                    fy_r <= acy_r + t_y;
-                    fl_r <= acl_r + t_l;
+                    fx_r <= s_x[21:1];   // pd_last is never pd_first
+                    fy_r <= s_y[21:1];
+                    fl_r <= s_l[21:1];
                     wc_r <= pd_c;
                     wsl_r <= 5'd1;
                 end
@@ -696,24 +725,27 @@ module nca_core_seq #(
                             st_r <= S_WR;
                         end
                         OP_CIRCLE, OP_HALF, OP_SQUARE: begin
-                            dmg_kind_r <= (i_cmd_op == OP_CIRCLE) ? 2'd0 :
-                                          (i_cmd_op == OP_HALF) ? 2'd1 : 2'd2;
-                            dmg_a_r <= i_cmd_a;
-                            dmg_b_r <= i_cmd_b;
-                            dmg_c_r <= i_cmd_c;
+                            dmg_circ_r <= (i_cmd_op == OP_CIRCLE);
+                            dmg_a_r <= i_cmd_a[17:0];
+                            dmg_b_r <= i_cmd_b[17:0];
+                            dmg_c_r <= i_cmd_c[17:0];
+                            bx0_r <= cmd_x0;
+                            bx1_r <= cmd_x1;
+                            by0_r <= cmd_y0;
+                            by1_r <= cmd_y1;
                             dx_r <= 6'd0;
                             y_r <= 6'd0;
                             dsub_r <= 2'd0;
                             sq_i_r <= 2'd0;
-                            sq_bit_r <= 5'd0;
-                            sq_acc_r <= 44'd0;
+                            sq_bit_r <= 5'd17;
+                            sq_acc_r <= 35'd0;
                             st_r <= (i_cmd_op == OP_CIRCLE) ? S_DSQ : S_DMG;
                         end
                         OP_STEP: if (i_cmd_a != 32'd0) begin
                             steps_left_r <= i_cmd_a;
-                            cyc_r <= 32'd0;
-                            npre_r <= 32'd0;
-                            nact_r <= 32'd0;
+                            cyc_r <= 24'd0;
+                            npre_r <= 13'd0;
+                            nact_r <= 13'd0;
                             y_r <= 6'd0;
                             cnt_r <= 16'd0;
                             st_r <= S_A;
@@ -769,11 +801,11 @@ module nca_core_seq #(
                         st_r <= S_IDLE;
                 end
                 S_DSQ: begin
-                    sq_acc_r <= sq_next;
-                    sq_bit_r <= sq_bit_r + 5'd1;
-                    if (sq_bit_r == 5'd21) begin
-                        sq_acc_r <= 44'd0;
-                        sq_bit_r <= 5'd0;
+                    sq_acc_r <= sq_next[34:0];
+                    sq_bit_r <= sq_bit_r - 5'd1;
+                    if (sq_bit_r == 5'd0) begin
+                        sq_acc_r <= 35'd0;
+                        sq_bit_r <= 5'd17;
                         sq_i_r <= sq_i_r + 2'd1;
                         if (sq_i_r == 2'd0) begin
                             a2_r <= sq_next;
@@ -791,9 +823,9 @@ module nca_core_seq #(
                     if (dsub_r == 2'd3) begin
                         if (dmg_last_x) begin
                             ex_r <= a2_r;
-                            ey_r <= ey_r + yb2 + 44'd1;
+                            ey_r <= ey_r + yb2 + 36'd1;
                         end else begin
-                            ex_r <= ex_r + xa2 + 44'd1;
+                            ex_r <= ex_r + xa2 + 36'd1;
                         end
                         dx_r <= dmg_last_x ? 6'd0 : dx_r + 6'd1;
                         if (dmg_last_x)
@@ -820,32 +852,35 @@ module nca_core_seq #(
                             flush_r <= 1'b0;
                             r0v_r <= 64'd0;
                             c0v_r <= 2'b00;
+                            cand_q_r <= 2'd0;
                         end else begin
                             y_r <= y_r + 6'd1;
                         end
                     end
                 end
                 // -- phase B: per row, pre row -> fire bits -> the active cells
-                S_BR: begin
+                S_BR: begin   // read pre word cand_q_r (2 clocks)
                     cnt_r <= cnt_r + 16'd1;
                     bfire_r <= 1'b0;
                     hdone_r <= 1'b0;
-                    if (cnt_r >= 16'd1)
-                        cand_r <= cand_next;
-                    if (cnt_r == 16'd4)
+                    if (cnt_r == 16'd1) begin
+                        cand_r <= pk_rdata;
                         st_r <= S_BH;
+                    end
                 end
                 // hash the pre cells in order; a fired cell runs at once (S_BF), the next
                 // cell's hash starting in the same clock
                 S_BH: if (!hbusy_r) begin
                     hdone_r <= 1'b0;
                     if (hdone_r && fire) begin
-                        nact_r <= nact_r + 32'd1;
+                        nact_r <= nact_r + 13'd1;
                         xc_r <= htag_r;
                         bfire_r <= 1'b1;
                         st_r <= S_BF;
                     end else if (!hash_in) begin
-                        st_r <= S_BW;
+                        cnt_r <= 16'd0;
+                        cand_q_r <= cand_q_r + 2'd1;
+                        st_r <= cand_q_last ? S_BW : S_BR;
                     end
                     if (hash_in) begin
                         hx_r <= cfg_seed_r;
@@ -856,8 +891,8 @@ module nca_core_seq #(
                         hk_r <= 3'd0;
                         hbusy_r <= 1'b1;
                         hdone_r <= 1'b0;
-                        cand_r <= cand_r & ~onehot64(cand_x);
-                        npre_r <= npre_r + 32'd1;
+                        cand_r <= cand_clr;
+                        npre_r <= npre_r + 13'd1;
                     end
                 end
                 S_BW: st_r <= S_BF;
@@ -883,6 +918,7 @@ module nca_core_seq #(
                         st_r <= S_CM0;
                     end else begin
                         y_r <= y_r + 6'd1;
+                        cand_q_r <= 2'd0;
                         st_r <= S_BR;
                     end
                 end
@@ -911,18 +947,16 @@ module nca_core_seq #(
                     cm_x <= tag_x;
                     cm_y <= tag_y;
                     ww_r <= 1'b0;
-                    if (cm_elig) begin
-                        st_r <= S_CMW;
-                    end else if (flush_r) begin
+                    // only the next state waits for cm_elig (a long path from the scratch
+                    // RAM): the rest is set either way (unused by S_CMW / S_C; flushing
+                    // commits do not look at y)
+                    grp_r <= 5'd0;
+                    grp_w1base <= 10'd0;
+                    prank <= 2'd0;
+                    pch <= 4'd0;
+                    if (flush_r)
                         y_r <= 6'd0;
-                        st_r <= S_C;
-                    end else begin
-                        grp_r <= 5'd0;
-                        grp_w1base <= 10'd0;
-                        prank <= 2'd0;
-                        pch <= 4'd0;
-                        st_r <= S_L1;
-                    end
+                    st_r <= cm_elig ? S_CMW : flush_r ? S_C : S_L1;
                 end
                 S_CMW: begin
                     cnt_r <= cnt_r + 16'd1;
@@ -996,12 +1030,11 @@ module nca_core_seq #(
                         vor_r <= 64'd0;
                     else if (cnt_r <= 16'd12)
                         vor_r <= vor_next;
-                    if (cnt_r >= 16'd1 && cnt_r <= 16'd4)
-                        cand_r <= cand_next;
                     if (cnt_r == 16'd16) begin
                         cnt_r <= 16'd0;
                         if (y_last) begin
                             y_r <= 6'd0;
+                            cand_q_r <= 2'd0;
                             st_r <= S_D;
                         end else begin
                             y_r <= y_r + 6'd1;
@@ -1009,12 +1042,10 @@ module nca_core_seq #(
                     end
                 end
                 // -- phase D: erase the cells not kept (4 words per clock), clear their bits
-                S_D: begin
+                S_D: begin    // read keep word cand_q_r (2 clocks)
                     cnt_r <= cnt_r + 16'd1;
-                    if (cnt_r >= 16'd1 && cnt_r <= 16'd4)
-                        cand_r <= cand_next;
-                    if (cnt_r == 16'd5) begin
-                        cand_r <= ~cand_r & vmask;
+                    if (cnt_r == 16'd1) begin
+                        cand_r <= ~pk_rdata & vmask16;
                         dsub_r <= 2'd0;
                         st_r <= S_DK;
                     end
@@ -1023,9 +1054,11 @@ module nca_core_seq #(
                     if (dk_any) begin
                         dsub_r <= dsub_r + 2'd1;
                         if (dsub_r == 2'd3)
-                            cand_r <= cand_r & ~onehot64(dk_x);
-                    end else if (!y_last) begin
-                        y_r <= y_r + 6'd1;
+                            cand_r <= cand_clr;
+                    end else if (!cand_q_last || !y_last) begin
+                        if (cand_q_last)
+                            y_r <= y_r + 6'd1;
+                        cand_q_r <= cand_q_last ? 2'd0 : cand_q_r + 2'd1;
                         cnt_r <= 16'd0;
                         st_r <= S_D;
                     end
@@ -1035,12 +1068,12 @@ module nca_core_seq #(
             if (step_last) begin
                 step_r <= step_r + 32'd1;
                 o_step_done <= 1'b1;
-                o_step_cycles <= cyc_r + 32'd1;
-                o_pre_alive <= npre_r;
-                o_active <= nact_r;
-                cyc_r <= 32'd0;
-                npre_r <= 32'd0;
-                nact_r <= 32'd0;
+                step_cycles_r <= cyc_r + 24'd1;
+                pre_alive_r <= npre_r;
+                active_r <= nact_r;
+                cyc_r <= 24'd0;
+                npre_r <= 13'd0;
+                nact_r <= 13'd0;
                 y_r <= 6'd0;
                 cnt_r <= 16'd0;
                 steps_left_r <= steps_left_r - 32'd1;

@@ -373,6 +373,41 @@ int main(int argc, char **argv)
         memset(w, 0, sizeof w);  // back to 0, as the C model's grid
         write_any(1, 2, w, true);
     }
+    {  // erasure edge cases on a few written cells: each half, a square with a negative
+       // side, a circle with a negative radius, boxes over the edges, a far circle
+        const nca_damage probes[] = {
+            {NCA_DMG_HALF, NCA_HALF_LEFT, 0, 0},   {NCA_DMG_HALF, NCA_HALF_TOP, 0, 0},
+            {NCA_DMG_HALF, NCA_HALF_BOTTOM, 0, 0}, {NCA_DMG_HALF, 7, 0, 0},
+            {NCA_DMG_SQUARE, 5, 5, -4},            {NCA_DMG_CIRCLE, 1, 1, -2},
+            {NCA_DMG_SQUARE, (int)W - 2, (int)H + 1, 7},
+            {NCA_DMG_SQUARE, -65000, 3, 130001},
+            {NCA_DMG_CIRCLE, -100000, (int)H / 2, 100001},
+        };
+        const unsigned px[] = {0, W - 1, 0, W - 1, W / 2 - 1, W / 2, 1, W - 2};
+        const unsigned py[] = {0, 0, H - 1, H - 1, H / 2 - 1, H / 2, H - 2, 1};
+        for (const nca_damage &d : probes) {
+            for (unsigned k = 0; k < 8; k++) {
+                int16_t w[TB_CHANNELS];
+                for (int c = 0; c < TB_CHANNELS; c++)
+                    w[c] = (int16_t)(100 * k + c + 1);
+                memcpy(g.s + ((size_t)py[k] * W + px[k]) * TB_CHANNELS, w, sizeof w);
+                write_any(px[k], py[k], w, (k & 1) != 0);
+            }
+            apply_damage(&g, &d);
+            if (compare_grid(&g, 0)) {
+                printf("tb_core: FAIL: erasure kind %d (%d, %d, %d)\n", d.kind, d.a, d.b, d.c);
+                return 1;
+            }
+        }
+        command(OP_CLEAR);  // back to the seeded grid
+        wait_idle();
+        memset(g.s, 0, (size_t)W * H * TB_CHANNELS * sizeof *g.s);
+        if (nca_grid_seed(&g, W / 2, H / 2, &err) != NCA_OK) {
+            printf("tb_core: FAIL: %s\n", err.msg);
+            return 1;
+        }
+        command(OP_SEED, W / 2, H / 2);
+    }
     if (compare_grid(&g, 0))
         return 1;
 

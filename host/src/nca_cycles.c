@@ -133,13 +133,18 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
     uint64_t b = 0;
     for (unsigned y = 0; y < H; y++) {
         unsigned npre = 0, nact = 0;
-        /* serial fire hash: 1 clock to start the first, then per pre-alive cell 8 (hidden
-         * under the cell before when that one fired and ran) + 1 to test it (starting the
-         * next), + 1 after a last cell that fired */
-        uint64_t hclk = 1;
+        /* per 16-bit word of the pre row: 2 clocks to read it, 1 to start the first hash
+         * (or to leave), then per pre-alive cell 8 for the serial fire hash (hidden under
+         * the cell before when that one fired and ran) + 1 to test it (starting the next),
+         * + 1 after a last cell that fired */
+        uint64_t hclk = 0;
         int prev_fired = 0;
         for (unsigned x = 0; x < W; x++) {
             size_t i = (size_t)y * W + x;
+            if (x % 16 == 0) {
+                hclk += (x ? (uint64_t)prev_fired : 0) + 2 + 1;
+                prev_fired = 0;
+            }
             pre[i] = (uint8_t)mask_at(g->s, C, W, H, wrap, m->alive_q, x, y);
             if (!pre[i])
                 continue;
@@ -171,7 +176,7 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
         rep.pre_alive += npre;
         rep.active += nact;
         hclk += (uint64_t)prev_fired;
-        b += 5 + hclk + 1 + 1; /* pre row, hashes, drain, the last find */
+        b += hclk + 1 + 1; /* pre words and hashes, drain, the last find */
     }
     b += 2 + (uint64_t)count * commit; /* flush */
     uint64_t d = 0;
@@ -183,7 +188,7 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
                 kills++;
         }
         rep.erased += kills;
-        d += 6 + 4ull * kills + 1;
+        d += 3ull * ((W + 15) / 16) + 4ull * kills; /* per 16-bit word: read 2, end 1 */
     }
     free(v);
     free(pre);
