@@ -11,7 +11,7 @@
 // word ops READW / WRITEW move cells 16 bits at a time). Set CFG 1 (kernels) before LOAD
 // and CFG 4 (T) before cells are written; run CLEAR once after reset. Latencies differ
 // from nca_core: READ C + 1 clocks, READW 2, WRITE/SEED C, WRITEW 1 (C + 1 for the last
-// channel), CLEAR 16,384, erasures 4 x W x H (+ 54 for a circle). Erasure arguments must
+// channel), CLEAR 16,384, erasures 4 x W x H (+ 58 for a circle). Erasure arguments must
 // satisfy |a|, |b|, |c| < 2^17 (the host allows 100,000; the link sends 16 bits).
 // The clocks of a step are exact (nca_cycles_step_seq, host/):
 //   A  pre mask rows from the mature bitmap: 17 per row
@@ -34,6 +34,8 @@ module nca_core_seq #(
                               // must not exceed it (768 = 12 EBR: 16 ch x 3 kernels x 128),
                               // 8..1024
     parameter USE_SPRAM = 0,  // 1: SB_SPRAM256KA primitives (iCE40 UP5K), 0: behavioural
+    parameter USE_MAC16 = 0,  // 1: SB_MAC16 primitives for the 8 lanes (iCE40 UP5K; Yosys keeps
+                              // the accumulators in LUTs otherwise), 0: behavioural
     parameter WIDE_CELL = 1   // 1: ops 9/10 (READ / WRITE of whole cells on the 16C-bit
                               // ports); 0: only the word ops 11/12 (o_rsp_cell above bit 15
                               // is 0, i_cmd_cell above bit 15 unused: no 16C-bit register)
@@ -72,7 +74,8 @@ module nca_core_seq #(
     generate
         if (GRID_W < 3 || GRID_W > 64 || GRID_H < 3 || GRID_H > 64 || CHANNELS < 4 ||
             CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128 || W1_WORDS < 8 || W1_WORDS > 1024 ||
-            (USE_SPRAM != 0 && USE_SPRAM != 1) || (WIDE_CELL != 0 && WIDE_CELL != 1))
+            (USE_SPRAM != 0 && USE_SPRAM != 1) || (WIDE_CELL != 0 && WIDE_CELL != 1) ||
+            (USE_MAC16 != 0 && USE_MAC16 != 1))
             begin : g_bad_params
             nca_illegal_parameter_set_core_seq u_stop ();
         end
@@ -296,17 +299,19 @@ module nca_core_seq #(
     reg [1:0]  c0v_r;                    // column-0 slot (row parity) valid
     reg [5:0]  c0tag0_r, c0tag1_r;
     wire       p_issue = (st_r == S_BP) && (cnt_r < 16'd9 * C16);
-    wire       nx_lo = (pdx == 2'd0) && (xc_r == 6'd0);
-    wire       nx_hi = (pdx == 2'd2) && (xc_r == WM1);
-    wire       ny_lo = (pdy == 2'd0) && (y_r == 6'd0);
-    wire       ny_hi = (pdy == 2'd2) && y_last;
-    wire [5:0] nb_x = nx_lo ? WM1 : nx_hi ? 6'd0 : xc_r + {4'd0, pdx} - 6'd1;
-    wire [5:0] nb_y = ny_lo ? HM1 : ny_hi ? 6'd0 : y_r + {4'd0, pdy} - 6'd1;
+    // the cell's neighbour columns / rows (wrapped) and edge flags, registered at S_BF
+    reg  [5:0] xm1_r, xp1_r, ym1_r, yp1_r;
+    reg        xlo_r, xhi_r, ylo_r, yhi_r, c0ok_r;
+    wire       nx_lo = (pdx == 2'd0) && xlo_r;
+    wire       nx_hi = (pdx == 2'd2) && xhi_r;
+    wire       ny_lo = (pdy == 2'd0) && ylo_r;
+    wire       ny_hi = (pdy == 2'd2) && yhi_r;
+    wire [5:0] nb_x = (pdx == 2'd0) ? xm1_r : (pdx == 2'd1) ? xc_r : xp1_r;
+    wire [5:0] nb_y = (pdy == 2'd0) ? ym1_r : (pdy == 2'd1) ? y_r : yp1_r;
     wire       nb_out = !cfg_wrap_r && (nx_lo || nx_hi || ny_lo || ny_hi);
-    wire       use_r0 = cfg_wrap_r && y_last && (pdy == 2'd2) && r0v_r[nb_x];
+    wire       use_r0 = cfg_wrap_r && ny_hi && r0v_r[nb_x];
     wire [5:0] c0tag = y_r[0] ? c0tag0_r : c0tag1_r;  // slot of row y-1
-    wire       use_c0 = cfg_wrap_r && (xc_r == WM1) && (pdx == 2'd2) && (pdy == 2'd0) &&
-                        (y_r != 6'd0) && c0v_r[~y_r[0]] && (c0tag == y_r - 6'd1);
+    wire       use_c0 = c0ok_r && (pdx == 2'd2) && (pdy == 2'd0);
     wire [15:0] nb_word = (src_r == 2'd0) ? 16'd0 : (src_r == 2'd1) ? g_rdata :
                           (src_r == 2'd2) ? r0_rdata : sc_rdata;
     wire signed [20:0] nbv = {{5{nb_word[15]}}, nb_word};
@@ -349,7 +354,8 @@ module nca_core_seq #(
     reg         mac_v, mac_l2, hsel_r;
     // clear the accumulators the clock before a group's first product (the requant /
     // output pipeline has read them by then): acc <= acc + a*b with a separate clear is
-    // the shape Yosys (ice40_dsp) folds whole into an SB_MAC16 (accumulator and reset)
+    // the shape Yosys (ice40_dsp) can fold whole into an SB_MAC16 (it does for the core
+    // alone, not inside fit_seq_top: USE_MAC16 = 1 instantiates that mapping, nca_mac_lane)
     wire        mac_clr = (st_r == S_L1 || st_r == S_L2) && (cnt_r == 16'd0);
     reg  [1:0]  prank;                   // layer-1 input (rank, channel) being issued
     reg  [3:0]  pch;
@@ -365,14 +371,9 @@ module nca_core_seq #(
         for (gl = 0; gl < 8; gl = gl + 1) begin : g_lane
             wire signed [7:0]  wl = wv[8*gl +: 8];
             wire signed [15:0] wl16 = {{8{wl[7]}}, wl};
-            wire signed [31:0] prod = $signed(opa) * wl16;
-            reg  signed [31:0] acc_r;
-            always @(posedge clk)
-                if (mac_v)
-                    acc_r <= acc_r + prod;
-                else if (mac_clr)
-                    acc_r <= 32'sd0;
-            assign acc_all[32*gl +: 32] = acc_r;
+            nca_mac_lane #(.USE_SB(USE_MAC16)) u_lane (
+                .clk(clk), .i_v(mac_v), .i_clr(mac_clr), .i_a(opa), .i_b(wl16),
+                .o_acc(acc_all[32*gl +: 32]));
         end
     endgenerate
 
@@ -423,13 +424,15 @@ module nca_core_seq #(
     reg [1:0]  sq_i_r;
     reg [4:0]  sq_bit_r;
     reg [34:0] sq_acc_r;
-    reg [35:0] a2_r, r2_r, ex_r, ey_r;
+    reg [35:0] a2_r, ex_r, ey_r;         // a^2, (x-a)^2, b^2 (then unused)
+    reg signed [36:0] rr_r;              // c^2 - (y-b)^2
+    reg signed [19:0] tx_r, ty_r;        // 2(x-a) + 1, 2(y-b) + 1
+    reg [17:0] sq_abs_r;                 // |a|, |b|, |c| being squared
     wire [17:0] sq_src = (sq_i_r == 2'd0) ? dmg_a_r : (sq_i_r == 2'd1) ? dmg_b_r : dmg_c_r;
     wire [17:0] sq_abs = sq_src[17] ? -sq_src : sq_src;
+    wire signed [19:0] tx0 = 20'sd1 - {dmg_a_r[17], dmg_a_r, 1'b0};
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [35:0] sq_next = {sq_acc_r, 1'b0} + (sq_abs[sq_bit_r] ? {18'd0, sq_abs} : 36'd0);
-    wire signed [35:0] xa2 = ($signed({30'd0, dx_r}) - {{18{dmg_a_r[17]}}, dmg_a_r}) <<< 1;
-    wire signed [35:0] yb2 = ($signed({30'd0, y_r}) - {{18{dmg_b_r[17]}}, dmg_b_r}) <<< 1;
+    wire [35:0] sq_next = {sq_acc_r, 1'b0} + (sq_abs_r[sq_bit_r] ? {18'd0, sq_abs_r} : 36'd0);
     /* verilator lint_on UNUSEDSIGNAL */
     function [7:0] clamp8;   // v clamped to -1..64 (as far as a cell 0..63 can tell)
         input signed [19:0] v;
@@ -454,7 +457,7 @@ module nca_core_seq #(
     wire [7:0]  cmd_y1 = (i_cmd_op == OP_HALF) ? (half_t ? HH8 : 8'd64) : clamp8(sqy1);
     wire signed [7:0] xs8 = {2'b00, dx_r};
     wire signed [7:0] ys8 = {2'b00, y_r};
-    wire        dmg_hit = dmg_circ_r ? ((ex_r + ey_r) <= r2_r) :
+    wire        dmg_hit = dmg_circ_r ? (!rr_r[36] && ex_r <= rr_r[35:0]) :
                           (xs8 >= bx0_r && xs8 < bx1_r && ys8 >= by0_r && ys8 < by1_r);
     wire dmg_last_x = (dx_r == WM1);
 
@@ -737,7 +740,8 @@ module nca_core_seq #(
                             y_r <= 6'd0;
                             dsub_r <= 2'd0;
                             sq_i_r <= 2'd0;
-                            sq_bit_r <= 5'd17;
+                            sq_bit_r <= 5'd18;
+                            ty_r <= 20'sd1 - {cmd_b20[18:0], 1'b0};
                             sq_acc_r <= 35'd0;
                             st_r <= (i_cmd_op == OP_CIRCLE) ? S_DSQ : S_DMG;
                         end
@@ -800,12 +804,20 @@ module nca_core_seq #(
                     if (cnt_r == 16'd16383)
                         st_r <= S_IDLE;
                 end
+                // squares: a clock to take |v| (bit 18), then 18 shift-adds, MSB first;
+                // a, b, c, then rr = c^2 - b^2
                 S_DSQ: begin
                     sq_acc_r <= sq_next[34:0];
                     sq_bit_r <= sq_bit_r - 5'd1;
-                    if (sq_bit_r == 5'd0) begin
+                    if (sq_i_r == 2'd3) begin
+                        rr_r <= rr_r - $signed({1'b0, ey_r});
+                        tx_r <= tx0;
+                        st_r <= S_DMG;
+                    end else if (sq_bit_r == 5'd18) begin
+                        sq_abs_r <= sq_abs;
                         sq_acc_r <= 35'd0;
-                        sq_bit_r <= 5'd17;
+                    end else if (sq_bit_r == 5'd0) begin
+                        sq_bit_r <= 5'd18;
                         sq_i_r <= sq_i_r + 2'd1;
                         if (sq_i_r == 2'd0) begin
                             a2_r <= sq_next;
@@ -813,8 +825,7 @@ module nca_core_seq #(
                         end else if (sq_i_r == 2'd1) begin
                             ey_r <= sq_next;
                         end else begin
-                            r2_r <= sq_next;
-                            st_r <= S_DMG;
+                            rr_r <= {1'b0, sq_next};
                         end
                     end
                 end
@@ -823,9 +834,12 @@ module nca_core_seq #(
                     if (dsub_r == 2'd3) begin
                         if (dmg_last_x) begin
                             ex_r <= a2_r;
-                            ey_r <= ey_r + yb2 + 36'd1;
+                            tx_r <= tx0;
+                            rr_r <= rr_r - {{17{ty_r[19]}}, ty_r};
+                            ty_r <= ty_r + 20'sd2;
                         end else begin
-                            ex_r <= ex_r + xa2 + 36'd1;
+                            ex_r <= ex_r + {{16{tx_r[19]}}, tx_r};
+                            tx_r <= tx_r + 20'sd2;
                         end
                         dx_r <= dmg_last_x ? 6'd0 : dx_r + 6'd1;
                         if (dmg_last_x)
@@ -900,6 +914,16 @@ module nca_core_seq #(
                     cnt_r <= 16'd0;
                     if (bfire_r) begin
                         bfire_r <= 1'b0;
+                        xm1_r <= (xc_r == 6'd0) ? WM1 : xc_r - 6'd1;
+                        xp1_r <= (xc_r == WM1) ? 6'd0 : xc_r + 6'd1;
+                        ym1_r <= y_prev;
+                        yp1_r <= y_next;
+                        xlo_r <= (xc_r == 6'd0);
+                        xhi_r <= (xc_r == WM1);
+                        ylo_r <= (y_r == 6'd0);
+                        yhi_r <= y_last;
+                        c0ok_r <= cfg_wrap_r && (xc_r == WM1) && (y_r != 6'd0) &&
+                                  c0v_r[~y_r[0]] && (c0tag == y_r - 6'd1);
                         cur_c <= 4'd0;
                         pdy <= 2'd0;
                         pdx <= 2'd0;

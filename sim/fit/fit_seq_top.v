@@ -18,7 +18,7 @@ module fit_seq_top (
     wire [255:0] rsp_cell;
     wire         rdy, rsp_v, done;
     wire [31:0]  cyc, pre, act, steps;
-    nca_core_seq #(.USE_SPRAM(1), .WIDE_CELL(0)) u_core (
+    nca_core_seq #(.USE_SPRAM(1), .USE_MAC16(1), .WIDE_CELL(0)) u_core (
         .clk(clk), .i_rst(i_rst), .i_cmd_valid(sr_r[31]), .o_cmd_ready(rdy),
         .i_cmd_op(sr_r[3:0]), .i_cmd_a(sr_r), .i_cmd_b({sr_r[15:0], sr_r[31:16]}),
         .i_cmd_c(~sr_r), .i_cmd_cell({8{sr_r}}), .o_rsp_valid(rsp_v), .i_rsp_ready(sr_r[5]),
