@@ -11,7 +11,7 @@
 // word ops READW / WRITEW move cells 16 bits at a time). Set CFG 1 (kernels) before LOAD
 // and CFG 4 (T) before cells are written; run CLEAR once after reset. Latencies differ
 // from nca_core: READ C + 1 clocks, READW 2, WRITE/SEED C, WRITEW 1 (C + 1 for the last
-// channel), CLEAR 16,384, erasures 4 x W x H (+ 58 for a circle). Erasure arguments must
+// channel), CLEAR 16,384, erasures 5 x W x H (+ 58 for a circle). Erasure arguments must
 // satisfy |a|, |b|, |c| < 2^17 (the host allows 100,000; the link sends 16 bits).
 // The clocks of a step are exact (nca_cycles_step_seq, host/):
 //   A  pre mask rows from the mature bitmap: 17 per row
@@ -302,6 +302,9 @@ module nca_core_seq #(
     // the cell's neighbour columns / rows (wrapped) and edge flags, registered at S_BF
     reg  [5:0] xm1_r, xp1_r, ym1_r, yp1_r;
     reg        xlo_r, xhi_r, ylo_r, yhi_r, c0ok_r;
+    reg  [2:0] r0v3_r;                  // r0v_r of columns x-1, x, x+1
+    wire [5:0] xm1 = (xc_r == 6'd0) ? WM1 : xc_r - 6'd1;
+    wire [5:0] xp1 = (xc_r == WM1) ? 6'd0 : xc_r + 6'd1;
     wire       nx_lo = (pdx == 2'd0) && xlo_r;
     wire       nx_hi = (pdx == 2'd2) && xhi_r;
     wire       ny_lo = (pdy == 2'd0) && ylo_r;
@@ -309,7 +312,7 @@ module nca_core_seq #(
     wire [5:0] nb_x = (pdx == 2'd0) ? xm1_r : (pdx == 2'd1) ? xc_r : xp1_r;
     wire [5:0] nb_y = (pdy == 2'd0) ? ym1_r : (pdy == 2'd1) ? y_r : yp1_r;
     wire       nb_out = !cfg_wrap_r && (nx_lo || nx_hi || ny_lo || ny_hi);
-    wire       use_r0 = cfg_wrap_r && ny_hi && r0v_r[nb_x];
+    wire       use_r0 = cfg_wrap_r && ny_hi && r0v3_r[pdx];
     wire [5:0] c0tag = y_r[0] ? c0tag0_r : c0tag1_r;  // slot of row y-1
     wire       use_c0 = c0ok_r && (pdx == 2'd2) && (pdy == 2'd0);
     wire [15:0] nb_word = (src_r == 2'd0) ? 16'd0 : (src_r == 2'd1) ? g_rdata :
@@ -421,6 +424,7 @@ module nca_core_seq #(
     reg signed [7:0] bx0_r, bx1_r, by0_r, by1_r;
     reg [5:0]  dx_r;
     reg [1:0]  dsub_r;
+    reg        dmg_ph_r, hit_r;             // S_DMG: hit_r registered, erasing
     reg [1:0]  sq_i_r;
     reg [4:0]  sq_bit_r;
     reg [34:0] sq_acc_r;
@@ -525,7 +529,7 @@ module nca_core_seq #(
                     mt_wen = 16'hFFFF;
                 end
             end
-            S_DMG: if (dmg_hit) begin
+            S_DMG: if (dmg_ph_r && hit_r) begin
                 g_en = 1'b1;
                 g_we = 1'b1;
                 g_all = 1'b1;
@@ -743,6 +747,7 @@ module nca_core_seq #(
                             sq_bit_r <= 5'd18;
                             ty_r <= 20'sd1 - {cmd_b20[18:0], 1'b0};
                             sq_acc_r <= 35'd0;
+                            dmg_ph_r <= 1'b0;
                             st_r <= (i_cmd_op == OP_CIRCLE) ? S_DSQ : S_DMG;
                         end
                         OP_STEP: if (i_cmd_a != 32'd0) begin
@@ -829,9 +834,14 @@ module nca_core_seq #(
                         end
                     end
                 end
-                S_DMG: begin
+                // per cell: a clock to register the hit test, then 4 erase clocks
+                S_DMG: if (!dmg_ph_r) begin
+                    hit_r <= dmg_hit;
+                    dmg_ph_r <= 1'b1;
+                end else begin
                     dsub_r <= dsub_r + 2'd1;
                     if (dsub_r == 2'd3) begin
+                        dmg_ph_r <= 1'b0;
                         if (dmg_last_x) begin
                             ex_r <= a2_r;
                             tx_r <= tx0;
@@ -914,8 +924,9 @@ module nca_core_seq #(
                     cnt_r <= 16'd0;
                     if (bfire_r) begin
                         bfire_r <= 1'b0;
-                        xm1_r <= (xc_r == 6'd0) ? WM1 : xc_r - 6'd1;
-                        xp1_r <= (xc_r == WM1) ? 6'd0 : xc_r + 6'd1;
+                        xm1_r <= xm1;
+                        xp1_r <= xp1;
+                        r0v3_r <= {r0v_r[xp1], r0v_r[xc_r], r0v_r[xm1]};
                         ym1_r <= y_prev;
                         yp1_r <= y_next;
                         xlo_r <= (xc_r == 6'd0);
