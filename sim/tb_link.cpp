@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_link.cpp - Verilator bench of rtl/nca_board.v (link engine + nca_core) over its UART
-// pins, at bit level, against the C reference model. The host side (packets, CRC-16, RLE
-// decoding) is written here in a few lines; the board sees only the serial line.
+// pins, at bit level, against the C reference model. The host side uses the host library's
+// CRC-16 and RLE decoder (nca_link.h); the bench frames packets itself so that it can also
+// send malformed ones (false lengths, flipped bits). The board sees only the serial line.
 //
 // Tests (each prints "tb_link: NAME: PASS" or "... FAIL: why"):
 //   info      INFO fields against the build
@@ -35,6 +36,7 @@
 extern "C" {
 #include "nca.h"
 #include "nca_cycles.h"
+#include "nca_link.h"
 }
 
 #include <cstdarg>
@@ -178,17 +180,6 @@ static void run_clocks(uint64_t n)
 }
 
 // ---- packets ------------------------------------------------------------------------------
-static uint16_t crc16(const uint8_t *p, size_t n)
-{
-    uint16_t c = 0xFFFF;
-    for (size_t i = 0; i < n; i++) {
-        c ^= (uint16_t)(p[i] << 8);
-        for (int k = 0; k < 8; k++)
-            c = (c & 0x8000) ? (uint16_t)((c << 1) ^ 0x1021) : (uint16_t)(c << 1);
-    }
-    return c;
-}
-
 static std::vector<uint8_t> packet(uint8_t cmd, uint8_t seq, const std::vector<uint8_t> &pl,
                                    int len_override = -1)
 {
@@ -197,7 +188,7 @@ static std::vector<uint8_t> packet(uint8_t cmd, uint8_t seq, const std::vector<u
     p.push_back((uint8_t)n);
     p.push_back((uint8_t)(n >> 8));
     p.insert(p.end(), pl.begin(), pl.end());
-    uint16_t c = crc16(p.data() + 2, p.size() - 2);
+    uint16_t c = nca_crc16(p.data() + 2, p.size() - 2);
     p.push_back((uint8_t)c);
     p.push_back((uint8_t)(c >> 8));
     return p;
@@ -221,7 +212,7 @@ static bool next_packet(Packet &out)
         size_t n = rxbuf[rx_pos + 4] | (rxbuf[rx_pos + 5] << 8);
         if (rx_pos + 8 + n > rxbuf.size())
             return false;
-        uint16_t c = crc16(&rxbuf[rx_pos + 2], 4 + n);
+        uint16_t c = nca_crc16(&rxbuf[rx_pos + 2], 4 + n);
         uint16_t got = (uint16_t)(rxbuf[rx_pos + 6 + n] | (rxbuf[rx_pos + 7 + n] << 8));
         if (c != got) {
             rx_bad++;
@@ -407,26 +398,10 @@ static bool compare_state(const char *what, unsigned chunk = 0, unsigned y0 = 0,
 
 static bool rle_decode(const uint8_t *p, size_t n, std::vector<uint8_t> &rgba)
 {
+    nca_error err;
     rgba.assign((size_t)W * H * 4, 0xEE);
-    size_t cell = 0, i = 0;
-    while (i < n) {
-        uint8_t t = p[i++];
-        if (t < 0x80) {
-            if (cell + t + 1 > (size_t)W * H)
-                return fail("RLE: zero run past the end");
-            memset(&rgba[cell * 4], 0, (t + 1) * 4u);
-            cell += t + 1;
-        } else {
-            size_t m = t - 0x7F;
-            if (cell + m > (size_t)W * H || i + 4 * m > n)
-                return fail("RLE: literal run past the end");
-            memcpy(&rgba[cell * 4], p + i, 4 * m);
-            i += 4 * m;
-            cell += m;
-        }
-    }
-    if (cell != (size_t)W * H)
-        return fail("RLE: %zu cells, expected %u", cell, W * H);
+    if (nca_rle_decode(p, n, rgba.data(), (size_t)W * H, &err) != NCA_OK)
+        return fail("RLE: %s", err.msg);
     return true;
 }
 
