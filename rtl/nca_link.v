@@ -7,13 +7,13 @@
 // nothing else may drive the core. The executor serves one request at a time: a request
 // with at most 16 payload bytes is acted on after its CRC checked; LOAD_MODEL and
 // WRITE_STATE stream their payload into the core as it arrives (nca_link_model parses the
-// model file, WRITE_STATE writes each cell when its 2 x CHANNELS bytes are in). Answers and
-// FRAME events are built on the fly: INFO/STATS from a byte multiplexer, READ_STATE from
-// the core's READ port, READ_FRAME through nca_link_frame in two passes (length, then
-// data); no buffers. While a request is being served (from its CRC check to the last
+// model file, WRITE_STATE writes each word with the core's WRITEW when its 2 bytes are in).
+// Answers and FRAME events are built on the fly: INFO/STATS from a byte multiplexer,
+// READ_STATE from the core's READW port (a word at a time), READ_FRAME through
+// nca_link_frame in two passes (length, then data); no cell-wide registers or buffers. While a request is being served (from its CRC check to the last
 // byte of its answer) new packets are ignored: the host waits for the answer.
 // After a successful LOAD_MODEL and after SET 4 (alive threshold) every cell is read and
-// written back (4 x GRID_W x GRID_H clocks) so that the core's mature bits follow the new
+// written back word by word (about 5 x CHANNELS x GRID_W x GRID_H clocks) so that the core's mature bits follow the new
 // threshold. o_idle: nothing to do (no request, not running, transmitter and UART idle);
 // o_rx_busy: a packet is partly received; o_running: RUN in progress; o_error: one clock
 // per dropped packet and per error answer.
@@ -44,7 +44,9 @@ module nca_link #(
     output wire [16*CHANNELS-1:0] o_cmd_cell,
     input  wire                   i_rsp_valid,
     output reg                    o_rsp_ready,
-    input  wire [16*CHANNELS-1:0] i_rsp_cell,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [16*CHANNELS-1:0] i_rsp_cell,   // READW answers: only [15:0] is used
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire                   i_step_done,
     input  wire [31:0]            i_step_cycles,
     input  wire [31:0]            i_pre_alive,
@@ -65,6 +67,7 @@ module nca_link #(
     localparam TIMEOUT = CLK_HZ / 1000;        // LINK_TIMEOUT: 1 ms
     localparam CB = 2 * C - 1;
     localparam [4:0] BLAST = CB[4:0];          // last byte of a cell
+    localparam [3:0] CLAST = BLAST[4:1];       // last channel of a cell
     localparam [15:0] W16 = GRID_W[15:0], H16 = GRID_H[15:0], MAXR16 = MAX_RROWS[15:0],
                       MAXW16 = MAX_WROWS[15:0];
 
@@ -85,7 +88,7 @@ module nca_link #(
     localparam [2:0] ST_OK = 3'd0, ST_BAD_CMD = 3'd1, ST_BAD_LEN = 3'd2, ST_BAD_ARG = 3'd3,
                      ST_BUSY = 3'd4, ST_NO_MODEL = 3'd5, ST_BAD_MODEL = 3'd6;
     localparam [3:0] OP_CFG = 4'd1, OP_CLEAR = 4'd3, OP_SEED = 4'd4, OP_STEP = 4'd8,
-                     OP_READ = 4'd9, OP_WRITE = 4'd10;
+                     OP_READW = 4'd11, OP_WRITEW = 4'd12;
     // answer kinds of the fixed-layout answers
     localparam [1:0] K_STATUS = 2'd0, K_CODE = 2'd1, K_INFO = 2'd2, K_STATS = 2'd3;
 
@@ -164,9 +167,10 @@ module nca_link #(
     reg  [15:0]  drop_r;
     reg  [XW-1:0] cx_r;
     reg  [YW-1:0] cy_r, ylast_r;
-    reg  [4:0]   bi_r;             // byte in a cell (READ_STATE / WRITE_STATE)
-    reg  [CW-1:0] cell_r;         // a shift register: WRITE_STATE bytes, refresh copies
-    reg          wr_pend_r;        // WRITE_STATE: a cell is complete
+    reg  [4:0]   bi_r;             // byte in a cell (READ_STATE / WRITE_STATE / refresh)
+    reg  [15:0]  word_r;           // a shift register: WRITE_STATE bytes, refresh copies
+    reg  [3:0]   wch_r;            // channel of word_r (WRITE_STATE)
+    reg          wr_pend_r;        // WRITE_STATE: a word is complete
     reg          feed_r;           // stream: LOAD_MODEL bytes to the parser / cells to write
     reg          lm_live_r, lm_start_r, rs_r;
     reg  [15:0]  run_k_r, run_kcnt_r;
@@ -174,7 +178,7 @@ module nca_link #(
     reg          run_fin_r;        // RUN with a step count
     reg  [7:0]   fseq_r;
     reg          fr_start_r, fr_count_r;
-    assign o_cmd_cell = cell_r;
+    assign o_cmd_cell = {{(CW-16){1'b0}}, word_r};
     assign o_running = running_r;
 
     // ---- the model parser and the frame encoder ------------------------------------------
@@ -194,13 +198,14 @@ module nca_link #(
 
     wire        fr_rd_valid, fr_rsp_ready, fr_valid, fr_done;
     wire [15:0] fr_rd_x, fr_rd_y, fr_len;
+    wire [1:0]  fr_rd_c;
     wire [7:0]  fr_byte;
     wire        fr_active = (st_r == S_FR_CNT || st_r == S_FR_DATA || st_r == S_FR_HDR);
     nca_link_frame #(.GRID_W(GRID_W), .GRID_H(GRID_H)) u_frame (
         .clk(clk), .i_rst(i_rst), .i_start(fr_start_r), .i_count(fr_count_r), .i_sf(sf_r),
-        .o_rd_valid(fr_rd_valid), .o_rd_x(fr_rd_x), .o_rd_y(fr_rd_y),
+        .o_rd_valid(fr_rd_valid), .o_rd_x(fr_rd_x), .o_rd_y(fr_rd_y), .o_rd_c(fr_rd_c),
         .i_rd_ready(i_cmd_ready && fr_active), .i_rsp_valid(i_rsp_valid),
-        .i_rsp_cell(i_rsp_cell[63:0]), .o_rsp_ready(fr_rsp_ready), .o_valid(fr_valid),
+        .i_rsp_word(i_rsp_cell[15:0]), .o_rsp_ready(fr_rsp_ready), .o_valid(fr_valid),
         .o_byte(fr_byte), .i_ready(st_r == S_FR_DATA && tx_pl_ready), .o_len(fr_len),
         .o_done(fr_done));
 
@@ -264,10 +269,10 @@ module nca_link #(
     wire [15:0] cy16 = {{(16-YW){1'b0}}, cy_r};
     always @* begin
         o_cmd_valid = 1'b0;
-        o_cmd_op = OP_READ;
+        o_cmd_op = OP_READW;
         o_cmd_a = {16'd0, cx16};
         o_cmd_b = {16'd0, cy16};
-        o_cmd_c = 32'd0;
+        o_cmd_c = {28'd0, bi_r[4:1]};
         o_rsp_ready = 1'b0;
         case (st_r)
             S_CMD: begin
@@ -310,26 +315,28 @@ module nca_link #(
             end
             S_WS: begin
                 o_cmd_valid = wr_pend_r;
-                o_cmd_op = OP_WRITE;
+                o_cmd_op = OP_WRITEW;
+                o_cmd_c = {28'd0, wch_r};
             end
             S_RF_RD, S_RS_RD: o_cmd_valid = 1'b1;
-            S_RF_WT: o_rsp_ready = i_rsp_valid && (bi_r == BLAST);
+            S_RF_WT: o_rsp_ready = i_rsp_valid;
             S_RF_WR: begin
                 o_cmd_valid = 1'b1;
-                o_cmd_op = OP_WRITE;
+                o_cmd_op = OP_WRITEW;
             end
-            S_RS_BY: o_rsp_ready = pl_take && (bi_r == BLAST);
+            S_RS_BY: o_rsp_ready = pl_take && bi_r[0];
             S_FR_CNT, S_FR_HDR, S_FR_DATA: begin
                 o_cmd_valid = fr_rd_valid;
                 o_cmd_a = {16'd0, fr_rd_x};
                 o_cmd_b = {16'd0, fr_rd_y};
+                o_cmd_c = {30'd0, fr_rd_c};
                 o_rsp_ready = fr_rsp_ready;
             end
             default: ;
         endcase
     end
     wire cmd_take = o_cmd_valid && i_cmd_ready;
-    wire [7:0] rsp_byte = i_rsp_cell[8*bi_r +: 8];   // READ_STATE bytes, refresh copy
+    wire [7:0] rsp_byte = bi_r[0] ? i_rsp_cell[15:8] : i_rsp_cell[7:0];   // READ_STATE
 
     // ---- answer bytes ----------------------------------------------------------------------
     wire [7:0] flags = {6'd0, running_r, model_ok_r};
@@ -456,16 +463,20 @@ module nca_link #(
                         bi_r <= 5'd0;
                     end
                     if (rx_pl_valid && rx_pl_idx >= 16'd4 && feed_r) begin
-                        cell_r <= {rx_pl_byte, cell_r[CW-1:8]};
+                        word_r <= {rx_pl_byte, word_r[15:8]};
                         bi_r <= (bi_r == BLAST) ? 5'd0 : bi_r + 5'd1;
-                        if (bi_r == BLAST)
+                        if (bi_r[0]) begin
+                            wch_r <= bi_r[4:1];
                             wr_pend_r <= 1'b1;
+                        end
                     end
                     if (cmd_take) begin
                         wr_pend_r <= 1'b0;
-                        cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;
-                        if (cx_last)
-                            cy_r <= cy_r + 1'b1;
+                        if (wch_r == CLAST) begin
+                            cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;
+                            if (cx_last)
+                                cy_r <= cy_r + 1'b1;
+                        end
                     end
                 end
                 S_LM: begin
@@ -568,20 +579,20 @@ module nca_link #(
                 // -- refresh: read and write back every cell
                 S_RF_RD: if (i_cmd_ready)
                     st_r <= S_RF_WT;
-                S_RF_WT: if (i_rsp_valid) begin   // one byte a clock through the shift path
-                    cell_r <= {rsp_byte, cell_r[CW-1:8]};
-                    bi_r <= (bi_r == BLAST) ? 5'd0 : bi_r + 5'd1;
-                    if (bi_r == BLAST)
-                        st_r <= S_RF_WR;
+                S_RF_WT: if (i_rsp_valid) begin   // the word of channel bi_r[4:1]
+                    word_r <= i_rsp_cell[15:0];
+                    st_r <= S_RF_WR;
                 end
                 S_RF_WR: if (i_cmd_ready) begin
-                    cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;
-                    if (cx_last)
-                        cy_r <= cy_r + 1'b1;
-                    if (cx_last && cy_last)
-                        answer(ST_OK, K_STATUS, 16'd1);
-                    else
-                        st_r <= S_RF_RD;
+                    bi_r <= (bi_r == BLAST - 5'd1) ? 5'd0 : bi_r + 5'd2;
+                    st_r <= S_RF_RD;
+                    if (bi_r == BLAST - 5'd1) begin
+                        cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;
+                        if (cx_last)
+                            cy_r <= cy_r + 1'b1;
+                        if (cx_last && cy_last)
+                            answer(ST_OK, K_STATUS, 16'd1);
+                    end
                 end
                 // -- sending an answer
                 S_ANS: begin
@@ -599,6 +610,8 @@ module nca_link #(
                     st_r <= S_RS_BY;
                 S_RS_BY: if (pl_take) begin
                     bi_r <= bi_r + 5'd1;
+                    if (bi_r[0])
+                        st_r <= S_RS_RD;             // the next word
                     if (bi_r == BLAST) begin
                         bi_r <= 5'd0;
                         cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // nca_link_frame - READ_FRAME encoder: the RGBA8 frame of the grid (docs/fixed-point.md
 // "Frame"), run-length coded as docs/protocol.md READ_FRAME says, straight from the core's
-// READ port (no frame buffer).
+// READW port (no frame buffer).
 //
 // Usage: i_start with i_count = 1 runs a counting pass: o_done rises with o_len = the size
 // of the RLE data in bytes. i_start with i_count = 0 runs the same scan again and sends
-// the data on o_valid/o_byte/i_ready. The scan reads cells through o_rd_valid/o_rd_x/
-// o_rd_y (nca_core READ, accepted on i_rd_ready), converts channels 0..3 of the answer
-// (i_rsp_cell while i_rsp_valid) one after the other, and releases it with o_rsp_ready.
+// the data on o_valid/o_byte/i_ready. The scan reads channels 0..3 of each cell, one word
+// at a time, through o_rd_valid/o_rd_x/o_rd_y/o_rd_c (nca_core READW, accepted on
+// i_rd_ready), takes each answer (i_rsp_word while i_rsp_valid, released at once with
+// o_rsp_ready) and converts it.
 // A run is greedy: zero cells (all four bytes 0) up to 128, or non-zero cells up to 128;
 // a literal run is read a second time to send its bytes after its token. The grid must
 // not change between the two passes. i_sf is SF (4..14). One cell takes about
-// 4 x (16 - SF) + 5 clocks to classify, literal cells twice that; no multiplier.
+// 4 x (16 - SF) + 13 clocks to classify, literal cells twice that; no multiplier.
 `default_nettype none
 
 module nca_link_frame #(
@@ -26,9 +27,10 @@ module nca_link_frame #(
     output wire        o_rd_valid,
     output wire [15:0] o_rd_x,
     output wire [15:0] o_rd_y,
+    output wire [1:0]  o_rd_c,
     input  wire        i_rd_ready,
     input  wire        i_rsp_valid,
-    input  wire [63:0] i_rsp_cell,
+    input  wire [15:0] i_rsp_word,
     output wire        o_rsp_ready,
     output wire        o_valid,
     output wire [7:0]  o_byte,
@@ -57,15 +59,15 @@ module nca_link_frame #(
     assign o_rd_valid = (st_r == F_REQ);
     assign o_rd_x = {{(16-XW){1'b0}}, x_r};
     assign o_rd_y = {{(16-YW){1'b0}}, y_r};
-    assign o_rsp_ready = (st_r == F_ACK);
+    assign o_rd_c = ch_r;
+    assign o_rsp_ready = (st_r == F_WAIT);
 
     // byte = round(clamp(s, 0, 2^SF) x 255 / 2^SF) = (t x 255 + 2^13) >> 14, t = s << (14 - SF)
     /* verilator lint_off UNUSEDSIGNAL */
     wire [21:0] prod = {t_r[13:0], 8'd0} - {7'd0, t_r} + 22'd8192;  // t <= 2^14: no overflow
     /* verilator lint_on UNUSEDSIGNAL */
     wire [7:0]  pix = (t_r[14]) ? 8'd255 : prod[21:14];
-    wire [1:0]  csel = (st_r == F_BYTE) ? ch_r + 2'd1 : 2'd0;   // channel to convert next
-    wire signed [15:0] word = i_rsp_cell[16*csel +: 16];
+    wire signed [15:0] word = i_rsp_word;
     wire [15:0] one = 16'd1 << i_sf;
     wire [14:0] clamped = word[15] ? 15'd0 : ($unsigned(word) > one) ? one[14:0] : word[14:0];
     wire [7:0]  tok = lit_r ? 8'h7F + n_r : n_r - 8'd1;
@@ -87,6 +89,8 @@ module nca_link_frame #(
                     end_r <= 1'b0;
                     n_r <= 8'd0;
                     emit_r <= 1'b0;
+                    ch_r <= 2'd0;
+                    nz_r <= 1'b0;
                     if (i_count)
                         o_len <= 16'd0;
                     st_r <= F_RUN;
@@ -110,8 +114,6 @@ module nca_link_frame #(
                 F_REQ: if (i_rd_ready)
                     st_r <= F_WAIT;
                 F_WAIT: if (i_rsp_valid) begin
-                    ch_r <= 2'd0;
-                    nz_r <= 1'b0;
                     t_r <= clamped;
                     k_r <= 4'd14 - i_sf;
                     st_r <= F_CONV;
@@ -127,17 +129,12 @@ module nca_link_frame #(
                 F_BYTE: if (!emit_r || i_ready) begin
                     nz_r <= nz_r || (pix != 8'd0);
                     ch_r <= ch_r + 2'd1;
-                    if (ch_r == 2'd3) begin
-                        st_r <= F_ACK;
-                    end else begin
-                        t_r <= clamped;
-                        k_r <= 4'd14 - i_sf;
-                        st_r <= F_CONV;
-                    end
+                    st_r <= (ch_r == 2'd3) ? F_ACK : F_REQ;
                 end
                 F_ACK: begin
                     // the cell is done: step on, or end the run before it
                     st_r <= F_RUN;
+                    nz_r <= 1'b0;
                     if (emit_r) begin
                         m_r <= m_r - 8'd1;
                         x_r <= last_x ? {XW{1'b0}} : x_r + 1'b1;
