@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // nca_board - a whole NCA board minus clocking: the link engine (UART, packets, command
-// executor; docs/protocol.md) driving nca_core.
+// executor; docs/protocol.md) driving nca_core (CORE 0) or nca_core_seq (CORE 1).
 //
 // Usage: clk is the core clock of CLK_HZ Hz, i_rst a synchronous active-high reset (hold
 // it a few clocks after the clock is stable). i_uart_rx / o_uart_tx are the UART pins
@@ -16,8 +16,11 @@ module nca_board #(
     parameter GRID_H   = 64,       // grid height in cells, 3..1024 (GRID_W x GRID_H <= 16256)
     parameter CHANNELS = 16,       // state channels per cell, 4..16
     parameter HIDDEN   = 128,      // largest hidden layer the build holds, 1..128
-    parameter LANES    = 16,       // MAC lanes, power of two, 1..128
-    parameter CORE     = 0,        // core variant: 0 nca_core (the only one so far)
+    parameter LANES    = 16,       // MAC lanes, power of two, 1..128 (CORE 0; CORE 1 has 8)
+    parameter CORE     = 0,        // core variant: 0 nca_core, 1 nca_core_seq with WIDE_CELL 0
+                                   // (grid up to 64x64)
+    parameter USE_SPRAM = 0,       // CORE 1: 1 SB_SPRAM256KA grid (iCE40 UP5K), 0 behavioural
+    parameter USE_MAC16 = 0,       // CORE 1: 1 SB_MAC16 lanes (iCE40 UP5K), 0 behavioural
     parameter CLK_HZ   = 48000000, // core clock in Hz, >= 4 x BAUD
     parameter BAUD     = 3000000,  // UART bit rate in baud
     parameter BUILD_ID = 0,        // first 32 bits of the git commit, 0 for a dirty tree
@@ -32,11 +35,12 @@ module nca_board #(
     output reg  o_led_err
 );
     generate
-        if (CORE != 0) begin : g_bad_params
+        if (CORE != 0 && CORE != 1) begin : g_bad_params
             nca_illegal_parameter_set_board u_stop ();
         end
     endgenerate
     localparam CW = 16 * CHANNELS;
+    localparam INFO_LANES = (CORE == 1) ? 8 : LANES;   // MAC lanes INFO reports
     localparam ERR_CLKS = CLK_HZ / 5;            // error LED pulse, 0.2 s
     localparam EW = $clog2(ERR_CLKS + 1);
 
@@ -50,7 +54,7 @@ module nca_board #(
 
     nca_link #(
         .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
-        .LANES(LANES), .CORE(CORE), .CLK_HZ(CLK_HZ), .BAUD(BAUD), .BUILD_ID(BUILD_ID),
+        .LANES(INFO_LANES), .CORE(CORE), .CLK_HZ(CLK_HZ), .BAUD(BAUD), .BUILD_ID(BUILD_ID),
         .BOARD_ID(BOARD_ID)
     ) u_link (
         .clk(clk), .i_rst(i_rst), .i_uart_rx(i_uart_rx), .o_uart_tx(o_uart_tx),
@@ -61,14 +65,29 @@ module nca_board #(
         .i_steps(steps), .o_idle(link_idle), .o_rx_busy(rx_busy), .o_running(o_led_run),
         .o_error(error));
 
-    nca_core #(
-        .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN), .LANES(LANES)
-    ) u_core (
-        .clk(clk), .i_rst(i_rst), .i_cmd_valid(cmd_valid), .o_cmd_ready(cmd_ready),
-        .i_cmd_op(cmd_op), .i_cmd_a(cmd_a), .i_cmd_b(cmd_b), .i_cmd_c(cmd_c),
-        .i_cmd_cell(cmd_cell), .o_rsp_valid(rsp_valid), .i_rsp_ready(rsp_ready),
-        .o_rsp_cell(rsp_cell), .o_step_done(step_done), .o_step_cycles(step_cycles),
-        .o_pre_alive(pre_alive), .o_active(active), .o_steps(steps));
+    generate
+        if (CORE == 1) begin : g_seq
+            nca_core_seq #(
+                .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
+                .USE_SPRAM(USE_SPRAM), .USE_MAC16(USE_MAC16), .WIDE_CELL(0)
+            ) u_core (
+                .clk(clk), .i_rst(i_rst), .i_cmd_valid(cmd_valid), .o_cmd_ready(cmd_ready),
+                .i_cmd_op(cmd_op), .i_cmd_a(cmd_a), .i_cmd_b(cmd_b), .i_cmd_c(cmd_c),
+                .i_cmd_cell(cmd_cell), .o_rsp_valid(rsp_valid), .i_rsp_ready(rsp_ready),
+                .o_rsp_cell(rsp_cell), .o_step_done(step_done), .o_step_cycles(step_cycles),
+                .o_pre_alive(pre_alive), .o_active(active), .o_steps(steps));
+        end else begin : g_par
+            nca_core #(
+                .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
+                .LANES(LANES)
+            ) u_core (
+                .clk(clk), .i_rst(i_rst), .i_cmd_valid(cmd_valid), .o_cmd_ready(cmd_ready),
+                .i_cmd_op(cmd_op), .i_cmd_a(cmd_a), .i_cmd_b(cmd_b), .i_cmd_c(cmd_c),
+                .i_cmd_cell(cmd_cell), .o_rsp_valid(rsp_valid), .i_rsp_ready(rsp_ready),
+                .o_rsp_cell(rsp_cell), .o_step_done(step_done), .o_step_cycles(step_cycles),
+                .o_pre_alive(pre_alive), .o_active(active), .o_steps(steps));
+        end
+    endgenerate
 
     assign o_led_idle = link_idle && cmd_ready;
 

@@ -59,6 +59,9 @@ extern "C" {
 #ifndef TB_HIDDEN
 #define TB_HIDDEN 128
 #endif
+#ifndef TB_CORE
+#define TB_CORE 0   // 0 nca_core, 1 nca_core_seq (its cycle model)
+#endif
 #ifndef TB_LANES
 #define TB_LANES 16
 #endif
@@ -256,6 +259,10 @@ static bool request(uint8_t cmd, const std::vector<uint8_t> &pl, std::vector<uin
     txq.insert(txq.end(), p.begin(), p.end());
     const uint64_t start = cycle;
     uint64_t limit = cycle + byte_clocks(p.size() + ans_size_hint + 16) + extra_clocks;
+#if TB_CORE == 1
+    // nca_core_seq: CLEAR 16,384 clocks, erasures 5 x W x H, a slower refresh
+    limit += 2 * extra_clocks + 32768 + 40ull * TB_GRID_W * TB_GRID_H * TB_CHANNELS;
+#endif
     while (cycle < limit) {
         run_clocks(64);
         Packet a;
@@ -330,7 +337,11 @@ static void ref_steps(unsigned n)
 {
     for (unsigned k = 0; k < n; k++) {
         nca_step_stats st;
+#if TB_CORE == 1
+        last_clocks = (uint32_t)nca_cycles_step_seq(&model, &g, nullptr);
+#else
         last_clocks = (uint32_t)nca_cycles_step(&model, &g, TB_LANES, nullptr);
+#endif
         total_clocks += last_clocks;
         nca_step_fixed(&model, &g, &ws, &st);
         last_pre = st.pre_alive;
@@ -439,7 +450,7 @@ static bool t_info()
     const uint8_t *p = &ans[1];
     if (memcmp(p, "NCAB", 4) || p[4] != 1 || get16(p + 6) != W || get16(p + 8) != H ||
         p[10] != C || p[11] != TB_HIDDEN || get16(p + 12) != TB_LANES ||
-        get32(p + 14) != TB_CLK_HZ || get32(p + 18) != TB_BAUD || p[26] != 0 || p[27] != 0)
+        get32(p + 14) != TB_CLK_HZ || get32(p + 18) != TB_BAUD || p[26] != 0 || p[27] != TB_CORE)
         return fail("INFO fields wrong");
     for (int i = 28; i < 36; i++)
         if (p[i])

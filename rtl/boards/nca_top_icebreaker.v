@@ -17,7 +17,8 @@ module nca_top_icebreaker #(
     parameter CHANNELS = 16,      // state channels per cell, 4..16
     parameter HIDDEN   = 128,     // largest hidden layer, 1..128
     parameter LANES    = 16,      // MAC lanes, power of two
-    parameter CORE     = 0,       // core variant passed to nca_board (0 = nca_core)
+    parameter CORE     = 1,       // core variant passed to nca_board: 1 nca_core_seq (SPRAM
+                                  // grid, SB_MAC16 lanes; the one that fits), 0 nca_core
     parameter CLK_MHZ  = 24,      // core clock in MHz: 12 (no PLL), 18, 24, 27 or 30
     parameter BAUD     = 3000000, // UART rate in baud
     parameter BUILD_ID = 0,       // first 32 bits of the git commit, 0 for a dirty tree
@@ -96,8 +97,8 @@ module nca_top_icebreaker #(
     wire led_idle, led_run, led_err;
     nca_board #(
         .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
-        .LANES(LANES), .CORE(CORE), .CLK_HZ(CLK_MHZ * 1000000), .BAUD(BAUD),
-        .BUILD_ID(BUILD_ID), .BOARD_ID(1)
+        .LANES(LANES), .CORE(CORE), .USE_SPRAM(1), .USE_MAC16(1),
+        .CLK_HZ(CLK_MHZ * 1000000), .BAUD(BAUD), .BUILD_ID(BUILD_ID), .BOARD_ID(1)
     ) u_board (
         .clk(clk), .i_rst(rst), .i_uart_rx(RX), .o_uart_tx(TX),
         .o_led_idle(led_idle), .o_led_run(led_run), .o_led_err(led_err)
