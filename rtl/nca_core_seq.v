@@ -18,7 +18,7 @@
 //   B  per row: 8 + the hash clocks: 1 + per pre-alive cell 1 + 8 (the serial fire hash;
 //      its 8 are hidden when the cell before fired) + 1 when the last one fired; per active
 //      cell: perception 9C + 6, commit 2 + (C + 3) per committed pending update, layer 1
-//      G x (I + 13), layer 2 Q x (hidden + 13), 1 push (G = ceil(hidden/8), Q = ceil(C/8))
+//      G x (I + 13) + 4, layer 2 Q x (hidden + 13), 1 push (G = ceil(hidden/8), Q = ceil(C/8))
 //      then the flush of the pending updates: 2 + (C + 3) each
 //   C  keep = pre and post: 21 per row;  D  erase: 7 per row + 4 per cell not kept
 // In place: an updated cell's new word waits in a FIFO (<= W + 1 cells) until the scan has
@@ -210,7 +210,11 @@ module nca_core_seq #(
         .i_waddr(sc_waddr), .i_wdata(sc_wdata));
 
     // weights: W1 word g*I + i = 8 bytes (unit 8g + l in byte l); W2 word {q, j} = bytes
-    // of outputs 8q + l; B word j = {s1, b1}, word 128 + k = {s2, b2}
+    // of outputs 8q + l. B word j = {s1[j], b1[j + 8]}, word 128 + k = {s2[k], b2[k + 8]};
+    // b1[0..7] at words 248..255, b2[0..7] at 120..127: a requant reads the shift of a
+    // lane and the bias of that lane in the next group together, and loads the bias into
+    // the lane's accumulator once it has read it (layer 1's first group: during the
+    // perception; layer 2's first group: 8 more reads after the last layer-1 group)
     wire ld = cmd && (i_cmd_op == OP_LOAD);
     wire [2:0]  ld_sel = i_cmd_a[2:0];
     wire [15:0] ld_a = i_cmd_b[31:16];
@@ -245,11 +249,14 @@ module nca_core_seq #(
         .i_wdata(ld_bytes));
     wire        ld_b1 = ld && (ld_sel == 3'd2 || ld_sel == 3'd3) && {16'd0, ld_a} < HIDDEN;
     wire        ld_b2 = ld && (ld_sel == 3'd4 || ld_sel == 3'd5) && ld_a < C16;
+    wire        ld_bias = (ld_sel == 3'd2 || ld_sel == 3'd4);
     nca_ram_1r1w #(.WIDTH(32), .DEPTH(256), .SLICE(1), .NO_COLLIDE(1)) u_bias (
-        .clk(clk), .i_ren(st_r == S_RQ || st_r == S_DR), .i_raddr(b_raddr), .o_rdata(b_rdata),
-        .i_wen((ld_b1 || ld_b2) ? ((ld_sel == 3'd2 || ld_sel == 3'd4) ? 32'h01FF_FFFF
-                                                                      : 32'h3E00_0000) : 32'd0),
-        .i_waddr(ld_b2 ? {4'b1000, ld_a[3:0]} : {1'b0, ld_a[6:0]}),
+        .clk(clk), .i_ren(st_r == S_RQ || st_r == S_DR || st_r == S_BP), .i_raddr(b_raddr),
+        .o_rdata(b_rdata), .i_wen((ld_b1 || ld_b2) ? (ld_bias ? 32'h01FF_FFFF : 32'h3E00_0000)
+                                                    : 32'd0),
+        .i_waddr(ld_b2 ? (ld_bias ? {ld_a[3] ? 5'b10000 : 5'b01111, ld_a[2:0]}
+                                  : {4'b1000, ld_a[3:0]})
+                       : (ld_bias ? {{1'b0, ld_a[6:3]} - 5'd1, ld_a[2:0]} : {1'b0, ld_a[6:0]})),
         .i_wdata({2'b0, i_cmd_c[4:0], i_cmd_c[24:0]}));
 
     // ---- fire hash (phase B row start): nca_hash's two quarter-rounds serially, one
@@ -355,15 +362,15 @@ module nca_core_seq #(
 
     // ---- MAC array: 8 lanes ------------------------------------------------------------------
     reg         mac_v, mac_l2, hsel_r;
-    // clear the accumulators the clock before a group's first product (the requant /
-    // output pipeline has read them by then): acc <= acc + a*b with a separate clear is
-    // the shape Yosys (ice40_dsp) can fold whole into an SB_MAC16 (it does for the core
-    // alone, not inside fit_seq_top: USE_MAC16 = 1 instantiates that mapping, nca_mac_lane)
-    wire        mac_clr = (st_r == S_L1 || st_r == S_L2) && (cnt_r == 16'd0);
+    // each lane's accumulator starts a group with the bias (loaded through the SB_MAC16's
+    // C:D inputs by the requant stage rq1, right after it has read the lane)
+    reg         rq1_ld;                  // rq1 loads b_rdata's bias into lane rq1_i
+    wire [31:0] bias32 = {{7{b_rdata[24]}}, b_rdata[24:0]};
     reg  [1:0]  prank;                   // layer-1 input (rank, channel) being issued
     reg  [3:0]  pch;
     reg  [4:0]  grp_r;                   // layer-1 group
     reg  [9:0]  grp_w1base;              // its first W1 word
+    wire        grp_last = (grp_r == n_grp - 5'd1);
     reg  [0:0]  q_r;                     // layer-2 group
     wire [15:0] hw = {8'd0, hsel_r ? sc_rdata[15:8] : sc_rdata[7:0]};
     wire [15:0] opa = mac_l2 ? hw : sc_rdata;
@@ -375,32 +382,37 @@ module nca_core_seq #(
             wire signed [7:0]  wl = wv[8*gl +: 8];
             wire signed [15:0] wl16 = {{8{wl[7]}}, wl};
             nca_mac_lane #(.USE_SB(USE_MAC16)) u_lane (
-                .clk(clk), .i_v(mac_v), .i_clr(mac_clr), .i_a(opa), .i_b(wl16),
+                .clk(clk), .i_v(mac_v), .i_ld(rq1_ld && rq1_i == gl), .i_c(bias32),
+                .i_a(opa), .i_b(wl16),
                 .o_acc(acc_all[32*gl +: 32]));
         end
     endgenerate
 
-    // requant (layer 1) / output (layer 2) pipeline: 1 issue, 2 add bias, 3 shift+round,
-    // 4 clamp or residual+sat, 5 write
+    // requant (layer 1) / output (layer 2) pipeline: 1 issue, 2 read the accumulator (the
+    // bias is in it; |acc| < 2^29), 3 shift, 4 round and clamp or residual and sat16, 5
+    // write. rshift_round(v, n) = (t + 1) >> 1 with t = 2v >> n (n = 0 too), and
+    // s + rshift_round(v, n) = (2s + t + 1) >> 1: one adder with the carry in set; t
+    // saturated to 19 bits changes no result (|2s| <= 2^16, h <= 255)
     reg        rq1_v, rq2_v, rq3_v, rq4_v;
     reg [2:0]  rq1_i, rq2_i, rq3_i, rq4_i;
     reg        rq_l2;                       // the pipeline works for layer 2
-    reg signed [32:0] rq2_v_r;
+    reg [29:0] rq2_a;
     reg [4:0]  rq2_sh;
-    reg signed [32:0] rq3_r;
+    reg [18:0] rq3_t;
     reg [15:0] rq2_s, rq3_s;
     reg [15:0] rq4_r;
-    wire [31:0] rq_acc_l = acc_all[32*rq1_i +: 32];
-    wire signed [32:0] rq_acc = {rq_acc_l[31], rq_acc_l};
-    wire signed [32:0] rq_b = {{8{b_rdata[24]}}, b_rdata[24:0]};
-    // rshift_round(v, s) = (t >> 1) + t[0] with t = v >> (s - 1): one barrel shifter
-    wire signed [32:0] rq_t = rq2_v_r >>> (rq2_sh - 5'd1);
-    wire signed [32:0] rq_t1 = rq_t >>> 1;
-    wire signed [32:0] rq_rnd = (rq2_sh == 5'd0) ? rq2_v_r : rq_t1 + {32'd0, rq_t[0]};
-    wire signed [33:0] rq_sum = {rq3_r[32], rq3_r} + {{18{rq3_s[15]}}, rq3_s};
-    wire [15:0] rq_h = (rq3_r < 33'sd0) ? 16'd0 : (rq3_r > 33'sd255) ? 16'd255 : rq3_r[15:0];
-    wire [15:0] rq_u = (rq_sum > 34'sd32767) ? 16'h7FFF : (rq_sum < -34'sd32768) ? 16'h8000 :
-                       rq_sum[15:0];
+    wire [29:0] rq_acc = acc_all[32*rq1_i +: 30];
+    wire signed [30:0] rq_t = $signed({rq2_a, 1'b0}) >>> rq2_sh;
+    wire        rq_t_ok = (rq_t[30:18] == {13{rq_t[30]}});
+    wire [18:0] rq_t19 = rq_t_ok ? rq_t[18:0] : {rq_t[30], {18{!rq_t[30]}}};
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [19:0] rq_sum = (rq_l2 ? {{3{rq3_s[15]}}, rq3_s, 1'b0} : 20'd0) +
+                         {rq3_t[18], rq3_t} + 20'd1;   // bit 0 unused
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [15:0] rq_h = rq_sum[19] ? 16'd0 : (rq_sum[18:9] != 10'd0) ? 16'd255 :
+                       {8'd0, rq_sum[8:1]};
+    wire [15:0] rq_u = (rq_sum[19:16] == 4'b0000 || rq_sum[19:16] == 4'b1111) ? rq_sum[16:1] :
+                       rq_sum[19] ? 16'h8000 : 16'h7FFF;
 
     // ---- pending-update FIFO -----------------------------------------------------------------
     reg [6:0]  f_head, f_tail, f_count;
@@ -553,6 +565,7 @@ module nca_core_seq #(
                     g_addr = gaddr(cur_c, nb_x, nb_y);
                 end
                 sc_raddr = A_COL0 + {6'd0, ~y_r[0], cur_c};
+                b_raddr = {5'b11111, cnt_r[2:0]};    // b1[0..7] into the lanes
                 r0_we = pd_v && pd_centre && (y_r == 6'd0);
                 if (wsl_r[0] || (wsl_r[1] && cfg_kernels_r[1]) ||
                     (wsl_r[2] && cfg_kernels_r[2]) || (wsl_r[3] && cfg_kernels_r[3]) ||
@@ -586,7 +599,7 @@ module nca_core_seq #(
                 sc_raddr = A_H + {5'd0, cnt_r[6:1]};
                 w2_raddr = {q_r, cnt_r[6:0]};
             end
-            S_RQ: b_raddr = {1'b0, grp_r[3:0], cnt_r[2:0]};
+            S_RQ: b_raddr = cnt_r[3] ? {5'b01111, cnt_r[2:0]} : {1'b0, grp_r[3:0], cnt_r[2:0]};
             S_DR: begin
                 b_raddr = {4'b1000, q_r, cnt_r[2:0]};
                 sc_raddr = A_P + {7'd0, q_r, cnt_r[2:0]};
@@ -640,6 +653,7 @@ module nca_core_seq #(
             active_r <= 13'd0;
             mac_v <= 1'b0;
             rq1_v <= 1'b0;
+            rq1_ld <= 1'b0;
             rq2_v <= 1'b0;
             rq3_v <= 1'b0;
             rq4_v <= 1'b0;
@@ -668,15 +682,18 @@ module nca_core_seq #(
             hsel_r <= cnt_r[0];
             // requant / output pipeline
             rq1_v <= (st_r == S_RQ || st_r == S_DR) && cnt_r < 16'd8;
+            // (S_BP and S_DR's drain clocks load the same words again)
+            rq1_ld <= (st_r == S_RQ && (cnt_r < 16'd8 || grp_last)) || st_r == S_DR ||
+                      st_r == S_BP;
             rq1_i <= cnt_r[2:0];
             rq2_v <= rq1_v;
             rq2_i <= rq1_i;
-            rq2_v_r <= rq_acc + rq_b;
+            rq2_a <= rq_acc;
             rq2_sh <= b_rdata[29:25];
             rq2_s <= sc_rdata;
             rq3_v <= rq2_v;
             rq3_i <= rq2_i;
-            rq3_r <= rq_rnd;
+            rq3_t <= rq_t19;
             rq3_s <= rq2_s;
             rq4_v <= rq3_v;
             rq4_i <= rq3_i;
@@ -1018,12 +1035,12 @@ module nca_core_seq #(
                 end
                 S_RQ: begin
                     cnt_r <= cnt_r + 16'd1;
-                    if (cnt_r == 16'd11) begin
+                    if (cnt_r == (grp_last ? 16'd15 : 16'd11)) begin
                         cnt_r <= 16'd0;
                         prank <= 2'd0;
                         pch <= 4'd0;
                         grp_w1base <= grp_w1base + {3'd0, n_in};
-                        if (grp_r == n_grp - 5'd1) begin
+                        if (grp_last) begin
                             q_r <= 1'b0;
                             st_r <= S_L2;
                         end else begin

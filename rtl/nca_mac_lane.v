@@ -2,12 +2,12 @@
 // nca_mac_lane - one multiply-accumulate lane of nca_core_seq: acc <= acc + a * b (signed
 // 16 x 16 -> 32 bit), either behavioural or as an iCE40 SB_MAC16 with its accumulator.
 //
-// Usage: each clock, i_v accumulates i_a * i_b; otherwise i_clr sets the accumulator to 0;
-// otherwise it holds. o_acc is the accumulator register (the sum one clock after i_v).
-// USE_SB = 1 instantiates SB_MAC16 (iCE40 UP5K, Yosys/nextpnr) configured as Yosys's
-// ice40_dsp maps the behavioural branch (hold, load 0 through C:D, accumulate): Yosys
-// infers that from USE_SB = 0 only in some contexts, hence the instance. `make -C sim
-// mac16-equiv` checks both against each other with Yosys's SB_MAC16 simulation model.
+// Usage: each clock, i_v accumulates i_a * i_b; i_ld (never with i_v) loads i_c (the
+// core loads the bias: no adder outside the lane adds it); otherwise it holds. o_acc is the
+// accumulator register (the sum one clock after i_v). USE_SB = 1 instantiates SB_MAC16
+// (iCE40 UP5K, Yosys/nextpnr): hold, load through C:D (OLOAD), accumulate the 16 x 16
+// product. `make -C sim mac16-equiv` checks both branches against each other with Yosys's
+// SB_MAC16 simulation model.
 `default_nettype none
 
 module nca_mac_lane #(
@@ -15,7 +15,8 @@ module nca_mac_lane #(
 ) (
     input  wire        clk,
     input  wire        i_v,
-    input  wire        i_clr,
+    input  wire        i_ld,
+    input  wire [31:0] i_c,
     input  wire [15:0] i_a,
     input  wire [15:0] i_b,
     output wire [31:0] o_acc
@@ -28,7 +29,7 @@ module nca_mac_lane #(
 
     generate
         if (USE_SB == 1) begin : g_sb
-            wire hold = !(i_v || i_clr);
+            wire hold = !(i_v || i_ld);
             /* verilator lint_off UNUSEDSIGNAL */
             wire co, aco, sxo;
             /* verilator lint_on UNUSEDSIGNAL */
@@ -42,10 +43,10 @@ module nca_mac_lane #(
                 .BOTADDSUB_UPPERINPUT(1'b0), .BOTADDSUB_CARRYSELECT(2'b00),
                 .MODE_8x8(1'b0), .A_SIGNED(1'b1), .B_SIGNED(1'b1)
             ) u_mac (
-                .CLK(clk), .CE(1'b1), .C(16'd0), .A(i_a), .B(i_b), .D(16'd0),
+                .CLK(clk), .CE(1'b1), .C(i_c[31:16]), .A(i_a), .B(i_b), .D(i_c[15:0]),
                 .AHOLD(1'b0), .BHOLD(1'b0), .CHOLD(1'b0), .DHOLD(1'b0),
                 .IRSTTOP(1'b0), .IRSTBOT(1'b0), .ORSTTOP(1'b0), .ORSTBOT(1'b0),
-                .OLOADTOP(i_clr), .OLOADBOT(i_clr), .ADDSUBTOP(1'b0), .ADDSUBBOT(1'b0),
+                .OLOADTOP(i_ld), .OLOADBOT(i_ld), .ADDSUBTOP(1'b0), .ADDSUBBOT(1'b0),
                 .OHOLDTOP(hold), .OHOLDBOT(hold), .CI(1'b0), .ACCUMCI(1'b0),
                 .SIGNEXTIN(1'b0), .O(o_acc), .CO(co), .ACCUMCO(aco), .SIGNEXTOUT(sxo));
         end else begin : g_beh
@@ -54,8 +55,8 @@ module nca_mac_lane #(
             always @(posedge clk)
                 if (i_v)
                     acc_r <= acc_r + prod;
-                else if (i_clr)
-                    acc_r <= 32'sd0;
+                else if (i_ld)
+                    acc_r <= i_c;
             assign o_acc = acc_r;
         end
     endgenerate

@@ -81,8 +81,12 @@ echo "bitstream: $BOARD: LANES=$LANES grid ${GRID_W}x$GRID_H CLK ${CLK_MHZ} MHz 
 
 if [ "$FAMILY" = ice40 ]; then
     YOSYS=${YOSYS:-yosys}
+    # CORE=1 instantiates its SB_MAC16s; -dsp (ice40_dsp) would rewrite them from the logic
+    # around them (a lone instance becomes a plain multiplier), so only CORE=0 infers DSPs
+    DSP=-dsp
+    [ "$CORE" = 1 ] && DSP=
     $NICE $YOSYS -q -l "$OUT/yosys.log" -p "read_verilog $RTL; chparam $PARAMS $TOP; \
-synth_ice40 -dsp -spram -abc9 -top $TOP -json $OUT/$TOP.json; \
+synth_ice40 $DSP -spram -abc9 -top $TOP -json $OUT/$TOP.json; \
 tee -q -o $OUT/yosys-stat.txt stat" || { echo "bitstream: Yosys failed, see $OUT/yosys.log" >&2; exit 1; }
     set +e
     $NICE nextpnr-ice40 --up5k --package sg48 --json "$OUT/$TOP.json" --pcf "$CONS" \

@@ -126,7 +126,8 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
     }
     memcpy(v, g->s, n * C * sizeof *v);
     const uint64_t I = nca_model_inputs(m), G = (m->hidden + 7) / 8, Q = (C + 7) / 8;
-    const uint64_t l1 = G * (I + 13), l2 = Q * ((uint64_t)m->hidden + 13);
+    /* the last layer-1 requant also loads layer 2's first biases into the lanes: 4 more */
+    const uint64_t l1 = G * (I + 13) + 4, l2 = Q * ((uint64_t)m->hidden + 13);
     const uint64_t per_cell = 1 + (9ull * C + 6) + l1 + l2 + 1; /* find, perceive, MLP, push */
     const uint64_t commit = C + 3;
     unsigned head = 0, count = 0;
