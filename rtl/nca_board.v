@@ -46,7 +46,11 @@ module nca_board #(
 
     wire          cmd_valid, cmd_ready, rsp_valid, rsp_ready, step_done;
     wire [3:0]    cmd_op;
-    wire [31:0]   cmd_a, cmd_b, cmd_c, step_cycles, pre_alive, active, steps;
+    wire [24:0]   cmd_a25;
+    wire [23:0]   cmd_c24;
+    wire [31:0]   cmd_b, step_cycles, pre_alive, active, steps;
+    wire [31:0]   cmd_a = {7'd0, cmd_a25};                 // the link's narrow arguments
+    wire [31:0]   cmd_c = {{8{cmd_c24[23]}}, cmd_c24};
     wire [CW-1:0] cmd_cell, rsp_cell;
     wire          link_idle, rx_busy, error;
     wire          dbg_rx_busy /*verilator public_flat_rd*/;
@@ -58,8 +62,8 @@ module nca_board #(
         .BOARD_ID(BOARD_ID)
     ) u_link (
         .clk(clk), .i_rst(i_rst), .i_uart_rx(i_uart_rx), .o_uart_tx(o_uart_tx),
-        .o_cmd_valid(cmd_valid), .i_cmd_ready(cmd_ready), .o_cmd_op(cmd_op), .o_cmd_a(cmd_a),
-        .o_cmd_b(cmd_b), .o_cmd_c(cmd_c), .o_cmd_cell(cmd_cell), .i_rsp_valid(rsp_valid),
+        .o_cmd_valid(cmd_valid), .i_cmd_ready(cmd_ready), .o_cmd_op(cmd_op), .o_cmd_a(cmd_a25),
+        .o_cmd_b(cmd_b), .o_cmd_c(cmd_c24), .o_cmd_cell(cmd_cell), .i_rsp_valid(rsp_valid),
         .o_rsp_ready(rsp_ready), .i_rsp_cell(rsp_cell), .i_step_done(step_done),
         .i_step_cycles(step_cycles), .i_pre_alive(pre_alive), .i_active(active),
         .i_steps(steps), .o_idle(link_idle), .o_rx_busy(rx_busy), .o_running(o_led_run),

@@ -3,8 +3,10 @@
 // command executor of docs/protocol.md (version 1), driving nca_core's command interface.
 //
 // Usage: i_uart_rx / o_uart_tx are the UART pins (8N1, BAUD). The o_cmd_* / i_rsp_* /
-// i_step_* ports connect one to one to nca_core's command interface (see rtl/nca_core.v);
-// nothing else may drive the core. The executor serves one request at a time: a request
+// i_step_* ports connect to nca_core's command interface (see rtl/nca_core.v), o_cmd_a
+// zero-extended and o_cmd_c sign-extended to 32 bits (no command needs more: STEP n <= 2^24,
+// coordinates and erasure arguments u16, LOAD values 24-bit signed); nothing else may drive
+// the core. The executor serves one request at a time: a request
 // with at most 16 payload bytes is acted on after its CRC checked; LOAD_MODEL and
 // WRITE_STATE stream their payload into the core as it arrives (nca_link_model parses the
 // model file, WRITE_STATE writes each word with the core's WRITEW when its 2 bytes are in).
@@ -38,9 +40,9 @@ module nca_link #(
     output reg                    o_cmd_valid,
     input  wire                   i_cmd_ready,
     output reg  [3:0]             o_cmd_op,
-    output reg  [31:0]            o_cmd_a,
+    output reg  [24:0]            o_cmd_a,      // zero-extended to the core's 32 bits
     output reg  [31:0]            o_cmd_b,
-    output reg  [31:0]            o_cmd_c,
+    output reg  [23:0]            o_cmd_c,      // sign-extended to the core's 32 bits
     output wire [16*CHANNELS-1:0] o_cmd_cell,
     input  wire                   i_rsp_valid,
     output reg                    o_rsp_ready,
@@ -49,8 +51,10 @@ module nca_link #(
     /* verilator lint_on UNUSEDSIGNAL */
     input  wire                   i_step_done,
     input  wire [31:0]            i_step_cycles,
-    input  wire [31:0]            i_pre_alive,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [31:0]            i_pre_alive,  // counts of cells: only [CNTW-1:0] is used
     input  wire [31:0]            i_active,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire [31:0]            i_steps,
     output wire                   o_idle,
     output wire                   o_rx_busy,
@@ -65,6 +69,7 @@ module nca_link #(
     localparam MAX_RROWS = 65534 / ROWB;       // READ_STATE rows per answer
     localparam MAX_WROWS = 4096 / ROWB;        // WRITE_STATE rows per request
     localparam TIMEOUT = CLK_HZ / 1000;        // LINK_TIMEOUT: 1 ms
+    localparam CNTW = $clog2(GRID_W * GRID_H + 1);   // bits of a count of cells
     localparam CB = 2 * C - 1;
     localparam [4:0] BLAST = CB[4:0];          // last byte of a cell
     localparam [3:0] CLAST = BLAST[4:1];       // last channel of a cell
@@ -90,7 +95,8 @@ module nca_link #(
     localparam [3:0] OP_CFG = 4'd1, OP_CLEAR = 4'd3, OP_SEED = 4'd4, OP_STEP = 4'd8,
                      OP_READW = 4'd11, OP_WRITEW = 4'd12;
     // answer kinds of the fixed-layout answers
-    localparam [1:0] K_STATUS = 2'd0, K_CODE = 2'd1, K_INFO = 2'd2, K_STATS = 2'd3;
+    localparam [2:0] K_STATUS = 3'd0, K_CODE = 3'd1, K_INFO = 3'd2, K_STATS = 3'd3,
+                     K_FHDR = 3'd4;
 
     localparam [4:0] S_IDLE = 5'd0, S_DISP = 5'd1, S_CMD = 5'd2, S_WAITC = 5'd3,
                      S_ANS = 5'd4, S_SEND = 5'd5, S_RF_RD = 5'd6, S_RF_WT = 5'd7,
@@ -160,8 +166,8 @@ module nca_link #(
     reg          running_r, model_ok_r, streamed_r;
     reg  [2:0]   status_r;
     reg  [2:0]   code_r;           // BAD_MODEL detail
-    reg  [1:0]   kind_r;
-    reg  [15:0]  idx_r;            // payload byte index of the answer
+    reg  [2:0]   kind_r;
+    reg  [5:0]   idx_r;            // payload byte index of a fixed-layout answer (< 64)
     reg  [3:0]   sf_r;             // the core's SF (CFG 5 goes through here)
     reg  [47:0]  total_r;          // clocks of all steps since reset
     reg  [15:0]  drop_r;
@@ -173,7 +179,7 @@ module nca_link #(
     reg          wr_pend_r;        // WRITE_STATE: a word is complete
     reg          feed_r;           // stream: LOAD_MODEL bytes to the parser / cells to write
     reg          lm_live_r, lm_start_r, rs_r;
-    reg  [15:0]  run_k_r, run_kcnt_r;
+    reg  [15:0]  run_k_r, run_kcnt_r;   // frame every k steps: steps to the next frame
     reg  [31:0]  run_left_r;
     reg          run_fin_r;        // RUN with a step count
     reg  [7:0]   fseq_r;
@@ -184,7 +190,8 @@ module nca_link #(
     // ---- the model parser and the frame encoder ------------------------------------------
     wire        lm_cmd_valid;
     wire [3:0]  lm_cmd_op;
-    wire [31:0] lm_cmd_a, lm_cmd_b, lm_cmd_c;
+    wire [2:0]  lm_cmd_a;
+    wire [23:0] lm_cmd_b, lm_cmd_c;
     wire [13:0] lm_pos;
     wire        lm_done;
     wire [2:0]  lm_err;
@@ -197,7 +204,9 @@ module nca_link #(
         .o_err(lm_err));
 
     wire        fr_rd_valid, fr_rsp_ready, fr_valid, fr_done;
-    wire [15:0] fr_rd_x, fr_rd_y, fr_len;
+    wire [XW-1:0] fr_rd_x;
+    wire [YW-1:0] fr_rd_y;
+    wire [15:0] fr_len;
     wire [1:0]  fr_rd_c;
     wire [7:0]  fr_byte;
     wire        fr_active = (st_r == S_FR_CNT || st_r == S_FR_DATA || st_r == S_FR_HDR);
@@ -265,14 +274,12 @@ module nca_link #(
                              ST_OK;
 
     // ---- the core's command port ---------------------------------------------------------
-    wire [15:0] cx16 = {{(16-XW){1'b0}}, cx_r};
-    wire [15:0] cy16 = {{(16-YW){1'b0}}, cy_r};
     always @* begin
         o_cmd_valid = 1'b0;
         o_cmd_op = OP_READW;
-        o_cmd_a = {16'd0, cx16};
-        o_cmd_b = {16'd0, cy16};
-        o_cmd_c = {28'd0, bi_r[4:1]};
+        o_cmd_a = {{(25-XW){1'b0}}, cx_r};
+        o_cmd_b = {{(32-YW){1'b0}}, cy_r};
+        o_cmd_c = {20'd0, bi_r[4:1]};
         o_rsp_ready = 1'b0;
         case (st_r)
             S_CMD: begin
@@ -280,43 +287,45 @@ module nca_link #(
                 case (rx_cmd)
                     C_SET: begin
                         o_cmd_op = OP_CFG;
-                        o_cmd_a = (a_u8 == 8'd0) ? 32'd6 : (a_u8 == 8'd1) ? 32'd7 : {24'd0, a_u8};
+                        // register 0 -> 6, 1 -> 7, 2..4 as they are (checked <= 4)
+                        o_cmd_a = {22'd0, a_u8[2] || a_u8[2:1] == 2'd0, a_u8[1] || a_u8[2:1] == 2'd0,
+                                   a_u8[0]};
                         o_cmd_b = a_u32_1;
                     end
                     C_CLEAR: o_cmd_op = OP_CLEAR;
                     C_SEED: begin
                         o_cmd_op = OP_SEED;
-                        o_cmd_a = {16'd0, a_u16_0};
+                        o_cmd_a = {9'd0, a_u16_0};
                         o_cmd_b = {16'd0, a_u16_1};
                     end
                     C_DAMAGE: begin
                         o_cmd_op = 4'd5 + a_u8[3:0];     // CIRCLE, HALF, SQUARE
-                        o_cmd_a = {16'd0, args[23:8]};
+                        o_cmd_a = {9'd0, args[23:8]};
                         o_cmd_b = {16'd0, args[39:24]};
-                        o_cmd_c = {16'd0, args[55:40]};
+                        o_cmd_c = {8'd0, args[55:40]};
                     end
                     default: begin                       // STEP
                         o_cmd_op = OP_STEP;
-                        o_cmd_a = a_u32_0;
+                        o_cmd_a = a_u32_0[24:0];           // checked <= 2^24
                     end
                 endcase
             end
             S_RSTEP: begin
                 o_cmd_valid = 1'b1;
                 o_cmd_op = OP_STEP;
-                o_cmd_a = 32'd1;
+                o_cmd_a = 25'd1;
             end
             S_LM: begin
                 o_cmd_valid = lm_cmd_valid;
                 o_cmd_op = lm_cmd_op;
-                o_cmd_a = lm_cmd_a;
-                o_cmd_b = lm_cmd_b;
+                o_cmd_a = {22'd0, lm_cmd_a};
+                o_cmd_b = {8'd0, lm_cmd_b};
                 o_cmd_c = lm_cmd_c;
             end
             S_WS: begin
                 o_cmd_valid = wr_pend_r;
                 o_cmd_op = OP_WRITEW;
-                o_cmd_c = {28'd0, wch_r};
+                o_cmd_c = {20'd0, wch_r};
             end
             S_RF_RD, S_RS_RD: o_cmd_valid = 1'b1;
             S_RF_WT: o_rsp_ready = i_rsp_valid;
@@ -327,9 +336,9 @@ module nca_link #(
             S_RS_BY: o_rsp_ready = pl_take && bi_r[0];
             S_FR_CNT, S_FR_HDR, S_FR_DATA: begin
                 o_cmd_valid = fr_rd_valid;
-                o_cmd_a = {16'd0, fr_rd_x};
-                o_cmd_b = {16'd0, fr_rd_y};
-                o_cmd_c = {30'd0, fr_rd_c};
+                o_cmd_a = {{(25-XW){1'b0}}, fr_rd_x};
+                o_cmd_b = {{(32-YW){1'b0}}, fr_rd_y};
+                o_cmd_c = {22'd0, fr_rd_c};
                 o_rsp_ready = fr_rsp_ready;
             end
             default: ;
@@ -339,32 +348,32 @@ module nca_link #(
     wire [7:0] rsp_byte = bi_r[0] ? i_rsp_cell[15:8] : i_rsp_cell[7:0];   // READ_STATE
 
     // ---- answer bytes ----------------------------------------------------------------------
+    // each table holds the whole answer payload, indexed by idx_r (byte 0: the status)
     wire [7:0] flags = {6'd0, running_r, model_ok_r};
-    wire [8*36-1:0] info = {64'd0, CORE[7:0], BOARD_ID[7:0], BUILD_ID[31:0], BAUD[31:0],
+    wire [7:0] st_byte = {5'd0, status_r};
+    wire [8*37-1:0] info = {64'd0, CORE[7:0], BOARD_ID[7:0], BUILD_ID[31:0], BAUD[31:0],
                             CLK_HZ[31:0], LANES[15:0], HIDDEN[7:0], C[7:0], GRID_H[15:0],
-                            GRID_W[15:0], flags, 8'd1, 32'h4241434E};
-    wire [8*28-1:0] stats = {8'd0, flags, drop_r, 16'd0, total_r, i_active, i_pre_alive,
-                             i_step_cycles, i_steps};
-    wire [5:0] bsel = idx_r[5:0] - 6'd1;     // byte of the block after the status
+                            GRID_W[15:0], flags, 8'd1, 32'h4241434E, st_byte};
+    wire [8*29-1:0] stats = {8'd0, flags, drop_r, 16'd0, total_r,
+                             {(32-CNTW){1'b0}}, i_active[CNTW-1:0],
+                             {(32-CNTW){1'b0}}, i_pre_alive[CNTW-1:0],
+                             i_step_cycles, i_steps, st_byte};
+    wire [8*6-1:0] fhdr = {GRID_H[15:0], GRID_W[15:0], 8'd1, 8'd0};   // READ_FRAME, status OK
     reg  [7:0] fix_byte;
     always @* begin
-        if (idx_r == 16'd0)
-            fix_byte = {5'd0, status_r};
-        else case (kind_r)
-            K_CODE:  fix_byte = {5'd0, code_r};
-            K_INFO:  fix_byte = info[8*bsel +: 8];
-            K_STATS: fix_byte = stats[8*bsel +: 8];
-            default: fix_byte = 8'd0;
+        case (kind_r)
+            K_CODE:  fix_byte = idx_r[0] ? {5'd0, code_r} : st_byte;
+            K_INFO:  fix_byte = info[8*idx_r +: 8];
+            K_STATS: fix_byte = stats[8*idx_r[4:0] +: 8];
+            K_FHDR:  fix_byte = fhdr[8*idx_r[2:0] +: 8];
+            default: fix_byte = st_byte;
         endcase
     end
-    wire [7:0] fhdr_byte = (idx_r == 16'd1) ? 8'd1 : (idx_r == 16'd2) ? GRID_W[7:0] :
-                           (idx_r == 16'd3) ? GRID_W[15:8] : (idx_r == 16'd4) ? GRID_H[7:0] :
-                           (idx_r == 16'd5) ? GRID_H[15:8] : 8'd0;   // 0: status OK
     always @* begin
         tx_pl_valid = 1'b0;
         tx_pl_byte = 8'd0;
         case (st_r)
-            S_SEND: begin
+            S_SEND, S_FR_HDR: begin
                 tx_pl_valid = 1'b1;
                 tx_pl_byte = fix_byte;
             end
@@ -372,10 +381,6 @@ module nca_link #(
             S_RS_BY: begin
                 tx_pl_valid = i_rsp_valid;
                 tx_pl_byte = rsp_byte;
-            end
-            S_FR_HDR: begin
-                tx_pl_valid = 1'b1;
-                tx_pl_byte = fhdr_byte;
             end
             S_FR_DATA: begin
                 tx_pl_valid = fr_valid;
@@ -397,7 +402,7 @@ module nca_link #(
     // answer helper
     task answer;
         input [2:0] status;
-        input [1:0] kind;
+        input [2:0] kind;
         input [15:0] len;
         begin
             status_r <= status;
@@ -436,7 +441,7 @@ module nca_link #(
             if (cmd_take && o_cmd_op == OP_CFG && o_cmd_a[2:0] == 3'd5)
                 sf_r <= o_cmd_b[3:0];
             if (pl_take)
-                idx_r <= idx_r + 16'd1;
+                idx_r <= idx_r + 6'd1;
             if (rx_ack)
                 busy_req_r <= 1'b1;
             case (st_r)
@@ -514,7 +519,7 @@ module nca_link #(
                         C_RUN: begin
                             running_r <= 1'b1;
                             run_k_r <= a_u16_0;
-                            run_kcnt_r <= 16'd0;
+                            run_kcnt_r <= a_u16_0;
                             run_left_r <= a_run_steps;
                             run_fin_r <= (a_run_steps != 32'd0);
                             fseq_r <= 8'd0;
@@ -597,7 +602,7 @@ module nca_link #(
                 // -- sending an answer
                 S_ANS: begin
                     tx_start <= 1'b1;
-                    idx_r <= 16'd0;
+                    idx_r <= 6'd0;
                     st_r <= rs_r ? S_RS_ST : S_SEND;
                 end
                 S_SEND: if (!tx_start && !tx_busy) begin
@@ -624,10 +629,11 @@ module nca_link #(
                 S_FR_CNT: if (!fr_start_r && fr_done) begin
                     ans_len_r <= fr_len + 16'd6;
                     tx_start <= 1'b1;
-                    idx_r <= 16'd0;
+                    kind_r <= K_FHDR;
+                    idx_r <= 6'd0;
                     st_r <= S_FR_HDR;
                 end
-                S_FR_HDR: if (pl_take && idx_r == 16'd5) begin
+                S_FR_HDR: if (pl_take && idx_r == 6'd5) begin
                     fr_start_r <= 1'b1;
                     fr_count_r <= 1'b0;
                     st_r <= S_FR_DATA;
@@ -643,11 +649,11 @@ module nca_link #(
                     st_r <= S_RWAIT;
                 S_RWAIT: if (i_cmd_ready) begin
                     run_left_r <= run_left_r - 32'd1;
-                    run_kcnt_r <= run_kcnt_r + 16'd1;
-                    if ((run_fin_r && run_left_r == 32'd1) || run_kcnt_r + 16'd1 == run_k_r) begin
+                    run_kcnt_r <= run_kcnt_r - 16'd1;
+                    if ((run_fin_r && run_left_r == 32'd1) || run_kcnt_r == 16'd1) begin
                         if (run_fin_r && run_left_r == 32'd1)
                             running_r <= 1'b0;
-                        run_kcnt_r <= 16'd0;
+                        run_kcnt_r <= run_k_r;
                         ans_cmd_r <= C_EVENT;
                         ans_seq_r <= fseq_r;
                         fseq_r <= fseq_r + 8'd1;

@@ -25,8 +25,8 @@ module nca_link_frame #(
     input  wire        i_count,
     input  wire [3:0]  i_sf,
     output wire        o_rd_valid,
-    output wire [15:0] o_rd_x,
-    output wire [15:0] o_rd_y,
+    output wire [$clog2(GRID_W)-1:0] o_rd_x,
+    output wire [$clog2(GRID_H)-1:0] o_rd_y,
     output wire [1:0]  o_rd_c,
     input  wire        i_rd_ready,
     input  wire        i_rsp_valid,
@@ -57,8 +57,8 @@ module nca_link_frame #(
     reg [3:0]    k_r;           // shifts left
     assign o_done = (st_r == F_DONE);
     assign o_rd_valid = (st_r == F_REQ);
-    assign o_rd_x = {{(16-XW){1'b0}}, x_r};
-    assign o_rd_y = {{(16-YW){1'b0}}, y_r};
+    assign o_rd_x = x_r;
+    assign o_rd_y = y_r;
     assign o_rd_c = ch_r;
     assign o_rsp_ready = (st_r == F_WAIT);
 

@@ -8,7 +8,7 @@
 // least 12 clocks apart (the UART gives one per 10 bit times). Each byte is processed in
 // the clocks after it: when it completes a field that the core needs, o_cmd_valid rises
 // with o_cmd_op (1 CFG, 2 LOAD) and o_cmd_a/b/c as nca_core's command interface takes
-// them, until i_cmd_ready (the core is idle, so that is at once). Order: CFG 0 hidden,
+// them (narrowed: a 3 bits, b 24 bits zero-extended, c 24 bits sign-extended), until i_cmd_ready (the core is idle, so that is at once). Order: CFG 0 hidden,
 // CFG 1 kernels, CFG 2 boundary, CFG 3 fire threshold, CFG 5 SF, CFG 4 alive threshold
 // (from the header), then LOAD s1, s2, W1, b1, W2, b2 by index. o_pos counts the bytes
 // taken. o_done rises when the last CRC byte (the end the header's dimensions give) has
@@ -30,9 +30,9 @@ module nca_link_model #(
     input  wire [7:0]  i_byte,
     output wire        o_cmd_valid,
     output wire [3:0]  o_cmd_op,
-    output reg  [31:0] o_cmd_a,
-    output reg  [31:0] o_cmd_b,
-    output reg  [31:0] o_cmd_c,
+    output reg  [2:0]  o_cmd_a,
+    output reg  [23:0] o_cmd_b,
+    output reg  [23:0] o_cmd_c,
     input  wire        i_cmd_ready,
     output reg  [13:0] o_pos,
     output reg         o_done,
@@ -89,13 +89,13 @@ module nca_link_model #(
         bad = 1'b0;
         bad_code = 3'd6;
         is_cfg = 1'b0;
-        o_cmd_a = 32'd0;
-        o_cmd_b = {8'd0, u_r, 9'd0, v_r};
-        o_cmd_c = 32'd0;
+        o_cmd_a = 3'd0;
+        o_cmd_b = {u_r, 9'd0, v_r};
+        o_cmd_c = 24'd0;
         case (sec_r)
             SEC_HDR: begin
                 is_cfg = 1'b1;
-                o_cmd_b = {24'd0, b};
+                o_cmd_b = {16'd0, b};
                 case (o_pos)
                     14'd0: bad = (b != 8'h4E);   // "NCAM"
                     14'd1: bad = (b != 8'h43);
@@ -118,29 +118,29 @@ module nca_link_model #(
                         bad = !b[0] || (b[7:4] != 4'd0);
                         bad_code = 3'd4;
                         need = 1'b1;
-                        o_cmd_a = 32'd1;        // CFG 1 kernels
+                        o_cmd_a = 3'd1;        // CFG 1 kernels
                     end
                     14'd15: begin
                         bad = (b > 8'd1);
                         need = 1'b1;
-                        o_cmd_a = 32'd2;        // CFG 2 boundary
+                        o_cmd_a = 3'd2;        // CFG 2 boundary
                     end
                     14'd19: begin
                         bad = (val_r[31:17] != 15'd0) || (val_r[16] && val_r[15:0] != 16'd0);
                         need = 1'b1;
-                        o_cmd_a = 32'd3;        // CFG 3 fire threshold
-                        o_cmd_b = val_r;
+                        o_cmd_a = 3'd3;        // CFG 3 fire threshold
+                        o_cmd_b = val_r[23:0];     // <= 65536 when not bad
                     end
                     14'd20: begin
                         bad = (b < 8'd4) || (b > 8'd14);
                         need = 1'b1;
-                        o_cmd_a = 32'd5;        // CFG 5 SF
+                        o_cmd_a = 3'd5;        // CFG 5 SF
                     end
                     14'd25: begin
                         bad = b[7];
                         need = 1'b1;
-                        o_cmd_a = 32'd4;        // CFG 4 alive threshold
-                        o_cmd_b = {16'd0, val_r[31:16]};
+                        o_cmd_a = 3'd4;        // CFG 4 alive threshold
+                        o_cmd_b = {8'd0, val_r[31:16]};
                     end
                     default: ;
                 endcase
@@ -148,28 +148,28 @@ module nca_link_model #(
             SEC_S1: begin
                 bad = (b > 8'd24);
                 need = 1'b1;
-                o_cmd_a = 32'd3;
-                o_cmd_b = {8'd0, u_r, 16'd0};
-                o_cmd_c = {24'd0, b};
+                o_cmd_a = 3'd3;
+                o_cmd_b = {u_r, 16'd0};
+                o_cmd_c = {16'd0, b};
             end
             SEC_S2: begin
                 bad = (b > 8'd24);
                 need = 1'b1;
-                o_cmd_a = 32'd5;
-                o_cmd_b = {8'd0, u_r, 16'd0};
-                o_cmd_c = {24'd0, b};
+                o_cmd_a = 3'd5;
+                o_cmd_b = {u_r, 16'd0};
+                o_cmd_c = {16'd0, b};
             end
             SEC_W1, SEC_W2: begin
                 need = 1'b1;
-                o_cmd_a = (sec_r == SEC_W1) ? 32'd0 : 32'd1;
-                o_cmd_c = {{24{b[7]}}, b};
+                o_cmd_a = (sec_r == SEC_W1) ? 3'd0 : 3'd1;
+                o_cmd_c = {{16{b[7]}}, b};
             end
             SEC_B1, SEC_B2: begin
                 need = (bb_r == 2'd3);
                 bad = (bb_r == 2'd3) && !bias_ok;
-                o_cmd_a = (sec_r == SEC_B1) ? 32'd2 : 32'd4;
-                o_cmd_b = {8'd0, u_r, 16'd0};
-                o_cmd_c = val_r;
+                o_cmd_a = (sec_r == SEC_B1) ? 3'd2 : 3'd4;
+                o_cmd_b = {u_r, 16'd0};
+                o_cmd_c = val_r[23:0];          // bits 31..23 equal when not bad
             end
             default: ;
         endcase
