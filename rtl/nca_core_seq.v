@@ -65,6 +65,10 @@ module nca_core_seq #(
     localparam Q = (C + 7) / 8;                 // layer-2 groups of 8 outputs
     localparam FIFO_N = W + 1;                  // pending updates
     localparam W2_DEPTH = Q * 128;
+    localparam WM_DEPTH = W1_WORDS + W2_DEPTH;  // W1 and W2 in one memory, W2 after W1
+    localparam WMA = $clog2(WM_DEPTH);
+    localparam [31:0] W2_BASE32 = W1_WORDS;
+    localparam [10:0] W2_BASE = W2_BASE32[10:0];
     localparam [31:0] C32 = C, Q32 = Q, W32 = W, H32 = H, PL32 = 9 * C + 6;
     localparam [15:0] C16 = C32[15:0];
     localparam [15:0] PERC_LEN = PL32[15:0];   // perception clocks per cell
@@ -228,25 +232,21 @@ module nca_core_seq #(
                            {21'd0, ld_w1a} < W1_WORDS;
     wire        ld_w2_ok = ld && ld_sel == 3'd1 && ld_a < C16 && {16'd0, ld_b} < HIDDEN;
     wire [63:0] ld_bytes = {8{i_cmd_c[7:0]}};
+    // W1 and W2 in one 64-bit memory (1,024 words by default: Yosys makes it 16 EBR of
+    // 1024 x 4, so no read multiplexer, nor a W1 / W2 one)
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [7:0]  w2_waddr = {ld_a[3], ld_b[6:0]};  // bit 7 unused when C <= 8
-    reg  [7:0]  w2_raddr;
-    reg  [9:0]  w1_raddr;                       // upper bits unused when W1_WORDS < 1024
+    wire [10:0] w_waddr = ld_w1_ok ? ld_w1a : W2_BASE + {3'd0, ld_a[3], ld_b[6:0]};
+    reg  [10:0] w_raddr;                        // upper bits unused
     /* verilator lint_on UNUSEDSIGNAL */
     reg  [7:0]  b_raddr;
-    wire [63:0] w1_rdata, w2_rdata;
+    wire [63:0] w_rdata;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0] b_rdata;  // bits 31:30 unused
     /* verilator lint_on UNUSEDSIGNAL */
-    nca_ram_1r1w #(.WIDTH(64), .DEPTH(W1_WORDS), .SLICE(8), .NO_COLLIDE(1)) u_w1 (
-        .clk(clk), .i_ren(st_r == S_L1), .i_raddr(w1_raddr[$clog2(W1_WORDS)-1:0]),
-        .o_rdata(w1_rdata), .i_wen(ld_w1_ok ? 8'd1 << ld_a[2:0] : 8'd0),
-        .i_waddr(ld_w1a[$clog2(W1_WORDS)-1:0]), .i_wdata(ld_bytes));
-    nca_ram_1r1w #(.WIDTH(64), .DEPTH(W2_DEPTH), .SLICE(8), .NO_COLLIDE(1)) u_w2 (
-        .clk(clk), .i_ren(st_r == S_L2), .i_raddr(w2_raddr[$clog2(W2_DEPTH)-1:0]),
-        .o_rdata(w2_rdata), .i_wen(ld_w2_ok ? 8'd1 << ld_a[2:0] : 8'd0),
-        .i_waddr(w2_waddr[$clog2(W2_DEPTH)-1:0]),
-        .i_wdata(ld_bytes));
+    nca_ram_1r1w #(.WIDTH(64), .DEPTH(WM_DEPTH), .SLICE(8), .NO_COLLIDE(1)) u_w (
+        .clk(clk), .i_ren(st_r == S_L1 || st_r == S_L2), .i_raddr(w_raddr[WMA-1:0]),
+        .o_rdata(w_rdata), .i_wen((ld_w1_ok || ld_w2_ok) ? 8'd1 << ld_a[2:0] : 8'd0),
+        .i_waddr(w_waddr[WMA-1:0]), .i_wdata(ld_bytes));
     wire        ld_b1 = ld && (ld_sel == 3'd2 || ld_sel == 3'd3) && {16'd0, ld_a} < HIDDEN;
     wire        ld_b2 = ld && (ld_sel == 3'd4 || ld_sel == 3'd5) && ld_a < C16;
     wire        ld_bias = (ld_sel == 3'd2 || ld_sel == 3'd4);
@@ -374,7 +374,7 @@ module nca_core_seq #(
     reg  [0:0]  q_r;                     // layer-2 group
     wire [15:0] hw = {8'd0, hsel_r ? sc_rdata[15:8] : sc_rdata[7:0]};
     wire [15:0] opa = mac_l2 ? hw : sc_rdata;
-    wire [63:0] wv = mac_l2 ? w2_rdata : w1_rdata;
+    wire [63:0] wv = w_rdata;
     wire [255:0] acc_all;                // lane l's accumulator at bits 32l + 31:32l
     genvar gl;
     generate
@@ -502,8 +502,7 @@ module nca_core_seq #(
         sc_wdata = 16'd0;
         r0_raddr = {nb_x, cur_c};
         r0_we = 1'b0;
-        w1_raddr = 10'd0;
-        w2_raddr = 8'd0;
+        w_raddr = 11'd0;
         b_raddr = 8'd0;
         case (st_r)
             S_IDLE: if (cmd && ((WIDE_CELL == 1 && cmd_in_grid && i_cmd_op == OP_READ) ||
@@ -593,11 +592,11 @@ module nca_core_seq #(
             end
             S_L1: begin
                 sc_raddr = A_P + {5'd0, prank, pch};
-                w1_raddr = cnt_r[9:0] + grp_w1base;
+                w_raddr = {1'b0, cnt_r[9:0] + grp_w1base};
             end
             S_L2: begin
                 sc_raddr = A_H + {5'd0, cnt_r[6:1]};
-                w2_raddr = {q_r, cnt_r[6:0]};
+                w_raddr = W2_BASE + {3'd0, q_r, cnt_r[6:0]};
             end
             S_RQ: b_raddr = cnt_r[3] ? {5'b01111, cnt_r[2:0]} : {1'b0, grp_r[3:0], cnt_r[2:0]};
             S_DR: begin
