@@ -119,17 +119,23 @@ module nca_link #(
     reg         busy_req_r;     // serving a request: the receiver holds off
     wire        rx_hdr, rx_pl_valid, rx_req, rx_drop;
     wire [7:0]  rx_cmd, rx_seq, rx_pl_byte;
-    wire [15:0] rx_len, rx_pl_idx;
+    wire [15:0] rx_len;
+    wire [2:0]  rx_pl_k;            // payload byte index, 7: 7 or more
     wire [55:0] args;
     wire        rx_ack = rx_req && (st_r == S_IDLE || st_r == S_WS || st_r == S_LM);
     nca_link_rx #(.MAX_LEN(4104), .TIMEOUT(TIMEOUT)) u_rx (
         .clk(clk), .i_rst(i_rst), .i_valid(urx_valid), .i_byte(urx_byte), .i_hold(busy_req_r),
         .o_busy(o_rx_busy), .o_hdr(rx_hdr), .o_cmd(rx_cmd), .o_seq(rx_seq), .o_len(rx_len),
-        .o_pl_valid(rx_pl_valid), .o_pl_byte(rx_pl_byte), .o_pl_idx(rx_pl_idx), .o_args(args),
+        .o_pl_valid(rx_pl_valid), .o_pl_byte(rx_pl_byte), .o_pl_k(rx_pl_k), .o_args(args),
         .o_req(rx_req), .i_req_ack(rx_ack), .o_drop(rx_drop));
 
     reg         tx_start;
-    reg  [7:0]  ans_cmd_r, ans_seq_r;
+    reg         ev_r;           // the packet to send is a FRAME event, not an answer
+    reg  [7:0]  fseq_r;         // sequence number of the next FRAME event
+    // the transmitter copies command and sequence at tx_start; an answer's come from the
+    // request (the receiver holds them while the request is served)
+    wire [7:0]  ans_cmd = ev_r ? C_EVENT : {1'b1, rx_cmd[6:0]};
+    wire [7:0]  ans_seq = ev_r ? fseq_r : rx_seq;
     reg  [15:0] ans_len_r;
     wire        tx_busy, tx_pl_ready;
     reg         tx_pl_valid;
@@ -137,7 +143,7 @@ module nca_link #(
     wire        utx_valid, utx_ready;
     wire [7:0]  utx_byte;
     nca_link_tx u_tx (
-        .clk(clk), .i_rst(i_rst), .i_start(tx_start), .i_cmd(ans_cmd_r), .i_seq(ans_seq_r),
+        .clk(clk), .i_rst(i_rst), .i_start(tx_start), .i_cmd(ans_cmd), .i_seq(ans_seq),
         .i_len(ans_len_r), .o_busy(tx_busy), .i_pl_valid(tx_pl_valid), .i_pl_byte(tx_pl_byte),
         .o_pl_ready(tx_pl_ready), .o_valid(utx_valid), .o_byte(utx_byte), .i_ready(utx_ready));
     nca_uart_tx #(.CLK_HZ(CLK_HZ), .BAUD(BAUD)) u_utx (
@@ -182,7 +188,6 @@ module nca_link #(
     reg  [15:0]  run_k_r, run_kcnt_r;   // frame every k steps: steps to the next frame
     reg  [31:0]  run_left_r;
     reg          run_fin_r;        // RUN with a step count
-    reg  [7:0]   fseq_r;
     reg          fr_start_r, fr_count_r;
     assign o_cmd_cell = {{(CW-16){1'b0}}, word_r};
     assign o_running = running_r;
@@ -197,7 +202,7 @@ module nca_link #(
     wire [2:0]  lm_err;
     nca_link_model #(.CHANNELS(C), .HIDDEN(HIDDEN)) u_model (
         .clk(clk), .i_rst(i_rst), .i_start(lm_start_r),
-        .i_valid(st_r == S_LM && rx_pl_valid && feed_r && rx_pl_idx >= 16'd4),
+        .i_valid(st_r == S_LM && rx_pl_valid && feed_r && rx_pl_k[2]),
         .i_byte(rx_pl_byte), .o_cmd_valid(lm_cmd_valid), .o_cmd_op(lm_cmd_op),
         .o_cmd_a(lm_cmd_a), .o_cmd_b(lm_cmd_b), .o_cmd_c(lm_cmd_c),
         .i_cmd_ready(i_cmd_ready && st_r == S_LM), .o_pos(lm_pos), .o_done(lm_done),
@@ -408,8 +413,7 @@ module nca_link #(
             status_r <= status;
             kind_r <= kind;
             ans_len_r <= len;
-            ans_cmd_r <= rx_cmd | 8'h80;
-            ans_seq_r <= rx_seq;
+            ev_r <= 1'b0;
             err_ans <= (status != ST_OK);
             rs_r <= 1'b0;
             st_r <= S_ANS;
@@ -427,6 +431,7 @@ module nca_link #(
             running_r <= 1'b0;
             model_ok_r <= 1'b0;
             streamed_r <= 1'b0;
+            ev_r <= 1'b0;
             sf_r <= 4'd11;
             total_r <= 48'd0;
             drop_r <= 16'd0;
@@ -442,6 +447,8 @@ module nca_link #(
                 sf_r <= o_cmd_b[3:0];
             if (pl_take)
                 idx_r <= idx_r + 6'd1;
+            if (tx_start && ev_r)
+                fseq_r <= fseq_r + 8'd1;     // after the transmitter took it
             if (rx_ack)
                 busy_req_r <= 1'b1;
             case (st_r)
@@ -461,13 +468,13 @@ module nca_link #(
                         streamed_r <= 1'b0;
                         st_r <= S_IDLE;
                     end
-                    if (rx_pl_valid && rx_pl_idx == 16'd3) begin
+                    if (rx_pl_valid && rx_pl_k == 3'd3) begin
                         feed_r <= ws_ok;     // write the cells
                         cx_r <= {XW{1'b0}};
                         cy_r <= a_u16_0[YW-1:0];
                         bi_r <= 5'd0;
                     end
-                    if (rx_pl_valid && rx_pl_idx >= 16'd4 && feed_r) begin
+                    if (rx_pl_valid && rx_pl_k[2] && feed_r) begin
                         word_r <= {rx_pl_byte, word_r[15:8]};
                         bi_r <= (bi_r == BLAST) ? 5'd0 : bi_r + 5'd1;
                         if (bi_r[0]) begin
@@ -491,7 +498,7 @@ module nca_link #(
                         streamed_r <= 1'b0;
                         st_r <= S_IDLE;
                     end
-                    if (rx_pl_valid && rx_pl_idx == 16'd3 && lm_len_ok) begin
+                    if (rx_pl_valid && rx_pl_k == 3'd3 && lm_len_ok) begin
                         if (a_u32_0 == 32'd0) begin
                             lm_start_r <= 1'b1;
                             lm_live_r <= 1'b1;
@@ -533,8 +540,7 @@ module nca_link #(
                                 code_r <= feed_r ? lm_err : 3'd5;
                                 kind_r <= K_CODE;
                                 ans_len_r <= 16'd2;
-                                ans_cmd_r <= rx_cmd | 8'h80;
-                                ans_seq_r <= rx_seq;
+                                ev_r <= 1'b0;
                                 err_ans <= 1'b1;
                                 st_r <= S_ANS;
                             end else if (lm_done) begin
@@ -654,9 +660,7 @@ module nca_link #(
                         if (run_fin_r && run_left_r == 32'd1)
                             running_r <= 1'b0;
                         run_kcnt_r <= run_k_r;
-                        ans_cmd_r <= C_EVENT;
-                        ans_seq_r <= fseq_r;
-                        fseq_r <= fseq_r + 8'd1;
+                        ev_r <= 1'b1;
                         fr_start_r <= 1'b1;
                         fr_count_r <= 1'b1;
                         st_r <= S_FR_CNT;

@@ -5,7 +5,8 @@
 // Usage: bytes come in on i_valid/i_byte (at most one per clock; the UART gives one per
 // 10 bit times). After the 6 header bytes of a packet whose length is at most MAX_LEN,
 // o_hdr pulses with o_cmd/o_seq/o_len valid; then every payload byte pulses o_pl_valid
-// with o_pl_byte and its index o_pl_idx, and the first 7 payload bytes are also kept in
+// with o_pl_byte and its index o_pl_k (0..6, 7 for the 8th byte and all after it: no
+// 16-bit index), and the first 7 payload bytes are also kept in
 // o_args (byte k in bits [8k+7:8k]). When the CRC checks and the command is a request
 // (bit 7 clear), o_req rises and holds o_cmd/o_seq/o_len/o_args until i_req_ack. A packet
 // with a bad CRC, an oversize length or a gap of more than TIMEOUT clocks between two of its
@@ -31,7 +32,7 @@ module nca_link_rx #(
     output reg  [15:0] o_len,
     output reg         o_pl_valid,
     output reg  [7:0]  o_pl_byte,
-    output reg  [15:0] o_pl_idx,
+    output reg  [2:0]  o_pl_k,
     output reg  [55:0] o_args,
     output reg         o_req,
     input  wire        i_req_ack,
@@ -115,7 +116,7 @@ module nca_link_rx #(
                     H_PAY: begin
                         o_pl_valid <= 1'b1;
                         o_pl_byte <= i_byte;
-                        o_pl_idx <= idx_r;
+                        o_pl_k <= (idx_r < 16'd7) ? idx_r[2:0] : 3'd7;
                         if (idx_r < 16'd7)
                             o_args[8*idx_r[2:0] +: 8] <= i_byte;
                         idx_r <= idx_r + 16'd1;
