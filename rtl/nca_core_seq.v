@@ -302,14 +302,12 @@ module nca_core_seq #(
     reg        pd_v, pd_first, pd_last, pd_centre;
     reg [3:0]  pd_c;                    // channel of the arriving word
     reg [1:0]  pd_dy, pd_dx;
-    reg [63:0] r0v_r;                    // row-0 old word kept for column x
     reg [1:0]  c0v_r;                    // column-0 slot (row parity) valid
     reg [5:0]  c0tag0_r, c0tag1_r;
     wire       p_issue = (st_r == S_BP) && (cnt_r < 16'd9 * C16);
     // the cell's neighbour columns / rows (wrapped) and edge flags, registered at S_BF
     reg  [5:0] xm1_r, xp1_r, ym1_r, yp1_r;
     reg        xlo_r, xhi_r, ylo_r, yhi_r, c0ok_r;
-    reg  [2:0] r0v3_r;                  // r0v_r of columns x-1, x, x+1
     wire [5:0] xm1 = (xc_r == 6'd0) ? WM1 : xc_r - 6'd1;
     wire [5:0] xp1 = (xc_r == WM1) ? 6'd0 : xc_r + 6'd1;
     wire       nx_lo = (pdx == 2'd0) && xlo_r;
@@ -319,7 +317,7 @@ module nca_core_seq #(
     wire [5:0] nb_x = (pdx == 2'd0) ? xm1_r : (pdx == 2'd1) ? xc_r : xp1_r;
     wire [5:0] nb_y = (pdy == 2'd0) ? ym1_r : (pdy == 2'd1) ? y_r : yp1_r;
     wire       nb_out = !cfg_wrap_r && (nx_lo || nx_hi || ny_lo || ny_hi);
-    wire       use_r0 = cfg_wrap_r && ny_hi && r0v3_r[pdx];
+    wire       use_r0 = cfg_wrap_r && ny_hi;
     wire [5:0] c0tag = y_r[0] ? c0tag0_r : c0tag1_r;  // slot of row y-1
     wire       use_c0 = c0ok_r && (pdx == 2'd2) && (pdy == 2'd0);
     wire [15:0] nb_word = (src_r == 2'd0) ? 16'd0 : (src_r == 2'd1) ? g_rdata :
@@ -352,13 +350,18 @@ module nca_core_seq #(
     wire [15:0] fsat = (fsh > 21'sd32767) ? 16'h7FFF : (fsh < -21'sd32768) ? 16'h8000 :
                        fsh[15:0];
 
-    // row-0 old words (torus): {x, c}
+    // row-0 old words (torus): {x, c}, a copy of row 0 made during phase A (which does not
+    // use the grid), one word a clock; row H-1 reads its lower neighbours there
     reg  [9:0]  r0_raddr;
-    reg         r0_we;
+    reg  [5:0]  cp_x_r;                  // copy: next word (x, c) to read
+    reg  [3:0]  cp_c_r;
+    reg  [9:0]  cp_w_r;                  // the word read last clock
+    reg         cp_v_r, cp_done_r;
+    wire        cp_issue = (st_r == S_A) && cfg_wrap_r && !cp_done_r;
     wire [15:0] r0_rdata;
     nca_ram_1r1w #(.WIDTH(16), .DEPTH(1024), .SLICE(16), .NO_COLLIDE(1)) u_row0 (
-        .clk(clk), .i_ren(cfg_wrap_r && y_last), .i_raddr(r0_raddr), .o_rdata(r0_rdata), .i_wen(r0_we),
-        .i_waddr({xc_r, pd_c}), .i_wdata(nb_word));
+        .clk(clk), .i_ren(st_r == S_BP && cfg_wrap_r && y_last), .i_raddr(r0_raddr),
+        .o_rdata(r0_rdata), .i_wen(cp_v_r), .i_waddr(cp_w_r), .i_wdata(g_rdata));
 
     // ---- MAC array: 8 lanes ------------------------------------------------------------------
     reg         mac_v, mac_l2, hsel_r;
@@ -501,7 +504,6 @@ module nca_core_seq #(
         sc_wen = 2'b00;
         sc_wdata = 16'd0;
         r0_raddr = {nb_x, cur_c};
-        r0_we = 1'b0;
         w_raddr = 11'd0;
         b_raddr = 8'd0;
         case (st_r)
@@ -548,10 +550,14 @@ module nca_core_seq #(
                 mt_waddr = {y_r, dx_r[5:4]};
                 mt_wen = 16'd1 << dx_r[3:0];
             end
-            S_A: if (cnt_r >= 16'd13) begin
-                pk_we = 1'b1;
-                pk_waddr = {y_r, wq};
-                pk_wdata = mask_row[16 * wq +: 16];
+            S_A: begin
+                g_en = cp_issue;
+                g_addr = gaddr(cp_c_r, cp_x_r, 6'd0);
+                if (cnt_r >= 16'd13) begin
+                    pk_we = 1'b1;
+                    pk_waddr = {y_r, wq};
+                    pk_wdata = mask_row[16 * wq +: 16];
+                end
             end
             S_C: if (cnt_r >= 16'd13) begin
                 pk_we = 1'b1;
@@ -565,7 +571,6 @@ module nca_core_seq #(
                 end
                 sc_raddr = A_COL0 + {6'd0, ~y_r[0], cur_c};
                 b_raddr = {5'b11111, cnt_r[2:0]};    // b1[0..7] into the lanes
-                r0_we = pd_v && pd_centre && (y_r == 6'd0);
                 if (wsl_r[0] || (wsl_r[1] && cfg_kernels_r[1]) ||
                     (wsl_r[2] && cfg_kernels_r[2]) || (wsl_r[3] && cfg_kernels_r[3]) ||
                     (wsl_r[4] && xc_r == 6'd0))
@@ -659,7 +664,13 @@ module nca_core_seq #(
             pd_v <= 1'b0;
             wsl_r <= 5'd0;
             hbusy_r <= 1'b0;
+            cp_x_r <= 6'd0;
+            cp_c_r <= 4'd0;
+            cp_done_r <= 1'b0;
+            cp_v_r <= 1'b0;
         end else begin
+            cp_v_r <= cp_issue;
+            cp_w_r <= {cp_x_r, cp_c_r};
             if (in_step)
                 cyc_r <= cyc_r + 24'd1;
             // the hash runs on in any state (it finishes while a fired cell is processed)
@@ -881,20 +892,32 @@ module nca_core_seq #(
                         vor_r <= 64'd0;
                     else if (cnt_r <= 16'd12)
                         vor_r <= vor_next;
+                    if (cp_issue) begin
+                        cp_c_r <= (cp_c_r == C16[3:0] - 4'd1) ? 4'd0 : cp_c_r + 4'd1;
+                        if (cp_c_r == C16[3:0] - 4'd1) begin
+                            cp_x_r <= cp_x_r + 6'd1;
+                            if (cp_x_r == WM1)
+                                cp_done_r <= 1'b1;
+                        end
+                    end
                     if (cnt_r == 16'd16) begin
                         cnt_r <= 16'd0;
-                        if (y_last) begin
+                        if (!y_last) begin
+                            y_r <= y_r + 6'd1;
+                        end else if (cfg_wrap_r && !cp_done_r) begin
+                            cnt_r <= 16'd16;     // the row-0 copy is not done: wait
+                        end else begin
                             y_r <= 6'd0;
                             st_r <= S_BR;
                             f_head <= 7'd0;
                             f_tail <= 7'd0;
                             f_count <= 7'd0;
                             flush_r <= 1'b0;
-                            r0v_r <= 64'd0;
                             c0v_r <= 2'b00;
                             cand_q_r <= 2'd0;
-                        end else begin
-                            y_r <= y_r + 6'd1;
+                            cp_x_r <= 6'd0;
+                            cp_c_r <= 4'd0;
+                            cp_done_r <= 1'b0;
                         end
                     end
                 end
@@ -942,7 +965,6 @@ module nca_core_seq #(
                         bfire_r <= 1'b0;
                         xm1_r <= xm1;
                         xp1_r <= xp1;
-                        r0v3_r <= {r0v_r[xp1], r0v_r[xc_r], r0v_r[xm1]};
                         ym1_r <= y_prev;
                         yp1_r <= y_next;
                         xlo_r <= (xc_r == 6'd0);
@@ -954,8 +976,6 @@ module nca_core_seq #(
                         cur_c <= 4'd0;
                         pdy <= 2'd0;
                         pdx <= 2'd0;
-                        if (y_r == 6'd0)
-                            r0v_r[xc_r] <= 1'b1;
                         if (xc_r == 6'd0) begin
                             c0v_r[y_r[0]] <= 1'b1;
                             if (y_r[0])

@@ -197,7 +197,10 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
 
     rep.mac_len = (uint32_t)(l1 + l2);
     rep.slot = (uint32_t)per_cell;
+    /* phase A: 17 per row; on a torus it also copies row 0 (W x C words, one a clock) */
     rep.phase_a = 17ull * H;
+    if (wrap && (uint64_t)W * C + 1 > rep.phase_a)
+        rep.phase_a = (uint64_t)W * C + 1;
     rep.phase_b = b;
     rep.phase_c = 17ull * H;
     rep.phase_d = d;
