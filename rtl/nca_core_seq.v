@@ -432,8 +432,11 @@ module nca_core_seq #(
 
     // ---- damage hit test: arguments |a|, |b|, |c| < 2^17 (the host's range) ---------------
     // HALF and SQUARE are a box x0 <= x < x1, y0 <= y < y1, its bounds clamped to -1..64 at
-    // the command; CIRCLE squares a, b, c (MSB-first shift-add, 18 clocks each), then
-    // updates (x-a)^2 and (y-b)^2 incrementally: (x-a)^2 + (y-b)^2 <= c^2, 36 bits.
+    // the command. CIRCLE: hit when d(x, y) = c^2 - (x-a)^2 - (y-b)^2 >= 0. It squares a, b,
+    // c (MSB-first shift-add, 18 clocks each) into d(0, 0) = c^2 - a^2 - b^2 (37 bits),
+    // clamps that to +-2^26, then walks the grid in a serpentine, one adder: a step right
+    // is d -= 2(x-a)+1, left d += 2(x-1-a)+1, down d -= 2(y-b)+1. In the grid,
+    // |d(x, y) - d(0, 0)| = |x^2 - 2ax + y^2 - 2by| < 2^25: the clamp changes no sign.
     reg         dmg_circ_r;
     reg signed [17:0] dmg_a_r, dmg_b_r, dmg_c_r;
     reg signed [7:0] bx0_r, bx1_r, by0_r, by1_r;
@@ -443,16 +446,22 @@ module nca_core_seq #(
     reg [1:0]  sq_i_r;
     reg [4:0]  sq_bit_r;
     reg [34:0] sq_acc_r;
-    reg [35:0] a2_r, ex_r, ey_r;         // a^2, (x-a)^2, b^2 (then unused)
-    reg signed [36:0] rr_r;              // c^2 - (y-b)^2
-    reg signed [19:0] tx_r, ty_r;        // 2(x-a) + 1, 2(y-b) + 1
+    reg signed [36:0] dd_r;              // c^2 - a^2 - b^2, then d(x, y)
+    reg signed [19:0] tx_r, ty_r;        // 2(x-a) + 1 (right; left: of x - 1), 2(y-b) + 1
+    reg        dright_r;                 // the walk goes right
     reg [17:0] sq_abs_r;                 // |a|, |b|, |c| being squared
     wire [17:0] sq_src = (sq_i_r == 2'd0) ? dmg_a_r : (sq_i_r == 2'd1) ? dmg_b_r : dmg_c_r;
     wire [17:0] sq_abs = sq_src[17] ? -sq_src : sq_src;
-    wire signed [19:0] tx0 = 20'sd1 - {dmg_a_r[17], dmg_a_r, 1'b0};
     /* verilator lint_off UNUSEDSIGNAL */
     wire [35:0] sq_next = {sq_acc_r, 1'b0} + (sq_abs_r[sq_bit_r] ? {18'd0, sq_abs_r} : 36'd0);
+    // dd_r + (neg ? -m : m) as one adder (the low bit carries neg in): S_DSQ adds +-square,
+    // S_DMG a walk step (dmg_last_x: down)
+    wire        dd_neg = (st_r == S_DSQ) ? (sq_i_r != 2'd2) : (dmg_last_x || dright_r);
+    wire [36:0] dd_m = (st_r == S_DSQ) ? {1'b0, sq_next} :
+                       dmg_last_x ? {{17{ty_r[19]}}, ty_r} : {{17{tx_r[19]}}, tx_r};
+    wire [37:0] dd_sum = {dd_r, 1'b1} + {dd_m ^ {37{dd_neg}}, dd_neg};
     /* verilator lint_on UNUSEDSIGNAL */
+    wire        dd_ok = (dd_r[36:26] == {11{dd_r[36]}});   // within +-2^26
     function [7:0] clamp8;   // v clamped to -1..64 (as far as a cell 0..63 can tell)
         input signed [19:0] v;
         begin
@@ -476,9 +485,9 @@ module nca_core_seq #(
     wire [7:0]  cmd_y1 = (i_cmd_op == OP_HALF) ? (half_t ? HH8 : 8'd64) : clamp8(sqy1);
     wire signed [7:0] xs8 = {2'b00, dx_r};
     wire signed [7:0] ys8 = {2'b00, y_r};
-    wire        dmg_hit = dmg_circ_r ? (!rr_r[36] && ex_r <= rr_r[35:0]) :
+    wire        dmg_hit = dmg_circ_r ? !dd_r[36] :
                           (xs8 >= bx0_r && xs8 < bx1_r && ys8 >= by0_r && ys8 < by1_r);
-    wire dmg_last_x = (dx_r == WM1);
+    wire dmg_last_x = dright_r ? (dx_r == WM1) : (dx_r == 6'd0);
 
     // ---- memory port muxes -------------------------------------------------------------
     wire [15:0] wr_word = (seed_op_r || WIDE_CELL == 0) ? ((cnt_r >= 16'd3) ? (16'd1 << cfg_sf_r) : 16'd0)
@@ -773,6 +782,9 @@ module nca_core_seq #(
                             sq_i_r <= 2'd0;
                             sq_bit_r <= 5'd18;
                             ty_r <= 20'sd1 - {cmd_b20[18:0], 1'b0};
+                            tx_r <= 20'sd1 - {cmd_a20[18:0], 1'b0};
+                            dd_r <= 37'sd0;
+                            dright_r <= 1'b1;
                             sq_acc_r <= 35'd0;
                             dmg_ph_r <= 1'b0;
                             st_r <= (i_cmd_op == OP_CIRCLE) ? S_DSQ : S_DMG;
@@ -837,13 +849,13 @@ module nca_core_seq #(
                         st_r <= S_IDLE;
                 end
                 // squares: a clock to take |v| (bit 18), then 18 shift-adds, MSB first;
-                // a, b, c, then rr = c^2 - b^2
+                // dd = -a^2 - b^2 + c^2, then clamped to +-2^26
                 S_DSQ: begin
                     sq_acc_r <= sq_next[34:0];
                     sq_bit_r <= sq_bit_r - 5'd1;
                     if (sq_i_r == 2'd3) begin
-                        rr_r <= rr_r - $signed({1'b0, ey_r});
-                        tx_r <= tx0;
+                        if (!dd_ok)
+                            dd_r <= dd_r[36] ? -37'sd67108864 : 37'sd67108864;
                         st_r <= S_DMG;
                     end else if (sq_bit_r == 5'd18) begin
                         sq_abs_r <= sq_abs;
@@ -851,14 +863,7 @@ module nca_core_seq #(
                     end else if (sq_bit_r == 5'd0) begin
                         sq_bit_r <= 5'd18;
                         sq_i_r <= sq_i_r + 2'd1;
-                        if (sq_i_r == 2'd0) begin
-                            a2_r <= sq_next;
-                            ex_r <= sq_next;
-                        end else if (sq_i_r == 2'd1) begin
-                            ey_r <= sq_next;
-                        end else begin
-                            rr_r <= {1'b0, sq_next};
-                        end
+                        dd_r <= dd_sum[37:1];
                     end
                 end
                 // per cell: a clock to register the hit test, then 4 erase clocks
@@ -869,18 +874,17 @@ module nca_core_seq #(
                     dsub_r <= dsub_r + 2'd1;
                     if (dsub_r == 2'd3) begin
                         dmg_ph_r <= 1'b0;
+                        // serpentine: right, down, left, down, ...; tx_r steps +-2 with
+                        // the walk and turns by 2 the other way at the end of a row
+                        dd_r <= dd_sum[37:1];
+                        tx_r <= (dright_r ^ dmg_last_x) ? tx_r + 20'sd2 : tx_r - 20'sd2;
                         if (dmg_last_x) begin
-                            ex_r <= a2_r;
-                            tx_r <= tx0;
-                            rr_r <= rr_r - {{17{ty_r[19]}}, ty_r};
                             ty_r <= ty_r + 20'sd2;
-                        end else begin
-                            ex_r <= ex_r + {{16{tx_r[19]}}, tx_r};
-                            tx_r <= tx_r + 20'sd2;
-                        end
-                        dx_r <= dmg_last_x ? 6'd0 : dx_r + 6'd1;
-                        if (dmg_last_x)
+                            dright_r <= !dright_r;
                             y_r <= y_r + 6'd1;
+                        end else begin
+                            dx_r <= dright_r ? dx_r + 6'd1 : dx_r - 6'd1;
+                        end
                         if (dmg_last_x && y_last)
                             st_r <= S_IDLE;
                     end
