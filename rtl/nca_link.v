@@ -73,8 +73,7 @@ module nca_link #(
     localparam CB = 2 * C - 1;
     localparam [4:0] BLAST = CB[4:0];          // last byte of a cell
     localparam [3:0] CLAST = BLAST[4:1];       // last channel of a cell
-    localparam [15:0] W16 = GRID_W[15:0], H16 = GRID_H[15:0], MAXR16 = MAX_RROWS[15:0],
-                      MAXW16 = MAX_WROWS[15:0];
+    localparam [15:0] W16 = GRID_W[15:0], H16 = GRID_H[15:0];
 
     generate
         if (GRID_W < 3 || GRID_H < 3 || GRID_H > 1024 || ROWB > 4096 ||
@@ -125,6 +124,7 @@ module nca_link #(
     wire        rx_ack = rx_req && (st_r == S_IDLE || st_r == S_WS || st_r == S_LM);
     nca_link_rx #(.MAX_LEN(4104), .TIMEOUT(TIMEOUT)) u_rx (
         .clk(clk), .i_rst(i_rst), .i_valid(urx_valid), .i_byte(urx_byte), .i_hold(busy_req_r),
+        .i_head4(rx_cmd == C_LOAD || rx_cmd == C_WSTATE),
         .o_busy(o_rx_busy), .o_hdr(rx_hdr), .o_cmd(rx_cmd), .o_seq(rx_seq), .o_len(rx_len),
         .o_pl_valid(rx_pl_valid), .o_pl_byte(rx_pl_byte), .o_pl_k(rx_pl_k), .o_args(args),
         .o_req(rx_req), .i_req_ack(rx_ack), .o_drop(rx_drop));
@@ -151,22 +151,46 @@ module nca_link #(
         .o_tx(o_uart_tx));
     wire pl_take = tx_pl_valid && tx_pl_ready;
 
+    // x < c as plain logic (Yosys maps < to a carry chain: a logic cell a bit, even for a
+    // constant c)
+    function lt17;
+        input [16:0] x;
+        input [16:0] c;
+        integer i;
+        reg l, e;
+        begin
+            l = 1'b0;
+            e = 1'b1;
+            for (i = 16; i >= 0; i = i - 1) begin
+                l = l || (e && c[i] && !x[i]);
+                e = e && (x[i] == c[i]);
+            end
+            lt17 = l;
+        end
+    endfunction
+    localparam H1I = GRID_H + 1, MAXR1I = MAX_RROWS + 1, MAXW1I = MAX_WROWS + 1;
+    localparam [16:0] H1 = H1I[16:0], MAXR1 = MAXR1I[16:0], MAXW1 = MAXW1I[16:0];
+
     // ---- request fields (stable while serving: the receiver holds off) -----------------
-    wire [7:0]  a_u8 = args[7:0];
-    wire [15:0] a_u16_0 = args[15:0];
-    wire [15:0] a_u16_1 = args[31:16];
-    wire [31:0] a_u32_0 = args[31:0];
-    wire [31:0] a_u32_1 = args[39:8];      // SET value
-    wire [31:0] a_run_steps = args[47:16];
+    // args holds a request of n <= 7 payload bytes right-aligned (its last byte in [55:48]),
+    // so the fields of different commands share bits; for LOAD_MODEL and WRITE_STATE it
+    // holds bytes 0..3 (offset; first row, rows) in [55:24] from the 4th byte on
+    wire [7:0]  a_kind = args[7:0];        // DAMAGE kind
+    wire [7:0]  a_reg = args[23:16];       // SET register
+    wire [15:0] a_mid = args[23:8];        // DAMAGE a, RUN k
+    wire [15:0] a_lo = args[39:24];        // SEED x, DAMAGE b, first row
+    wire [15:0] a_hi = args[55:40];        // SEED y, DAMAGE c, rows
+    wire [31:0] a_val = args[55:24];       // SET value, STEP n, RUN steps, LOAD offset
     // READ_STATE / WRITE_STATE rows
-    wire [16:0] rows_end = {1'b0, a_u16_0} + {1'b0, a_u16_1};
-    wire        rows_in = (a_u16_1 != 16'd0) && (rows_end <= {1'b0, H16});
-    wire        rs_arg_ok = rows_in && (a_u16_1 <= MAXR16);
-    wire        ws_arg_ok = rows_in && (a_u16_1 <= MAXW16);
-    wire [15:0] rows_bytes = a_u16_1 * ROWB[15:0];   // meaningful when in range
+    wire [16:0] rows_end = {1'b0, a_lo} + {1'b0, a_hi};
+    wire        rows_in = (a_hi != 16'd0) && lt17(rows_end, H1);
+    wire        rs_arg_ok = rows_in && lt17({1'b0, a_hi}, MAXR1);
+    wire        ws_arg_ok = rows_in && lt17({1'b0, a_hi}, MAXW1);
+    wire [15:0] rows_bytes = a_hi * ROWB[15:0];   // meaningful when in range
     wire        ws_len_ok = (rx_len == rows_bytes + 16'd4);
-    wire        ws_ok = (rx_len >= 16'd4) && ws_arg_ok && ws_len_ok;
-    wire        lm_len_ok = (rx_len >= 16'd5) && (rx_len <= 16'd4100);
+    wire        len_ge4 = (rx_len[15:2] != 14'd0);
+    wire        ws_ok = len_ge4 && ws_arg_ok && ws_len_ok;
+    wire        lm_len_ok = !lt17({1'b0, rx_len}, 17'd5) && lt17({1'b0, rx_len}, 17'd4101);
 
     // ---- state ---------------------------------------------------------------------------
     reg          running_r, model_ok_r, streamed_r;
@@ -236,29 +260,30 @@ module nca_link #(
             C_SET: begin
                 len_ok = (rx_len == 16'd5);
                 // value <= 1, <= 65536, <= 32767 as bit tests (no carry chains)
-                arg_ok = (a_u8 == 8'd0) || (a_u8 == 8'd1) ||
-                         (a_u8 == 8'd2 && a_u32_1[31:1] == 31'd0) ||
-                         (a_u8 == 8'd3 && a_u32_1[31:17] == 15'd0 &&
-                          (!a_u32_1[16] || a_u32_1[15:0] == 16'd0)) ||
-                         (a_u8 == 8'd4 && a_u32_1[31:15] == 17'd0);
+                arg_ok = (a_reg == 8'd0) || (a_reg == 8'd1) ||
+                         (a_reg == 8'd2 && a_val[31:1] == 31'd0) ||
+                         (a_reg == 8'd3 && a_val[31:17] == 15'd0 &&
+                          (!a_val[16] || a_val[15:0] == 16'd0)) ||
+                         (a_reg == 8'd4 && a_val[31:15] == 17'd0);
             end
             C_SEED: begin
                 len_ok = (rx_len == 16'd4);
-                arg_ok = (a_u16_0 < W16) && (a_u16_1 < H16);
+                arg_ok = lt17({1'b0, a_lo}, {1'b0, W16}) && lt17({1'b0, a_hi}, {1'b0, H16});
             end
             C_DAMAGE: begin
                 len_ok = (rx_len == 16'd7);
-                arg_ok = (a_u8 <= 8'd2) && (a_u8 != 8'd1 || args[23:8] <= 16'd3);
+                arg_ok = (a_kind[7:2] == 6'd0 && a_kind[1:0] != 2'd3) &&
+                         (a_kind != 8'd1 || a_mid[15:2] == 14'd0);   // kind <= 2, half <= 3
             end
             C_STEP: begin
                 len_ok = (rx_len == 16'd4);
-                arg_ok = (a_u32_0 != 32'd0) && (a_u32_0[31:25] == 7'd0) &&
-                         (!a_u32_0[24] || a_u32_0[23:0] == 24'd0);   // 1..2^24
+                arg_ok = (a_val != 32'd0) && (a_val[31:25] == 7'd0) &&
+                         (!a_val[24] || a_val[23:0] == 24'd0);   // 1..2^24
                 need_model = 1'b1;
             end
             C_RUN: begin
                 len_ok = (rx_len == 16'd6);
-                arg_ok = (a_u16_0 != 16'd0);
+                arg_ok = (a_mid != 16'd0);
                 need_model = 1'b1;
             end
             C_RSTATE: begin
@@ -266,7 +291,7 @@ module nca_link #(
                 arg_ok = rs_arg_ok;
             end
             C_WSTATE: begin
-                len_ok = (rx_len >= 16'd4) && (!ws_arg_ok || ws_len_ok);
+                len_ok = len_ge4 && (!ws_arg_ok || ws_len_ok);
                 arg_ok = ws_arg_ok;
             end
             default: known = 1'b0;
@@ -293,25 +318,25 @@ module nca_link #(
                     C_SET: begin
                         o_cmd_op = OP_CFG;
                         // register 0 -> 6, 1 -> 7, 2..4 as they are (checked <= 4)
-                        o_cmd_a = {22'd0, a_u8[2] || a_u8[2:1] == 2'd0, a_u8[1] || a_u8[2:1] == 2'd0,
-                                   a_u8[0]};
-                        o_cmd_b = a_u32_1;
+                        o_cmd_a = {22'd0, a_reg[2] || a_reg[2:1] == 2'd0,
+                                   a_reg[1] || a_reg[2:1] == 2'd0, a_reg[0]};
+                        o_cmd_b = a_val;
                     end
                     C_CLEAR: o_cmd_op = OP_CLEAR;
                     C_SEED: begin
                         o_cmd_op = OP_SEED;
-                        o_cmd_a = {9'd0, a_u16_0};
-                        o_cmd_b = {16'd0, a_u16_1};
+                        o_cmd_a = {9'd0, a_lo};
+                        o_cmd_b = {16'd0, a_hi};
                     end
                     C_DAMAGE: begin
-                        o_cmd_op = 4'd5 + a_u8[3:0];     // CIRCLE, HALF, SQUARE
-                        o_cmd_a = {9'd0, args[23:8]};
-                        o_cmd_b = {16'd0, args[39:24]};
-                        o_cmd_c = {8'd0, args[55:40]};
+                        o_cmd_op = 4'd5 + a_kind[3:0];   // CIRCLE, HALF, SQUARE
+                        o_cmd_a = {9'd0, a_mid};
+                        o_cmd_b = {16'd0, a_lo};
+                        o_cmd_c = {8'd0, a_hi};
                     end
                     default: begin                       // STEP
                         o_cmd_op = OP_STEP;
-                        o_cmd_a = a_u32_0[24:0];           // checked <= 2^24
+                        o_cmd_a = a_val[24:0];             // checked <= 2^24
                     end
                 endcase
             end
@@ -471,7 +496,7 @@ module nca_link #(
                     if (rx_pl_valid && rx_pl_k == 3'd3) begin
                         feed_r <= ws_ok;     // write the cells
                         cx_r <= {XW{1'b0}};
-                        cy_r <= a_u16_0[YW-1:0];
+                        cy_r <= a_lo[YW-1:0];
                         bi_r <= 5'd0;
                     end
                     if (rx_pl_valid && rx_pl_k[2] && feed_r) begin
@@ -499,13 +524,13 @@ module nca_link #(
                         st_r <= S_IDLE;
                     end
                     if (rx_pl_valid && rx_pl_k == 3'd3 && lm_len_ok) begin
-                        if (a_u32_0 == 32'd0) begin
+                        if (a_val == 32'd0) begin
                             lm_start_r <= 1'b1;
                             lm_live_r <= 1'b1;
                             feed_r <= 1'b1;
                             model_ok_r <= 1'b0;
                         end else begin
-                            feed_r <= lm_live_r && (a_u32_0 == {18'd0, lm_pos});
+                            feed_r <= lm_live_r && (a_val == {18'd0, lm_pos});
                         end
                     end
                 end
@@ -525,10 +550,10 @@ module nca_link #(
                         end
                         C_RUN: begin
                             running_r <= 1'b1;
-                            run_k_r <= a_u16_0;
-                            run_kcnt_r <= a_u16_0;
-                            run_left_r <= a_run_steps;
-                            run_fin_r <= (a_run_steps != 32'd0);
+                            run_k_r <= a_mid;
+                            run_kcnt_r <= a_mid;
+                            run_left_r <= a_val;
+                            run_fin_r <= (a_val != 32'd0);
                             fseq_r <= 8'd0;
                             answer(ST_OK, K_STATUS, 16'd1);
                         end
@@ -557,8 +582,8 @@ module nca_link #(
                         end
                         C_RSTATE: begin
                             cx_r <= {XW{1'b0}};
-                            cy_r <= a_u16_0[YW-1:0];
-                            ylast_r <= a_u16_0[YW-1:0] + a_u16_1[YW-1:0] - 1'b1;
+                            cy_r <= a_lo[YW-1:0];
+                            ylast_r <= a_lo[YW-1:0] + a_hi[YW-1:0] - 1'b1;
                             bi_r <= 5'd0;
                             answer(ST_OK, K_STATUS, rows_bytes + 16'd1);
                             rs_r <= 1'b1;
@@ -575,7 +600,7 @@ module nca_link #(
                 S_CMD: if (i_cmd_ready)
                     st_r <= S_WAITC;
                 S_WAITC: if (i_cmd_ready) begin
-                    if (rx_cmd == C_SET && a_u8 == 8'd4) begin
+                    if (rx_cmd == C_SET && a_reg == 8'd4) begin
                         cx_r <= {XW{1'b0}};
                         cy_r <= {YW{1'b0}};
                         bi_r <= 5'd0;

@@ -53,7 +53,8 @@ module nca_link_frame #(
     reg          emit_r;        // sending a literal run's bytes
     reg          nz_r;          // the cell has a non-zero byte
     reg [1:0]    ch_r;
-    reg [14:0]   t_r;           // clamped word, shifted up to Q14
+    reg [15:0]   t_r;           // the word (0 if negative), shifted up to Q14
+    reg          ov_r;          // a 1 was shifted out of t_r: the word is > 2^SF
     reg [3:0]    k_r;           // shifts left
     assign o_done = (st_r == F_DONE);
     assign o_rd_valid = (st_r == F_REQ);
@@ -62,15 +63,14 @@ module nca_link_frame #(
     assign o_rd_c = ch_r;
     assign o_rsp_ready = (st_r == F_WAIT);
 
-    // byte = round(clamp(s, 0, 2^SF) x 255 / 2^SF) = (t x 255 + 2^13) >> 14, t = s << (14 - SF)
+    // byte = round(clamp(s, 0, 2^SF) x 255 / 2^SF) = (t x 255 + 2^13) >> 14, t = s << (14 - SF);
+    // s >= 2^SF (t >= 2^14, or bits shifted out) gives 255: no comparison with 2^SF
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [21:0] prod = {t_r[13:0], 8'd0} - {7'd0, t_r} + 22'd8192;  // t <= 2^14: no overflow
+    wire [21:0] prod = {t_r[13:0], 8'd0} - {8'd0, t_r[13:0]} + 22'd8192;  // t < 2^14
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [7:0]  pix = (t_r[14]) ? 8'd255 : prod[21:14];
-    wire signed [15:0] word = i_rsp_word;
-    wire [15:0] one = 16'd1 << i_sf;
-    wire [14:0] clamped = word[15] ? 15'd0 : ($unsigned(word) > one) ? one[14:0] : word[14:0];
-    wire [7:0]  tok = lit_r ? 8'h7F + n_r : n_r - 8'd1;
+    wire [7:0]  pix = (ov_r || t_r[15] || t_r[14]) ? 8'd255 : prod[21:14];
+    wire [6:0]  n_m1 = n_r[6:0] - 7'd1;            // n - 1 (n is 1..128)
+    wire [7:0]  tok = {lit_r, n_m1};               // 0x7F + n (literal) or n - 1 (zeros)
     assign o_valid = (st_r == F_TOKEN) || (st_r == F_BYTE && emit_r);
     assign o_byte = (st_r == F_TOKEN) ? tok : pix;
 
@@ -114,13 +114,15 @@ module nca_link_frame #(
                 F_REQ: if (i_rd_ready)
                     st_r <= F_WAIT;
                 F_WAIT: if (i_rsp_valid) begin
-                    t_r <= clamped;
+                    t_r <= i_rsp_word[15] ? 16'd0 : i_rsp_word;
+                    ov_r <= 1'b0;
                     k_r <= 4'd14 - i_sf;
                     st_r <= F_CONV;
                 end
                 F_CONV: begin
                     if (k_r != 4'd0) begin
-                        t_r <= {t_r[13:0], 1'b0};
+                        t_r <= {t_r[14:0], 1'b0};
+                        ov_r <= ov_r || t_r[15];
                         k_r <= k_r - 4'd1;
                     end else begin
                         st_r <= F_BYTE;

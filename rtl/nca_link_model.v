@@ -79,6 +79,26 @@ module nca_link_model #(
     // a 32-bit bias within +-2^24: bits 31..24 all equal to bit 23... |b| < 2^24
     wire bias_ok = (val_r[31:23] == 9'h000) || (val_r[31:23] == 9'h1FF && val_r[22:0] != 23'd0);
 
+    // x < c as plain logic (Yosys maps < to a carry chain: a logic cell a bit, even for a
+    // constant c)
+    function lt8;
+        input [7:0] x;
+        input [7:0] c;
+        integer i;
+        reg l, e;
+        begin
+            l = 1'b0;
+            e = 1'b1;
+            for (i = 7; i >= 0; i = i - 1) begin
+                l = l || (e && c[i] && !x[i]);
+                e = e && (x[i] == c[i]);
+            end
+            lt8 = l;
+        end
+    endfunction
+    localparam H1I = HIDDEN + 1;
+    localparam [7:0] H1 = H1I[7:0];
+
     // the command (if any) of the pending byte, and its field checks
     reg        need;            // issue a command for this byte
     reg        bad;             // field error of this byte
@@ -90,8 +110,8 @@ module nca_link_model #(
         bad_code = 3'd6;
         is_cfg = 1'b0;
         o_cmd_a = 3'd0;
-        o_cmd_b = {u_r, 9'd0, v_r};
-        o_cmd_c = 24'd0;
+        o_cmd_b = {u_r, 9'd0, v_r};    // v_r is 0 outside W1 / W2
+        o_cmd_c = {{16{b[7]}}, b};     // s1 / s2 bytes are <= 24 when not bad
         case (sec_r)
             SEC_HDR: begin
                 is_cfg = 1'b1;
@@ -110,7 +130,7 @@ module nca_link_model #(
                         bad_code = 3'd2;
                     end
                     14'd13: begin
-                        bad = (b == 8'd0) || (b > HIDDEN[7:0]);
+                        bad = (b == 8'd0) || !lt8(b, H1);
                         bad_code = 3'd3;
                         need = 1'b1;            // CFG 0 hidden
                     end
@@ -121,7 +141,7 @@ module nca_link_model #(
                         o_cmd_a = 3'd1;        // CFG 1 kernels
                     end
                     14'd15: begin
-                        bad = (b > 8'd1);
+                        bad = (b[7:1] != 7'd0);
                         need = 1'b1;
                         o_cmd_a = 3'd2;        // CFG 2 boundary
                     end
@@ -132,7 +152,7 @@ module nca_link_model #(
                         o_cmd_b = val_r[23:0];     // <= 65536 when not bad
                     end
                     14'd20: begin
-                        bad = (b < 8'd4) || (b > 8'd14);
+                        bad = lt8(b, 8'd4) || !lt8(b, 8'd15);
                         need = 1'b1;
                         o_cmd_a = 3'd5;        // CFG 5 SF
                     end
@@ -146,29 +166,23 @@ module nca_link_model #(
                 endcase
             end
             SEC_S1: begin
-                bad = (b > 8'd24);
+                bad = !lt8(b, 8'd25);
                 need = 1'b1;
                 o_cmd_a = 3'd3;
-                o_cmd_b = {u_r, 16'd0};
-                o_cmd_c = {16'd0, b};
             end
             SEC_S2: begin
-                bad = (b > 8'd24);
+                bad = !lt8(b, 8'd25);
                 need = 1'b1;
                 o_cmd_a = 3'd5;
-                o_cmd_b = {u_r, 16'd0};
-                o_cmd_c = {16'd0, b};
             end
             SEC_W1, SEC_W2: begin
                 need = 1'b1;
                 o_cmd_a = (sec_r == SEC_W1) ? 3'd0 : 3'd1;
-                o_cmd_c = {{16{b[7]}}, b};
             end
             SEC_B1, SEC_B2: begin
                 need = (bb_r == 2'd3);
                 bad = (bb_r == 2'd3) && !bias_ok;
                 o_cmd_a = (sec_r == SEC_B1) ? 3'd2 : 3'd4;
-                o_cmd_b = {u_r, 16'd0};
                 o_cmd_c = val_r[23:0];          // bits 31..23 equal when not bad
             end
             default: ;
@@ -219,6 +233,7 @@ module nca_link_model #(
                         if (o_pos == 14'd187) begin
                             sec_r <= SEC_S1;
                             u_r <= 8'd0;
+                            v_r <= 7'd0;
                         end
                     end
                     SEC_S1: begin

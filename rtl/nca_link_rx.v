@@ -3,11 +3,13 @@
 // header, payload, CRC-16/CCITT-FALSE check, inter-byte timeout.
 //
 // Usage: bytes come in on i_valid/i_byte (at most one per clock; the UART gives one per
-// 10 bit times). After the 6 header bytes of a packet whose length is at most MAX_LEN,
+// 10 bit times); i_byte must hold until the next i_valid (nca_uart_rx's does: o_pl_byte is
+// i_byte). After the 6 header bytes of a packet whose length is at most MAX_LEN,
 // o_hdr pulses with o_cmd/o_seq/o_len valid; then every payload byte pulses o_pl_valid
 // with o_pl_byte and its index o_pl_k (0..6, 7 for the 8th byte and all after it: no
-// 16-bit index), and the first 7 payload bytes are also kept in
-// o_args (byte k in bits [8k+7:8k]). When the CRC checks and the command is a request
+// 16-bit index), and the first payload bytes are also kept in o_args: bytes 0..3 in
+// [55:24] when i_head4 is high at the header (requests that stream their payload), else the
+// first 7 bytes right-aligned (byte k of n in bits [8p+7:8p], p = k + 7 - min(n, 7)). When the CRC checks and the command is a request
 // (bit 7 clear), o_req rises and holds o_cmd/o_seq/o_len/o_args until i_req_ack. A packet
 // with a bad CRC, an oversize length or a gap of more than TIMEOUT clocks between two of its
 // bytes pulses o_drop instead and hunting restarts with the next byte (no packet buffer: a
@@ -25,13 +27,14 @@ module nca_link_rx #(
     input  wire        i_valid,
     input  wire [7:0]  i_byte,
     input  wire        i_hold,
+    input  wire        i_head4,
     output wire        o_busy,
     output reg         o_hdr,
     output reg  [7:0]  o_cmd,
     output reg  [7:0]  o_seq,
     output reg  [15:0] o_len,
     output reg         o_pl_valid,
-    output reg  [7:0]  o_pl_byte,
+    output wire [7:0]  o_pl_byte,
     output reg  [2:0]  o_pl_k,
     output reg  [55:0] o_args,
     output reg         o_req,
@@ -52,6 +55,7 @@ module nca_link_rx #(
     reg [7:0]    crc_lo_r;
     reg [TW-1:0] gap_r;
     reg [15:0]   idx_r;
+    reg [2:0]    pos_r;         // byte of o_args the next payload byte goes to, 7: none
     wire [15:0]  crc;
     assign o_busy = (st_r != H_SYNC0) && (st_r != H_SYNC1);
 
@@ -61,6 +65,26 @@ module nca_link_rx #(
         .clk(clk), .i_init(st_r == H_SYNC1), .i_valid(in_crc), .i_byte(i_byte), .o_crc(crc));
 
     wire [15:0] len_in = {i_byte, o_len[7:0]};
+    assign o_pl_byte = i_byte;
+    // x < c as plain logic (Yosys maps < to a carry chain: a logic cell a bit, even for a
+    // constant c)
+    function lt17;
+        input [16:0] x;
+        input [16:0] c;
+        integer i;
+        reg l, e;
+        begin
+            l = 1'b0;
+            e = 1'b1;
+            for (i = 16; i >= 0; i = i - 1) begin
+                l = l || (e && c[i] && !x[i]);
+                e = e && (x[i] == c[i]);
+            end
+            lt17 = l;
+        end
+    endfunction
+    localparam MAX1I = MAX_LEN + 1;
+    localparam [16:0] MAX1 = MAX1I[16:0];
 
     always @(posedge clk) begin
         o_hdr <= 1'b0;
@@ -105,7 +129,9 @@ module nca_link_rx #(
                         idx_r <= 16'd0;
                         crc_hi_r <= 1'b0;
                         o_args <= 56'd0;
-                        if (len_in > MAX_LEN[15:0]) begin
+                        pos_r <= i_head4 ? 3'd3 :
+                                 (len_in[15:3] == 13'd0) ? 3'd7 - len_in[2:0] : 3'd0;
+                        if (!lt17({1'b0, len_in}, MAX1)) begin
                             o_drop <= 1'b1;
                             st_r <= H_SYNC0;
                         end else begin
@@ -115,10 +141,11 @@ module nca_link_rx #(
                     end
                     H_PAY: begin
                         o_pl_valid <= 1'b1;
-                        o_pl_byte <= i_byte;
-                        o_pl_k <= (idx_r < 16'd7) ? idx_r[2:0] : 3'd7;
-                        if (idx_r < 16'd7)
-                            o_args[8*idx_r[2:0] +: 8] <= i_byte;
+                        o_pl_k <= (idx_r[15:3] == 13'd0) ? idx_r[2:0] : 3'd7;
+                        if (pos_r != 3'd7) begin
+                            o_args[8*pos_r +: 8] <= i_byte;
+                            pos_r <= pos_r + 3'd1;
+                        end
                         idx_r <= idx_r + 16'd1;
                         if (idx_r + 16'd1 == o_len)
                             st_r <= H_CRC;

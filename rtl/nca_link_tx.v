@@ -52,7 +52,7 @@ module nca_link_tx (
     end
     wire hdr_go = free && st_r != T_IDLE && st_r != T_PAY;
     nca_crc16 u_crc (
-        .clk(clk), .i_init(st_r == T_IDLE), .i_valid((hdr_go && st_r >= T_CMD && st_r <= T_LEN1) || take_pl),
+        .clk(clk), .i_init(st_r == T_IDLE), .i_valid((hdr_go && (st_r == T_CMD || st_r == T_SEQ || st_r == T_LEN0 || st_r == T_LEN1)) || take_pl),
         .i_byte(take_pl ? i_pl_byte : nb), .o_crc(crc));
 
     always @(posedge clk) begin
