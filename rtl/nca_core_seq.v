@@ -438,7 +438,7 @@ module nca_core_seq #(
     // is d -= 2(x-a)+1, left d += 2(x-1-a)+1, down d -= 2(y-b)+1. In the grid,
     // |d(x, y) - d(0, 0)| = |x^2 - 2ax + y^2 - 2by| < 2^25: the clamp changes no sign.
     reg         dmg_circ_r;
-    reg signed [17:0] dmg_a_r, dmg_b_r, dmg_c_r;
+    reg signed [17:0] dmg_c_r;
     reg signed [7:0] bx0_r, bx1_r, by0_r, by1_r;
     reg [5:0]  dx_r;
     reg [1:0]  dsub_r;
@@ -450,7 +450,8 @@ module nca_core_seq #(
     reg signed [19:0] tx_r, ty_r;        // 2(x-a) + 1 (right; left: of x - 1), 2(y-b) + 1
     reg        dright_r;                 // the walk goes right
     reg [17:0] sq_abs_r;                 // |a|, |b|, |c| being squared
-    wire [17:0] sq_src = (sq_i_r == 2'd0) ? dmg_a_r : (sq_i_r == 2'd1) ? dmg_b_r : dmg_c_r;
+    // -a and -b are tx_r >>> 1 and ty_r >>> 1 until the walk starts (tx_r = 1 - 2a, odd)
+    wire [17:0] sq_src = (sq_i_r == 2'd0) ? tx_r[18:1] : (sq_i_r == 2'd1) ? ty_r[18:1] : dmg_c_r;
     wire [17:0] sq_abs = sq_src[17] ? -sq_src : sq_src;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [35:0] sq_next = {sq_acc_r, 1'b0} + (sq_abs_r[sq_bit_r] ? {18'd0, sq_abs_r} : 36'd0);
@@ -769,8 +770,6 @@ module nca_core_seq #(
                         end
                         OP_CIRCLE, OP_HALF, OP_SQUARE: begin
                             dmg_circ_r <= (i_cmd_op == OP_CIRCLE);
-                            dmg_a_r <= i_cmd_a[17:0];
-                            dmg_b_r <= i_cmd_b[17:0];
                             dmg_c_r <= i_cmd_c[17:0];
                             bx0_r <= cmd_x0;
                             bx1_r <= cmd_x1;
