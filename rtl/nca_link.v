@@ -209,7 +209,8 @@ module nca_link #(
     reg          wr_pend_r;        // WRITE_STATE: a word is complete
     reg          feed_r;           // stream: LOAD_MODEL bytes to the parser / cells to write
     reg          lm_live_r, lm_start_r, rs_r;
-    reg  [15:0]  run_k_r, run_kcnt_r;   // frame every k steps: steps to the next frame
+    reg  [15:0]  run_k_r, run_kcnt_r;   // frame every k steps; steps since the last frame
+    wire [15:0]  run_kcnt_inc = run_kcnt_r + 16'd1;
     reg  [31:0]  run_left_r;
     reg          run_fin_r;        // RUN with a step count
     reg          fr_start_r, fr_count_r;
@@ -551,7 +552,7 @@ module nca_link #(
                         C_RUN: begin
                             running_r <= 1'b1;
                             run_k_r <= a_mid;
-                            run_kcnt_r <= a_mid;
+                            run_kcnt_r <= 16'd0;
                             run_left_r <= a_val;
                             run_fin_r <= (a_val != 32'd0);
                             fseq_r <= 8'd0;
@@ -658,7 +659,7 @@ module nca_link #(
                 end
                 // -- frames: count, then header and data
                 S_FR_CNT: if (!fr_start_r && fr_done) begin
-                    ans_len_r <= fr_len + 16'd6;
+                    ans_len_r <= fr_len;
                     tx_start <= 1'b1;
                     kind_r <= K_FHDR;
                     idx_r <= 6'd0;
@@ -680,11 +681,11 @@ module nca_link #(
                     st_r <= S_RWAIT;
                 S_RWAIT: if (i_cmd_ready) begin
                     run_left_r <= run_left_r - 32'd1;
-                    run_kcnt_r <= run_kcnt_r - 16'd1;
-                    if ((run_fin_r && run_left_r == 32'd1) || run_kcnt_r == 16'd1) begin
+                    run_kcnt_r <= run_kcnt_inc;
+                    if ((run_fin_r && run_left_r == 32'd1) || run_kcnt_inc == run_k_r) begin
                         if (run_fin_r && run_left_r == 32'd1)
                             running_r <= 1'b0;
-                        run_kcnt_r <= run_k_r;
+                        run_kcnt_r <= 16'd0;
                         ev_r <= 1'b1;
                         fr_start_r <= 1'b1;
                         fr_count_r <= 1'b1;

@@ -3,8 +3,8 @@
 // "Frame"), run-length coded as docs/protocol.md READ_FRAME says, straight from the core's
 // READW port (no frame buffer).
 //
-// Usage: i_start with i_count = 1 runs a counting pass: o_done rises with o_len = the size
-// of the RLE data in bytes. i_start with i_count = 0 runs the same scan again and sends
+// Usage: i_start with i_count = 1 runs a counting pass: o_done rises with o_len = 6 + the
+// size of the RLE data in bytes (the READ_FRAME answer payload). i_start with i_count = 0 runs the same scan again and sends
 // the data on o_valid/o_byte/i_ready. The scan reads channels 0..3 of each cell, one word
 // at a time, through o_rd_valid/o_rd_x/o_rd_y/o_rd_c (nca_core READW, accepted on
 // i_rd_ready), takes each answer (i_rsp_word while i_rsp_valid, released at once with
@@ -92,7 +92,7 @@ module nca_link_frame #(
                     ch_r <= 2'd0;
                     nz_r <= 1'b0;
                     if (i_count)
-                        o_len <= 16'd0;
+                        o_len <= 16'd6;          // status, format, width, height
                     st_r <= F_RUN;
                 end
                 F_RUN: begin
@@ -160,7 +160,7 @@ module nca_link_frame #(
                 end
                 F_TOKEN: if (count_r || i_ready) begin
                     if (count_r) begin
-                        o_len <= o_len + 16'd1 + (lit_r ? {6'd0, n_r, 2'b00} : 16'd0);
+                        o_len <= o_len + {6'd0, lit_r ? n_r : 8'd0, 2'b01};   // token + 4 n
                         n_r <= 8'd0;
                         st_r <= end_r ? F_DONE : F_RUN;
                     end else if (lit_r) begin

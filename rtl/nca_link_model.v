@@ -55,18 +55,17 @@ module nca_link_model #(
     reg [3:0]   ker_r;
     reg [16:0]  fsize_r;        // the size field, bit 16: >= 65536
     reg [2:0]   err_r;
-    reg         crc_bad_r;
     reg         pend_r;         // a byte is waiting to be processed
     reg         dead_r;         // header error: no more commands
     wire [7:0]  b = val_r[31:24];
+    // the CRC-32 runs over the file's CRC field too: a file whose CRC matches leaves the
+    // residue 0xDEBB20E3 in the register (0x2144DF1C after the final xor)
     wire [31:0] crc;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire        crc_busy;       // bytes are far enough apart
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire        crc_busy;
     nca_crc32 u_crc (
-        .clk(clk), .i_init(i_start), .i_valid(i_valid && sec_r != SEC_CRC && !o_done),
+        .clk(clk), .i_init(i_start), .i_valid(i_valid && !o_done),
         .i_byte(i_byte), .o_busy(crc_busy), .o_crc(crc));
-    assign o_err = (o_done && crc_bad_r) ? 3'd1 : err_r;
+    assign o_err = (o_done && crc != 32'h2144DF1C) ? 3'd1 : err_r;
 
     // inputs of layer 1 minus one: popcount(kernels) x CHANNELS - 1
     wire [2:0] nfilt = {2'b00, ker_r[0]} + {2'b00, ker_r[1]} + {2'b00, ker_r[2]} +
@@ -190,14 +189,14 @@ module nca_link_model #(
     end
     assign o_cmd_valid = pend_r && need && !dead_r && !bad;
     assign o_cmd_op = is_cfg ? 4'd1 : 4'd2;
-    wire go = pend_r && (!o_cmd_valid || i_cmd_ready);   // the pending byte is done
+    // the pending byte is done (a CRC byte once the CRC-32 has taken it in)
+    wire go = pend_r && (!o_cmd_valid || i_cmd_ready) && !(sec_r == SEC_CRC && crc_busy);
 
     always @(posedge clk) begin
         if (i_rst || i_start) begin
             o_pos <= 14'd0;
             sec_r <= SEC_HDR;
             err_r <= 3'd0;
-            crc_bad_r <= 1'b0;
             pend_r <= 1'b0;
             dead_r <= 1'b0;
             o_done <= 1'b0;
@@ -270,10 +269,8 @@ module nca_link_model #(
                             end
                         end
                     end
-                    default: begin  // SEC_CRC: compare with the running CRC-32
+                    default: begin  // SEC_CRC: the CRC-32 checks at o_done
                         bb_r <= bb_r + 2'd1;
-                        if (b != crc[8*bb_r +: 8])
-                            crc_bad_r <= 1'b1;
                         if (bb_r == 2'd3) begin
                             o_done <= 1'b1;
                             if (fsize_r != {3'd0, o_pos + 14'd1} && err_r == 3'd0 && !bad)
