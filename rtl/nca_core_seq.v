@@ -116,8 +116,24 @@ module nca_core_seq #(
     assign o_cmd_ready = idle;
     wire       cmd = i_cmd_valid && idle;
     wire       in_step = (st_r >= S_A);     // (and S_RW, WRITEW's S_CMW: cyc_r unused then)
-    wire       cmd_in_grid = (i_cmd_a < W) && (i_cmd_b < H);
-    wire       cmd_ch_ok = (i_cmd_c < C32);           // READW / WRITEW channel
+    // a < k for a constant k as plain logic: Yosys makes a carry chain of a wide `<` (about
+    // two LCs a bit), this folds to a few LUTs
+    function ltk;
+        input [31:0] a;
+        input [31:0] k;
+        integer i;
+        reg eq;
+        begin
+            ltk = 1'b0;
+            eq = 1'b1;
+            for (i = 31; i >= 0; i = i - 1) begin
+                ltk = ltk | (eq & !a[i] & k[i]);
+                eq = eq & (a[i] == k[i]);
+            end
+        end
+    endfunction
+    wire       cmd_in_grid = ltk(i_cmd_a, W32) && ltk(i_cmd_b, H32);
+    wire       cmd_ch_ok = ltk(i_cmd_c, C32);         // READW / WRITEW channel
     wire       cmd_ch_last = (i_cmd_c == C32 - 32'd1);
     wire       cmd_word_ok = cmd_in_grid && cmd_ch_ok;
     wire [5:0] cmd_x = i_cmd_a[5:0];
@@ -228,9 +244,12 @@ module nca_core_seq #(
     wire [10:0] ld_gi = (ld_g[0] ? {4'd0, n_in} : 11'd0) + (ld_g[1] ? {3'd0, n_in, 1'b0} : 11'd0) +
                         (ld_g[2] ? {2'd0, n_in, 2'b0} : 11'd0) + (ld_g[3] ? {1'd0, n_in, 3'b0} : 11'd0);
     wire [10:0] ld_w1a = ld_gi + {4'd0, ld_b[6:0]};
-    wire        ld_w1_ok = ld && ld_sel == 3'd0 && {16'd0, ld_a} < HIDDEN && ld_b < {9'd0, n_in} &&
-                           {21'd0, ld_w1a} < W1_WORDS;
-    wire        ld_w2_ok = ld && ld_sel == 3'd1 && ld_a < C16 && {16'd0, ld_b} < HIDDEN;
+    localparam [31:0] HID32 = HIDDEN, W1W32 = W1_WORDS;
+    wire        ld_a_hid = ltk({16'd0, ld_a}, HID32);
+    wire        ld_a_ch = ltk({16'd0, ld_a}, C32);
+    wire        ld_w1_ok = ld && ld_sel == 3'd0 && ld_a_hid && ld_b[15:7] == 9'd0 &&
+                           ld_b[6:0] < n_in && ltk({21'd0, ld_w1a}, W1W32);
+    wire        ld_w2_ok = ld && ld_sel == 3'd1 && ld_a_ch && ltk({16'd0, ld_b}, HID32);
     wire [63:0] ld_bytes = {8{i_cmd_c[7:0]}};
     // W1 and W2 in one 64-bit memory (1,024 words by default: Yosys makes it 16 EBR of
     // 1024 x 4, so no read multiplexer, nor a W1 / W2 one)
@@ -247,8 +266,8 @@ module nca_core_seq #(
         .clk(clk), .i_ren(st_r == S_L1 || st_r == S_L2), .i_raddr(w_raddr[WMA-1:0]),
         .o_rdata(w_rdata), .i_wen((ld_w1_ok || ld_w2_ok) ? 8'd1 << ld_a[2:0] : 8'd0),
         .i_waddr(w_waddr[WMA-1:0]), .i_wdata(ld_bytes));
-    wire        ld_b1 = ld && (ld_sel == 3'd2 || ld_sel == 3'd3) && {16'd0, ld_a} < HIDDEN;
-    wire        ld_b2 = ld && (ld_sel == 3'd4 || ld_sel == 3'd5) && ld_a < C16;
+    wire        ld_b1 = ld && (ld_sel == 3'd2 || ld_sel == 3'd3) && ld_a_hid;
+    wire        ld_b2 = ld && (ld_sel == 3'd4 || ld_sel == 3'd5) && ld_a_ch;
     wire        ld_bias = (ld_sel == 3'd2 || ld_sel == 3'd4);
     nca_ram_1r1w #(.WIDTH(32), .DEPTH(256), .SLICE(1), .NO_COLLIDE(1)) u_bias (
         .clk(clk), .i_ren(st_r == S_RQ || st_r == S_DR || st_r == S_BP), .i_raddr(b_raddr),
@@ -304,7 +323,7 @@ module nca_core_seq #(
     reg [1:0]  pd_dy, pd_dx;
     reg [1:0]  c0v_r;                    // column-0 slot (row parity) valid
     reg [5:0]  c0tag0_r, c0tag1_r;
-    wire       p_issue = (st_r == S_BP) && (cnt_r < 16'd9 * C16);
+    wire       p_issue = (st_r == S_BP) && ltk({16'd0, cnt_r}, 32'd9 * C32);
     // the cell's neighbour columns / rows (wrapped) and edge flags, registered at S_BF
     reg  [5:0] xm1_r, xp1_r, ym1_r, yp1_r;
     reg        xlo_r, xhi_r, ylo_r, yhi_r, c0ok_r;
@@ -323,7 +342,7 @@ module nca_core_seq #(
     wire [15:0] nb_word = (src_r == 2'd0) ? 16'd0 : (src_r == 2'd1) ? g_rdata :
                           (src_r == 2'd2) ? r0_rdata : sc_rdata;
     wire signed [20:0] nbv = {{5{nb_word[15]}}, nb_word};
-    reg  signed [20:0] acx_r, acy_r, acl_r, fx_r, fy_r, fl_r;
+    reg  signed [20:0] acx_r, acy_r, acl_r, fy_r, fl_r;
     // kernel terms: KX = (dx-1) x (1 or 2 on the middle row), KY likewise, KL 1/2/-12
     wire signed [20:0] nbv2 = nbv <<< 1;
     // each term as magnitude and sign; acc + (neg ? -m : m) as one adder: the low bit of
@@ -335,20 +354,25 @@ module nca_core_seq #(
     wire        n_x = (pd_dx == 2'd0), n_y = (pd_dy == 2'd0),
                 n_l = (pd_dy == 2'd1 && pd_dx == 2'd1);
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [21:0] s_x = {pd_first ? 21'd0 : acx_r, 1'b1} + {m_x ^ {21{n_x}}, n_x};
-    wire [21:0] s_y = {pd_first ? 21'd0 : acy_r, 1'b1} + {m_y ^ {21{n_y}}, n_y};
-    wire [21:0] s_l = {pd_first ? 21'd0 : acl_r, 1'b1} + {m_l ^ {21{n_l}}, n_l};
+    // the sums start at the rounding constant of their shift (4, 4, 8): rshift_round(v, n)
+    // = (v + 2^(n-1)) >> n, so the write stage only shifts
+    wire [21:0] s_x = {pd_first ? 21'd4 : acx_r, 1'b1} + {m_x ^ {21{n_x}}, n_x};
+    wire [21:0] s_y = {pd_first ? 21'd4 : acy_r, 1'b1} + {m_y ^ {21{n_y}}, n_y};
+    wire [21:0] s_l = {pd_first ? 21'd8 : acl_r, 1'b1} + {m_l ^ {21{n_l}}, n_l};
     /* verilator lint_on UNUSEDSIGNAL */
     reg  [15:0] cen_r;
     reg  [3:0]  wc_r;                    // channel of the pending perception writes
-    reg  [4:0]  wsl_r;                   // one-hot write slot: id, sx, sy, lap, col 0
-    // rounding and saturation of a kernel sum (shift 3 or 4)
-    wire signed [20:0] fsel = wsl_r[1] ? fx_r : wsl_r[2] ? fy_r : fl_r;
+    reg  [4:0]  wsl_r;                   // one-hot write slot: sx, id, sy, lap, col 0 (sx
+                                         // straight from acx_r: the next channel's first
+                                         // term replaces it at the end of that clock)
+    // a kernel sum (with its rounding constant) shifted by 3 or 4 and saturated
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire signed [20:0] fsel = wsl_r[0] ? acx_r : wsl_r[2] ? fy_r : fl_r;
+    /* verilator lint_on UNUSEDSIGNAL */
     wire signed [20:0] fsh3 = fsel >>> 3;
     wire signed [20:0] fsh4 = fsel >>> 4;
-    wire signed [20:0] fsh = (wsl_r[3] ? fsh4 : fsh3) + {20'd0, wsl_r[3] ? fsel[3] : fsel[2]};
-    wire [15:0] fsat = (fsh > 21'sd32767) ? 16'h7FFF : (fsh < -21'sd32768) ? 16'h8000 :
-                       fsh[15:0];
+    wire signed [20:0] fsh = wsl_r[3] ? fsh4 : fsh3;
+    wire [15:0] fsat = (fsh[20:15] == {6{fsh[20]}}) ? fsh[15:0] : fsh[20] ? 16'h8000 : 16'h7FFF;
 
     // row-0 old words (torus): {x, c}, a copy of row 0 made during phase A (which does not
     // use the grid), one word a clock; row H-1 reads its lower neighbours there
@@ -402,14 +426,13 @@ module nca_core_seq #(
     reg [29:0] rq2_a;
     reg [4:0]  rq2_sh;
     reg [18:0] rq3_t;
-    reg [15:0] rq2_s, rq3_s;
     reg [15:0] rq4_r;
     wire [29:0] rq_acc = acc_all[32*rq1_i +: 30];
     wire signed [30:0] rq_t = $signed({rq2_a, 1'b0}) >>> rq2_sh;
     wire        rq_t_ok = (rq_t[30:18] == {13{rq_t[30]}});
     wire [18:0] rq_t19 = rq_t_ok ? rq_t[18:0] : {rq_t[30], {18{!rq_t[30]}}};
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [19:0] rq_sum = (rq_l2 ? {{3{rq3_s[15]}}, rq3_s, 1'b0} : 20'd0) +
+    wire [19:0] rq_sum = (rq_l2 ? {{3{sc_rdata[15]}}, sc_rdata, 1'b0} : 20'd0) +
                          {rq3_t[18], rq3_t} + 20'd1;   // bit 0 unused
     /* verilator lint_on UNUSEDSIGNAL */
     wire [15:0] rq_h = rq_sum[19] ? 16'd0 : (rq_sum[18:9] != 10'd0) ? 16'd255 :
@@ -466,7 +489,8 @@ module nca_core_seq #(
     function [7:0] clamp8;   // v clamped to -1..64 (as far as a cell 0..63 can tell)
         input signed [19:0] v;
         begin
-            clamp8 = (v < -20'sd1) ? 8'hFF : (v > 20'sd64) ? 8'd64 : v[7:0];
+            clamp8 = (v < -20'sd1) ? 8'hFF :
+                     (!v[19] && !ltk({12'd0, v}, 32'd65)) ? 8'd64 : v[7:0];
         end
     endfunction
     wire signed [19:0] cmd_a20 = i_cmd_a[19:0];
@@ -491,8 +515,10 @@ module nca_core_seq #(
     wire dmg_last_x = dright_r ? (dx_r == WM1) : (dx_r == 6'd0);
 
     // ---- memory port muxes -------------------------------------------------------------
-    wire [15:0] wr_word = (seed_op_r || WIDE_CELL == 0) ? ((cnt_r >= 16'd3) ? (16'd1 << cfg_sf_r) : 16'd0)
+    wire [15:0] wr_word = (seed_op_r || WIDE_CELL == 0) ? ((cnt_r[15:2] != 14'd0 || cnt_r[1:0] == 2'd3) ? (16'd1 << cfg_sf_r) : 16'd0)
                                     : cell_r[15:0];
+    wire [15:0] mt_word = (st_r == S_CMW) ? sc_rdata : wr_word;   // alpha word written
+    wire        mt_alive = ($signed(mt_word) > $signed(cfg_alive_r));
     wire [5:0]  dk_x = cand_x;
     wire        dk_any = (cand_r != 16'd0);
     always @* begin
@@ -528,7 +554,7 @@ module nca_core_seq #(
                 sc_wdata = i_cmd_cell[15:0];
             end
             S_RD: begin
-                g_en = (cnt_r < C16);
+                g_en = ltk({16'd0, cnt_r}, C32);
                 g_addr = gaddr(cnt_r[3:0], xc_r, y_r);
             end
             S_WR: begin
@@ -539,7 +565,7 @@ module nca_core_seq #(
                 if (cnt_r == 16'd3) begin
                     mt_waddr = {y_r, xc_r[5:4]};
                     mt_wen = 16'd1 << xc_r[3:0];
-                    mt_wdata = ($signed(wr_word) > $signed(cfg_alive_r)) ? 16'hFFFF : 16'd0;
+                    mt_wdata = mt_alive ? 16'hFFFF : 16'd0;
                 end
             end
             S_CLEAR: begin
@@ -547,7 +573,7 @@ module nca_core_seq #(
                 g_we = 1'b1;
                 g_all = 1'b1;
                 g_addr = {2'b00, cnt_r[13:0]};
-                if (cnt_r < 16'd256) begin
+                if (cnt_r[15:8] == 8'd0) begin
                     mt_waddr = cnt_r[7:0];
                     mt_wen = 16'hFFFF;
                 end
@@ -563,13 +589,13 @@ module nca_core_seq #(
             S_A: begin
                 g_en = cp_issue;
                 g_addr = gaddr(cp_c_r, cp_x_r, 6'd0);
-                if (cnt_r >= 16'd13) begin
+                if (!ltk({16'd0, cnt_r}, 32'd13)) begin
                     pk_we = 1'b1;
                     pk_waddr = {y_r, wq};
                     pk_wdata = mask_row[16 * wq +: 16];
                 end
             end
-            S_C: if (cnt_r >= 16'd13) begin
+            S_C: if (!ltk({16'd0, cnt_r}, 32'd13)) begin
                 pk_we = 1'b1;
                 pk_waddr = {y_r, wq};
                 pk_wdata = pk_rdata & mask_row[16 * wq +: 16];  // pre word wq, read at cnt - 1
@@ -581,14 +607,14 @@ module nca_core_seq #(
                 end
                 sc_raddr = A_COL0 + {6'd0, ~y_r[0], cur_c};
                 b_raddr = {5'b11111, cnt_r[2:0]};    // b1[0..7] into the lanes
-                if (wsl_r[0] || (wsl_r[1] && cfg_kernels_r[1]) ||
+                if (wsl_r[1] || (wsl_r[0] && cfg_kernels_r[1]) ||
                     (wsl_r[2] && cfg_kernels_r[2]) || (wsl_r[3] && cfg_kernels_r[3]) ||
                     (wsl_r[4] && xc_r == 6'd0))
                     sc_wen = 2'b11;
                 sc_waddr = wsl_r[4] ? A_COL0 + {6'd0, y_r[0], wc_r} :
-                           A_P + {5'd0, wsl_r[0] ? 2'd0 : wsl_r[1] ? 2'd1 :
+                           A_P + {5'd0, wsl_r[1] ? 2'd0 : wsl_r[0] ? 2'd1 :
                                         wsl_r[2] ? rank_sy : rank_lap, wc_r};
-                sc_wdata = (wsl_r[0] || wsl_r[4]) ? cen_r : fsat;
+                sc_wdata = (wsl_r[1] || wsl_r[4]) ? cen_r : fsat;
             end
             S_CM0: sc_raddr = A_TAG + {4'd0, f_head};
             S_CMW: begin
@@ -601,7 +627,7 @@ module nca_core_seq #(
                     if (cm_c == 4'd3) begin
                         mt_waddr = {cm_y, cm_x[5:4]};
                         mt_wen = 16'd1 << cm_x[3:0];
-                        mt_wdata = ($signed(sc_rdata) > $signed(cfg_alive_r)) ? 16'hFFFF : 16'd0;
+                        mt_wdata = mt_alive ? 16'hFFFF : 16'd0;
                     end
                 end
             end
@@ -616,7 +642,7 @@ module nca_core_seq #(
             S_RQ: b_raddr = cnt_r[3] ? {5'b01111, cnt_r[2:0]} : {1'b0, grp_r[3:0], cnt_r[2:0]};
             S_DR: begin
                 b_raddr = {4'b1000, q_r, cnt_r[2:0]};
-                sc_raddr = A_P + {7'd0, q_r, cnt_r[2:0]};
+                sc_raddr = A_P + {7'd0, q_r, rq2_i};   // s of the lane at stage 3 next
             end
             S_PUSH: begin
                 sc_wen = 2'b11;
@@ -696,25 +722,23 @@ module nca_core_seq #(
                 end
             end
             // MAC issue -> data stage
-            mac_v <= (st_r == S_L1 && cnt_r < {9'd0, n_in}) ||
-                     (st_r == S_L2 && cnt_r < {8'd0, cfg_hidden_r});
+            mac_v <= (st_r == S_L1 && cnt_r[15:7] == 9'd0 && cnt_r[6:0] < n_in) ||
+                     (st_r == S_L2 && cnt_r[15:8] == 8'd0 && cnt_r[7:0] < cfg_hidden_r);
             mac_l2 <= (st_r == S_L2);
             hsel_r <= cnt_r[0];
             // requant / output pipeline
-            rq1_v <= (st_r == S_RQ || st_r == S_DR) && cnt_r < 16'd8;
+            rq1_v <= (st_r == S_RQ || st_r == S_DR) && cnt_r[15:3] == 13'd0;
             // (S_BP and S_DR's drain clocks load the same words again)
-            rq1_ld <= (st_r == S_RQ && (cnt_r < 16'd8 || grp_last)) || st_r == S_DR ||
+            rq1_ld <= (st_r == S_RQ && (cnt_r[15:3] == 13'd0 || grp_last)) || st_r == S_DR ||
                       st_r == S_BP;
             rq1_i <= cnt_r[2:0];
             rq2_v <= rq1_v;
             rq2_i <= rq1_i;
             rq2_a <= rq_acc;
             rq2_sh <= b_rdata[29:25];
-            rq2_s <= sc_rdata;
             rq3_v <= rq2_v;
             rq3_i <= rq2_i;
             rq3_t <= rq_t19;
-            rq3_s <= rq2_s;
             rq4_v <= rq3_v;
             rq4_i <= rq3_i;
             rq4_r <= rq_l2 ? rq_u : rq_h;
@@ -735,8 +759,7 @@ module nca_core_seq #(
                 if (pd_centre)
                     cen_r <= nb_word;
                 if (pd_last) begin
-                    fx_r <= s_x[21:1];   // pd_last is never pd_first
-                    fy_r <= s_y[21:1];
+                    fy_r <= s_y[21:1];   // pd_last is never pd_first
                     fl_r <= s_l[21:1];
                     wc_r <= pd_c;
                     wsl_r <= 5'd1;
@@ -893,7 +916,7 @@ module nca_core_seq #(
                     cnt_r <= cnt_r + 16'd1;
                     if (cnt_r == 16'd0)
                         vor_r <= 64'd0;
-                    else if (cnt_r <= 16'd12)
+                    else if (ltk({16'd0, cnt_r}, 32'd13))
                         vor_r <= vor_next;
                     if (cp_issue) begin
                         cp_c_r <= (cp_c_r == C16[3:0] - 4'd1) ? 4'd0 : cp_c_r + 4'd1;
@@ -1102,7 +1125,7 @@ module nca_core_seq #(
                     cnt_r <= cnt_r + 16'd1;
                     if (cnt_r == 16'd0)
                         vor_r <= 64'd0;
-                    else if (cnt_r <= 16'd12)
+                    else if (ltk({16'd0, cnt_r}, 32'd13))
                         vor_r <= vor_next;
                     if (cnt_r == 16'd16) begin
                         cnt_r <= 16'd0;
