@@ -132,8 +132,8 @@ module nca_link #(
     reg         tx_start;
     reg         ev_r;           // the packet to send is a FRAME event, not an answer
     reg  [7:0]  fseq_r;         // sequence number of the next FRAME event
-    // the transmitter copies command and sequence at tx_start; an answer's come from the
-    // request (the receiver holds them while the request is served)
+    // command and sequence of the packet being sent: an answer's come from the request (the
+    // receiver holds them while the request is served)
     wire [7:0]  ans_cmd = ev_r ? C_EVENT : {1'b1, rx_cmd[6:0]};
     wire [7:0]  ans_seq = ev_r ? fseq_r : rx_seq;
     reg  [15:0] ans_len_r;
@@ -473,8 +473,6 @@ module nca_link #(
                 sf_r <= o_cmd_b[3:0];
             if (pl_take)
                 idx_r <= idx_r + 6'd1;
-            if (tx_start && ev_r)
-                fseq_r <= fseq_r + 8'd1;     // after the transmitter took it
             if (rx_ack)
                 busy_req_r <= 1'b1;
             case (st_r)
@@ -674,6 +672,8 @@ module nca_link #(
                     st_r <= S_TXW;
                 S_TXW: if (!tx_busy) begin
                     busy_req_r <= 1'b0;
+                    if (ev_r)
+                        fseq_r <= fseq_r + 8'd1;     // the event is out
                     st_r <= S_IDLE;
                 end
                 // -- RUN: one step at a time, a FRAME event every k steps

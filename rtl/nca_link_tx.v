@@ -2,7 +2,8 @@
 // nca_link_tx - packet transmitter of the link (docs/protocol.md "Packet"): sync, header,
 // payload pulled from the caller, CRC-16/CCITT-FALSE (low byte first).
 //
-// Usage: i_start (while o_busy is low) takes i_cmd/i_seq/i_len; the packet goes out byte
+// Usage: i_start (while o_busy is low) takes i_len and starts a packet; i_cmd/i_seq must
+// hold until o_busy falls (they are not copied). The packet goes out byte
 // by byte on o_valid/o_byte/i_ready (the UART transmitter). The i_len payload bytes are
 // pulled with o_pl_ready: a byte is taken in a clock where i_pl_valid && o_pl_ready
 // (o_pl_ready depends combinationally on i_ready, never on i_pl_valid). o_busy falls
@@ -28,7 +29,6 @@ module nca_link_tx (
                      T_SEQ = 4'd4, T_LEN0 = 4'd5, T_LEN1 = 4'd6, T_PAY = 4'd7,
                      T_CRC0 = 4'd8, T_CRC1 = 4'd9;
     reg [3:0]   st_r;
-    reg [7:0]   cmd_r, seq_r;
     reg [15:0]  left_r;     // payload bytes still to send
     wire [15:0] crc;
     assign o_busy = (st_r != T_IDLE);
@@ -42,8 +42,8 @@ module nca_link_tx (
         case (st_r)
             T_SYNC0: nb = 8'hA5;
             T_SYNC1: nb = 8'h5A;
-            T_CMD:   nb = cmd_r;
-            T_SEQ:   nb = seq_r;
+            T_CMD:   nb = i_cmd;
+            T_SEQ:   nb = i_seq;
             T_LEN0:  nb = left_r[7:0];
             T_LEN1:  nb = left_r[15:8];
             T_CRC0:  nb = crc[7:0];
@@ -64,8 +64,6 @@ module nca_link_tx (
                 o_valid <= 1'b0;
             case (st_r)
                 T_IDLE: if (i_start) begin
-                    cmd_r <= i_cmd;
-                    seq_r <= i_seq;
                     left_r <= i_len;
                     st_r <= T_SYNC0;
                 end
