@@ -14,7 +14,8 @@
 // channel), CLEAR 16,384, erasures 5 x W x H (+ 58 for a circle). Erasure arguments must
 // satisfy |a|, |b|, |c| < 2^17 (the host allows 100,000; the link sends 16 bits).
 // The clocks of a step are exact (nca_cycles_step_seq, host/):
-//   A  pre mask rows from the mature bitmap: 17 per row
+//   A  pre mask rows from the mature bitmap: 17 per row (torus: at least W x C + 1 in all,
+//      the copy of row 0 into the row-0 RAM)
 //   B  per row: 8 + the hash clocks: 1 + per pre-alive cell 1 + 8 (the serial fire hash;
 //      its 8 are hidden when the cell before fired) + 1 when the last one fired; per active
 //      cell: perception 9C + 6, commit 2 + (C + 3) per committed pending update, layer 1
@@ -389,9 +390,11 @@ module nca_core_seq #(
 
     // ---- MAC array: 8 lanes ------------------------------------------------------------------
     reg         mac_v, mac_l2, hsel_r;
-    // each lane's accumulator starts a group with the bias (loaded through the SB_MAC16's
-    // C:D inputs by the requant stage rq1, right after it has read the lane)
-    reg         rq1_ld;                  // rq1 loads b_rdata's bias into lane rq1_i
+    // each lane's accumulator starts a group with the bias. The lanes form a chain through
+    // their C:D inputs: a load (rq1_ld) moves lane l + 1 into lane l and the bias word into
+    // lane 7, so the requant reads every accumulator at lane 0 (no 8:1 multiplexer) and 8
+    // loads with the biases of lanes 0..7 in order leave lane k with its bias
+    reg         rq1_ld;                  // rq1: shift the chain, b_rdata's bias into lane 7
     wire [31:0] bias32 = {{7{b_rdata[24]}}, b_rdata[24:0]};
     reg  [1:0]  prank;                   // layer-1 input (rank, channel) being issued
     reg  [3:0]  pch;
@@ -402,14 +405,18 @@ module nca_core_seq #(
     wire [15:0] hw = {8'd0, hsel_r ? sc_rdata[15:8] : sc_rdata[7:0]};
     wire [15:0] opa = mac_l2 ? hw : sc_rdata;
     wire [63:0] wv = w_rdata;
-    wire [255:0] acc_all;                // lane l's accumulator at bits 32l + 31:32l
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [255:0] acc_all;                // lane l's accumulator at bits 32l + 31:32l (31:30 of
+                                         // lane 0 unused: |acc| < 2^29)
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [255:0] chain = {bias32, acc_all[255:32]};   // lane l loads chain[32l +: 32]
     genvar gl;
     generate
         for (gl = 0; gl < 8; gl = gl + 1) begin : g_lane
             wire signed [7:0]  wl = wv[8*gl +: 8];
             wire signed [15:0] wl16 = {{8{wl[7]}}, wl};
             nca_mac_lane #(.USE_SB(USE_MAC16)) u_lane (
-                .clk(clk), .i_v(mac_v), .i_ld(rq1_ld && rq1_i == gl), .i_c(bias32),
+                .clk(clk), .i_v(mac_v), .i_ld(rq1_ld), .i_c(chain[32*gl +: 32]),
                 .i_a(opa), .i_b(wl16),
                 .o_acc(acc_all[32*gl +: 32]));
         end
@@ -427,7 +434,7 @@ module nca_core_seq #(
     reg [4:0]  rq2_sh;
     reg [18:0] rq3_t;
     reg [15:0] rq4_r;
-    wire [29:0] rq_acc = acc_all[32*rq1_i +: 30];
+    wire [29:0] rq_acc = acc_all[29:0];     // lane 0: lane rq1_i after rq1_i loads
     wire signed [30:0] rq_t = $signed({rq2_a, 1'b0}) >>> rq2_sh;
     wire        rq_t_ok = (rq_t[30:18] == {13{rq_t[30]}});
     wire [18:0] rq_t19 = rq_t_ok ? rq_t[18:0] : {rq_t[30], {18{!rq_t[30]}}};
@@ -728,9 +735,9 @@ module nca_core_seq #(
             hsel_r <= cnt_r[0];
             // requant / output pipeline
             rq1_v <= (st_r == S_RQ || st_r == S_DR) && cnt_r[15:3] == 13'd0;
-            // (S_BP and S_DR's drain clocks load the same words again)
-            rq1_ld <= (st_r == S_RQ && (cnt_r[15:3] == 13'd0 || grp_last)) || st_r == S_DR ||
-                      st_r == S_BP;
+            // 8 loads a group (the last layer-1 group 16: its words' biases, then b2[0..7])
+            rq1_ld <= ((st_r == S_RQ || st_r == S_DR || st_r == S_BP) && cnt_r[15:3] == 13'd0) ||
+                      (st_r == S_RQ && grp_last);
             rq1_i <= cnt_r[2:0];
             rq2_v <= rq1_v;
             rq2_i <= rq1_i;
