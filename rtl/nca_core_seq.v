@@ -242,8 +242,11 @@ module nca_core_seq #(
     wire [15:0] ld_b = i_cmd_b[15:0];
     // W1 word (j / 8) * I + i without a multiplier
     wire [3:0]  ld_g = ld_a[6:3];
-    wire [10:0] ld_gi = (ld_g[0] ? {4'd0, n_in} : 11'd0) + (ld_g[1] ? {3'd0, n_in, 1'b0} : 11'd0) +
-                        (ld_g[2] ? {2'd0, n_in, 2'b0} : 11'd0) + (ld_g[3] ? {1'd0, n_in, 3'b0} : 11'd0);
+    // g x I = (g x filters) x C: a 4 x 3-bit product, then a constant factor (a shift for
+    // C = 16); filters 0 counts as 4, as n_in does
+    wire [2:0]  nf4 = (nfilt == 3'd0) ? 3'd4 : nfilt;
+    wire [5:0]  ld_gf = ld_g * nf4;
+    wire [10:0] ld_gi = {5'd0, ld_gf} * C16[10:0];
     wire [10:0] ld_w1a = ld_gi + {4'd0, ld_b[6:0]};
     localparam [31:0] HID32 = HIDDEN, W1W32 = W1_WORDS;
     wire        ld_a_hid = ltk({16'd0, ld_a}, HID32);
