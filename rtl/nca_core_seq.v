@@ -221,14 +221,26 @@ module nca_core_seq #(
         .clk(clk), .i_ren(st_r == S_BR || st_r == S_C || st_r == S_D), .i_raddr(pk_raddr), .o_rdata(pk_rdata), .i_wen(pk_we),
         .i_waddr(pk_waddr), .i_wdata(pk_wdata));
 
-    // scratch: FIFO, tags, column-0 copies, p, h
+    // scratch: FIFO, tags, column-0 copies, p, h; words 0..1023 (FIFO slots 0..63) and
+    // 1024..1279 in two memories (4 EBR of 1024 x 4 and 1 EBR: a 2:1 read multiplexer
+    // instead of a 5:1 one)
     reg  [10:0] sc_raddr, sc_waddr;
     reg  [1:0]  sc_wen;
     reg  [15:0] sc_wdata;
-    wire [15:0] sc_rdata;
-    nca_ram_1r1w #(.WIDTH(16), .DEPTH(1280), .SLICE(8), .NO_COLLIDE(1)) u_scratch (
-        .clk(clk), .i_ren(!idle), .i_raddr(sc_raddr), .o_rdata(sc_rdata), .i_wen(sc_wen),
-        .i_waddr(sc_waddr), .i_wdata(sc_wdata));
+    wire [15:0] sc_rdata, sc_rdata_lo, sc_rdata_hi;
+    reg         sc_hi_r;                 // the last read was of the upper memory
+    always @(posedge clk)
+        if (!idle)
+            sc_hi_r <= sc_raddr[10];
+    assign sc_rdata = sc_hi_r ? sc_rdata_hi : sc_rdata_lo;
+    nca_ram_1r1w #(.WIDTH(16), .DEPTH(1024), .SLICE(8), .NO_COLLIDE(1)) u_scratch_lo (
+        .clk(clk), .i_ren(!idle && !sc_raddr[10]), .i_raddr(sc_raddr[9:0]),
+        .o_rdata(sc_rdata_lo), .i_wen(sc_waddr[10] ? 2'b00 : sc_wen), .i_waddr(sc_waddr[9:0]),
+        .i_wdata(sc_wdata));
+    nca_ram_1r1w #(.WIDTH(16), .DEPTH(256), .SLICE(8), .NO_COLLIDE(1)) u_scratch_hi (
+        .clk(clk), .i_ren(!idle && sc_raddr[10]), .i_raddr(sc_raddr[7:0]),
+        .o_rdata(sc_rdata_hi), .i_wen(sc_waddr[10] ? sc_wen : 2'b00), .i_waddr(sc_waddr[7:0]),
+        .i_wdata(sc_wdata));
 
     // weights: W1 word g*I + i = 8 bytes (unit 8g + l in byte l); W2 word {q, j} = bytes
     // of outputs 8q + l. B word j = {s1[j], b1[j + 8]}, word 128 + k = {s2[k], b2[k + 8]};
