@@ -74,6 +74,10 @@ def parse_args(argv=None, defaults=None):
     r.add_argument("--steps-max", type=int, default=95, help="most CA steps (inclusive)")
     r.add_argument("--damage-n", type=int, default=None,
                    help="samples damaged per batch (None: 3 for regen, else 0)")
+    r.add_argument("--damage", choices=["disc", "mixed"], default="disc",
+                   help="disc: the notebook's random discs; mixed: each damaged sample gets a "
+                        "disc, one half of the grid (left/right/top/bottom) or a square of a "
+                        "third of the target at a random centre, with equal chance")
     r.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate")
     r.add_argument("--lr-drop-at", type=int, default=2000, help="lr x 0.1 from this iteration")
     r.add_argument("--channels", type=int, default=16, help="state channels (RGBA + hidden)")
@@ -153,6 +157,30 @@ def circle_masks(rng, n, height, width):
     return x * x + y * y < 1.0
 
 
+def damage_masks(rng, n, height, width, kind="disc", pattern=None):
+    """bool [n][H][W] of the cells to erase. disc: circle_masks. mixed: per sample, with
+    equal chance, a disc, one half of the grid (the split of nca_damage_hits: x < W/2, ...)
+    or a square of side pattern/3 (pattern: the target's larger side, default the grid's
+    smaller one) centred uniformly in the middle half of the grid."""
+    m = circle_masks(rng, n, height, width)
+    if kind == "disc":
+        return m
+    side = max(1, (pattern or min(height, width)) // 3)
+    xs, ys = np.arange(width)[None, :], np.arange(height)[:, None]
+    for i in range(n):
+        k = int(rng.integers(0, 3))
+        if k == 1:
+            half = int(rng.integers(0, 4))
+            m[i] = np.broadcast_to([xs < width // 2, xs >= width // 2, ys < height // 2,
+                                    ys >= height // 2][half], (height, width))
+        elif k == 2:
+            cx = int(rng.integers(width // 4, width - width // 4 + 1))
+            cy = int(rng.integers(height // 4, height - height // 4 + 1))
+            x0, y0 = cx - side // 2, cy - side // 2
+            m[i] = (xs >= x0) & (xs < x0 + side) & (ys >= y0) & (ys < y0 + side)
+    return m
+
+
 def per_sample_loss(x, target):
     """Mean squared RGBA error per sample (the notebook's loss_f)."""
     return ((x[..., :4] - target) ** 2).mean(dim=(1, 2, 3))
@@ -224,6 +252,8 @@ class Trainer:
         self.opt = torch.optim.Adam(self.model.parameters(), lr=a.lr, eps=1e-7)  # Keras eps
         tgt = load_target(a.target, a.width, a.height, a.target_size)
         self.target = torch.as_tensor(tgt, dtype=self.dtype, device=self.dev)
+        ys, xs = np.nonzero(np.asarray(tgt)[..., 3] > 0)  # the pattern's larger side
+        self.pattern = int(max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)) if len(ys) else 0
         self.seed = self.model.seed_state(1, a.height, a.width, self.dtype, self.dev)
         self.pool = None
         if self.use_pool:  # int16 words: half the memory, and the states are on the grid
@@ -283,7 +313,8 @@ class Trainer:
         idx, x0 = idx[order], x0[order]
         x0[:1] = self.seed  # the highest-loss sample restarts from the seed
         if a.damage_n:  # the lowest-loss ones are damaged
-            m = circle_masks(self.rng, a.damage_n, a.height, a.width)
+            m = damage_masks(self.rng, a.damage_n, a.height, a.width, a.damage,
+                             self.pattern)
             keep = torch.as_tensor(~m, dtype=self.dtype, device=self.dev).unsqueeze(-1)
             x0[-a.damage_n:] *= keep
         return idx, x0

@@ -76,3 +76,28 @@ def test_resume_is_seamless(tiny, tmp_path):
 def test_help():
     r = subprocess.run([sys.executable, TRAIN, "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "--experiment" in r.stdout and "--resume" in r.stdout
+
+
+def test_damage_masks():
+    """--damage mixed: discs, the four halves of the grid and squares of a third of the
+    pattern, each erasing what it says; disc keeps the notebook's masks bit for bit."""
+    sys.path.insert(0, WEIGHTS)
+    import train as tr
+    h, w = 24, 32
+    disc = tr.damage_masks(np.random.default_rng(3), 50, h, w, "disc")
+    assert (disc == tr.circle_masks(np.random.default_rng(3), 50, h, w)).all()
+    m = tr.damage_masks(np.random.default_rng(3), 300, h, w, "mixed", pattern=18)
+    halves = [np.arange(w)[None, :] < w // 2, np.arange(w)[None, :] >= w // 2,
+              np.arange(h)[:, None] < h // 2, np.arange(h)[:, None] >= h // 2]
+    halves = [np.broadcast_to(x, (h, w)) for x in halves]
+    kinds = {"half": 0, "square": 0, "disc": 0}
+    for x in m:
+        if any((x == hm).all() for hm in halves):
+            kinds["half"] += 1
+            continue
+        ys, xs = np.nonzero(x)
+        if len(ys) == 36 and np.ptp(ys) == 5 and np.ptp(xs) == 5:  # a 6 x 6 square
+            kinds["square"] += 1
+        else:
+            kinds["disc"] += 1
+    assert all(60 < n < 140 for n in kinds.values()), kinds
