@@ -11,8 +11,9 @@
 // word ops READW / WRITEW move cells 16 bits at a time). Set CFG 1 (kernels) before LOAD
 // and CFG 4 (T) before cells are written; run CLEAR once after reset. Latencies differ
 // from nca_core: READ C + 1 clocks, READW 2, WRITE/SEED C, WRITEW 1 (C + 1 for the last
-// channel), CLEAR 16,384, erasures 5 x W x H (+ 58 for a circle). Erasure arguments must
-// satisfy |a|, |b|, |c| < 2^17 (the host allows 100,000; the link sends 16 bits).
+// channel), CLEAR 16,384, erasures 5 x W x H (+ |a + c| + |b| + 4 for a circle). Erasure
+// arguments must satisfy |a|, |b|, |c| < 2^17 (the host allows 100,000; the link sends 16
+// bits).
 // The clocks of a step are exact (nca_cycles_step_seq, host/):
 //   A  pre mask rows from the mature bitmap: 17 per row (torus: at least W x C + 1 in all,
 //      the copy of row 0 into the row-0 RAM)
@@ -477,37 +478,43 @@ module nca_core_seq #(
 
     // ---- damage hit test: arguments |a|, |b|, |c| < 2^17 (the host's range) ---------------
     // HALF and SQUARE are a box x0 <= x < x1, y0 <= y < y1, its bounds clamped to -1..64 at
-    // the command. CIRCLE: hit when d(x, y) = c^2 - (x-a)^2 - (y-b)^2 >= 0. It squares a, b,
-    // c (MSB-first shift-add, 18 clocks each) into d(0, 0) = c^2 - a^2 - b^2 (37 bits),
-    // clamps that to +-2^26, then walks the grid in a serpentine, one adder: a step right
-    // is d -= 2(x-a)+1, left d += 2(x-1-a)+1, down d -= 2(y-b)+1. In the grid,
-    // |d(x, y) - d(0, 0)| = |x^2 - 2ax + y^2 - 2by| < 2^25: the clamp changes no sign.
+    // the command. CIRCLE: hit when d(x, y) = c^2 - (x-a)^2 - (y-b)^2 >= 0, walked with one
+    // adder and no multiplier: a step right is d -= 2(x-a)+1, left d += 2(x-1-a)+1, down
+    // d -= 2(y-b)+1, up d += 2(y-1-b)+1 (tx_r, ty_r: 2(x-a)+1 or, walking left, 2(x-1-a)+1;
+    // likewise y). S_DSQ starts on the circle at (a + c, b), where d = 0, walks x to 0
+    // (|a + c| clocks) and y to 0 (|b| clocks), pw_pos_r counting the way; then S_DMG walks
+    // the grid in a serpentine. |d| < 2^36 all the way.
     reg         dmg_circ_r;
-    reg signed [17:0] dmg_c_r;
     reg signed [7:0] bx0_r, bx1_r, by0_r, by1_r;
     reg [5:0]  dx_r;
     reg [1:0]  dsub_r;
     reg        dmg_ph_r, hit_r;             // S_DMG: hit_r registered, erasing
-    reg [1:0]  sq_i_r;
-    reg [4:0]  sq_bit_r;
-    reg [34:0] sq_acc_r;
-    reg signed [36:0] dd_r;              // c^2 - a^2 - b^2, then d(x, y)
+    reg signed [36:0] dd_r;              // d(x, y)
     reg signed [19:0] tx_r, ty_r;        // 2(x-a) + 1 (right; left: of x - 1), 2(y-b) + 1
+                                         // (ty_r: b during the x walk)
     reg        dright_r;                 // the walk goes right
-    reg [17:0] sq_abs_r;                 // |a|, |b|, |c| being squared
-    // -a and -b are tx_r >>> 1 and ty_r >>> 1 until the walk starts (tx_r = 1 - 2a, odd)
-    wire [17:0] sq_src = (sq_i_r == 2'd0) ? tx_r[18:1] : (sq_i_r == 2'd1) ? ty_r[18:1] : dmg_c_r;
-    wire [17:0] sq_abs = sq_src[17] ? -sq_src : sq_src;
+    // S_DSQ: phase 0 x setup, 1 x walk, 2 y setup, 3 y walk; pw_pos_r: x, then y
+    reg [1:0]  pw_ph_r;
+    reg signed [19:0] pw_pos_r;
+    reg        pw_dec_r;                 // the walk goes left / up
+    wire       pw_zero = (pw_pos_r == 20'sd0);
+    wire       pw_gt0 = !pw_pos_r[19] && !pw_zero;
+    wire       pw_step = (st_r == S_DSQ) && pw_ph_r[0] && !pw_zero;
+    // dd_r + (neg ? -m : m) as one adder (the low bit carries neg in): S_DSQ's walk to
+    // (0, 0) (phase 3: y), S_DMG's serpentine (dmg_last_x: down)
+    wire        dd_y = (st_r == S_DSQ) ? pw_ph_r[1] : dmg_last_x;
+    wire        dd_neg = (st_r == S_DSQ) ? !pw_dec_r : (dmg_last_x || dright_r);
+    wire [36:0] dd_m = dd_y ? {{17{ty_r[19]}}, ty_r} : {{17{tx_r[19]}}, tx_r};
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [35:0] sq_next = {sq_acc_r, 1'b0} + (sq_abs_r[sq_bit_r] ? {18'd0, sq_abs_r} : 36'd0);
-    // dd_r + (neg ? -m : m) as one adder (the low bit carries neg in): S_DSQ adds +-square,
-    // S_DMG a walk step (dmg_last_x: down)
-    wire        dd_neg = (st_r == S_DSQ) ? (sq_i_r != 2'd2) : (dmg_last_x || dright_r);
-    wire [36:0] dd_m = (st_r == S_DSQ) ? {1'b0, sq_next} :
-                       dmg_last_x ? {{17{ty_r[19]}}, ty_r} : {{17{tx_r[19]}}, tx_r};
     wire [37:0] dd_sum = {dd_r, 1'b1} + {dd_m ^ {37{dd_neg}}, dd_neg};
     /* verilator lint_on UNUSEDSIGNAL */
-    wire        dd_ok = (dd_r[36:26] == {11{dd_r[36]}});   // within +-2^26
+    // tx_r, ty_r +-2: S_DSQ steps (-2 walking left / up), setup (-2) and the end of a walk
+    // (+2: back to 2(x-a)+1); S_DMG right +2, left -2, turning by 2 the other way
+    wire        tx_up = (st_r == S_DSQ) ? (pw_zero || !pw_dec_r) && pw_ph_r == 2'd1 :
+                                          (dright_r ^ dmg_last_x);
+    wire        ty_up = !(pw_step && pw_dec_r);
+    wire signed [19:0] tx_next = tx_r + {{18{!tx_up}}, 2'b10};
+    wire signed [19:0] ty_next = ty_r + {{18{!ty_up}}, 2'b10};
     function [7:0] clamp8;   // v clamped to -1..64 (as far as a cell 0..63 can tell)
         input signed [19:0] v;
         begin
@@ -815,7 +822,6 @@ module nca_core_seq #(
                         end
                         OP_CIRCLE, OP_HALF, OP_SQUARE: begin
                             dmg_circ_r <= (i_cmd_op == OP_CIRCLE);
-                            dmg_c_r <= i_cmd_c[17:0];
                             bx0_r <= cmd_x0;
                             bx1_r <= cmd_x1;
                             by0_r <= cmd_y0;
@@ -823,13 +829,12 @@ module nca_core_seq #(
                             dx_r <= 6'd0;
                             y_r <= 6'd0;
                             dsub_r <= 2'd0;
-                            sq_i_r <= 2'd0;
-                            sq_bit_r <= 5'd18;
-                            ty_r <= 20'sd1 - {cmd_b20[18:0], 1'b0};
-                            tx_r <= 20'sd1 - {cmd_a20[18:0], 1'b0};
+                            ty_r <= cmd_b20;
+                            tx_r <= {cmd_c20[18:0], 1'b1};
+                            pw_pos_r <= cmd_a20 + cmd_c20;
+                            pw_ph_r <= 2'd0;
                             dd_r <= 37'sd0;
                             dright_r <= 1'b1;
-                            sq_acc_r <= 35'd0;
                             dmg_ph_r <= 1'b0;
                             st_r <= (i_cmd_op == OP_CIRCLE) ? S_DSQ : S_DMG;
                         end
@@ -892,22 +897,34 @@ module nca_core_seq #(
                     if (cnt_r == 16'd16383)
                         st_r <= S_IDLE;
                 end
-                // squares: a clock to take |v| (bit 18), then 18 shift-adds, MSB first;
-                // dd = -a^2 - b^2 + c^2, then clamped to +-2^26
+                // the walk from (a + c, b) to (0, 0): a setup clock (tx_r, ty_r to the
+                // left / up form), a step a clock, a clock to end (back to 2(x-a)+1)
                 S_DSQ: begin
-                    sq_acc_r <= sq_next[34:0];
-                    sq_bit_r <= sq_bit_r - 5'd1;
-                    if (sq_i_r == 2'd3) begin
-                        if (!dd_ok)
-                            dd_r <= dd_r[36] ? -37'sd67108864 : 37'sd67108864;
-                        st_r <= S_DMG;
-                    end else if (sq_bit_r == 5'd18) begin
-                        sq_abs_r <= sq_abs;
-                        sq_acc_r <= 35'd0;
-                    end else if (sq_bit_r == 5'd0) begin
-                        sq_bit_r <= 5'd18;
-                        sq_i_r <= sq_i_r + 2'd1;
+                    if (!pw_ph_r[0]) begin
+                        pw_dec_r <= pw_gt0;
+                        pw_ph_r <= pw_ph_r + 2'd1;
+                        if (!pw_ph_r[1]) begin
+                            if (pw_gt0)
+                                tx_r <= tx_next;
+                        end else begin
+                            ty_r <= pw_gt0 ? -20'sd1 : 20'sd1;
+                        end
+                    end else if (!pw_zero) begin
                         dd_r <= dd_sum[37:1];
+                        pw_pos_r <= pw_pos_r + {{19{pw_dec_r}}, 1'b1};
+                        if (pw_ph_r[1])
+                            ty_r <= ty_next;
+                        else
+                            tx_r <= tx_next;
+                    end else if (!pw_ph_r[1]) begin
+                        if (pw_dec_r)
+                            tx_r <= tx_next;
+                        pw_pos_r <= ty_r;
+                        pw_ph_r <= 2'd2;
+                    end else begin
+                        if (pw_dec_r)
+                            ty_r <= ty_next;
+                        st_r <= S_DMG;
                     end
                 end
                 // per cell: a clock to register the hit test, then 4 erase clocks
@@ -921,9 +938,9 @@ module nca_core_seq #(
                         // serpentine: right, down, left, down, ...; tx_r steps +-2 with
                         // the walk and turns by 2 the other way at the end of a row
                         dd_r <= dd_sum[37:1];
-                        tx_r <= (dright_r ^ dmg_last_x) ? tx_r + 20'sd2 : tx_r - 20'sd2;
+                        tx_r <= tx_next;
                         if (dmg_last_x) begin
-                            ty_r <= ty_r + 20'sd2;
+                            ty_r <= ty_next;
                             dright_r <= !dright_r;
                             y_r <= y_r + 6'd1;
                         end else begin

@@ -382,6 +382,9 @@ int main(int argc, char **argv)
             {NCA_DMG_SQUARE, (int)W - 2, (int)H + 1, 7},
             {NCA_DMG_SQUARE, -65000, 3, 130001},
             {NCA_DMG_CIRCLE, -100000, (int)H / 2, 100001},
+            // nca_core_seq walks from (a + c, b) to (0, 0): left and down, a long walk
+            {NCA_DMG_CIRCLE, (int)W + 70, -30, -75},
+            {NCA_DMG_CIRCLE, 90000, -40000, 98500},
         };
         const unsigned px[] = {0, W - 1, 0, W - 1, W / 2 - 1, W / 2, 1, W - 2};
         const unsigned py[] = {0, 0, H - 1, H - 1, H / 2 - 1, H / 2, H - 2, 1};
