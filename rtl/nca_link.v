@@ -10,15 +10,19 @@
 // with at most 16 payload bytes is acted on after its CRC checked; LOAD_MODEL and
 // WRITE_STATE stream their payload into the core as it arrives (nca_link_model parses the
 // model file, WRITE_STATE writes each word with the core's WRITEW when its 2 bytes are in).
-// Answers and FRAME events are built on the fly: INFO/STATS from a byte multiplexer,
-// READ_STATE from the core's READW port (a word at a time), READ_FRAME through
-// nca_link_frame in two passes (length, then data); no cell-wide registers or buffers. While a request is being served (from its CRC check to the last
-// byte of its answer) new packets are ignored: the host waits for the answer.
-// After a successful LOAD_MODEL and after SET 4 (alive threshold) every cell is read and
-// written back word by word (about 5 x CHANNELS x GRID_W x GRID_H clocks) so that the core's mature bits follow the new
-// threshold. o_idle: nothing to do (no request, not running, transmitter and UART idle);
-// o_rx_busy: a packet is partly received; o_running: RUN in progress; o_error: one clock
-// per dropped packet and per error answer.
+// Answers and FRAME events are built on the fly: INFO's constants, READ_FRAME's header and
+// STATS' clock total and drop count from a 512 x 8 memory (one EBR on the iCE40) read at the
+// answer's byte index, the rest of STATS from a byte multiplexer, READ_STATE from the core's
+// READW port (a word at a time), READ_FRAME through nca_link_frame in two passes (length,
+// then data); no cell-wide registers or buffers. The same memory holds RUN's counters; one
+// 8-bit adder updates every counter a byte at a time. While a request is being served
+// (from its CRC check to the last byte of its answer) new packets are ignored: the host
+// waits for the answer. After a successful LOAD_MODEL and after SET 4 (alive threshold)
+// every cell is read and written back word by word (about 5 x CHANNELS x GRID_W x GRID_H
+// clocks) so that the core's mature bits follow the new threshold. o_idle: nothing to do
+// (no request, not running, transmitter and UART idle); o_rx_busy: a packet is partly
+// received; o_running: RUN in progress; o_error: one clock per dropped packet and per
+// error answer.
 `default_nettype none
 
 module nca_link #(
@@ -102,7 +106,7 @@ module nca_link #(
                      S_RF_WR = 5'd8, S_RS_ST = 5'd9, S_RS_RD = 5'd10, S_RS_BY = 5'd11,
                      S_FR_CNT = 5'd12, S_FR_HDR = 5'd13, S_FR_DATA = 5'd14,
                      S_RSTEP = 5'd15, S_RWAIT = 5'd16, S_WS = 5'd17, S_LM = 5'd18,
-                     S_TXW = 5'd19;
+                     S_TXW = 5'd19, S_RCU = 5'd20;
     reg [4:0] st_r;
 
     // ---- UART and packet layer ---------------------------------------------------------
@@ -199,8 +203,6 @@ module nca_link #(
     reg  [2:0]   kind_r;
     reg  [5:0]   idx_r;            // payload byte index of a fixed-layout answer (< 64)
     reg  [3:0]   sf_r;             // the core's SF (CFG 5 goes through here)
-    reg  [47:0]  total_r;          // clocks of all steps since reset
-    reg  [15:0]  drop_r;
     reg  [XW-1:0] cx_r;
     reg  [YW-1:0] cy_r, ylast_r;
     reg  [4:0]   bi_r;             // byte in a cell (READ_STATE / WRITE_STATE / refresh)
@@ -209,9 +211,6 @@ module nca_link #(
     reg          wr_pend_r;        // WRITE_STATE: a word is complete
     reg          feed_r;           // stream: LOAD_MODEL bytes to the parser / cells to write
     reg          lm_live_r, lm_start_r, rs_r;
-    reg  [15:0]  run_k_r, run_kcnt_r;   // frame every k steps; steps since the last frame
-    wire [15:0]  run_kcnt_inc = run_kcnt_r + 16'd1;
-    reg  [31:0]  run_left_r;
     reg          run_fin_r;        // RUN with a step count
     reg          fr_start_r, fr_count_r;
     assign o_cmd_cell = {{(CW-16){1'b0}}, word_r};
@@ -378,25 +377,233 @@ module nca_link #(
     wire cmd_take = o_cmd_valid && i_cmd_ready;
     wire [7:0] rsp_byte = bi_r[0] ? i_rsp_cell[15:8] : i_rsp_cell[7:0];   // READ_STATE
 
+    // ---- counter memory: the STATS clock total and drop count, the RUN counters -------------
+    // a 512 x 8 memory (one EBR on the iCE40) addressed {row, byte}; an 8-bit adder updates
+    // its counters a byte at a time (a read clock, then a write clock), one operation at a
+    // time, requests queued as pending flags. Row K_STATS holds the answer's bytes 17..22
+    // (clock total) and 25..26 (drops), so that the answer reads them at its byte index;
+    // row R_RUN holds RUN's k (bytes 0..1), steps left (2..5, from the request's payload as it
+    // arrives) and the steps to the next frame (8..9, counting down from k).
+    localparam [2:0] R_RUN = 3'd5;
+    localparam [2:0] U_CLR = 3'd0, U_TOT = 3'd1, U_DROP = 3'd2, U_SAT = 3'd3, U_DECL = 3'd4,
+                     U_DECK = 3'd5, U_COPY = 3'd6, U_RXW = 3'd7;
+    reg  [7:0] cram [0:511];
+    // INFO's and READ_FRAME's constant bytes (status and flags come from the executor)
+    function [7:0] info_c;           // INFO's constant byte i
+        input integer i;
+        /* verilator lint_off UNUSEDSIGNAL */
+        integer v;
+        /* verilator lint_on UNUSEDSIGNAL */
+        begin
+            case (i)
+                1: v = 'h4E;                 // "NCAB"
+                2: v = 'h43;
+                3: v = 'h41;
+                4: v = 'h42;
+                5: v = 1;                    // version
+                7, 8: v = GRID_W >> (8 * (i - 7));
+                9, 10: v = GRID_H >> (8 * (i - 9));
+                11: v = C;
+                12: v = HIDDEN;
+                13, 14: v = LANES >> (8 * (i - 13));
+                15, 16, 17, 18: v = CLK_HZ >> (8 * (i - 15));
+                19, 20, 21, 22: v = BAUD >> (8 * (i - 19));
+                23, 24, 25, 26: v = BUILD_ID >> (8 * (i - 23));
+                27: v = BOARD_ID;
+                28: v = CORE;
+                default: v = 0;
+            endcase
+            info_c = v[7:0];
+        end
+    endfunction
+    integer ci;
+    initial begin
+        for (ci = 0; ci < 37; ci = ci + 1)
+            cram[{K_INFO, ci[5:0]}] = info_c(ci);
+        cram[{K_FHDR, 6'd0}] = 8'd0;         // READ_FRAME: status OK, format 1, W, H
+        cram[{K_FHDR, 6'd1}] = 8'd1;
+        for (ci = 0; ci < 4; ci = ci + 1)
+            cram[{K_FHDR, 6'd2 + ci[5:0]}] = info_c(7 + ci);
+    end
+    reg  [7:0] cq_r;               // read data
+    reg        cq_ok_r;            // cq_r is the answer's byte idx_r
+    reg        cu_busy_r, cu_ph_r, cu_c_r, cu_z_r;
+    reg  [2:0] cu_op_r;
+    reg  [3:0] cu_j_r;             // bytes of the operation done
+    reg        clr_pend_r, tot_pend_r, drop_pend_r, sat_pend_r, rxw_pend_r, copy_pend_r;
+    reg        run_pend_r;         // a RUN step's count: steps left - 1, frame count - 1
+    reg        left_z_r, k_z_r;    // RUN: no steps left / a frame is due (after run_pend_r)
+    // the operation's row, first byte, last j; the byte added: memory byte (use_q), source
+    // byte, carry in
+    reg  [2:0] u_row;
+    reg  [5:0] u_base;
+    reg  [3:0] u_last;
+    reg        u_use_q, u_cin;
+    reg  [7:0] u_src;
+    always @* begin
+        u_row = K_STATS;
+        u_base = 6'd17;
+        u_last = 4'd0;
+        u_use_q = 1'b1;
+        u_cin = 1'b0;
+        u_src = 8'hFF;
+        case (cu_op_r)
+            U_CLR: begin                     // total and drops (and 23, 24) to 0
+                u_last = 4'd9;
+                u_use_q = 1'b0;
+                u_src = 8'd0;
+            end
+            U_TOT: begin
+                u_last = 4'd5;
+                u_src = cu_j_r[2] ? 8'd0 : i_step_cycles[8*cu_j_r[1:0] +: 8];
+            end
+            U_DROP: begin
+                u_base = 6'd25;
+                u_last = 4'd1;
+                u_src = 8'd0;
+                u_cin = 1'b1;
+            end
+            U_SAT: begin                     // a wrapped drop count back to 0xFFFF
+                u_base = 6'd25;
+                u_last = 4'd1;
+                u_use_q = 1'b0;
+            end
+            U_DECL: begin                    // steps left - 1 (+ 0xFFFFFFFF)
+                u_row = R_RUN;
+                u_base = 6'd2;
+                u_last = 4'd3;
+            end
+            U_DECK: begin
+                u_row = R_RUN;
+                u_base = 6'd8;
+                u_last = 4'd1;
+            end
+            U_COPY: begin                    // k to the frame count: read 0..1, write 8..9
+                u_row = R_RUN;
+                u_base = 6'd0;
+                u_last = 4'd1;
+                u_src = 8'd0;
+            end
+            default: begin                   // U_RXW: a RUN payload byte
+                u_row = R_RUN;
+                u_base = {3'd0, rx_pl_k};
+                u_use_q = 1'b0;
+                u_src = rx_pl_byte;
+            end
+        endcase
+    end
+    wire       j0 = (cu_j_r == 4'd0);
+    wire [8:0] u_sum = {1'b0, u_use_q ? cq_r : 8'd0} + {1'b0, u_src} +
+                       {8'd0, j0 ? u_cin : cu_c_r};
+    wire       u_end = cu_busy_r && cu_ph_r && (cu_j_r == u_last);
+    wire       u_zero = (j0 || cu_z_r) && (u_sum[7:0] == 8'd0);   // the field is 0 after it
+    wire [5:0] cu_a = u_base + {2'd0, cu_j_r};
+    wire [5:0] cw_a = (cu_op_r == U_COPY) ? {cu_a[5:4], 1'b1, cu_a[2:0]} : cu_a;
+    wire [5:0] ans_idx = idx_r + {5'd0, pl_take};
+    wire [8:0] cr_addr = cu_busy_r ? {u_row, cu_a} : {kind_r, ans_idx};
+    always @(posedge clk) begin
+        if (cu_busy_r && cu_ph_r)
+            cram[{u_row, cw_a}] <= u_sum[7:0];
+        cq_r <= cram[cr_addr];
+    end
+
+    always @(posedge clk) begin
+        cq_ok_r <= !cu_busy_r && (st_r == S_SEND || st_r == S_FR_HDR);
+        if (i_step_done)
+            tot_pend_r <= 1'b1;
+        if (rx_drop)
+            drop_pend_r <= 1'b1;
+        if (rx_pl_valid && rx_cmd == C_RUN && !running_r)
+            rxw_pend_r <= 1'b1;
+        if (st_r == S_RWAIT && i_cmd_ready)
+            run_pend_r <= 1'b1;
+        if (st_r == S_DISP && rx_cmd == C_RUN && disp_status == ST_OK)
+            copy_pend_r <= 1'b1;
+        if (i_rst) begin
+            cu_busy_r <= 1'b0;
+            clr_pend_r <= 1'b1;
+            tot_pend_r <= 1'b0;
+            drop_pend_r <= 1'b0;
+            sat_pend_r <= 1'b0;
+            rxw_pend_r <= 1'b0;
+            copy_pend_r <= 1'b0;
+            run_pend_r <= 1'b0;
+        end else if (!cu_busy_r) begin
+            // start the next operation, the earliest queued first
+            cu_busy_r <= clr_pend_r || rxw_pend_r || copy_pend_r || tot_pend_r ||
+                         drop_pend_r || sat_pend_r || run_pend_r;
+            cu_ph_r <= 1'b0;
+            cu_j_r <= 4'd0;
+            if (clr_pend_r) begin
+                clr_pend_r <= 1'b0;
+                cu_op_r <= U_CLR;
+            end else if (rxw_pend_r) begin
+                rxw_pend_r <= 1'b0;
+                cu_op_r <= U_RXW;
+            end else if (copy_pend_r) begin
+                copy_pend_r <= 1'b0;
+                cu_op_r <= U_COPY;
+            end else if (tot_pend_r) begin
+                tot_pend_r <= 1'b0;
+                cu_op_r <= U_TOT;
+            end else if (drop_pend_r) begin
+                drop_pend_r <= 1'b0;
+                cu_op_r <= U_DROP;
+            end else if (sat_pend_r) begin
+                sat_pend_r <= 1'b0;
+                cu_op_r <= U_SAT;
+            end else begin
+                cu_op_r <= U_DECL;           // run_pend_r stays set until the RUN ops end
+            end
+        end else begin
+            cu_ph_r <= !cu_ph_r;
+            if (cu_ph_r) begin
+                cu_j_r <= cu_j_r + 4'd1;
+                cu_c_r <= u_sum[8];
+                cu_z_r <= u_zero;
+            end
+            if (u_end) begin
+                cu_busy_r <= 1'b0;
+                case (cu_op_r)
+                    U_DROP: sat_pend_r <= u_sum[8];
+                    U_DECL: begin
+                        left_z_r <= u_zero;
+                        cu_busy_r <= 1'b1;           // then the frame count
+                        cu_op_r <= U_DECK;
+                        cu_j_r <= 4'd0;
+                    end
+                    U_DECK: begin
+                        k_z_r <= u_zero;
+                        if (u_zero) begin            // reload k
+                            cu_busy_r <= 1'b1;
+                            cu_op_r <= U_COPY;
+                            cu_j_r <= 4'd0;
+                        end else begin
+                            run_pend_r <= 1'b0;
+                        end
+                    end
+                    U_COPY: run_pend_r <= 1'b0;
+                    default: ;
+                endcase
+            end
+        end
+    end
+
     // ---- answer bytes ----------------------------------------------------------------------
     // each table holds the whole answer payload, indexed by idx_r (byte 0: the status)
     wire [7:0] flags = {6'd0, running_r, model_ok_r};
     wire [7:0] st_byte = {5'd0, status_r};
-    wire [8*37-1:0] info = {64'd0, CORE[7:0], BOARD_ID[7:0], BUILD_ID[31:0], BAUD[31:0],
-                            CLK_HZ[31:0], LANES[15:0], HIDDEN[7:0], C[7:0], GRID_H[15:0],
-                            GRID_W[15:0], flags, 8'd1, 32'h4241434E, st_byte};
-    wire [8*29-1:0] stats = {8'd0, flags, drop_r, 16'd0, total_r,
+    wire [8*29-1:0] stats = {8'd0, flags, {2{cq_r}}, 16'd0, {6{cq_r}},
                              {(32-CNTW){1'b0}}, i_active[CNTW-1:0],
                              {(32-CNTW){1'b0}}, i_pre_alive[CNTW-1:0],
                              i_step_cycles, i_steps, st_byte};
-    wire [8*6-1:0] fhdr = {GRID_H[15:0], GRID_W[15:0], 8'd1, 8'd0};   // READ_FRAME, status OK
     reg  [7:0] fix_byte;
     always @* begin
         case (kind_r)
             K_CODE:  fix_byte = idx_r[0] ? {5'd0, code_r} : st_byte;
-            K_INFO:  fix_byte = info[8*idx_r +: 8];
+            K_INFO:  fix_byte = (idx_r == 6'd0) ? st_byte : (idx_r == 6'd6) ? flags : cq_r;
             K_STATS: fix_byte = stats[8*idx_r[4:0] +: 8];
-            K_FHDR:  fix_byte = fhdr[8*idx_r[2:0] +: 8];
+            K_FHDR:  fix_byte = cq_r;
             default: fix_byte = st_byte;
         endcase
     end
@@ -404,8 +611,8 @@ module nca_link #(
         tx_pl_valid = 1'b0;
         tx_pl_byte = 8'd0;
         case (st_r)
-            S_SEND, S_FR_HDR: begin
-                tx_pl_valid = 1'b1;
+            S_SEND, S_FR_HDR: begin            // (the counter memory's byte is read)
+                tx_pl_valid = cq_ok_r;
                 tx_pl_byte = fix_byte;
             end
             S_RS_ST: tx_pl_valid = 1'b1;
@@ -459,16 +666,10 @@ module nca_link #(
             streamed_r <= 1'b0;
             ev_r <= 1'b0;
             sf_r <= 4'd11;
-            total_r <= 48'd0;
-            drop_r <= 16'd0;
             wr_pend_r <= 1'b0;
             lm_live_r <= 1'b0;
             feed_r <= 1'b0;
         end else begin
-            if (i_step_done)
-                total_r <= total_r + {16'd0, i_step_cycles};
-            if (rx_drop && drop_r != 16'hFFFF)
-                drop_r <= drop_r + 16'd1;
             if (cmd_take && o_cmd_op == OP_CFG && o_cmd_a[2:0] == 3'd5)
                 sf_r <= o_cmd_b[3:0];
             if (pl_take)
@@ -549,9 +750,6 @@ module nca_link #(
                         end
                         C_RUN: begin
                             running_r <= 1'b1;
-                            run_k_r <= a_mid;
-                            run_kcnt_r <= 16'd0;
-                            run_left_r <= a_val;
                             run_fin_r <= (a_val != 32'd0);
                             fseq_r <= 8'd0;
                             answer(ST_OK, K_STATUS, 16'd1);
@@ -679,13 +877,12 @@ module nca_link #(
                 // -- RUN: one step at a time, a FRAME event every k steps
                 S_RSTEP: if (i_cmd_ready)
                     st_r <= S_RWAIT;
-                S_RWAIT: if (i_cmd_ready) begin
-                    run_left_r <= run_left_r - 32'd1;
-                    run_kcnt_r <= run_kcnt_inc;
-                    if ((run_fin_r && run_left_r == 32'd1) || run_kcnt_inc == run_k_r) begin
-                        if (run_fin_r && run_left_r == 32'd1)
+                S_RWAIT: if (i_cmd_ready)
+                    st_r <= S_RCU;               // the counter memory counts the step
+                S_RCU: if (!run_pend_r) begin
+                    if ((run_fin_r && left_z_r) || k_z_r) begin
+                        if (run_fin_r && left_z_r)
                             running_r <= 1'b0;
-                        run_kcnt_r <= 16'd0;
                         ev_r <= 1'b1;
                         fr_start_r <= 1'b1;
                         fr_count_r <= 1'b1;

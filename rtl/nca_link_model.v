@@ -115,47 +115,47 @@ module nca_link_model #(
             SEC_HDR: begin
                 is_cfg = 1'b1;
                 o_cmd_b = {16'd0, b};
-                case (o_pos)
-                    14'd0: bad = (b != 8'h4E);   // "NCAM"
-                    14'd1: bad = (b != 8'h43);
-                    14'd2: bad = (b != 8'h41);
-                    14'd3: bad = (b != 8'h4D);
-                    14'd4: bad = (b != 8'd1);    // version 1
-                    14'd5: bad = (b != 8'd0);
-                    14'd6: bad = (b != 8'd188);  // header size
-                    14'd7: bad = (b != 8'd0);
-                    14'd12: begin
+                case (o_pos[7:0])          // < 188 in the header
+                    8'd0: bad = (b != 8'h4E);   // "NCAM"
+                    8'd1: bad = (b != 8'h43);
+                    8'd2: bad = (b != 8'h41);
+                    8'd3: bad = (b != 8'h4D);
+                    8'd4: bad = (b != 8'd1);    // version 1
+                    8'd5: bad = (b != 8'd0);
+                    8'd6: bad = (b != 8'd188);  // header size
+                    8'd7: bad = (b != 8'd0);
+                    8'd12: begin
                         bad = (b != CHANNELS[7:0]);
                         bad_code = 3'd2;
                     end
-                    14'd13: begin
+                    8'd13: begin
                         bad = (b == 8'd0) || !lt8(b, H1);
                         bad_code = 3'd3;
                         need = 1'b1;            // CFG 0 hidden
                     end
-                    14'd14: begin
+                    8'd14: begin
                         bad = !b[0] || (b[7:4] != 4'd0);
                         bad_code = 3'd4;
                         need = 1'b1;
                         o_cmd_a = 3'd1;        // CFG 1 kernels
                     end
-                    14'd15: begin
+                    8'd15: begin
                         bad = (b[7:1] != 7'd0);
                         need = 1'b1;
                         o_cmd_a = 3'd2;        // CFG 2 boundary
                     end
-                    14'd19: begin
+                    8'd19: begin
                         bad = (val_r[31:17] != 15'd0) || (val_r[16] && val_r[15:0] != 16'd0);
                         need = 1'b1;
                         o_cmd_a = 3'd3;        // CFG 3 fire threshold
                         o_cmd_b = val_r[23:0];     // <= 65536 when not bad
                     end
-                    14'd20: begin
+                    8'd20: begin
                         bad = lt8(b, 8'd4) || !lt8(b, 8'd15);
                         need = 1'b1;
                         o_cmd_a = 3'd5;        // CFG 5 SF
                     end
-                    14'd25: begin
+                    8'd25: begin
                         bad = b[7];
                         need = 1'b1;
                         o_cmd_a = 3'd4;        // CFG 4 alive threshold
@@ -223,13 +223,13 @@ module nca_link_model #(
                 end
                 case (sec_r)
                     SEC_HDR: begin
-                        if (o_pos == 14'd11)
+                        if (o_pos[7:0] == 8'd11)
                             fsize_r <= {val_r[31:16] != 16'd0, val_r[15:0]};
-                        if (o_pos == 14'd13)
+                        if (o_pos[7:0] == 8'd13)
                             hid_r <= b;
-                        if (o_pos == 14'd14)
+                        if (o_pos[7:0] == 8'd14)
                             ker_r <= b[3:0];
-                        if (o_pos == 14'd187) begin
+                        if (o_pos[7:0] == 8'd187) begin
                             sec_r <= SEC_S1;
                             u_r <= 8'd0;
                             v_r <= 7'd0;
