@@ -153,7 +153,6 @@ module nca_core_seq #(
     // ---- general registers -------------------------------------------------------------
     reg [15:0]  cnt_r;
     reg [5:0]   y_r, xc_r;              // row of A/B/C/D (and B: cell row); B: cell column
-    reg [63:0]  vor_r;                  // vertical OR of 3 mature rows (A, C)
     reg [15:0]  cand_r;                 // word cand_q_r of the pre row (B) / kill row (D)
     reg [1:0]   cand_q_r;
     reg         bfire_r;                // phase B: cell xc_r fired, run it next
@@ -315,21 +314,49 @@ module nca_core_seq #(
     wire [15:0] hash_hi = hx_r[31:16] ^ hy_r[31:16] ^ hz_r[31:16] ^ hv_r[31:16];
     wire        fire = ({1'b0, hash_hi} < cfg_fire_r);
 
-    // ---- alive rows (phases A and C): vor_r holds up | mid | dn -------------------------
-    wire [W-1:0] mask_w;
-    nca_alive_row #(.GRID_W(W)) u_alive (
-        .i_up(vor_r[W-1:0]), .i_mid({W{1'b0}}), .i_dn({W{1'b0}}), .i_wrap(cfg_wrap_r),
-        .o_row(mask_w));
-    wire [63:0] mask_row = {{(64-W){1'b0}}, mask_w};
-    // row read k = cnt / 4 of rows y-1, y, y+1: row number and "outside the grid"
-    wire [1:0]  rr_k = cnt_r[3:2];
-    wire [5:0]  rr_y = (rr_k == 2'd0) ? y_prev : (rr_k == 2'd1) ? y_r : y_next;
-    wire        rr_out = !cfg_wrap_r && ((rr_k == 2'd0 && y_r == 6'd0) ||
-                                         (rr_k == 2'd2 && y_last));
-    reg         rr_out_r;
-    reg  [1:0]  rr_q_r;
-    wire [63:0] vor_next = vor_r | ({48'd0, rr_out_r ? 16'd0 : mt_rdata} << {rr_q_r, 4'd0});
-    wire [1:0]  wq = cnt_r[1:0] - 2'd1;   // row word written at cnt 13..16
+    // ---- alive rows (phases A and C), a 16-bit word at a time (17 clocks a row): rows
+    // y-1, y, y+1 of word q are read at cnt 3q..3q+2 (a row outside the grid: row y again,
+    // the OR does not change) and OR-ed in ac_acc_r; word q's 3x3 OR is written once bit 0
+    // of word q+1 is in: word 1 at cnt 9, word 2 at 12, word 3 at 13, word 0 (kept in
+    // ac_w0_r; its left neighbour on a torus is cell W-1) at 14
+    localparam integer QL = (W - 1) / 16;       // the word of cell W-1
+    localparam integer PL = (W - 1) % 16;       // its bit
+    localparam [17:0] WRAPB = 18'd1 << (PL + 2);
+    wire [3:0]  cn = cnt_r[3:0];                // cnt 16 acts as 0: nothing happens there
+    function [3:0] ac_rd;                       // read at cnt n: {word, row 0..2}
+        input [3:0] n;
+        case (n)
+            4'd0: ac_rd = 4'b00_00;  4'd1: ac_rd = 4'b00_01;  4'd2: ac_rd = 4'b00_10;
+            4'd3: ac_rd = 4'b01_00;  4'd4: ac_rd = 4'b01_01;  4'd5: ac_rd = 4'b01_10;
+            4'd6: ac_rd = 4'b10_00;  4'd7: ac_rd = 4'b10_01;  4'd8: ac_rd = 4'b10_10;
+            4'd9: ac_rd = 4'b11_00;  4'd10: ac_rd = 4'b11_01; 4'd11: ac_rd = 4'b11_10;
+            default: ac_rd = 4'b00_00;
+        endcase
+    endfunction
+    function [1:0] ac_wq;                       // word written at cnt n
+        input [3:0] n;
+        ac_wq = (n == 4'd9) ? 2'd1 : (n == 4'd12) ? 2'd2 : (n == 4'd13) ? 2'd3 : 2'd0;
+    endfunction
+    wire [3:0]  ac_rdn = ac_rd(cn);
+    wire [5:0]  ac_yu = (y_r == 6'd0 && !cfg_wrap_r) ? y_r : y_prev;
+    wire [5:0]  ac_yd = (y_last && !cfg_wrap_r) ? y_r : y_next;
+    wire [5:0]  rr_y = (ac_rdn[1:0] == 2'd0) ? ac_yu : ac_rdn[1] ? ac_yd : y_r;
+    reg  [15:0] ac_acc_r, ac_cur_r, ac_w0_r;
+    reg         ac_r1_r, ac_p15_r, ac_last_r;
+    wire        ac_first = (cn == 4'd1 || cn == 4'd4 || cn == 4'd7 || cn == 4'd10);
+    wire        ac_done = (cn == 4'd3 || cn == 4'd6 || cn == 4'd9 || cn == 4'd12);
+    wire [15:0] ac_v = ac_acc_r | mt_rdata;     // the word's OR when ac_done
+    wire        ac_out = (cn == 4'd9 || cn == 4'd12 || cn == 4'd13 || cn == 4'd14);
+    wire [1:0]  wq = ac_wq(cn);
+    wire        ac_lastb = (QL == 0) ? ac_cur_r[PL] : ac_last_r;
+    wire        ac_l = (cn == 4'd9) ? ac_w0_r[15] : (cn == 4'd14) ? (cfg_wrap_r && ac_lastb) :
+                       ac_p15_r;
+    wire        ac_rb = (cn == 4'd14) ? ac_r1_r : (cn == 4'd13) ? 1'b0 : ac_v[0];
+    wire [17:0] ac_ext = {ac_rb, ac_cur_r, ac_l} |
+                         ((cfg_wrap_r && wq == QL[1:0] && ac_w0_r[0]) ? WRAPB : 18'd0);
+    wire [15:0] ac_row = ac_ext[15:0] | ac_ext[16:1] | ac_ext[17:2];
+    wire [63:0] vmask_ac = {{(64-W){1'b0}}, {W{1'b1}}};
+    wire [15:0] mask_word = ac_row & vmask_ac[16*wq +: 16];
 
     // ---- perception ------------------------------------------------------------------------
     reg [3:0]  cur_c;                    // channel being read
@@ -556,11 +583,14 @@ module nca_core_seq #(
         g_all = 1'b0;
         g_addr = 16'd0;
         g_wdata = 16'd0;
-        mt_raddr = {rr_y, cnt_r[1:0]};
+        mt_raddr = {rr_y, ac_rdn[3:2]};
         mt_waddr = 8'd0;
         mt_wen = 16'd0;
         mt_wdata = 16'd0;
-        pk_raddr = (st_r == S_C) ? {y_r, cnt_r[1:0]} : {y_r, cand_q_r};
+        // phase C: the pre word written next clock (word 3 when none: no read of the word
+        // being written)
+        pk_raddr = {y_r, (st_r != S_C) ? cand_q_r : (cn == 4'd8) ? 2'd1 : (cn == 4'd11) ? 2'd2 :
+                         (cn == 4'd13) ? 2'd0 : 2'd3};
         pk_waddr = 8'd0;
         pk_we = 1'b0;
         pk_wdata = 16'd0;
@@ -618,16 +648,16 @@ module nca_core_seq #(
             S_A: begin
                 g_en = cp_issue;
                 g_addr = gaddr(cp_c_r, cp_x_r, 6'd0);
-                if (!ltk({16'd0, cnt_r}, 32'd13)) begin
+                if (ac_out) begin
                     pk_we = 1'b1;
                     pk_waddr = {y_r, wq};
-                    pk_wdata = mask_row[16 * wq +: 16];
+                    pk_wdata = mask_word;
                 end
             end
-            S_C: if (!ltk({16'd0, cnt_r}, 32'd13)) begin
+            S_C: if (ac_out) begin
                 pk_we = 1'b1;
                 pk_waddr = {y_r, wq};
-                pk_wdata = pk_rdata & mask_row[16 * wq +: 16];  // pre word wq, read at cnt - 1
+                pk_wdata = pk_rdata & mask_word;  // pre word wq, read at cnt - 1
             end
             S_BP: begin
                 if (p_issue && !nb_out) begin
@@ -953,10 +983,6 @@ module nca_core_seq #(
                 // -- phase A: pre mask rows
                 S_A: begin
                     cnt_r <= cnt_r + 16'd1;
-                    if (cnt_r == 16'd0)
-                        vor_r <= 64'd0;
-                    else if (ltk({16'd0, cnt_r}, 32'd13))
-                        vor_r <= vor_next;
                     if (cp_issue) begin
                         cp_c_r <= (cp_c_r == C16[3:0] - 4'd1) ? 4'd0 : cp_c_r + 4'd1;
                         if (cp_c_r == C16[3:0] - 4'd1) begin
@@ -1162,10 +1188,6 @@ module nca_core_seq #(
                 // -- phase C: keep = pre and post (post from the mature bitmap of v)
                 S_C: begin
                     cnt_r <= cnt_r + 16'd1;
-                    if (cnt_r == 16'd0)
-                        vor_r <= 64'd0;
-                    else if (ltk({16'd0, cnt_r}, 32'd13))
-                        vor_r <= vor_next;
                     if (cnt_r == 16'd16) begin
                         cnt_r <= 16'd0;
                         if (y_last) begin
@@ -1216,8 +1238,18 @@ module nca_core_seq #(
                 st_r <= (steps_left_r == 32'd1) ? S_IDLE : S_A;
             end
         end
-        rr_out_r <= rr_out;
-        rr_q_r <= cnt_r[1:0];
+        // alive rows (phases A and C; harmless otherwise)
+        ac_acc_r <= ac_first ? mt_rdata : ac_v;
+        if (ac_done || cn == 4'd13)
+            ac_cur_r <= (cn == 4'd13) ? ac_w0_r : ac_v;
+        if (cn == 4'd3)
+            ac_w0_r <= ac_v;
+        if (cn == 4'd6)
+            ac_r1_r <= ac_v[0];
+        if (ac_out)
+            ac_p15_r <= ac_cur_r[15];
+        if (ac_out && wq == QL[1:0])
+            ac_last_r <= ac_cur_r[PL];
     end
 endmodule
 
