@@ -76,7 +76,6 @@ module nca_link #(
     localparam CNTW = $clog2(GRID_W * GRID_H + 1);   // bits of a count of cells
     localparam CB = 2 * C - 1;
     localparam [4:0] BLAST = CB[4:0];          // last byte of a cell
-    localparam [3:0] CLAST = BLAST[4:1];       // last channel of a cell
     localparam [15:0] W16 = GRID_W[15:0], H16 = GRID_H[15:0];
 
     generate
@@ -128,7 +127,9 @@ module nca_link #(
     wire        rx_ack = rx_req && (st_r == S_IDLE || st_r == S_WS || st_r == S_LM);
     nca_link_rx #(.MAX_LEN(4104), .TIMEOUT(TIMEOUT)) u_rx (
         .clk(clk), .i_rst(i_rst), .i_valid(urx_valid), .i_byte(urx_byte), .i_hold(busy_req_r),
-        .i_head4(rx_cmd == C_LOAD || rx_cmd == C_WSTATE),
+        .i_place(rx_cmd == C_LOAD || rx_cmd == C_WSTATE || rx_cmd == C_SET ||
+                 rx_cmd == C_DAMAGE),
+        .i_pos(rx_cmd == C_SET ? 3'd4 : rx_cmd == C_DAMAGE ? 3'd2 : 3'd3),
         .o_busy(o_rx_busy), .o_hdr(rx_hdr), .o_cmd(rx_cmd), .o_seq(rx_seq), .o_len(rx_len),
         .o_pl_valid(rx_pl_valid), .o_pl_byte(rx_pl_byte), .o_pl_k(rx_pl_k), .o_args(args),
         .o_req(rx_req), .i_req_ack(rx_ack), .o_drop(rx_drop));
@@ -140,7 +141,9 @@ module nca_link #(
     // receiver holds them while the request is served)
     wire [7:0]  ans_cmd = ev_r ? C_EVENT : {1'b1, rx_cmd[6:0]};
     wire [7:0]  ans_seq = ev_r ? fseq_r : rx_seq;
-    reg  [15:0] ans_len_r;
+    // payload length of the packet started: READ_FRAME's from the counting pass, the other
+    // answers' from their kind (taken by the transmitter at tx_start only)
+    reg  [15:0] ans_len;
     wire        tx_busy, tx_pl_ready;
     reg         tx_pl_valid;
     reg  [7:0]  tx_pl_byte;
@@ -148,7 +151,7 @@ module nca_link #(
     wire [7:0]  utx_byte;
     nca_link_tx u_tx (
         .clk(clk), .i_rst(i_rst), .i_start(tx_start), .i_cmd(ans_cmd), .i_seq(ans_seq),
-        .i_len(ans_len_r), .o_busy(tx_busy), .i_pl_valid(tx_pl_valid), .i_pl_byte(tx_pl_byte),
+        .i_len(ans_len), .o_busy(tx_busy), .i_pl_valid(tx_pl_valid), .i_pl_byte(tx_pl_byte),
         .o_pl_ready(tx_pl_ready), .o_valid(utx_valid), .o_byte(utx_byte), .i_ready(utx_ready));
     nca_uart_tx #(.CLK_HZ(CLK_HZ), .BAUD(BAUD)) u_utx (
         .clk(clk), .i_rst(i_rst), .i_valid(utx_valid), .i_byte(utx_byte), .o_ready(utx_ready),
@@ -179,12 +182,15 @@ module nca_link #(
     // args holds a request of n <= 7 payload bytes right-aligned (its last byte in [55:48]),
     // so the fields of different commands share bits; for LOAD_MODEL and WRITE_STATE it
     // holds bytes 0..3 (offset; first row, rows) in [55:24] from the 4th byte on
-    wire [7:0]  a_kind = args[7:0];        // DAMAGE kind
-    wire [7:0]  a_reg = args[23:16];       // SET register
-    wire [15:0] a_mid = args[23:8];        // DAMAGE a, RUN k
-    wire [15:0] a_lo = args[39:24];        // SEED x, DAMAGE b, first row
-    wire [15:0] a_hi = args[55:40];        // SEED y, DAMAGE c, rows
-    wire [31:0] a_val = args[55:24];       // SET value, STEP n, RUN steps, LOAD offset
+    // (SET from byte 4 and DAMAGE from byte 2 on, wrapping: the arguments of the core's
+    // commands come from the same bits)
+    wire [7:0]  a_kind = args[23:16];      // DAMAGE kind
+    wire [7:0]  a_reg = args[39:32];       // SET register
+    wire [15:0] a_mid = args[23:8];        // RUN k
+    wire [15:0] a_lo = args[39:24];        // SEED x, DAMAGE a, first row
+    wire [15:0] a_hi = args[55:40];        // SEED y, DAMAGE b, rows
+    wire [31:0] a_val = args[55:24];       // STEP n, RUN steps, LOAD offset
+    wire [31:0] s_val = {args[15:0], args[55:40]};   // SET value (DAMAGE c below)
     // READ_STATE / WRITE_STATE rows
     wire [16:0] rows_end = {1'b0, a_lo} + {1'b0, a_hi};
     wire        rows_in = (a_hi != 16'd0) && lt17(rows_end, H1);
@@ -207,7 +213,6 @@ module nca_link #(
     reg  [YW-1:0] cy_r, ylast_r;
     reg  [4:0]   bi_r;             // byte in a cell (READ_STATE / WRITE_STATE / refresh)
     reg  [15:0]  word_r;           // a shift register: WRITE_STATE bytes, refresh copies
-    reg  [3:0]   wch_r;            // channel of word_r (WRITE_STATE)
     reg          wr_pend_r;        // WRITE_STATE: a word is complete
     reg          feed_r;           // stream: LOAD_MODEL bytes to the parser / cells to write
     reg          lm_live_r, lm_start_r, rs_r;
@@ -261,10 +266,10 @@ module nca_link #(
                 len_ok = (rx_len == 16'd5);
                 // value <= 1, <= 65536, <= 32767 as bit tests (no carry chains)
                 arg_ok = (a_reg == 8'd0) || (a_reg == 8'd1) ||
-                         (a_reg == 8'd2 && a_val[31:1] == 31'd0) ||
-                         (a_reg == 8'd3 && a_val[31:17] == 15'd0 &&
-                          (!a_val[16] || a_val[15:0] == 16'd0)) ||
-                         (a_reg == 8'd4 && a_val[31:15] == 17'd0);
+                         (a_reg == 8'd2 && s_val[31:1] == 31'd0) ||
+                         (a_reg == 8'd3 && s_val[31:17] == 15'd0 &&
+                          (!s_val[16] || s_val[15:0] == 16'd0)) ||
+                         (a_reg == 8'd4 && s_val[31:15] == 17'd0);
             end
             C_SEED: begin
                 len_ok = (rx_len == 16'd4);
@@ -273,7 +278,7 @@ module nca_link #(
             C_DAMAGE: begin
                 len_ok = (rx_len == 16'd7);
                 arg_ok = (a_kind[7:2] == 6'd0 && a_kind[1:0] != 2'd3) &&
-                         (a_kind != 8'd1 || a_mid[15:2] == 14'd0);   // kind <= 2, half <= 3
+                         (a_kind != 8'd1 || a_lo[15:2] == 14'd0);    // kind <= 2, half <= 3
             end
             C_STEP: begin
                 len_ok = (rx_len == 16'd4);
@@ -314,30 +319,22 @@ module nca_link #(
         case (st_r)
             S_CMD: begin
                 o_cmd_valid = 1'b1;
+                // SEED x, DAMAGE a, STEP n (checked <= 2^24); SET value, SEED y, DAMAGE b;
+                // DAMAGE c (unused arguments of the others are don't-cares)
+                o_cmd_a = {(rx_cmd == C_STEP) ? args[48:40] : 9'd0, args[39:24]};
+                o_cmd_b = {(rx_cmd == C_SET) ? args[15:0] : 16'd0, args[55:40]};
+                o_cmd_c = {8'd0, args[15:0]};
                 case (rx_cmd)
                     C_SET: begin
                         o_cmd_op = OP_CFG;
                         // register 0 -> 6, 1 -> 7, 2..4 as they are (checked <= 4)
                         o_cmd_a = {22'd0, a_reg[2] || a_reg[2:1] == 2'd0,
                                    a_reg[1] || a_reg[2:1] == 2'd0, a_reg[0]};
-                        o_cmd_b = a_val;
                     end
                     C_CLEAR: o_cmd_op = OP_CLEAR;
-                    C_SEED: begin
-                        o_cmd_op = OP_SEED;
-                        o_cmd_a = {9'd0, a_lo};
-                        o_cmd_b = {16'd0, a_hi};
-                    end
-                    C_DAMAGE: begin
-                        o_cmd_op = 4'd5 + a_kind[3:0];   // CIRCLE, HALF, SQUARE
-                        o_cmd_a = {9'd0, a_mid};
-                        o_cmd_b = {16'd0, a_lo};
-                        o_cmd_c = {8'd0, a_hi};
-                    end
-                    default: begin                       // STEP
-                        o_cmd_op = OP_STEP;
-                        o_cmd_a = a_val[24:0];             // checked <= 2^24
-                    end
+                    C_SEED: o_cmd_op = OP_SEED;
+                    C_DAMAGE: o_cmd_op = 4'd5 + a_kind[3:0];   // CIRCLE, HALF, SQUARE
+                    default: o_cmd_op = OP_STEP;
                 endcase
             end
             S_RSTEP: begin
@@ -355,7 +352,6 @@ module nca_link #(
             S_WS: begin
                 o_cmd_valid = wr_pend_r;
                 o_cmd_op = OP_WRITEW;
-                o_cmd_c = {20'd0, wch_r};
             end
             S_RF_RD, S_RS_RD: o_cmd_valid = 1'b1;
             S_RF_WT: o_rsp_ready = i_rsp_valid;
@@ -634,6 +630,16 @@ module nca_link #(
     assign o_idle = (st_r == S_IDLE) && !running_r && !rx_req && !tx_busy && !utx_valid &&
                     utx_ready;
 
+    always @* begin
+        case (kind_r)
+            K_CODE:  ans_len = 16'd2;
+            K_INFO:  ans_len = 16'd37;
+            K_STATS: ans_len = 16'd29;
+            K_FHDR:  ans_len = fr_len;
+            default: ans_len = rs_r ? rows_bytes + 16'd1 : 16'd1;
+        endcase
+    end
+
     wire cx_last = (cx_r == GRID_W[XW-1:0] - 1'b1);
     wire cy_last = (cy_r == GRID_H[YW-1:0] - 1'b1);
 
@@ -641,11 +647,9 @@ module nca_link #(
     task answer;
         input [2:0] status;
         input [2:0] kind;
-        input [15:0] len;
         begin
             status_r <= status;
             kind_r <= kind;
-            ans_len_r <= len;
             ev_r <= 1'b0;
             err_ans <= (status != ST_OK);
             rs_r <= 1'b0;
@@ -701,15 +705,15 @@ module nca_link #(
                     end
                     if (rx_pl_valid && rx_pl_k[2] && feed_r) begin
                         word_r <= {rx_pl_byte, word_r[15:8]};
-                        bi_r <= (bi_r == BLAST) ? 5'd0 : bi_r + 5'd1;
-                        if (bi_r[0]) begin
-                            wch_r <= bi_r[4:1];
-                            wr_pend_r <= 1'b1;
-                        end
+                        if (bi_r[0])
+                            wr_pend_r <= 1'b1;   // channel bi_r[4:1] until it is written
+                        else
+                            bi_r <= bi_r + 5'd1;
                     end
                     if (cmd_take) begin
                         wr_pend_r <= 1'b0;
-                        if (wch_r == CLAST) begin
+                        bi_r <= (bi_r == BLAST) ? 5'd0 : bi_r + 5'd1;
+                        if (bi_r == BLAST) begin
                             cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;
                             if (cx_last)
                                 cy_r <= cy_r + 1'b1;
@@ -740,28 +744,27 @@ module nca_link #(
                     if (disp_status != ST_OK) begin
                         if (rx_cmd == C_LOAD && disp_status != ST_BUSY)
                             lm_live_r <= 1'b0;
-                        answer(disp_status, K_STATUS, 16'd1);
+                        answer(disp_status, K_STATUS);
                     end else case (rx_cmd)
-                        C_INFO: answer(ST_OK, K_INFO, 16'd37);
-                        C_STATS: answer(ST_OK, K_STATS, 16'd29);
+                        C_INFO: answer(ST_OK, K_INFO);
+                        C_STATS: answer(ST_OK, K_STATS);
                         C_STOP: begin
                             running_r <= 1'b0;
-                            answer(ST_OK, K_STATS, 16'd29);
+                            answer(ST_OK, K_STATS);
                         end
                         C_RUN: begin
                             running_r <= 1'b1;
                             run_fin_r <= (a_val != 32'd0);
                             fseq_r <= 8'd0;
-                            answer(ST_OK, K_STATUS, 16'd1);
+                            answer(ST_OK, K_STATUS);
                         end
-                        C_WSTATE: answer(ST_OK, K_STATUS, 16'd1);
+                        C_WSTATE: answer(ST_OK, K_STATUS);
                         C_LOAD: begin
                             if (!feed_r || lm_err != 3'd0) begin
                                 lm_live_r <= 1'b0;
                                 status_r <= ST_BAD_MODEL;
                                 code_r <= feed_r ? lm_err : 3'd5;
                                 kind_r <= K_CODE;
-                                ans_len_r <= 16'd2;
                                 ev_r <= 1'b0;
                                 err_ans <= 1'b1;
                                 st_r <= S_ANS;
@@ -774,7 +777,7 @@ module nca_link #(
                                 status_r <= ST_OK;
                                 st_r <= S_RF_RD;  // the alive threshold may have changed
                             end else begin
-                                answer(ST_OK, K_STATUS, 16'd1);
+                                answer(ST_OK, K_STATUS);
                             end
                         end
                         C_RSTATE: begin
@@ -782,11 +785,11 @@ module nca_link #(
                             cy_r <= a_lo[YW-1:0];
                             ylast_r <= a_lo[YW-1:0] + a_hi[YW-1:0] - 1'b1;
                             bi_r <= 5'd0;
-                            answer(ST_OK, K_STATUS, rows_bytes + 16'd1);
+                            answer(ST_OK, K_STATUS);
                             rs_r <= 1'b1;
                         end
                         C_FRAME: begin
-                            answer(ST_OK, K_STATUS, 16'd0);
+                            answer(ST_OK, K_STATUS);
                             fr_start_r <= 1'b1;
                             fr_count_r <= 1'b1;
                             st_r <= S_FR_CNT;
@@ -804,9 +807,9 @@ module nca_link #(
                         status_r <= ST_OK;
                         st_r <= S_RF_RD;
                     end else if (rx_cmd == C_STEP) begin
-                        answer(ST_OK, K_STATS, 16'd29);
+                        answer(ST_OK, K_STATS);
                     end else begin
-                        answer(ST_OK, K_STATUS, 16'd1);
+                        answer(ST_OK, K_STATUS);
                     end
                 end
                 // -- refresh: read and write back every cell
@@ -824,7 +827,7 @@ module nca_link #(
                         if (cx_last)
                             cy_r <= cy_r + 1'b1;
                         if (cx_last && cy_last)
-                            answer(ST_OK, K_STATUS, 16'd1);
+                            answer(ST_OK, K_STATUS);
                     end
                 end
                 // -- sending an answer
@@ -855,7 +858,6 @@ module nca_link #(
                 end
                 // -- frames: count, then header and data
                 S_FR_CNT: if (!fr_start_r && fr_done) begin
-                    ans_len_r <= fr_len;
                     tx_start <= 1'b1;
                     kind_r <= K_FHDR;
                     idx_r <= 6'd0;

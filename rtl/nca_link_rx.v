@@ -7,13 +7,14 @@
 // i_byte). After the 6 header bytes of a packet whose length is at most MAX_LEN,
 // o_hdr pulses with o_cmd/o_seq/o_len valid; then every payload byte pulses o_pl_valid
 // with o_pl_byte and its index o_pl_k (0..6, 7 for the 8th byte and all after it: no
-// 16-bit index), and the first payload bytes are also kept in o_args: bytes 0..3 in
-// [55:24] when i_head4 is high at the header (requests that stream their payload), else the
-// first 7 bytes right-aligned (byte k of n in bits [8p+7:8p], p = k + 7 - min(n, 7)). When the CRC checks and the command is a request
-// (bit 7 clear), o_req rises and holds o_cmd/o_seq/o_len/o_args until i_req_ack. A packet
-// with a bad CRC, an oversize length or a gap of more than TIMEOUT clocks between two of its
-// bytes pulses o_drop instead and hunting restarts with the next byte (no packet buffer: a
-// packet that began inside the dropped one is lost too; the host resends it). Packets with
+// 16-bit index), and the first 7 payload bytes are also kept in o_args, byte k in bits
+// [8p+7:8p] with p = (k + p0) mod 7: p0 = i_pos when i_place is high at the header (the
+// caller places fields), else the request is right-aligned (p0 = 7 - min(n, 7) for n
+// bytes). When the CRC checks and the command is a request (bit 7 clear), o_req rises and
+// holds o_cmd/o_seq/o_len/o_args until i_req_ack. A packet with a bad CRC, an oversize
+// length or a gap of more than TIMEOUT clocks between two of its bytes pulses o_drop
+// instead and hunting restarts with the next byte (no packet buffer: a packet that began
+// inside the dropped one is lost too; the host resends it). Packets with
 // bit 7 set (answers, events) are ignored. While i_hold or o_req is high, new packets are
 // not started (their bytes are ignored). o_busy: a packet is partly received.
 `default_nettype none
@@ -27,7 +28,8 @@ module nca_link_rx #(
     input  wire        i_valid,
     input  wire [7:0]  i_byte,
     input  wire        i_hold,
-    input  wire        i_head4,
+    input  wire        i_place,
+    input  wire [2:0]  i_pos,
     output wire        o_busy,
     output reg         o_hdr,
     output reg  [7:0]  o_cmd,
@@ -47,6 +49,7 @@ module nca_link_rx #(
         end
     endgenerate
     localparam TW = $clog2(TIMEOUT + 1);
+    localparam IW = (MAX_LEN < 8) ? 4 : $clog2(MAX_LEN + 1);
 
     localparam [2:0] H_SYNC0 = 3'd0, H_SYNC1 = 3'd1, H_CMD = 3'd2, H_SEQ = 3'd3,
                      H_LEN0 = 3'd4, H_LEN1 = 3'd5, H_PAY = 3'd6, H_CRC = 3'd7;
@@ -54,8 +57,8 @@ module nca_link_rx #(
     reg          crc_hi_r;      // in H_CRC: the low CRC byte has arrived
     reg [7:0]    crc_lo_r;
     reg [TW-1:0] gap_r;
-    reg [15:0]   idx_r;
-    reg [2:0]    pos_r;         // byte of o_args the next payload byte goes to, 7: none
+    reg [IW-1:0] idx_r;         // payload byte index (a length <= MAX_LEN has IW bits)
+    reg [2:0]    pos_r;         // byte of o_args the next payload byte goes to (0..6)
     wire [15:0]  crc;
     assign o_busy = (st_r != H_SYNC0) && (st_r != H_SYNC1);
 
@@ -126,10 +129,10 @@ module nca_link_rx #(
                     end
                     H_LEN1: begin
                         o_len[15:8] <= i_byte;
-                        idx_r <= 16'd0;
+                        idx_r <= {IW{1'b0}};
                         crc_hi_r <= 1'b0;
                         o_args <= 56'd0;
-                        pos_r <= i_head4 ? 3'd3 :
+                        pos_r <= i_place ? i_pos :
                                  (len_in[15:3] == 13'd0) ? 3'd7 - len_in[2:0] : 3'd0;
                         if (!lt17({1'b0, len_in}, MAX1)) begin
                             o_drop <= 1'b1;
@@ -141,13 +144,13 @@ module nca_link_rx #(
                     end
                     H_PAY: begin
                         o_pl_valid <= 1'b1;
-                        o_pl_k <= (idx_r[15:3] == 13'd0) ? idx_r[2:0] : 3'd7;
-                        if (pos_r != 3'd7) begin
+                        o_pl_k <= (idx_r[IW-1:3] == 0) ? idx_r[2:0] : 3'd7;
+                        if (idx_r[IW-1:3] == 0 && idx_r[2:0] != 3'd7) begin
                             o_args[8*pos_r +: 8] <= i_byte;
-                            pos_r <= pos_r + 3'd1;
+                            pos_r <= (pos_r == 3'd6) ? 3'd0 : pos_r + 3'd1;
                         end
-                        idx_r <= idx_r + 16'd1;
-                        if (idx_r + 16'd1 == o_len)
+                        idx_r <= idx_r + 1'b1;
+                        if (idx_r + 1'b1 == o_len[IW-1:0])
                             st_r <= H_CRC;
                     end
                     default: begin  // H_CRC, low byte first
