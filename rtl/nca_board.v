@@ -7,8 +7,10 @@
 // (8N1, BAUD, idle high). LEDs, high = lit: o_led_idle while nothing is going on (no
 // request being served, not running, the core idle, the transmitter quiet), o_led_run
 // while RUN is in progress, o_led_err for ~0.2 s after every dropped packet or error
-// answer. Board tops (rtl/boards/) add the PLL, the reset and the pins. For simulation,
-// dbg_rx_busy (Verilator public) tells that a packet is partly received.
+// answer; o_beat is a free-running square wave of 1.5 to 3 Hz (2.9 Hz at 24 MHz) and
+// o_beat2 one of twice that (heartbeat LEDs: one prescaler for every LED timer). Board
+// tops (rtl/boards/) add the PLL, the reset and the pins. For simulation, dbg_rx_busy
+// (Verilator public) tells that a packet is partly received.
 `default_nettype none
 
 module nca_board #(
@@ -32,7 +34,9 @@ module nca_board #(
     output wire o_uart_tx,
     output wire o_led_idle,
     output wire o_led_run,
-    output reg  o_led_err
+    output reg  o_led_err,
+    output wire o_beat,
+    output wire o_beat2
 );
     generate
         if (CORE != 0 && CORE != 1) begin : g_bad_params
@@ -41,8 +45,7 @@ module nca_board #(
     endgenerate
     localparam CW = 16 * CHANNELS;
     localparam INFO_LANES = (CORE == 1) ? 8 : LANES;   // MAC lanes INFO reports
-    localparam ERR_CLKS = CLK_HZ / 5;            // error LED pulse, 0.2 s
-    localparam EW = $clog2(ERR_CLKS + 1);
+    localparam BW = $clog2(CLK_HZ / 3);          // prescaler: 2^BW clocks, 1/3 to 2/3 s
 
     wire          cmd_valid, cmd_ready, rsp_valid, rsp_ready, step_done;
     wire [3:0]    cmd_op;
@@ -95,17 +98,25 @@ module nca_board #(
 
     assign o_led_idle = link_idle && cmd_ready;
 
-    reg [EW-1:0] err_cnt_r;
+    // LED timers: the error pulse lasts 4 to 5 periods of prescaler bit BW-4 (2^(BW-3)
+    // clocks, 1/24 to 1/12 s; 0.18 to 0.22 s at 24 MHz)
+    reg [BW-1:0] pre_r = {BW{1'b0}};   // free-running, also in reset
+    reg          tick_r;        // bit BW-4 last clock
+    reg [2:0]    err_cnt_r;
+    assign o_beat = pre_r[BW-1];
+    assign o_beat2 = pre_r[BW-2];
     always @(posedge clk) begin
+        pre_r <= pre_r + 1'b1;
+        tick_r <= pre_r[BW-4];
         if (i_rst) begin
-            err_cnt_r <= {EW{1'b0}};
+            err_cnt_r <= 3'd0;
             o_led_err <= 1'b0;
         end else begin
             if (error)
-                err_cnt_r <= ERR_CLKS[EW-1:0];
-            else if (err_cnt_r != {EW{1'b0}})
-                err_cnt_r <= err_cnt_r - 1'b1;
-            o_led_err <= error || (err_cnt_r != {EW{1'b0}});
+                err_cnt_r <= 3'd5;
+            else if (err_cnt_r != 3'd0 && tick_r && !pre_r[BW-4])
+                err_cnt_r <= err_cnt_r - 3'd1;
+            o_led_err <= error || (err_cnt_r != 3'd0);
         end
     end
 endmodule

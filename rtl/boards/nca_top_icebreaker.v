@@ -94,27 +94,25 @@ module nca_top_icebreaker #(
     wire rst = !run_r;
 
     // ---- the board ------------------------------------------------------------------------
-    wire led_idle, led_run, led_err;
+    wire led_idle, led_run, led_err, beat, beat2;
     nca_board #(
         .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
         .LANES(LANES), .CORE(CORE), .USE_SPRAM(1), .USE_MAC16(1),
         .CLK_HZ(CLK_MHZ * 1000000), .BAUD(BAUD), .BUILD_ID(BUILD_ID), .BOARD_ID(1)
     ) u_board (
         .clk(clk), .i_rst(rst), .i_uart_rx(RX), .o_uart_tx(TX),
-        .o_led_idle(led_idle), .o_led_run(led_run), .o_led_err(led_err)
+        .o_led_idle(led_idle), .o_led_run(led_run), .o_led_err(led_err), .o_beat(beat),
+        .o_beat2(beat2)
     );
 
-    // ---- LEDs -----------------------------------------------------------------------------
-    reg [22:0] blink_r = 23'd0;
-    always @(posedge clk)
-        blink_r <= blink_r + 1'b1;
-    assign LEDG_N = !(led_idle || (led_run && blink_r[22]));
+    // ---- LEDs (the board's prescaler: beat ~3 Hz) ------------------------------------------
+    assign LEDG_N = !(led_idle || (led_run && beat));
     assign LEDR_N = !led_err;
     assign LED1 = led_idle;
     assign LED2 = led_run;
     assign LED3 = led_err;
     assign LED4 = rst;
-    assign LED5 = blink_r[22] && blink_r[21];
+    assign LED5 = beat && beat2;
 endmodule
 
 `default_nettype wire

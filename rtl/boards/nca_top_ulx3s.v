@@ -108,21 +108,19 @@ module nca_top_ulx3s #(
     wire rst = !run_r;
 
     // ---- the board ------------------------------------------------------------------------
-    wire led_idle, led_run, led_err;
+    wire led_idle, led_run, led_err, beat, beat2;
     nca_board #(
         .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
         .LANES(LANES), .CORE(CORE), .CLK_HZ(CLK_MHZ * 1000000), .BAUD(BAUD),
         .BUILD_ID(BUILD_ID), .BOARD_ID(BOARD_ID)
     ) u_board (
         .clk(clk), .i_rst(rst), .i_uart_rx(ftdi_txd), .o_uart_tx(ftdi_rxd),
-        .o_led_idle(led_idle), .o_led_run(led_run), .o_led_err(led_err)
+        .o_led_idle(led_idle), .o_led_run(led_run), .o_led_err(led_err), .o_beat(beat),
+        .o_beat2(beat2)
     );
 
-    // ---- LEDs, ESP32 ---------------------------------------------------------------------
-    reg [24:0] blink_r = 25'd0;
-    always @(posedge clk)
-        blink_r <= blink_r + 1'b1;
-    assign led = {blink_r[24] && blink_r[23], rst, 3'b000, led_err, led_run, led_idle};
+    // ---- LEDs (heartbeat from the board's ~3 Hz prescaler), ESP32 --------------------------
+    assign led = {beat && beat2, rst, 3'b000, led_err, led_run, led_idle};
     assign wifi_gpio0 = 1'b1;
 endmodule
 
