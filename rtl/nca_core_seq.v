@@ -360,11 +360,22 @@ module nca_core_seq #(
 
     // ---- perception ------------------------------------------------------------------------
     reg [3:0]  cur_c;                    // channel being read
-    reg [1:0]  pdy, pdx;                 // neighbour position being read (0..2)
+    // the 9 neighbours of a channel in the order k = 0..8: (dy, dx) = (1, 1), (0, 1), (2, 1),
+    // then (0, 0), (0, 2), (1, 0), (1, 2), (2, 0), (2, 2): the centre and the dx = 1 column
+    // first, so the previous channel's Sobel-y sum stays put for one more clock and the
+    // Sobel-x sum for three (their terms are 0 there): each sum is written from its own
+    // accumulator (Laplacian at k = 0, Sobel-y 1, Sobel-x 2), no copies
+    reg [3:0]  pk_r;                     // k of the word being read
+    wire [1:0] pdy = (pk_r == 4'd0 || pk_r == 4'd5 || pk_r == 4'd6) ? 2'd1 :
+                     (pk_r == 4'd2 || pk_r == 4'd7 || pk_r == 4'd8) ? 2'd2 : 2'd0;
+    wire [1:0] pdx = (pk_r == 4'd3 || pk_r == 4'd5 || pk_r == 4'd7) ? 2'd0 :
+                     (pk_r == 4'd4 || pk_r == 4'd6 || pk_r == 4'd8) ? 2'd2 : 2'd1;
     reg [1:0]  src_r;                    // of the word arriving: 0 zero, 1 grid, 2 row 0, 3 col 0
-    reg        pd_v, pd_first, pd_last, pd_centre;
+    reg        pd_v, pd_last;
     reg [3:0]  pd_c;                    // channel of the arriving word
+    reg [3:0]  pd_k;
     reg [1:0]  pd_dy, pd_dx;
+    wire       pd_centre = (pd_k == 4'd0);
     reg [1:0]  c0v_r;                    // column-0 slot (row parity) valid
     reg [5:0]  c0tag0_r, c0tag1_r;
     wire       p_issue = (st_r == S_BP) && ltk({16'd0, cnt_r}, 32'd9 * C32);
@@ -386,7 +397,7 @@ module nca_core_seq #(
     wire [15:0] nb_word = (src_r == 2'd0) ? 16'd0 : (src_r == 2'd1) ? g_rdata :
                           (src_r == 2'd2) ? r0_rdata : sc_rdata;
     wire signed [20:0] nbv = {{5{nb_word[15]}}, nb_word};
-    reg  signed [20:0] acx_r, acy_r, acl_r, fy_r, fl_r;
+    reg  signed [20:0] acx_r, acy_r, acl_r;
     // kernel terms: KX = (dx-1) x (1 or 2 on the middle row), KY likewise, KL 1/2/-12
     wire signed [20:0] nbv2 = nbv <<< 1;
     // each term as magnitude and sign; acc + (neg ? -m : m) as one adder: the low bit of
@@ -399,23 +410,27 @@ module nca_core_seq #(
                 n_l = (pd_dy == 2'd1 && pd_dx == 2'd1);
     /* verilator lint_off UNUSEDSIGNAL */
     // the sums start at the rounding constant of their shift (4, 4, 8): rshift_round(v, n)
-    // = (v + 2^(n-1)) >> n, so the write stage only shifts
-    wire [21:0] s_x = {pd_first ? 21'd4 : acx_r, 1'b1} + {m_x ^ {21{n_x}}, n_x};
-    wire [21:0] s_y = {pd_first ? 21'd4 : acy_r, 1'b1} + {m_y ^ {21{n_y}}, n_y};
-    wire [21:0] s_l = {pd_first ? 21'd8 : acl_r, 1'b1} + {m_l ^ {21{n_l}}, n_l};
+    // = (v + 2^(n-1)) >> n, so the write stage only shifts; each at its first non-zero term
+    wire [21:0] s_x = {(pd_k == 4'd3) ? 21'd4 : acx_r, 1'b1} + {m_x ^ {21{n_x}}, n_x};
+    wire [21:0] s_y = {(pd_k == 4'd1) ? 21'd4 : acy_r, 1'b1} + {m_y ^ {21{n_y}}, n_y};
+    wire [21:0] s_l = {pd_centre ? 21'd8 : acl_r, 1'b1} + {m_l ^ {21{n_l}}, n_l};
     /* verilator lint_on UNUSEDSIGNAL */
     reg  [15:0] cen_r;
-    reg  [3:0]  wc_r;                    // channel of the pending perception writes
-    reg  [4:0]  wsl_r;                   // one-hot write slot: sx, id, sy, lap, col 0 (sx
-                                         // straight from acx_r: the next channel's first
-                                         // term replaces it at the end of that clock)
+    reg  [3:0]  wc_r;                    // channel of the sums being written
+    reg         sums_r;                  // channel wc_r's sums are complete, not yet written
+    // writes, by the k of the arriving word: the previous channel's Laplacian (k 0),
+    // Sobel-y (1), Sobel-x (2) (the last channel's: in the clocks after the reads), then
+    // this channel's identity (3) and, for cell x = 0, its column-0 copy (4), from cen_r
+    wire        w_l = sums_r && (pd_k == 4'd0), w_y = sums_r && (pd_k == 4'd1),
+                w_x = sums_r && (pd_k == 4'd2);
+    wire        w_id = pd_v && (pd_k == 4'd3), w_c0 = pd_v && (pd_k == 4'd4);
     // a kernel sum (with its rounding constant) shifted by 3 or 4 and saturated
     /* verilator lint_off UNUSEDSIGNAL */
-    wire signed [20:0] fsel = wsl_r[0] ? acx_r : wsl_r[2] ? fy_r : fl_r;
+    wire signed [20:0] fsel = w_x ? acx_r : w_y ? acy_r : acl_r;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [20:0] fsh3 = fsel >>> 3;
     wire signed [20:0] fsh4 = fsel >>> 4;
-    wire signed [20:0] fsh = wsl_r[3] ? fsh4 : fsh3;
+    wire signed [20:0] fsh = w_l ? fsh4 : fsh3;
     wire [15:0] fsat = (fsh[20:15] == {6{fsh[20]}}) ? fsh[15:0] : fsh[20] ? 16'h8000 : 16'h7FFF;
 
     // row-0 old words (torus): {x, c}, a copy of row 0 made during phase A (which does not
@@ -666,14 +681,13 @@ module nca_core_seq #(
                 end
                 sc_raddr = A_COL0 + {6'd0, ~y_r[0], cur_c};
                 b_raddr = {5'b11111, cnt_r[2:0]};    // b1[0..7] into the lanes
-                if (wsl_r[1] || (wsl_r[0] && cfg_kernels_r[1]) ||
-                    (wsl_r[2] && cfg_kernels_r[2]) || (wsl_r[3] && cfg_kernels_r[3]) ||
-                    (wsl_r[4] && xc_r == 6'd0))
+                if (w_id || (w_x && cfg_kernels_r[1]) || (w_y && cfg_kernels_r[2]) ||
+                    (w_l && cfg_kernels_r[3]) || (w_c0 && xc_r == 6'd0))
                     sc_wen = 2'b11;
-                sc_waddr = wsl_r[4] ? A_COL0 + {6'd0, y_r[0], wc_r} :
-                           A_P + {5'd0, wsl_r[1] ? 2'd0 : wsl_r[0] ? 2'd1 :
-                                        wsl_r[2] ? rank_sy : rank_lap, wc_r};
-                sc_wdata = (wsl_r[1] || wsl_r[4]) ? cen_r : fsat;
+                sc_waddr = w_c0 ? A_COL0 + {6'd0, y_r[0], pd_c} :
+                           w_id ? A_P + {7'd0, pd_c} :
+                           A_P + {5'd0, w_x ? 2'd1 : w_y ? rank_sy : rank_lap, wc_r};
+                sc_wdata = (w_id || w_c0) ? cen_r : fsat;
             end
             S_CM0: sc_raddr = A_TAG + {4'd0, f_head};
             S_CMW: begin
@@ -757,7 +771,7 @@ module nca_core_seq #(
             rq3_v <= 1'b0;
             rq4_v <= 1'b0;
             pd_v <= 1'b0;
-            wsl_r <= 5'd0;
+            sums_r <= 1'b0;
             hbusy_r <= 1'b0;
             cp_x_r <= 6'd0;
             cp_c_r <= 4'd0;
@@ -807,10 +821,10 @@ module nca_core_seq #(
             pd_dy <= pdy;
             pd_c <= cur_c;
             pd_dx <= pdx;
-            pd_first <= (pdy == 2'd0 && pdx == 2'd0);
-            pd_last <= (pdy == 2'd2 && pdx == 2'd2);
-            pd_centre <= (pdy == 2'd1 && pdx == 2'd1);
-            wsl_r <= {wsl_r[3:0], 1'b0};
+            pd_k <= pk_r;
+            pd_last <= (pk_r == 4'd8);
+            if (pd_k == 4'd2)
+                sums_r <= 1'b0;
             if (pd_v) begin
                 acx_r <= s_x[21:1];
                 acy_r <= s_y[21:1];
@@ -818,10 +832,8 @@ module nca_core_seq #(
                 if (pd_centre)
                     cen_r <= nb_word;
                 if (pd_last) begin
-                    fy_r <= s_y[21:1];   // pd_last is never pd_first
-                    fl_r <= s_l[21:1];
                     wc_r <= pd_c;
-                    wsl_r <= 5'd1;
+                    sums_r <= 1'b1;
                 end
             end
             case (st_r)
@@ -1065,8 +1077,7 @@ module nca_core_seq #(
                         c0ok_r <= cfg_wrap_r && (xc_r == WM1) && (y_r != 6'd0) &&
                                   c0v_r[~y_r[0]] && (c0tag == y_r - 6'd1);
                         cur_c <= 4'd0;
-                        pdy <= 2'd0;
-                        pdx <= 2'd0;
+                        pk_r <= 4'd0;
                         if (xc_r == 6'd0) begin
                             c0v_r[y_r[0]] <= 1'b1;
                             if (y_r[0])
@@ -1086,19 +1097,10 @@ module nca_core_seq #(
                 end
                 S_BP: begin
                     cnt_r <= cnt_r + 16'd1;
-                    if (p_issue) begin
-                        if (pdx == 2'd2) begin
-                            pdx <= 2'd0;
-                            if (pdy == 2'd2) begin
-                                pdy <= 2'd0;
-                                cur_c <= cur_c + 4'd1;
-                            end else begin
-                                pdy <= pdy + 2'd1;
-                            end
-                        end else begin
-                            pdx <= pdx + 2'd1;
-                        end
-                    end
+                    // k runs on after the reads (the last channel's sums go out at k 0..2)
+                    pk_r <= (pk_r == 4'd8) ? 4'd0 : pk_r + 4'd1;
+                    if (pk_r == 4'd8)
+                        cur_c <= cur_c + 4'd1;
                     if (cnt_r == PERC_LEN - 16'd1)
                         st_r <= S_CM0;
                 end
