@@ -192,8 +192,10 @@ module nca_link #(
     wire [31:0] a_val = args[55:24];       // STEP n, RUN steps, LOAD offset
     wire [31:0] s_val = {args[15:0], args[55:40]};   // SET value (DAMAGE c below)
     // READ_STATE / WRITE_STATE rows
-    wire [16:0] rows_end = {1'b0, a_lo} + {1'b0, a_hi};
-    wire        rows_in = (a_hi != 16'd0) && lt17(rows_end, H1);
+    // first row + rows <= GRID_H on YW + 1 bits (first row < 2^YW, rows <= 2^YW)
+    wire [YW+1:0] rows_end = {2'b00, a_lo[YW-1:0]} + {1'b0, a_hi[YW:0]};
+    wire        rows_in = (a_hi != 16'd0) && (a_lo[15:YW] == 0) && (a_hi[15:YW+1] == 0) &&
+                          lt17({{(15-YW){1'b0}}, rows_end}, H1);
     wire        rs_arg_ok = rows_in && lt17({1'b0, a_hi}, MAXR1);
     wire        ws_arg_ok = rows_in && lt17({1'b0, a_hi}, MAXW1);
     wire [15:0] rows_bytes = a_hi * ROWB[15:0];   // meaningful when in range
@@ -210,7 +212,7 @@ module nca_link #(
     reg  [5:0]   idx_r;            // payload byte index of a fixed-layout answer (< 64)
     reg  [3:0]   sf_r;             // the core's SF (CFG 5 goes through here)
     reg  [XW-1:0] cx_r;
-    reg  [YW-1:0] cy_r, ylast_r;
+    reg  [YW-1:0] cy_r;
     reg  [4:0]   bi_r;             // byte in a cell (READ_STATE / WRITE_STATE / refresh)
     reg  [15:0]  word_r;           // a shift register: WRITE_STATE bytes, refresh copies
     reg          wr_pend_r;        // WRITE_STATE: a word is complete
@@ -783,7 +785,6 @@ module nca_link #(
                         C_RSTATE: begin
                             cx_r <= {XW{1'b0}};
                             cy_r <= a_lo[YW-1:0];
-                            ylast_r <= a_lo[YW-1:0] + a_hi[YW-1:0] - 1'b1;
                             bi_r <= 5'd0;
                             answer(ST_OK, K_STATUS);
                             rs_r <= 1'b1;
@@ -853,7 +854,9 @@ module nca_link #(
                         cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;
                         if (cx_last)
                             cy_r <= cy_r + 1'b1;
-                        st_r <= (cx_last && cy_r == ylast_r) ? S_TXW : S_RS_RD;
+                        // the last row: cy + 1 = first row + rows (the request is held)
+                        st_r <= (cx_last && {1'b0, cy_r} + 1'b1 == rows_end[YW:0]) ?
+                                S_TXW : S_RS_RD;
                     end
                 end
                 // -- frames: count, then header and data

@@ -47,8 +47,7 @@ module nca_link_frame #(
     reg [XW-1:0] x_r, sx_r;
     reg [YW-1:0] y_r, sy_r;
     reg          end_r;         // (x_r, y_r) is past the last cell
-    reg [7:0]    n_r;           // cells in the run so far
-    reg [7:0]    m_r;           // literal cells still to send
+    reg [7:0]    n_r;           // cells in the run so far; sending: literal cells still to send
     reg          lit_r;         // the run is literal (non-zero cells)
     reg          emit_r;        // sending a literal run's bytes
     reg          nz_r;          // the cell has a non-zero byte
@@ -98,9 +97,8 @@ module nca_link_frame #(
                 F_RUN: begin
                     // a visit is due unless the run ends here
                     if (emit_r) begin
-                        if (m_r == 8'd0) begin
+                        if (n_r == 8'd0) begin
                             emit_r <= 1'b0;
-                            n_r <= 8'd0;
                             st_r <= end_r ? F_DONE : F_RUN;
                         end else begin
                             st_r <= F_REQ;
@@ -138,7 +136,7 @@ module nca_link_frame #(
                     st_r <= F_RUN;
                     nz_r <= 1'b0;
                     if (emit_r) begin
-                        m_r <= m_r - 8'd1;
+                        n_r <= n_r - 8'd1;
                         x_r <= last_x ? {XW{1'b0}} : x_r + 1'b1;
                         if (last_x)
                             y_r <= y_r + 1'b1;
@@ -166,7 +164,6 @@ module nca_link_frame #(
                     end else if (lit_r) begin
                         // send the literal cells: visit them again from the run's start
                         emit_r <= 1'b1;
-                        m_r <= n_r;
                         x_r <= sx_r;
                         y_r <= sy_r;
                         st_r <= F_RUN;
