@@ -17,8 +17,8 @@
 // The clocks of a step are exact (nca_cycles_step_seq, host/):
 //   A  pre mask rows from the mature bitmap: 17 per row (torus: at least W x C + 1 in all,
 //      the copy of row 0 into the row-0 RAM)
-//   B  per row: 8 + the hash clocks: 1 + per pre-alive cell 1 + 8 (the serial fire hash;
-//      its 8 are hidden when the cell before fired) + 1 when the last one fired; per active
+//   B  per row: 8 + the hash clocks: 1 + per pre-alive cell 1 + 64 (the nibble-serial fire
+//      hash; its 64 are hidden when the cell before fired) + 1 when the last one fired; per active
 //      cell: perception 9C + 6, commit 2 + (C + 3) per committed pending update, layer 1
 //      G x (I + 13) + 4, layer 2 Q x (hidden + 13), 1 push (G = ceil(hidden/8), Q = ceil(C/8))
 //      then the flush of the pending updates: 2 + (C + 3) each
@@ -212,6 +212,8 @@ module nca_core_seq #(
     // bitmaps, row y = words {y, q}, bit 16q + b = cell x: mature (alpha > T) and pre/keep
     reg  [7:0]  mt_raddr, mt_waddr, pk_raddr, pk_waddr;
     reg  [15:0] mt_wen, mt_wdata, pk_wdata;
+    reg         mt_we;
+    reg  [5:0]  mt_x, mt_y;
     reg         pk_we;
     wire [15:0] mt_rdata, pk_rdata;
     nca_ram_1r1w #(.WIDTH(16), .DEPTH(256), .SLICE(1), .NO_COLLIDE(1)) u_mature (
@@ -294,24 +296,70 @@ module nca_core_seq #(
                        : (ld_bias ? {{1'b0, ld_a[6:3]} - 5'd1, ld_a[2:0]} : {1'b0, ld_a[6:0]})),
         .i_wdata({2'b0, i_cmd_c[4:0], i_cmd_c[24:0]}));
 
-    // ---- fire hash (phase B row start): nca_hash's two quarter-rounds serially, one
-    // add-xor-rotate per clock, 8 clocks a cell. Each clock X += Y, Z = rotl(Z ^ X, r)
-    // (r = 16, 12, 8, 7), then X <- V, Y <- Z, Z <- Y, V <- X: that puts the next add's
-    // operands in the same places (start: X a, Y b, Z d, V c). Output a^b^c^d (symmetric).
+    // ---- fire hash (phase B): nca_hash's two quarter-rounds a nibble a clock, 64 clocks a
+    // cell (hidden under the cell before when that one fired: a fired cell takes more).
+    // Eight ops, 8 digits each: even ops a += b, d = rotl(d ^ a, 16 or 8), odd ops c += d,
+    // b = rotl(b ^ c, 12 or 7). The registers rotate right by 4 bits a clock (each op
+    // brings them back); a register's digit is read at a tap (its offset: rotations are
+    // offset changes, no rotator) and written back in place 4 bits below it. Offsets
+    // (a, c: 0): d 0, 16, 8, 24, 16 and b 0, 20, 13, 1, 26 as the ops go. Op 0 reads seed,
+    // step and the constant d0 a digit a clock and loads b and c meanwhile (no parallel
+    // load). Output a^b^c^d (its high half at fixed places of the registers).
     wire [3:0]  cand_b = ffs16(cand_r);
     wire [5:0]  cand_x = {cand_q_r, cand_b};
     wire [15:0] cand_clr = cand_r & ~(16'd1 << cand_b);
-    reg  [31:0] hx_r, hy_r, hz_r, hv_r;
-    reg  [2:0]  hk_r;                    // step 0..7
+    reg  [31:0] ha_r, hb_r, hc_r, hd_r;
+    reg  [2:0]  hop_r, hdg_r;            // op 0..7, digit 0..7
+    reg         hcy_r;                   // the digit adder's carry
     reg         hbusy_r, hdone_r;
     wire        hash_in = (st_r == S_BH) && !hbusy_r && (cand_r != 16'd0);
     reg  [5:0]  htag_r;                  // column of the cell hashed
-    wire [31:0] hsum = hx_r + hy_r;
-    wire [31:0] hzx = hz_r ^ hsum;
-    wire [31:0] hrot = (hk_r[1:0] == 2'd0) ? {hzx[15:0], hzx[31:16]} :
-                       (hk_r[1:0] == 2'd1) ? {hzx[19:0], hzx[31:20]} :
-                       (hk_r[1:0] == 2'd2) ? {hzx[23:0], hzx[31:24]} : {hzx[24:0], hzx[31:25]};
-    wire [15:0] hash_hi = hx_r[31:16] ^ hy_r[31:16] ^ hz_r[31:16] ^ hv_r[31:16];
+    localparam [31:0] HASH_D0 = 32'h9E3779B9;
+    wire        h_op0 = (hop_r == 3'd0), h_even = !hop_r[0];
+    wire [3:0]  h_seed = cfg_seed_r[4*hdg_r +: 4];
+    wire [3:0]  h_step = step_r[4*hdg_r +: 4];
+    wire [3:0]  h_d0 = HASH_D0[4*hdg_r +: 4];
+    wire [3:0]  h_c0 = (hdg_r == 3'd0) ? htag_r[3:0] : (hdg_r == 3'd1) ? {2'b00, htag_r[5:4]} :
+                       (hdg_r == 3'd4) ? y_r[3:0] : (hdg_r == 3'd5) ? {2'b00, y_r[5:4]} : 4'd0;
+    wire [3:0]  h_btap = (hop_r[2:1] == 2'd0) ? hb_r[3:0] : (hop_r[2:1] == 2'd1) ? hb_r[23:20] :
+                         (hop_r[2:1] == 2'd2) ? hb_r[16:13] : hb_r[4:1];
+    wire [3:0]  h_dtap = (hop_r == 3'd3 || hop_r == 3'd4) ? hd_r[11:8] :
+                         (hop_r == 3'd5 || hop_r == 3'd6) ? hd_r[27:24] : hd_r[19:16];
+    wire [3:0]  h_x = h_op0 ? h_seed : h_even ? ha_r[3:0] : hc_r[3:0];
+    wire [3:0]  h_y = h_op0 ? h_step : h_even ? h_btap : h_dtap;
+    wire [3:0]  h_z = h_op0 ? h_d0 : h_even ? h_dtap : h_btap;
+    wire [4:0]  h_sum = {1'b0, h_x} + {1'b0, h_y} + {4'd0, hcy_r && hdg_r != 3'd0};
+    wire [3:0]  h_zx = h_z ^ h_sum[3:0];
+    // rotated right by 4, the digits written back
+    reg  [31:0] ha_next, hb_next, hc_next, hd_next;
+    always @* begin
+        ha_next = {ha_r[3:0], ha_r[31:4]};
+        hb_next = {hb_r[3:0], hb_r[31:4]};
+        hc_next = {hc_r[3:0], hc_r[31:4]};
+        hd_next = {hd_r[3:0], hd_r[31:4]};
+        if (h_even) begin
+            ha_next[31:28] = h_sum[3:0];
+            case (hop_r[2:1])
+                2'd0: hd_next[31:28] = h_zx;
+                2'd1: hd_next[15:12] = h_zx;
+                2'd2: hd_next[7:4] = h_zx;
+                default: hd_next[23:20] = h_zx;
+            endcase
+        end else begin
+            hc_next[31:28] = h_sum[3:0];
+            case (hop_r[2:1])
+                2'd0: hb_next[31:28] = h_zx;
+                2'd1: hb_next[19:16] = h_zx;
+                2'd2: hb_next[12:9] = h_zx;
+                default: hb_next = {h_zx[2:0], hb_r[0], hb_r[31:5], h_zx[3]};   // 29..31, 0
+            endcase
+        end
+        if (h_op0) begin
+            hb_next[31:28] = h_step;
+            hc_next[31:28] = h_c0;
+        end
+    end
+    wire [15:0] hash_hi = ha_r[31:16] ^ hb_r[25:10] ^ hc_r[31:16] ^ hd_r[15:0];
     wire        fire = ({1'b0, hash_hi} < cfg_fire_r);
 
     // ---- alive rows (phases A and C), a 16-bit word at a time (17 clocks a row): rows
@@ -528,7 +576,6 @@ module nca_core_seq #(
     // the grid in a serpentine. |d| < 2^36 all the way.
     reg         dmg_circ_r;
     reg signed [7:0] bx0_r, bx1_r, by0_r, by1_r;
-    reg [5:0]  dx_r;
     reg [1:0]  dsub_r;
     reg        dmg_ph_r, hit_r;             // S_DMG: hit_r registered, erasing
     reg signed [36:0] dd_r;              // d(x, y)
@@ -579,11 +626,11 @@ module nca_core_seq #(
     wire [7:0]  cmd_x1 = (i_cmd_op == OP_HALF) ? (half_l ? HW8 : 8'd64) : clamp8(sqx1);
     wire [7:0]  cmd_y0 = (i_cmd_op == OP_HALF) ? (half_b ? HH8 : 8'hFF) : clamp8(sqy0);
     wire [7:0]  cmd_y1 = (i_cmd_op == OP_HALF) ? (half_t ? HH8 : 8'd64) : clamp8(sqy1);
-    wire signed [7:0] xs8 = {2'b00, dx_r};
+    wire signed [7:0] xs8 = {2'b00, xc_r};
     wire signed [7:0] ys8 = {2'b00, y_r};
     wire        dmg_hit = dmg_circ_r ? !dd_r[36] :
                           (xs8 >= bx0_r && xs8 < bx1_r && ys8 >= by0_r && ys8 < by1_r);
-    wire dmg_last_x = dright_r ? (dx_r == WM1) : (dx_r == 6'd0);
+    wire dmg_last_x = dright_r ? (xc_r == WM1) : (xc_r == 6'd0);
 
     // ---- memory port muxes -------------------------------------------------------------
     wire [15:0] wr_word = (seed_op_r || WIDE_CELL == 0) ? ((cnt_r[15:2] != 14'd0 || cnt_r[1:0] == 2'd3) ? (16'd1 << cfg_sf_r) : 16'd0)
@@ -599,9 +646,9 @@ module nca_core_seq #(
         g_addr = 16'd0;
         g_wdata = 16'd0;
         mt_raddr = {rr_y, ac_rdn[3:2]};
-        mt_waddr = 8'd0;
-        mt_wen = 16'd0;
-        mt_wdata = 16'd0;
+        mt_we = 1'b0;
+        mt_x = xc_r;
+        mt_y = y_r;
         // phase C: the pre word written next clock (word 3 when none: no read of the word
         // being written)
         pk_raddr = {y_r, (st_r != S_C) ? cand_q_r : (cn == 4'd8) ? 2'd1 : (cn == 4'd11) ? 2'd2 :
@@ -636,29 +683,21 @@ module nca_core_seq #(
                 g_we = 1'b1;
                 g_addr = gaddr(cnt_r[3:0], xc_r, y_r);
                 g_wdata = wr_word;
-                if (cnt_r == 16'd3) begin
-                    mt_waddr = {y_r, xc_r[5:4]};
-                    mt_wen = 16'd1 << xc_r[3:0];
-                    mt_wdata = mt_alive ? 16'hFFFF : 16'd0;
-                end
+                mt_we = (cnt_r == 16'd3);
             end
             S_CLEAR: begin
                 g_en = 1'b1;
                 g_we = 1'b1;
                 g_all = 1'b1;
                 g_addr = {2'b00, cnt_r[13:0]};
-                if (cnt_r[15:8] == 8'd0) begin
-                    mt_waddr = cnt_r[7:0];
-                    mt_wen = 16'hFFFF;
-                end
+                mt_we = (cnt_r[15:8] == 8'd0);
             end
             S_DMG: if (dmg_ph_r && hit_r) begin
                 g_en = 1'b1;
                 g_we = 1'b1;
                 g_all = 1'b1;
-                g_addr = gaddr({2'b00, dsub_r}, dx_r, y_r);
-                mt_waddr = {y_r, dx_r[5:4]};
-                mt_wen = 16'd1 << dx_r[3:0];
+                g_addr = gaddr({2'b00, dsub_r}, xc_r, y_r);
+                mt_we = 1'b1;
             end
             S_A: begin
                 g_en = cp_issue;
@@ -697,11 +736,9 @@ module nca_core_seq #(
                     g_we = 1'b1;
                     g_addr = gaddr(cm_c, cm_x, cm_y);
                     g_wdata = sc_rdata;
-                    if (cm_c == 4'd3) begin
-                        mt_waddr = {cm_y, cm_x[5:4]};
-                        mt_wen = 16'd1 << cm_x[3:0];
-                        mt_wdata = mt_alive ? 16'hFFFF : 16'd0;
-                    end
+                    mt_we = (cm_c == 4'd3);
+                    mt_x = cm_x;
+                    mt_y = cm_y;
                 end
             end
             S_L1: begin
@@ -727,11 +764,16 @@ module nca_core_seq #(
                 g_we = 1'b1;
                 g_all = 1'b1;
                 g_addr = gaddr({2'b00, dsub_r}, dk_x, y_r);
-                mt_waddr = {y_r, dk_x[5:4]};
-                mt_wen = 16'd1 << dk_x[3:0];
+                mt_we = 1'b1;
+                mt_x = dk_x;
             end
             default: ;
         endcase
+        // the mature bitmap's write port: a cell's bit (alive after SEED / WRITE / a commit,
+        // 0 after an erasure), or 16 bits a clock for CLEAR
+        mt_waddr = (st_r == S_CLEAR) ? cnt_r[7:0] : {mt_y, mt_x[5:4]};
+        mt_wen = !mt_we ? 16'd0 : (st_r == S_CLEAR) ? 16'hFFFF : 16'd1 << mt_x[3:0];
+        mt_wdata = ((st_r == S_WR || st_r == S_CMW) && mt_alive) ? 16'hFFFF : 16'd0;
         // the requant / output pipeline's write stage
         if (rq4_v) begin
             if (rq_l2) begin
@@ -784,12 +826,15 @@ module nca_core_seq #(
                 cyc_r <= cyc_r + 24'd1;
             // the hash runs on in any state (it finishes while a fired cell is processed)
             if (hbusy_r) begin
-                hx_r <= hv_r;
-                hy_r <= hrot;
-                hz_r <= hy_r;
-                hv_r <= hsum;
-                hk_r <= hk_r + 3'd1;
-                if (hk_r == 3'd7) begin
+                ha_r <= ha_next;
+                hb_r <= hb_next;
+                hc_r <= hc_next;
+                hd_r <= hd_next;
+                hcy_r <= h_sum[4];
+                hdg_r <= hdg_r + 3'd1;
+                if (hdg_r == 3'd7)
+                    hop_r <= hop_r + 3'd1;
+                if (hop_r == 3'd7 && hdg_r == 3'd7) begin
                     hbusy_r <= 1'b0;
                     hdone_r <= 1'b1;
                 end
@@ -868,7 +913,7 @@ module nca_core_seq #(
                             bx1_r <= cmd_x1;
                             by0_r <= cmd_y0;
                             by1_r <= cmd_y1;
-                            dx_r <= 6'd0;
+                            xc_r <= 6'd0;
                             y_r <= 6'd0;
                             dsub_r <= 2'd0;
                             ty_r <= cmd_b20;
@@ -986,7 +1031,7 @@ module nca_core_seq #(
                             dright_r <= !dright_r;
                             y_r <= y_r + 6'd1;
                         end else begin
-                            dx_r <= dright_r ? dx_r + 6'd1 : dx_r - 6'd1;
+                            xc_r <= dright_r ? xc_r + 6'd1 : xc_r - 6'd1;
                         end
                         if (dmg_last_x && y_last)
                             st_r <= S_IDLE;
@@ -1049,12 +1094,9 @@ module nca_core_seq #(
                         st_r <= cand_q_last ? S_BW : S_BR;
                     end
                     if (hash_in) begin
-                        hx_r <= cfg_seed_r;
-                        hy_r <= step_r;
-                        hz_r <= 32'h9E3779B9;
-                        hv_r <= {10'd0, y_r, 10'd0, cand_x};
                         htag_r <= cand_x;
-                        hk_r <= 3'd0;
+                        hop_r <= 3'd0;
+                        hdg_r <= 3'd0;
                         hbusy_r <= 1'b1;
                         hdone_r <= 1'b0;
                         cand_r <= cand_clr;

@@ -135,9 +135,9 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
     for (unsigned y = 0; y < H; y++) {
         unsigned npre = 0, nact = 0;
         /* per 16-bit word of the pre row: 2 clocks to read it, 1 to start the first hash
-         * (or to leave), then per pre-alive cell 8 for the serial fire hash (hidden under
-         * the cell before when that one fired and ran) + 1 to test it (starting the next),
-         * + 1 after a last cell that fired */
+         * (or to leave), then per pre-alive cell 64 for the nibble-serial fire hash
+         * (hidden under the cell before when that one fired and ran: a cell takes at least
+         * 81 clocks) + 1 to test it (starting the next), + 1 after a last cell that fired */
         uint64_t hclk = 0;
         int prev_fired = 0;
         for (unsigned x = 0; x < W; x++) {
@@ -150,7 +150,7 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
             if (!pre[i])
                 continue;
             npre++;
-            hclk += (prev_fired ? 0 : 8) + 1;
+            hclk += (prev_fired ? 0 : 64) + 1;
             prev_fired = nca_fires(m->fire_q, g->seed, g->step, x, y);
             if (!prev_fired)
                 continue;
