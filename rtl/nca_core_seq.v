@@ -446,21 +446,24 @@ module nca_core_seq #(
                           (src_r == 2'd2) ? r0_rdata : sc_rdata;
     wire signed [20:0] nbv = {{5{nb_word[15]}}, nb_word};
     reg  signed [20:0] acx_r, acy_r, acl_r;
-    // kernel terms: KX = (dx-1) x (1 or 2 on the middle row), KY likewise, KL 1/2/-12
+    // kernel terms: KX = (dx-1) x (1 or 2 on the middle row), KY likewise, KL 1/2/-12; the
+    // Sobel sums twice over, so all three are shifted by 4 (rshift_round(v, 3) =
+    // rshift_round(2v, 4))
     wire signed [20:0] nbv2 = nbv <<< 1;
+    wire signed [20:0] nbv4 = nbv <<< 2;
     // each term as magnitude and sign; acc + (neg ? -m : m) as one adder: the low bit of
     // {acc, 1} + {m ^ neg, neg} carries neg in
-    wire [20:0] m_x = (pd_dx == 2'd1) ? 21'd0 : (pd_dy == 2'd1) ? nbv2 : nbv;
-    wire [20:0] m_y = (pd_dy == 2'd1) ? 21'd0 : (pd_dx == 2'd1) ? nbv2 : nbv;
+    wire [20:0] m_x = (pd_dx == 2'd1) ? 21'd0 : (pd_dy == 2'd1) ? nbv4 : nbv2;
+    wire [20:0] m_y = (pd_dy == 2'd1) ? 21'd0 : (pd_dx == 2'd1) ? nbv4 : nbv2;
     wire [20:0] m_l = (pd_dy == 2'd1 && pd_dx == 2'd1) ? (nbv <<< 3) + (nbv <<< 2) :
                       (pd_dy == 2'd1 || pd_dx == 2'd1) ? nbv2 : nbv;
     wire        n_x = (pd_dx == 2'd0), n_y = (pd_dy == 2'd0),
                 n_l = (pd_dy == 2'd1 && pd_dx == 2'd1);
     /* verilator lint_off UNUSEDSIGNAL */
-    // the sums start at the rounding constant of their shift (4, 4, 8): rshift_round(v, n)
+    // the sums start at the rounding constant of their shift (8): rshift_round(v, n)
     // = (v + 2^(n-1)) >> n, so the write stage only shifts; each at its first non-zero term
-    wire [21:0] s_x = {(pd_k == 4'd3) ? 21'd4 : acx_r, 1'b1} + {m_x ^ {21{n_x}}, n_x};
-    wire [21:0] s_y = {(pd_k == 4'd1) ? 21'd4 : acy_r, 1'b1} + {m_y ^ {21{n_y}}, n_y};
+    wire [21:0] s_x = {(pd_k == 4'd3) ? 21'd8 : acx_r, 1'b1} + {m_x ^ {21{n_x}}, n_x};
+    wire [21:0] s_y = {(pd_k == 4'd1) ? 21'd8 : acy_r, 1'b1} + {m_y ^ {21{n_y}}, n_y};
     wire [21:0] s_l = {pd_centre ? 21'd8 : acl_r, 1'b1} + {m_l ^ {21{n_l}}, n_l};
     /* verilator lint_on UNUSEDSIGNAL */
     reg  [15:0] cen_r;
@@ -472,13 +475,11 @@ module nca_core_seq #(
     wire        w_l = sums_r && (pd_k == 4'd0), w_y = sums_r && (pd_k == 4'd1),
                 w_x = sums_r && (pd_k == 4'd2);
     wire        w_id = pd_v && (pd_k == 4'd3), w_c0 = pd_v && (pd_k == 4'd4);
-    // a kernel sum (with its rounding constant) shifted by 3 or 4 and saturated
+    // a kernel sum (with its rounding constant) shifted by 4 and saturated
     /* verilator lint_off UNUSEDSIGNAL */
     wire signed [20:0] fsel = w_x ? acx_r : w_y ? acy_r : acl_r;
     /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [20:0] fsh3 = fsel >>> 3;
-    wire signed [20:0] fsh4 = fsel >>> 4;
-    wire signed [20:0] fsh = w_l ? fsh4 : fsh3;
+    wire signed [20:0] fsh = fsel >>> 4;
     wire [15:0] fsat = (fsh[20:15] == {6{fsh[20]}}) ? fsh[15:0] : fsh[20] ? 16'h8000 : 16'h7FFF;
 
     // row-0 old words (torus): {x, c}, a copy of row 0 made during phase A (which does not
@@ -567,7 +568,7 @@ module nca_core_seq #(
     wire [3:0] cm_c = cnt_r[3:0] - 4'd1;  // channel written at S_CMW clock cnt
 
     // ---- damage hit test: arguments |a|, |b|, |c| < 2^17 (the host's range) ---------------
-    // HALF and SQUARE are a box x0 <= x < x1, y0 <= y < y1, its bounds clamped to -1..64 at
+    // HALF and SQUARE are a box x0 <= x < x1, y0 <= y < y1, its bounds clamped to 0..64 at
     // the command. CIRCLE: hit when d(x, y) = c^2 - (x-a)^2 - (y-b)^2 >= 0, walked with one
     // adder and no multiplier: a step right is d -= 2(x-a)+1, left d += 2(x-1-a)+1, down
     // d -= 2(y-b)+1, up d += 2(y-1-b)+1 (tx_r, ty_r: 2(x-a)+1 or, walking left, 2(x-1-a)+1;
@@ -575,7 +576,7 @@ module nca_core_seq #(
     // (|a + c| clocks) and y to 0 (|b| clocks), pw_pos_r counting the way; then S_DMG walks
     // the grid in a serpentine. |d| < 2^36 all the way.
     reg         dmg_circ_r;
-    reg signed [7:0] bx0_r, bx1_r, by0_r, by1_r;
+    reg [6:0]  bx0_r, bx1_r, by0_r, by1_r;   // 0..64
     reg [1:0]  dsub_r;
     reg        dmg_ph_r, hit_r;             // S_DMG: hit_r registered, erasing
     reg signed [36:0] dd_r;              // d(x, y)
@@ -604,11 +605,10 @@ module nca_core_seq #(
     wire        ty_up = !(pw_step && pw_dec_r);
     wire signed [19:0] tx_next = tx_r + {{18{!tx_up}}, 2'b10};
     wire signed [19:0] ty_next = ty_r + {{18{!ty_up}}, 2'b10};
-    function [7:0] clamp8;   // v clamped to -1..64 (as far as a cell 0..63 can tell)
+    function [6:0] clamp7;   // v clamped to 0..64 (as far as a cell 0..63 can tell)
         input signed [19:0] v;
         begin
-            clamp8 = (v < -20'sd1) ? 8'hFF :
-                     (!v[19] && !ltk({12'd0, v}, 32'd65)) ? 8'd64 : v[7:0];
+            clamp7 = v[19] ? 7'd0 : !ltk({12'd0, v}, 32'd65) ? 7'd64 : v[6:0];
         end
     endfunction
     wire signed [19:0] cmd_a20 = i_cmd_a[19:0];
@@ -620,16 +620,16 @@ module nca_core_seq #(
     wire signed [19:0] sqy1 = sqy0 + cmd_c20;
     wire        half_l = (i_cmd_a == 32'd0), half_r = (i_cmd_a == 32'd1),
                 half_t = (i_cmd_a == 32'd2), half_b = !half_l && !half_r && !half_t;
-    localparam [7:0] HW8 = W16[8:1], HH8 = H16[8:1];
-    wire [7:0]  cmd_x0 = (i_cmd_op == OP_HALF) ? (half_r ? HW8 : 8'hFF) :
-                         i_cmd_c[31] ? 8'd64 : clamp8(sqx0);   // side < 0: nothing
-    wire [7:0]  cmd_x1 = (i_cmd_op == OP_HALF) ? (half_l ? HW8 : 8'd64) : clamp8(sqx1);
-    wire [7:0]  cmd_y0 = (i_cmd_op == OP_HALF) ? (half_b ? HH8 : 8'hFF) : clamp8(sqy0);
-    wire [7:0]  cmd_y1 = (i_cmd_op == OP_HALF) ? (half_t ? HH8 : 8'd64) : clamp8(sqy1);
-    wire signed [7:0] xs8 = {2'b00, xc_r};
-    wire signed [7:0] ys8 = {2'b00, y_r};
+    localparam [6:0] HW7 = W16[7:1], HH7 = H16[7:1];
+    wire [6:0]  cmd_x0 = (i_cmd_op == OP_HALF) ? (half_r ? HW7 : 7'd0) :
+                         i_cmd_c[31] ? 7'd64 : clamp7(sqx0);   // side < 0: nothing
+    wire [6:0]  cmd_x1 = (i_cmd_op == OP_HALF) ? (half_l ? HW7 : 7'd64) : clamp7(sqx1);
+    wire [6:0]  cmd_y0 = (i_cmd_op == OP_HALF) ? (half_b ? HH7 : 7'd0) : clamp7(sqy0);
+    wire [6:0]  cmd_y1 = (i_cmd_op == OP_HALF) ? (half_t ? HH7 : 7'd64) : clamp7(sqy1);
+    wire [6:0]  xs7 = {1'b0, xc_r};
+    wire [6:0]  ys7 = {1'b0, y_r};
     wire        dmg_hit = dmg_circ_r ? !dd_r[36] :
-                          (xs8 >= bx0_r && xs8 < bx1_r && ys8 >= by0_r && ys8 < by1_r);
+                          (xs7 >= bx0_r && xs7 < bx1_r && ys7 >= by0_r && ys7 < by1_r);
     wire dmg_last_x = dright_r ? (xc_r == WM1) : (xc_r == 6'd0);
 
     // ---- memory port muxes -------------------------------------------------------------
