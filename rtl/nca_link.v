@@ -145,13 +145,14 @@ module nca_link #(
     // answers' from their kind (taken by the transmitter at tx_start only)
     reg  [15:0] ans_len;
     wire        tx_busy, tx_pl_ready;
-    reg         tx_pl_valid;
+    reg         tx_pl_valid, tx_pl_last;
     reg  [7:0]  tx_pl_byte;
     wire        utx_valid, utx_ready;
     wire [7:0]  utx_byte;
     nca_link_tx u_tx (
         .clk(clk), .i_rst(i_rst), .i_start(tx_start), .i_cmd(ans_cmd), .i_seq(ans_seq),
-        .i_len(ans_len), .o_busy(tx_busy), .i_pl_valid(tx_pl_valid), .i_pl_byte(tx_pl_byte),
+        .i_len(ans_len), .o_busy(tx_busy), .i_pl_valid(tx_pl_valid), .i_pl_last(tx_pl_last),
+        .i_pl_byte(tx_pl_byte),
         .o_pl_ready(tx_pl_ready), .o_valid(utx_valid), .o_byte(utx_byte), .i_ready(utx_ready));
     nca_uart_tx #(.CLK_HZ(CLK_HZ), .BAUD(BAUD)) u_utx (
         .clk(clk), .i_rst(i_rst), .i_valid(utx_valid), .i_byte(utx_byte), .o_ready(utx_ready),
@@ -239,7 +240,7 @@ module nca_link #(
         .i_cmd_ready(i_cmd_ready && st_r == S_LM), .o_pos(lm_pos), .o_done(lm_done),
         .o_err(lm_err));
 
-    wire        fr_rd_valid, fr_rsp_ready, fr_valid, fr_done;
+    wire        fr_rd_valid, fr_rsp_ready, fr_valid, fr_done, fr_last;
     wire [XW-1:0] fr_rd_x;
     wire [YW-1:0] fr_rd_y;
     wire [15:0] fr_len;
@@ -252,7 +253,7 @@ module nca_link #(
         .i_rd_ready(i_cmd_ready && fr_active), .i_rsp_valid(i_rsp_valid),
         .i_rsp_word(i_rsp_cell[15:0]), .o_rsp_ready(fr_rsp_ready), .o_valid(fr_valid),
         .o_byte(fr_byte), .i_ready(st_r == S_FR_DATA && tx_pl_ready), .o_len(fr_len),
-        .o_done(fr_done));
+        .o_done(fr_done), .o_last(fr_last));
 
     // ---- dispatch: the status of a request -------------------------------------------------
     reg       known, len_ok, arg_ok, need_model;
@@ -605,21 +606,31 @@ module nca_link #(
             default: fix_byte = st_byte;
         endcase
     end
+    wire cx_last = (cx_r == GRID_W[XW-1:0] - 1'b1);
+    wire cy_last = (cy_r == GRID_H[YW-1:0] - 1'b1);
+    // READ_STATE: the last row (cy + 1 = first row + rows; the request is held)
+    wire rs_last_row = ({1'b0, cy_r} + 1'b1 == rows_end[YW:0]);
     always @* begin
         tx_pl_valid = 1'b0;
+        tx_pl_last = 1'b0;
         tx_pl_byte = 8'd0;
         case (st_r)
             S_SEND, S_FR_HDR: begin            // (the counter memory's byte is read)
                 tx_pl_valid = cq_ok_r;
                 tx_pl_byte = fix_byte;
+                if (st_r == S_SEND)
+                    tx_pl_last = (idx_r == ((kind_r == K_CODE) ? 6'd1 : (kind_r == K_INFO) ?
+                                  6'd36 : (kind_r == K_STATS) ? 6'd28 : 6'd0));
             end
             S_RS_ST: tx_pl_valid = 1'b1;
             S_RS_BY: begin
                 tx_pl_valid = i_rsp_valid;
+                tx_pl_last = (bi_r == BLAST) && cx_last && rs_last_row;
                 tx_pl_byte = rsp_byte;
             end
             S_FR_DATA: begin
                 tx_pl_valid = fr_valid;
+                tx_pl_last = fr_last;
                 tx_pl_byte = fr_byte;
             end
             default: ;
@@ -642,8 +653,6 @@ module nca_link #(
         endcase
     end
 
-    wire cx_last = (cx_r == GRID_W[XW-1:0] - 1'b1);
-    wire cy_last = (cy_r == GRID_H[YW-1:0] - 1'b1);
 
     // answer helper
     task answer;
@@ -854,9 +863,7 @@ module nca_link #(
                         cx_r <= cx_last ? {XW{1'b0}} : cx_r + 1'b1;
                         if (cx_last)
                             cy_r <= cy_r + 1'b1;
-                        // the last row: cy + 1 = first row + rows (the request is held)
-                        st_r <= (cx_last && {1'b0, cy_r} + 1'b1 == rows_end[YW:0]) ?
-                                S_TXW : S_RS_RD;
+                        st_r <= (cx_last && rs_last_row) ? S_TXW : S_RS_RD;
                     end
                 end
                 // -- frames: count, then header and data

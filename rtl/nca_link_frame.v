@@ -5,7 +5,8 @@
 //
 // Usage: i_start with i_count = 1 runs a counting pass: o_done rises with o_len = 6 + the
 // size of the RLE data in bytes (the READ_FRAME answer payload). i_start with i_count = 0 runs the same scan again and sends
-// the data on o_valid/o_byte/i_ready. The scan reads channels 0..3 of each cell, one word
+// the data on o_valid/o_byte/i_ready, o_last with the last byte. The scan reads channels
+// 0..3 of each cell, one word
 // at a time, through o_rd_valid/o_rd_x/o_rd_y/o_rd_c (nca_core READW, accepted on
 // i_rd_ready), takes each answer (i_rsp_word while i_rsp_valid, released at once with
 // o_rsp_ready) and converts it.
@@ -36,7 +37,8 @@ module nca_link_frame #(
     output wire [7:0]  o_byte,
     input  wire        i_ready,
     output reg  [15:0] o_len,
-    output wire        o_done
+    output wire        o_done,
+    output wire        o_last
 );
     localparam XW = $clog2(GRID_W);
     localparam YW = $clog2(GRID_H);
@@ -72,6 +74,10 @@ module nca_link_frame #(
     wire [7:0]  tok = {lit_r, n_m1};               // 0x7F + n (literal) or n - 1 (zeros)
     assign o_valid = (st_r == F_TOKEN) || (st_r == F_BYTE && emit_r);
     assign o_byte = (st_r == F_TOKEN) ? tok : pix;
+    // the last byte of the data: a zero run's token or the last byte of a literal run's last
+    // cell, once the scan has passed the grid's last cell
+    assign o_last = end_r && ((st_r == F_TOKEN && !lit_r) ||
+                              (st_r == F_BYTE && emit_r && ch_r == 2'd3 && n_r == 8'd1));
 
     wire last_x = (x_r == GRID_W[XW-1:0] - 1'b1);
     wire last_y = (y_r == GRID_H[YW-1:0] - 1'b1);

@@ -2,12 +2,14 @@
 // nca_link_tx - packet transmitter of the link (docs/protocol.md "Packet"): sync, header,
 // payload pulled from the caller, CRC-16/CCITT-FALSE (low byte first).
 //
-// Usage: i_start (while o_busy is low) takes i_len and starts a packet; i_cmd/i_seq must
-// hold until o_busy falls (they are not copied). The packet goes out byte
-// by byte on o_valid/o_byte/i_ready (the UART transmitter). The i_len payload bytes are
-// pulled with o_pl_ready: a byte is taken in a clock where i_pl_valid && o_pl_ready
-// (o_pl_ready depends combinationally on i_ready, never on i_pl_valid). o_busy falls
-// in the clock after the last CRC byte was handed to the UART.
+// Usage: i_start (while o_busy is low) starts a packet; i_cmd/i_seq/i_len must hold until
+// o_busy falls (they are not copied). The packet goes out byte by byte on o_valid/o_byte/
+// i_ready (the UART transmitter). The payload bytes are pulled with o_pl_ready: a byte is
+// taken in a clock where i_pl_valid && o_pl_ready (o_pl_ready depends combinationally on
+// i_ready, never on i_pl_valid); the caller marks the last one with i_pl_last (no length
+// counter here: the caller's byte indices know the end; the i_len bytes must be i_len, >= 1
+// unless i_len is 0). o_busy falls in the clock after the last CRC byte was handed to the
+// UART.
 `default_nettype none
 
 module nca_link_tx (
@@ -19,6 +21,7 @@ module nca_link_tx (
     input  wire [15:0] i_len,
     output wire        o_busy,
     input  wire        i_pl_valid,
+    input  wire        i_pl_last,
     input  wire [7:0]  i_pl_byte,
     output wire        o_pl_ready,
     output reg         o_valid,
@@ -29,7 +32,6 @@ module nca_link_tx (
                      T_SEQ = 4'd4, T_LEN0 = 4'd5, T_LEN1 = 4'd6, T_PAY = 4'd7,
                      T_CRC0 = 4'd8, T_CRC1 = 4'd9;
     reg [3:0]   st_r;
-    reg [15:0]  left_r;     // payload bytes still to send
     wire [15:0] crc;
     assign o_busy = (st_r != T_IDLE);
 
@@ -44,8 +46,8 @@ module nca_link_tx (
             T_SYNC1: nb = 8'h5A;
             T_CMD:   nb = i_cmd;
             T_SEQ:   nb = i_seq;
-            T_LEN0:  nb = left_r[7:0];
-            T_LEN1:  nb = left_r[15:8];
+            T_LEN0:  nb = i_len[7:0];
+            T_LEN1:  nb = i_len[15:8];
             T_CRC0:  nb = crc[7:0];
             default: nb = crc[15:8];
         endcase
@@ -63,22 +65,19 @@ module nca_link_tx (
             if (o_valid && i_ready)
                 o_valid <= 1'b0;
             case (st_r)
-                T_IDLE: if (i_start) begin
-                    left_r <= i_len;
+                T_IDLE: if (i_start)
                     st_r <= T_SYNC0;
-                end
                 T_PAY: if (take_pl) begin
                     o_valid <= 1'b1;
                     o_byte <= i_pl_byte;
-                    left_r <= left_r - 16'd1;
-                    if (left_r == 16'd1)
+                    if (i_pl_last)
                         st_r <= T_CRC0;
                 end
                 default: if (free) begin
                     o_valid <= 1'b1;
                     o_byte <= nb;
                     if (st_r == T_LEN1)
-                        st_r <= (left_r == 16'd0) ? T_CRC0 : T_PAY;
+                        st_r <= (i_len == 16'd0) ? T_CRC0 : T_PAY;
                     else if (st_r == T_CRC1)
                         st_r <= T_IDLE;
                     else
