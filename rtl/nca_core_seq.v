@@ -427,17 +427,16 @@ module nca_core_seq #(
     reg [1:0]  c0v_r;                    // column-0 slot (row parity) valid
     reg [5:0]  c0tag0_r, c0tag1_r;
     wire       p_issue = (st_r == S_BP) && ltk({16'd0, cnt_r}, 32'd9 * C32);
-    // the cell's neighbour columns / rows (wrapped) and edge flags, registered at S_BF
-    reg  [5:0] xm1_r, xp1_r, ym1_r, yp1_r;
-    reg        xlo_r, xhi_r, ylo_r, yhi_r, c0ok_r;
+    // the cell's neighbour columns / rows (wrapped) and edge flags
+    reg        c0ok_r;
     wire [5:0] xm1 = (xc_r == 6'd0) ? WM1 : xc_r - 6'd1;
     wire [5:0] xp1 = (xc_r == WM1) ? 6'd0 : xc_r + 6'd1;
-    wire       nx_lo = (pdx == 2'd0) && xlo_r;
-    wire       nx_hi = (pdx == 2'd2) && xhi_r;
-    wire       ny_lo = (pdy == 2'd0) && ylo_r;
-    wire       ny_hi = (pdy == 2'd2) && yhi_r;
-    wire [5:0] nb_x = (pdx == 2'd0) ? xm1_r : (pdx == 2'd1) ? xc_r : xp1_r;
-    wire [5:0] nb_y = (pdy == 2'd0) ? ym1_r : (pdy == 2'd1) ? y_r : yp1_r;
+    wire       nx_lo = (pdx == 2'd0) && (xc_r == 6'd0);
+    wire       nx_hi = (pdx == 2'd2) && (xc_r == WM1);
+    wire       ny_lo = (pdy == 2'd0) && (y_r == 6'd0);
+    wire       ny_hi = (pdy == 2'd2) && y_last;
+    wire [5:0] nb_x = (pdx == 2'd0) ? xm1 : (pdx == 2'd1) ? xc_r : xp1;
+    wire [5:0] nb_y = (pdy == 2'd0) ? y_prev : (pdy == 2'd1) ? y_r : y_next;
     wire       nb_out = !cfg_wrap_r && (nx_lo || nx_hi || ny_lo || ny_hi);
     wire       use_r0 = cfg_wrap_r && ny_hi;
     wire [5:0] c0tag = y_r[0] ? c0tag0_r : c0tag1_r;  // slot of row y-1
@@ -530,17 +529,16 @@ module nca_core_seq #(
     endgenerate
 
     // requant (layer 1) / output (layer 2) pipeline: 1 issue, 2 read the accumulator (the
-    // bias is in it; |acc| < 2^29), 3 shift, 4 round and clamp or residual and sat16, 5
+    // bias is in it; |acc| < 2^29), 3 shift, 4 round and clamp or residual and sat16, and
     // write. rshift_round(v, n) = (t + 1) >> 1 with t = 2v >> n (n = 0 too), and
     // s + rshift_round(v, n) = (2s + t + 1) >> 1: one adder with the carry in set; t
     // saturated to 19 bits changes no result (|2s| <= 2^16, h <= 255)
-    reg        rq1_v, rq2_v, rq3_v, rq4_v;
-    reg [2:0]  rq1_i, rq2_i, rq3_i, rq4_i;
+    reg        rq1_v, rq2_v, rq3_v;
+    reg [2:0]  rq1_i, rq2_i, rq3_i;
     reg        rq_l2;                       // the pipeline works for layer 2
     reg [29:0] rq2_a;
     reg [4:0]  rq2_sh;
     reg [18:0] rq3_t;
-    reg [15:0] rq4_r;
     wire [29:0] rq_acc = acc_all[29:0];     // lane 0: lane rq1_i after rq1_i loads
     wire signed [30:0] rq_t = $signed({rq2_a, 1'b0}) >>> rq2_sh;
     wire        rq_t_ok = (rq_t[30:18] == {13{rq_t[30]}});
@@ -549,8 +547,7 @@ module nca_core_seq #(
     wire [19:0] rq_sum = (rq_l2 ? {{3{sc_rdata[15]}}, sc_rdata, 1'b0} : 20'd0) +
                          {rq3_t[18], rq3_t} + 20'd1;   // bit 0 unused
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [15:0] rq_h = rq_sum[19] ? 16'd0 : (rq_sum[18:9] != 10'd0) ? 16'd255 :
-                       {8'd0, rq_sum[8:1]};
+    wire [7:0]  rq_h = rq_sum[19] ? 8'd0 : (rq_sum[18:9] != 10'd0) ? 8'd255 : rq_sum[8:1];
     wire [15:0] rq_u = (rq_sum[19:16] == 4'b0000 || rq_sum[19:16] == 4'b1111) ? rq_sum[16:1] :
                        rq_sum[19] ? 16'h8000 : 16'h7FFF;
 
@@ -775,15 +772,15 @@ module nca_core_seq #(
         mt_wen = !mt_we ? 16'd0 : (st_r == S_CLEAR) ? 16'hFFFF : 16'd1 << mt_x[3:0];
         mt_wdata = ((st_r == S_WR || st_r == S_CMW) && mt_alive) ? 16'hFFFF : 16'd0;
         // the requant / output pipeline's write stage
-        if (rq4_v) begin
+        if (rq3_v) begin
             if (rq_l2) begin
                 sc_wen = 2'b11;
-                sc_waddr = {f_tail, q_r, rq4_i};
-                sc_wdata = rq4_r;
+                sc_waddr = {f_tail, q_r, rq3_i};
+                sc_wdata = rq_u;
             end else begin
-                sc_wen = rq4_i[0] ? 2'b10 : 2'b01;
-                sc_waddr = A_H + {5'd0, grp_r[3:0], rq4_i[2:1]};
-                sc_wdata = {rq4_r[7:0], rq4_r[7:0]};
+                sc_wen = rq3_i[0] ? 2'b10 : 2'b01;
+                sc_waddr = A_H + {5'd0, grp_r[3:0], rq3_i[2:1]};
+                sc_wdata = {rq_h, rq_h};
             end
         end
     end
@@ -811,7 +808,6 @@ module nca_core_seq #(
             rq1_ld <= 1'b0;
             rq2_v <= 1'b0;
             rq3_v <= 1'b0;
-            rq4_v <= 1'b0;
             pd_v <= 1'b0;
             sums_r <= 1'b0;
             hbusy_r <= 1'b0;
@@ -857,9 +853,6 @@ module nca_core_seq #(
             rq3_v <= rq2_v;
             rq3_i <= rq2_i;
             rq3_t <= rq_t19;
-            rq4_v <= rq3_v;
-            rq4_i <= rq3_i;
-            rq4_r <= rq_l2 ? rq_u : rq_h;
             // perception data stage
             pd_v <= p_issue;
             src_r <= nb_out ? 2'd0 : use_r0 ? 2'd2 : use_c0 ? 2'd3 : 2'd1;
@@ -1108,14 +1101,6 @@ module nca_core_seq #(
                     cnt_r <= 16'd0;
                     if (bfire_r) begin
                         bfire_r <= 1'b0;
-                        xm1_r <= xm1;
-                        xp1_r <= xp1;
-                        ym1_r <= y_prev;
-                        yp1_r <= y_next;
-                        xlo_r <= (xc_r == 6'd0);
-                        xhi_r <= (xc_r == WM1);
-                        ylo_r <= (y_r == 6'd0);
-                        yhi_r <= y_last;
                         c0ok_r <= cfg_wrap_r && (xc_r == WM1) && (y_r != 6'd0) &&
                                   c0v_r[~y_r[0]] && (c0tag == y_r - 6'd1);
                         cur_c <= 4'd0;
