@@ -50,12 +50,14 @@ module nca_link_rx #(
     endgenerate
     localparam TW = $clog2(TIMEOUT + 1);
     localparam IW = (MAX_LEN < 8) ? 4 : $clog2(MAX_LEN + 1);
+    localparam [15:0] LEN_MASK = (IW >= 16) ? 16'hFFFF : (16'd1 << IW) - 16'd1;
+    localparam [7:0]  LEN_HI_MASK = LEN_MASK[15:8];
 
     localparam [2:0] H_SYNC0 = 3'd0, H_SYNC1 = 3'd1, H_CMD = 3'd2, H_SEQ = 3'd3,
                      H_LEN0 = 3'd4, H_LEN1 = 3'd5, H_PAY = 3'd6, H_CRC = 3'd7;
     reg [2:0]    st_r;
     reg          crc_hi_r;      // in H_CRC: the low CRC byte has arrived
-    reg [7:0]    crc_lo_r;
+    reg          crc_lo_r;      // the low CRC byte matched (the CRC holds in H_CRC)
     reg [TW-1:0] gap_r;
     reg [IW-1:0] idx_r;         // payload byte index (a length <= MAX_LEN has IW bits)
     reg [2:0]    pos_r;         // byte of o_args the next payload byte goes to (0..6)
@@ -128,7 +130,8 @@ module nca_link_rx #(
                         st_r <= H_LEN1;
                     end
                     H_LEN1: begin
-                        o_len[15:8] <= i_byte;
+                        // (bits IW and up are 0 in a packet that is not dropped)
+                        o_len[15:8] <= i_byte & LEN_HI_MASK;
                         idx_r <= {IW{1'b0}};
                         crc_hi_r <= 1'b0;
                         o_args <= 56'd0;
@@ -154,11 +157,11 @@ module nca_link_rx #(
                             st_r <= H_CRC;
                     end
                     default: begin  // H_CRC, low byte first
-                        crc_lo_r <= i_byte;
+                        crc_lo_r <= (i_byte == crc[7:0]);
                         crc_hi_r <= 1'b1;
                         if (crc_hi_r) begin
                             st_r <= H_SYNC0;
-                            if ({i_byte, crc_lo_r} != crc)
+                            if (!crc_lo_r || i_byte != crc[15:8])
                                 o_drop <= 1'b1;
                             else if (!o_cmd[7])
                                 o_req <= 1'b1;
