@@ -316,7 +316,7 @@ module nca_core_seq #(
     reg  [5:0]  htag_r;                  // column of the cell hashed
     localparam [31:0] HASH_D0 = 32'h9E3779B9;
     wire        h_op0 = (hop_r == 3'd0), h_even = !hop_r[0];
-    wire [3:0]  h_seed = cfg_seed_r[4*hdg_r +: 4];
+    wire [3:0]  h_seed = cfg_seed_r[3:0];   // the seed rotates by 4 a clock in op 0 (and back)
     wire [3:0]  h_step = step_r[4*hdg_r +: 4];
     wire [3:0]  h_d0 = HASH_D0[4*hdg_r +: 4];
     wire [3:0]  h_c0 = (hdg_r == 3'd0) ? htag_r[3:0] : (hdg_r == 3'd1) ? {2'b00, htag_r[5:4]} :
@@ -822,6 +822,8 @@ module nca_core_seq #(
                 cyc_r <= cyc_r + 24'd1;
             // the hash runs on in any state (it finishes while a fired cell is processed)
             if (hbusy_r) begin
+                if (h_op0)
+                    cfg_seed_r <= {cfg_seed_r[3:0], cfg_seed_r[31:4]};
                 ha_r <= ha_next;
                 hb_r <= hb_next;
                 hc_r <= hc_next;
