@@ -5,7 +5,8 @@
 // file's CRC-32.
 //
 // Usage: i_start (one clock) begins a new file. Then file bytes on i_valid/i_byte, at
-// least 12 clocks apart (the UART gives one per 10 bit times). Each byte is processed in
+// least 12 clocks apart, i_byte held until the next (the UART gives one per 10 bit times
+// and holds it). Each byte is processed in
 // the clocks after it: when it completes a field that the core needs, o_cmd_valid rises
 // with o_cmd_op (1 CFG, 2 LOAD) and o_cmd_a/b/c as nca_core's command interface takes
 // them (narrowed: a 3 bits, b 24 bits zero-extended, c 24 bits sign-extended), until i_cmd_ready (the core is idle, so that is at once). Order: CFG 0 hidden,
