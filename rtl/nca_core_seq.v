@@ -454,16 +454,17 @@ module nca_core_seq #(
     // {acc, 1} + {m ^ neg, neg} carries neg in
     wire [20:0] m_x = (pd_dx == 2'd1) ? 21'd0 : (pd_dy == 2'd1) ? nbv4 : nbv2;
     wire [20:0] m_y = (pd_dy == 2'd1) ? 21'd0 : (pd_dx == 2'd1) ? nbv4 : nbv2;
-    wire [20:0] m_l = (pd_dy == 2'd1 && pd_dx == 2'd1) ? (nbv <<< 3) + (nbv <<< 2) :
+    // Laplacian: the centre's -12v as -16v - 1 (its bits inverted, no adder) + 4v + 1; the
+    // other 8 terms add 1 each (carry in): the rounding constant 8
+    wire [20:0] m_l = (pd_dy == 2'd1 && pd_dx == 2'd1) ? nbv4 :
                       (pd_dy == 2'd1 || pd_dx == 2'd1) ? nbv2 : nbv;
-    wire        n_x = (pd_dx == 2'd0), n_y = (pd_dy == 2'd0),
-                n_l = (pd_dy == 2'd1 && pd_dx == 2'd1);
+    wire        n_x = (pd_dx == 2'd0), n_y = (pd_dy == 2'd0);
     /* verilator lint_off UNUSEDSIGNAL */
     // the sums start at the rounding constant of their shift (8): rshift_round(v, n)
     // = (v + 2^(n-1)) >> n, so the write stage only shifts; each at its first non-zero term
     wire [21:0] s_x = {(pd_k == 4'd3) ? 21'd8 : acx_r, 1'b1} + {m_x ^ {21{n_x}}, n_x};
     wire [21:0] s_y = {(pd_k == 4'd1) ? 21'd8 : acy_r, 1'b1} + {m_y ^ {21{n_y}}, n_y};
-    wire [21:0] s_l = {pd_centre ? 21'd8 : acl_r, 1'b1} + {m_l ^ {21{n_l}}, n_l};
+    wire [21:0] s_l = {pd_centre ? {~nbv[16:0], 4'hF} : acl_r, 1'b1} + {m_l, 1'b1};
     /* verilator lint_on UNUSEDSIGNAL */
     reg  [15:0] cen_r;
     reg  [3:0]  wc_r;                    // channel of the sums being written
