@@ -557,10 +557,10 @@ module nca_core_seq #(
     reg [5:0]  cm_x, cm_y;
     wire [5:0] tag_x = sc_rdata[5:0];
     wire [5:0] tag_y = sc_rdata[11:6];
-    // committable: flushing, or the scan has perceived (tag_x + 1, tag_y + 1)
+    // committable: flushing, or the scan has perceived (tag_x + 1, tag_y + 1):
+    // (tag_y + 1, tag_x) before (y, x), i.e. 64 tag_y + tag_x < 64 (y - 1) + x (one compare)
     wire       cm_elig = (f_count != 7'd0) &&
-                         (flush_r || ({1'b0, tag_y} + 7'd1 < {1'b0, y_r}) ||
-                          ({1'b0, tag_y} + 7'd1 == {1'b0, y_r} && tag_x < xc_r));
+                         (flush_r || (y_r != 6'd0 && {tag_y, tag_x} < {y_prev, xc_r}));
     wire [6:0] f_head_inc = (f_head == FIFO_N[6:0] - 7'd1) ? 7'd0 : f_head + 7'd1;
     wire [6:0] f_tail_inc = (f_tail == FIFO_N[6:0] - 7'd1) ? 7'd0 : f_tail + 7'd1;
     wire [3:0] cm_c = cnt_r[3:0] - 4'd1;  // channel written at S_CMW clock cnt
@@ -788,6 +788,7 @@ module nca_core_seq #(
 
     // ---- control -----------------------------------------------------------------------
     wire        step_last = (st_r == S_DK) && !dk_any && y_last && cand_q_last;
+    wire        l1_end = (cnt_r[6:0] == n_in), l2_end = (cnt_r[7:0] == cfg_hidden_r);
 
     always @(posedge clk) begin
         o_step_done <= 1'b0;
@@ -839,8 +840,8 @@ module nca_core_seq #(
                 end
             end
             // MAC issue -> data stage
-            mac_v <= (st_r == S_L1 && cnt_r[15:7] == 9'd0 && cnt_r[6:0] < n_in) ||
-                     (st_r == S_L2 && cnt_r[15:8] == 8'd0 && cnt_r[7:0] < cfg_hidden_r);
+            // (S_L1 / S_L2 count 0..n_in / hidden: every clock but the last issues)
+            mac_v <= (st_r == S_L1 && !l1_end) || (st_r == S_L2 && !l2_end);
             mac_l2 <= (st_r == S_L2);
             hsel_r <= cnt_r[0];
             // requant / output pipeline
@@ -1169,7 +1170,7 @@ module nca_core_seq #(
                     end else begin
                         pch <= pch + 4'd1;
                     end
-                    if (cnt_r == {9'd0, n_in}) begin
+                    if (l1_end) begin
                         cnt_r <= 16'd0;
                         rq_l2 <= 1'b0;
                         st_r <= S_RQ;
@@ -1194,7 +1195,7 @@ module nca_core_seq #(
                 // -- layer 2: 8 outputs, hidden clocks, then bias/shift/residual into the FIFO
                 S_L2: begin
                     cnt_r <= cnt_r + 16'd1;
-                    if (cnt_r == {8'd0, cfg_hidden_r}) begin
+                    if (l2_end) begin
                         cnt_r <= 16'd0;
                         rq_l2 <= 1'b1;
                         st_r <= S_DR;
