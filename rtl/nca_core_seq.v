@@ -537,11 +537,14 @@ module nca_core_seq #(
     reg        rq1_v, rq2_v, rq3_v;
     reg [2:0]  rq1_i, rq2_i, rq3_i;
     reg        rq_l2;                       // the pipeline works for layer 2
-    reg [29:0] rq2_a;
-    reg [4:0]  rq2_sh;
+    reg [30:0] rq2_a;                       // 2acc, already shifted by 16 when s >= 16
+    reg [3:0]  rq2_sh;
     reg [18:0] rq3_t;
     wire [29:0] rq_acc = acc_all[29:0];     // lane 0: lane rq1_i after rq1_i loads
-    wire signed [30:0] rq_t = $signed({rq2_a, 1'b0}) >>> rq2_sh;
+    // the shift's first level (by 16) goes into stage 2's register (a 2:1 multiplexer in
+    // the flip-flops' LUTs), the rest here
+    wire [30:0] rq_a2 = {rq_acc, 1'b0};
+    wire signed [30:0] rq_t = $signed(rq2_a) >>> rq2_sh;
     wire        rq_t_ok = (rq_t[30:18] == {13{rq_t[30]}});
     wire [18:0] rq_t19 = rq_t_ok ? rq_t[18:0] : {rq_t[30], {18{!rq_t[30]}}};
     /* verilator lint_off UNUSEDSIGNAL */
@@ -852,8 +855,8 @@ module nca_core_seq #(
             rq1_i <= cnt_r[2:0];
             rq2_v <= rq1_v;
             rq2_i <= rq1_i;
-            rq2_a <= rq_acc;
-            rq2_sh <= b_rdata[29:25];
+            rq2_a <= b_rdata[29] ? {{16{rq_a2[30]}}, rq_a2[30:16]} : rq_a2;
+            rq2_sh <= b_rdata[28:25];
             rq3_v <= rq2_v;
             rq3_i <= rq2_i;
             rq3_t <= rq_t19;
