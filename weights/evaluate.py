@@ -200,6 +200,14 @@ def main(argv=None):
                                                    "nca-host"))
     a = ap.parse_args(argv)
     a.steps = [int(s) for s in a.steps.split(",")]
+    for model in a.models:  # before any work, one line per problem
+        try:
+            ni.load_model(model)
+        except (OSError, ValueError) as e:
+            why = f"{model}: {e.strerror}" if isinstance(e, OSError) else str(e)
+            ap.exit(1, f"evaluate.py: {why}\n")
+    if not os.access(a.host, os.X_OK):
+        ap.exit(1, f"evaluate.py: {a.host}: not built (make {os.path.relpath(a.host, ROOT)})\n")
     results = []
     with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(a.jobs) as pool:
         for model in a.models:

@@ -33,6 +33,19 @@ def test_evaluate_selects_the_regenerating_model(nca_host, tmp_path):
     assert "| model |" in r.stdout
 
 
+def test_evaluate_bad_model_is_one_line(tmp_path):
+    """A missing or truncated model: exit 1 and one line naming it, before any work."""
+    good = [p for p in model_files() if p.endswith("regen.bin")][0]
+    bad = tmp_path / "cut.bin"
+    bad.write_bytes(open(good, "rb").read()[:100])
+    for model, why in ((str(tmp_path / "none.bin"), "No such file"), (str(bad), "truncated")):
+        r = subprocess.run([sys.executable, os.path.join(WEIGHTS, "evaluate.py"), good, model,
+                            "--target", LIZARD], capture_output=True, text=True)
+        assert r.returncode == 1
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and model in lines[0] and why in lines[0], r.stderr
+
+
 FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
 
 
