@@ -14,7 +14,7 @@ set -u
 
 BUILD=${BUILD:-build}
 HOST=$BUILD/san/nca-host
-MODEL=weights/distill/ex3-regen-lizard.bin
+MODEL=weights/regen.bin
 VBOARD=${VBOARD:-sim/build/vboard/nca-vboard}
 PYTHON=${PYTHON:-/usr/bin/python3}
 [ -x "$PYTHON" ] || PYTHON=python3
