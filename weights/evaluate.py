@@ -72,9 +72,7 @@ def outside_cells(state_path, target, m):
 
 def square_spec(grid, target):
     """A centred square of a third of the pattern's (the target's) larger side."""
-    a = target[..., 3] > 0
-    ys, xs = np.nonzero(a)
-    side = max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1) // 3
+    side = ni.pattern_side(target) // 3
     return f"square:{grid // 2},{grid // 2},{side}"
 
 

@@ -583,6 +583,15 @@ def load_target(path, width: int, height: int) -> np.ndarray:
     return out
 
 
+def pattern_side(target: np.ndarray) -> int:
+    """The pattern's larger side in cells: the bounding box of the target's alpha > 0 (0 if
+    the target is empty). Damage sizes (a square of a third of the pattern) scale with it."""
+    ys, xs = np.nonzero(np.asarray(target)[..., 3] > 0)
+    if not len(ys):
+        return 0
+    return int(max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1))
+
+
 def mse_rgba(g: Grid, target: np.ndarray) -> float:
     """MSE of the state's RGBA values (s / 2^SF, unclamped) against a premultiplied target,
     as nca-host --target (nca_mse_rgba) computes it."""

@@ -252,8 +252,7 @@ class Trainer:
         self.opt = torch.optim.Adam(self.model.parameters(), lr=a.lr, eps=1e-7)  # Keras eps
         tgt = load_target(a.target, a.width, a.height, a.target_size)
         self.target = torch.as_tensor(tgt, dtype=self.dtype, device=self.dev)
-        ys, xs = np.nonzero(np.asarray(tgt)[..., 3] > 0)  # the pattern's larger side
-        self.pattern = int(max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)) if len(ys) else 0
+        self.pattern = ni.pattern_side(tgt)
         self.seed = self.model.seed_state(1, a.height, a.width, self.dtype, self.dev)
         self.pool = None
         if self.use_pool:  # int16 words: half the memory, and the states are on the grid
