@@ -118,24 +118,9 @@ module nca_core_seq #(
     assign o_cmd_ready = idle;
     wire       cmd = i_cmd_valid && idle;
     wire       in_step = (st_r >= S_A);     // (and S_RW, WRITEW's S_CMW: cyc_r unused then)
-    // a < k for a constant k as plain logic: Yosys makes a carry chain of a wide `<` (about
-    // two LCs a bit), this folds to a few LUTs
-    function ltk;
-        input [31:0] a;
-        input [31:0] k;
-        integer i;
-        reg eq;
-        begin
-            ltk = 1'b0;
-            eq = 1'b1;
-            for (i = 31; i >= 0; i = i - 1) begin
-                ltk = ltk | (eq & !a[i] & k[i]);
-                eq = eq & (a[i] == k[i]);
-            end
-        end
-    endfunction
-    wire       cmd_in_grid = ltk(i_cmd_a, W32) && ltk(i_cmd_b, H32);
-    wire       cmd_ch_ok = ltk(i_cmd_c, C32);         // READW / WRITEW channel
+    `include "nca_lt.vh"   // nca_lt(x, c): x < c as plain logic
+    wire       cmd_in_grid = nca_lt(i_cmd_a, W32) && nca_lt(i_cmd_b, H32);
+    wire       cmd_ch_ok = nca_lt(i_cmd_c, C32);         // READW / WRITEW channel
     wire       cmd_ch_last = (i_cmd_c == C32 - 32'd1);
     wire       cmd_word_ok = cmd_in_grid && cmd_ch_ok;
     wire [5:0] cmd_x = i_cmd_a[5:0];
@@ -263,11 +248,11 @@ module nca_core_seq #(
     wire [10:0] ld_gi = {5'd0, ld_gf} * C16[10:0];
     wire [10:0] ld_w1a = ld_gi + {4'd0, ld_b[6:0]};
     localparam [31:0] HID32 = HIDDEN, W1W32 = W1_WORDS;
-    wire        ld_a_hid = ltk({16'd0, ld_a}, HID32);
-    wire        ld_a_ch = ltk({16'd0, ld_a}, C32);
+    wire        ld_a_hid = nca_lt({16'd0, ld_a}, HID32);
+    wire        ld_a_ch = nca_lt({16'd0, ld_a}, C32);
     wire        ld_w1_ok = ld && ld_sel == 3'd0 && ld_a_hid && ld_b[15:7] == 9'd0 &&
-                           ld_b[6:0] < n_in && ltk({21'd0, ld_w1a}, W1W32);
-    wire        ld_w2_ok = ld && ld_sel == 3'd1 && ld_a_ch && ltk({16'd0, ld_b}, HID32);
+                           ld_b[6:0] < n_in && nca_lt({21'd0, ld_w1a}, W1W32);
+    wire        ld_w2_ok = ld && ld_sel == 3'd1 && ld_a_ch && nca_lt({16'd0, ld_b}, HID32);
     wire [63:0] ld_bytes = {8{i_cmd_c[7:0]}};
     // W1 and W2 in one 64-bit memory (1,024 words by default: Yosys makes it 16 EBR of
     // 1024 x 4, so no read multiplexer, nor a W1 / W2 one)
@@ -426,7 +411,7 @@ module nca_core_seq #(
     wire       pd_centre = (pd_k == 4'd0);
     reg [1:0]  c0v_r;                    // column-0 slot (row parity) valid
     reg [5:0]  c0tag0_r, c0tag1_r;
-    wire       p_issue = (st_r == S_BP) && ltk({16'd0, cnt_r}, 32'd9 * C32);
+    wire       p_issue = (st_r == S_BP) && nca_lt({16'd0, cnt_r}, 32'd9 * C32);
     // the cell's neighbour columns / rows (wrapped) and edge flags
     reg        c0ok_r;
     wire [5:0] xm1 = (xc_r == 6'd0) ? WM1 : xc_r - 6'd1;
@@ -609,7 +594,7 @@ module nca_core_seq #(
     function [6:0] clamp7;   // v clamped to 0..64 (as far as a cell 0..63 can tell)
         input signed [19:0] v;
         begin
-            clamp7 = v[19] ? 7'd0 : !ltk({12'd0, v}, 32'd65) ? 7'd64 : v[6:0];
+            clamp7 = v[19] ? 7'd0 : !nca_lt({12'd0, v}, 32'd65) ? 7'd64 : v[6:0];
         end
     endfunction
     wire signed [19:0] cmd_a20 = i_cmd_a[19:0];
@@ -676,7 +661,7 @@ module nca_core_seq #(
                 sc_wdata = i_cmd_cell[15:0];
             end
             S_RD: begin
-                g_en = ltk({16'd0, cnt_r}, C32);
+                g_en = nca_lt({16'd0, cnt_r}, C32);
                 g_addr = gaddr(cnt_r[3:0], xc_r, y_r);
             end
             S_WR: begin

@@ -159,25 +159,9 @@ module nca_link #(
         .o_tx(o_uart_tx));
     wire pl_take = tx_pl_valid && tx_pl_ready;
 
-    // x < c as plain logic (Yosys maps < to a carry chain: a logic cell a bit, even for a
-    // constant c)
-    function lt17;
-        input [16:0] x;
-        input [16:0] c;
-        integer i;
-        reg l, e;
-        begin
-            l = 1'b0;
-            e = 1'b1;
-            for (i = 16; i >= 0; i = i - 1) begin
-                l = l || (e && c[i] && !x[i]);
-                e = e && (x[i] == c[i]);
-            end
-            lt17 = l;
-        end
-    endfunction
+    `include "nca_lt.vh"   // nca_lt(x, c): x < c as plain logic
     localparam H1I = GRID_H + 1, MAXR1I = MAX_RROWS + 1, MAXW1I = MAX_WROWS + 1;
-    localparam [16:0] H1 = H1I[16:0], MAXR1 = MAXR1I[16:0], MAXW1 = MAXW1I[16:0];
+    localparam [31:0] H1 = H1I, MAXR1 = MAXR1I, MAXW1 = MAXW1I;
 
     // ---- request fields (stable while serving: the receiver holds off) -----------------
     // args holds a request of n <= 7 payload bytes right-aligned (its last byte in [55:48]),
@@ -196,14 +180,14 @@ module nca_link #(
     // first row + rows <= GRID_H on YW + 1 bits (first row < 2^YW, rows <= 2^YW)
     wire [YW+1:0] rows_end = {2'b00, a_lo[YW-1:0]} + {1'b0, a_hi[YW:0]};
     wire        rows_in = (a_hi != 16'd0) && (a_lo[15:YW] == 0) && (a_hi[15:YW+1] == 0) &&
-                          lt17({{(15-YW){1'b0}}, rows_end}, H1);
-    wire        rs_arg_ok = rows_in && lt17({1'b0, a_hi}, MAXR1);
-    wire        ws_arg_ok = rows_in && lt17({1'b0, a_hi}, MAXW1);
+                          nca_lt({{(30-YW){1'b0}}, rows_end}, H1);
+    wire        rs_arg_ok = rows_in && nca_lt({16'd0, a_hi}, MAXR1);
+    wire        ws_arg_ok = rows_in && nca_lt({16'd0, a_hi}, MAXW1);
     wire [15:0] rows_bytes = a_hi * ROWB[15:0];   // meaningful when in range
     wire        ws_len_ok = (rx_len == rows_bytes + 16'd4);
     wire        len_ge4 = (rx_len[15:2] != 14'd0);
     wire        ws_ok = len_ge4 && ws_arg_ok && ws_len_ok;
-    wire        lm_len_ok = !lt17({1'b0, rx_len}, 17'd5) && lt17({1'b0, rx_len}, 17'd4101);
+    wire        lm_len_ok = !nca_lt({16'd0, rx_len}, 32'd5) && nca_lt({16'd0, rx_len}, 32'd4101);
 
     // ---- state ---------------------------------------------------------------------------
     reg          running_r, model_ok_r, streamed_r;
@@ -276,7 +260,7 @@ module nca_link #(
             end
             C_SEED: begin
                 len_ok = (rx_len == 16'd4);
-                arg_ok = lt17({1'b0, a_lo}, {1'b0, W16}) && lt17({1'b0, a_hi}, {1'b0, H16});
+                arg_ok = nca_lt({16'd0, a_lo}, {16'd0, W16}) && nca_lt({16'd0, a_hi}, {16'd0, H16});
             end
             C_DAMAGE: begin
                 len_ok = (rx_len == 16'd7);

@@ -79,23 +79,7 @@ module nca_link_model #(
     // a 32-bit bias within +-2^24: bits 31..24 all equal to bit 23... |b| < 2^24
     wire bias_ok = (val_r[31:23] == 9'h000) || (val_r[31:23] == 9'h1FF && val_r[22:0] != 23'd0);
 
-    // x < c as plain logic (Yosys maps < to a carry chain: a logic cell a bit, even for a
-    // constant c)
-    function lt8;
-        input [7:0] x;
-        input [7:0] c;
-        integer i;
-        reg l, e;
-        begin
-            l = 1'b0;
-            e = 1'b1;
-            for (i = 7; i >= 0; i = i - 1) begin
-                l = l || (e && c[i] && !x[i]);
-                e = e && (x[i] == c[i]);
-            end
-            lt8 = l;
-        end
-    endfunction
+    `include "nca_lt.vh"   // nca_lt(x, c): x < c as plain logic
     localparam H1I = HIDDEN + 1;
     localparam [7:0] H1 = H1I[7:0];
 
@@ -130,7 +114,7 @@ module nca_link_model #(
                         bad_code = 3'd2;
                     end
                     8'd13: begin
-                        bad = (b == 8'd0) || !lt8(b, H1);
+                        bad = (b == 8'd0) || !nca_lt({24'd0, b}, {24'd0, H1});
                         bad_code = 3'd3;
                         need = 1'b1;            // CFG 0 hidden
                     end
@@ -152,7 +136,7 @@ module nca_link_model #(
                         o_cmd_b = val_r[23:0];     // <= 65536 when not bad
                     end
                     8'd20: begin
-                        bad = lt8(b, 8'd4) || !lt8(b, 8'd15);
+                        bad = nca_lt({24'd0, b}, 32'd4) || !nca_lt({24'd0, b}, 32'd15);
                         need = 1'b1;
                         o_cmd_a = 3'd5;        // CFG 5 SF
                     end
@@ -166,12 +150,12 @@ module nca_link_model #(
                 endcase
             end
             SEC_S1: begin
-                bad = !lt8(b, 8'd25);
+                bad = !nca_lt({24'd0, b}, 32'd25);
                 need = 1'b1;
                 o_cmd_a = 3'd3;
             end
             SEC_S2: begin
-                bad = !lt8(b, 8'd25);
+                bad = !nca_lt({24'd0, b}, 32'd25);
                 need = 1'b1;
                 o_cmd_a = 3'd5;
             end

@@ -71,25 +71,9 @@ module nca_link_rx #(
 
     wire [15:0] len_in = {i_byte, o_len[7:0]};
     assign o_pl_byte = i_byte;
-    // x < c as plain logic (Yosys maps < to a carry chain: a logic cell a bit, even for a
-    // constant c)
-    function lt17;
-        input [16:0] x;
-        input [16:0] c;
-        integer i;
-        reg l, e;
-        begin
-            l = 1'b0;
-            e = 1'b1;
-            for (i = 16; i >= 0; i = i - 1) begin
-                l = l || (e && c[i] && !x[i]);
-                e = e && (x[i] == c[i]);
-            end
-            lt17 = l;
-        end
-    endfunction
+    `include "nca_lt.vh"   // nca_lt(x, c): x < c as plain logic
     localparam MAX1I = MAX_LEN + 1;
-    localparam [16:0] MAX1 = MAX1I[16:0];
+    localparam [31:0] MAX1 = MAX1I;
 
     always @(posedge clk) begin
         o_hdr <= 1'b0;
@@ -137,7 +121,7 @@ module nca_link_rx #(
                         o_args <= 56'd0;
                         pos_r <= i_place ? i_pos :
                                  (len_in[15:3] == 13'd0) ? 3'd7 - len_in[2:0] : 3'd0;
-                        if (!lt17({1'b0, len_in}, MAX1)) begin
+                        if (!nca_lt({16'd0, len_in}, MAX1)) begin
                             o_drop <= 1'b1;
                             st_r <= H_SYNC0;
                         end else begin
