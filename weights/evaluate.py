@@ -135,14 +135,27 @@ def evaluate(model, a, pool, tmpdir):
                 "recovery_steps": back,
                 "seeds_recovered": sum(r is not None for r in per_seed),
             }
-        res["regen_pass"] = all(v["recovery_steps"] is not None for v in res["regen"].values())
+        res["regen_grown"], res["regen_pass"] = regen_verdict(
+            res["regen"], res["outside_cells_max"], float(np.mean(np.square(target))))
     return res
+
+
+def regen_verdict(regen, outside_max, empty_mse):
+    """(grown, passes) of the regeneration test. It passes when the seed-averaged MSE is back
+    within 2x after each of the five damages, on a pattern that has grown (MSE before the
+    damage under a tenth of the empty grid's, empty_mse) and stays bounded (no cell alive
+    outside the target at the last step): without these a dead or grid-filling model
+    "recovers" trivially, since its MSE barely moves."""
+    grown = all(v["pre"] < 0.1 * empty_mse for v in regen.values())
+    return grown, (grown and outside_max == 0 and
+                   all(v["recovery_steps"] is not None for v in regen.values()))
 
 
 def score(res, kind):
     """Lower is better; None if the model fails the kind's hard criterion.
 
-    regen: MSE at step 1000 among models that recover from all five damages; persist: MSE
+    regen: MSE at step 1000 among models that recover from all five damages (and have grown
+    a pattern, with no cell alive outside it at the last step); persist: MSE
     at 5000 among models with no cell alive outside the target; grow: MSE at 100 (its
     training horizon is 64..95 steps). Without that step measured: the last (first for
     grow) step measured."""

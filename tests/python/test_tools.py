@@ -33,6 +33,19 @@ def test_evaluate_selects_the_regenerating_model(nca_host, tmp_path):
     assert "| model |" in r.stdout
 
 
+def test_regen_verdict_needs_a_grown_bounded_pattern():
+    """Recovery within 2x counts only for a pattern that grew and stays inside its target."""
+    sys.path.insert(0, WEIGHTS)
+    import evaluate
+    ok = {d: {"pre": 2e-4, "after300": 2.5e-4, "recovery_steps": 100} for d in evaluate.DAMAGES}
+    assert evaluate.regen_verdict(ok, 0, 0.04) == (True, True)
+    assert evaluate.regen_verdict(ok, 3, 0.04) == (True, False)        # grows outside
+    dead = {d: dict(v, pre=0.039) for d, v in ok.items()}
+    assert evaluate.regen_verdict(dead, 0, 0.04) == (False, False)     # never grew / died
+    slow = dict(ok, square=dict(ok["square"], recovery_steps=None))
+    assert evaluate.regen_verdict(slow, 0, 0.04) == (True, False)
+
+
 def test_evaluate_bad_model_is_one_line(tmp_path):
     """A missing or truncated model: exit 1 and one line naming it, before any work."""
     good = [p for p in model_files() if p.endswith("regen.bin")][0]
