@@ -395,9 +395,9 @@ class Trainer:
         a = self.a
         self.save_checkpoint()
         self.export(os.path.join(a.out, "model.bin"))
-        if not final:
-            os.makedirs(os.path.join(a.out, "checkpoints"), exist_ok=True)
-            self.export(os.path.join(a.out, "checkpoints", f"iter{self.it:05d}.bin"))
+        # every export also under its iteration: a resumed run overwrites model.bin
+        os.makedirs(os.path.join(a.out, "checkpoints"), exist_ok=True)
+        self.export(os.path.join(a.out, "checkpoints", f"iter{self.it:05d}.bin"))
         plot_loss(self.losses, os.path.join(a.out, "loss.png"),
                   f"{a.experiment} {os.path.basename(a.target)}: log10 loss, "
                   f"iteration {self.it}")

@@ -39,8 +39,10 @@ def tiny(tmp_path_factory):
 
 def test_outputs(tiny):
     for f in ("model.bin", "ckpt.pt", "loss.png", "train.log", "run.json",
-              "checkpoints/iter00004.bin"):
+              "checkpoints/iter00004.bin", "checkpoints/iter00008.bin"):
         assert (tiny / f).is_file(), f
+    # the last export is kept under its iteration too (a resumed run rewrites model.bin)
+    assert (tiny / "checkpoints/iter00008.bin").read_bytes() == (tiny / "model.bin").read_bytes()
     rows = [json.loads(x) for x in (tiny / "train.log").read_text().splitlines()]
     assert [r["it"] for r in rows] == list(range(1, 9))
     assert rows[0]["lr"] == 2e-3 and rows[-1]["lr"] == pytest.approx(2e-4)
