@@ -46,6 +46,23 @@ def test_regen_verdict_needs_a_grown_bounded_pattern():
     assert evaluate.regen_verdict(slow, 0, 0.04) == (True, False)
 
 
+def test_regen_fallback_prefers_more_damages_then_lower_mse():
+    """When no model passes: grown and bounded ones only, most damages, then MSE at 1000."""
+    sys.path.insert(0, WEIGHTS)
+    import evaluate
+
+    def res(name, recovered, mse, grown=True, outside=0):
+        reg = {d: {"recovery_steps": 100 if i < recovered else None}
+               for i, d in enumerate(evaluate.DAMAGES)}
+        return {"model": name, "regen": reg, "regen_grown": grown, "outside_cells_max": outside,
+                "mse_ref": {"100": 1.0, "1000": mse}}
+    rs = [res("two-low", 2, 1e-4), res("three-high", 3, 5e-4), res("three-low", 3, 2e-4),
+          res("dead", 5, 1e-5, grown=False), res("outside", 5, 1e-5, outside=4)]
+    assert evaluate.regen_fallback(rs) == "three-low"
+    assert evaluate.regen_fallback(rs[:1]) == "two-low"
+    assert evaluate.regen_fallback(rs[3:]) is None
+
+
 def test_evaluate_bad_model_is_one_line(tmp_path):
     """A missing or truncated model: exit 1 and one line naming it, before any work."""
     good = [p for p in model_files() if p.endswith("regen.bin")][0]
