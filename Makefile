@@ -12,14 +12,24 @@ FTDI_CFLAGS := $(shell pkg-config --cflags libftdi1 2>/dev/null)
 FTDI_LIBS   := $(shell pkg-config --libs libftdi1 2>/dev/null)
 FTDI_DEF    := $(if $(FTDI_LIBS),-DNCA_HAVE_LIBFTDI=1 $(FTDI_CFLAGS))
 LIBS    := -lcjson -lpng -lz -lm $(FTDI_LIBS)
+# the live views (host/ui/, linked into nca-host only): SDL2 and giflib
+SDL_CFLAGS := $(shell pkg-config --cflags sdl2 2>/dev/null)
+SDL_LIBS   := $(shell pkg-config --libs sdl2 2>/dev/null)
+UI_LIBS    := $(SDL_LIBS) -lgif
 SAN     := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC := $(wildcard host/src/*.c)
 LIB_HDR := $(wildcard host/include/*.h)
+UI_SRC  := $(wildcard host/ui/*.c)
+UI_HDR  := $(wildcard host/ui/*.h)
 TOOLS   := nca-host nca-convert
 
-.PHONY: all test test-c test-py clean help demo bench sim
+.PHONY: all test test-c test-py clean help demo bench sim live
 all: $(addprefix $(BUILD)/,$(TOOLS))
+
+# watch it: the live view (window when a display is there, else the terminal)
+live: $(BUILD)/nca-host
+	$(BUILD)/nca-host --model $(DEMO_MODEL)
 
 # grow the regenerating lizard from one cell, damage it, let it regrow: PNGs in build/demo/
 DEMO_MODEL ?= weights/regen.bin
@@ -36,6 +46,8 @@ demo: $(BUILD)/nca-host
 
 help:
 	@echo "make            build build/nca-host and build/nca-convert"
+	@echo "make live       watch the lizard grow (window, or the terminal), click to erase"
+	@echo "make vboard     build the virtual board (--backend vboard)"
 	@echo "make demo       grow the lizard, write PNG frames to build/demo/"
 	@echo "make test       every test (C unit tests with ASan/UBSan, tool tests, RTL benches)"
 	@echo "make sim        the RTL benches alone (Verilator + Icarus, against the C model)"
@@ -51,8 +63,10 @@ $(BUILD)/obj/%.o: host/src/%.c $(LIB_HDR) | $(BUILD)/obj
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 $(BUILD)/libnca.a: $(patsubst host/src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 	ar rcs $@ $^
-$(BUILD)/nca-host: host/tools/nca_host.c $(BUILD)/libnca.a
-	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libnca.a $(LIBS) -o $@
+$(BUILD)/ui/%.o: host/ui/%.c $(UI_HDR) $(LIB_HDR) | $(BUILD)/ui
+	$(CC) $(CFLAGS_ALL) -Ihost/ui $(SDL_CFLAGS) -c $< -o $@
+$(BUILD)/nca-host: host/tools/nca_host.c $(patsubst host/ui/%.c,$(BUILD)/ui/%.o,$(UI_SRC)) $(BUILD)/libnca.a
+	$(CC) $(CFLAGS_ALL) -Ihost/ui $< $(filter %.o,$^) $(BUILD)/libnca.a $(LIBS) $(UI_LIBS) -o $@
 $(BUILD)/nca-convert: host/tools/nca_convert.c $(BUILD)/libnca.a
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libnca.a $(LIBS) -o $@
 
@@ -66,14 +80,16 @@ $(BUILD)/san/obj/%.o: host/src/%.c $(LIB_HDR) | $(BUILD)/san/obj
 	$(CC) $(SAN_FLAGS) -c $< -o $@
 $(BUILD)/san/libnca.a: $(patsubst host/src/%.c,$(BUILD)/san/obj/%.o,$(LIB_SRC))
 	ar rcs $@ $^
-$(BUILD)/san/nca-host: host/tools/nca_host.c $(BUILD)/san/libnca.a
-	$(CC) $(SAN_FLAGS) $< $(BUILD)/san/libnca.a $(LIBS) -o $@
+$(BUILD)/san/ui/%.o: host/ui/%.c $(UI_HDR) $(LIB_HDR) | $(BUILD)/san/ui
+	$(CC) $(SAN_FLAGS) -Ihost/ui $(SDL_CFLAGS) -c $< -o $@
+$(BUILD)/san/nca-host: host/tools/nca_host.c $(patsubst host/ui/%.c,$(BUILD)/san/ui/%.o,$(UI_SRC)) $(BUILD)/san/libnca.a
+	$(CC) $(SAN_FLAGS) -Ihost/ui $< $(filter %.o,$^) $(BUILD)/san/libnca.a $(LIBS) $(UI_LIBS) -o $@
 $(BUILD)/san/nca-convert: host/tools/nca_convert.c $(BUILD)/san/libnca.a
 	$(CC) $(SAN_FLAGS) $< $(BUILD)/san/libnca.a $(LIBS) -o $@
 $(BUILD)/san/test_%: tests/c/test_%.c tests/c/test_util.h $(BUILD)/san/libnca.a
 	$(CC) $(SAN_FLAGS) -Itests/c $< $(BUILD)/san/libnca.a $(LIBS) -lcmocka -o $@
 
-$(BUILD)/obj $(BUILD)/san/obj:
+$(BUILD)/obj $(BUILD)/san/obj $(BUILD)/ui $(BUILD)/san/ui:
 	mkdir -p $@
 
 C_TESTS := $(patsubst tests/c/test_%.c,$(BUILD)/san/test_%,$(wildcard tests/c/test_*.c))
@@ -93,7 +109,15 @@ test-py: $(BUILD)/nca-host
 sim:
 	$(MAKE) -C sim BUILD=build sim
 
-test-c: $(C_TESTS) $(BUILD)/san/nca-host $(BUILD)/san/nca-convert
+# the virtual board (Verilated RTL behind a pty) that --backend vboard runs; the board and
+# live tests use it when Verilator is here
+VBOARD := sim/build/vboard/nca-vboard
+.PHONY: vboard
+vboard:
+	$(MAKE) -C sim BUILD=build vboard
+HAVE_VERILATOR := $(shell command -v $(or $(VERILATOR),verilator) 2>/dev/null)
+
+test-c: $(C_TESTS) $(BUILD)/san/nca-host $(BUILD)/san/nca-convert $(BUILD)/nca-host $(if $(HAVE_VERILATOR),vboard)
 	@BUILD=$(BUILD) tests/run-c-tests.sh $(C_TESTS)
 
 clean:

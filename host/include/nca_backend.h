@@ -24,7 +24,7 @@ typedef struct nca_backend nca_backend;
 typedef struct nca_backend_ops {
     const char *name;
     const char *summary;
-    /* arg: backend-specific ("" for ref), e.g. a device path later */
+    /* arg: backend-specific ("" for ref; the board backends' option string, nca_board.h) */
     nca_status (*open)(nca_backend **out, const char *arg, nca_error *err);
     void (*close)(nca_backend *b);
     /* Loads the model and (re)creates a zeroed width x height grid. */
@@ -44,11 +44,30 @@ typedef struct nca_backend_ops {
     /* RGBA8 frame, premultiplied, clamped, rounded (docs/fixed-point.md). */
     nca_status (*read_frame)(nca_backend *b, uint8_t *rgba, nca_error *err);
     uint32_t (*steps_done)(const nca_backend *b);
+    /* Optional, NULL for the in-process backends (nca_backend_frame steps and reads instead):
+     * free-running steps with a frame every k. Starts a run (RUN: a frame every k steps, at
+     * most `limit` steps, 0 = no limit) unless one with the same k and end is going, then
+     * waits at most timeout_ms for its next frame into rgba; *got = 0 on a timeout. The last
+     * frame of a limited run comes after its last step. steps_done counts the frames' steps;
+     * every other op stops the run first (the step in progress ends, frames in flight are
+     * dropped). */
+    nca_status (*run_frame)(nca_backend *b, unsigned k, uint32_t limit, unsigned timeout_ms,
+                            uint8_t *rgba, int *got, nca_error *err);
 } nca_backend_ops;
 
 /* NULL-terminated list of the backends built in. */
 const nca_backend_ops *const *nca_backends(void);
 const nca_backend_ops *nca_backend_find(const char *name);
+
+/* The next frame of a live view: ops->run_frame where the backend has it, else
+ * min(k, limit) steps (limit 0: k) and read_frame (*got = 1). */
+nca_status nca_backend_frame(const nca_backend_ops *ops, nca_backend *b, unsigned k,
+                             uint32_t limit, unsigned timeout_ms, uint8_t *rgba, int *got,
+                             nca_error *err);
+
+/* Is an iCEBreaker (0403:6010) or a ULX3S (0403:6015) on USB? 1 with its name in what
+ * ("iCEBreaker (0403:6010)"), 0 when none is (or the build has no libftdi1: what says so). */
+int nca_usb_board_present(char *what, size_t cap);
 
 /* MSE of channels 0..3 ([y][x][4] real values) against a target of the same size. */
 double nca_mse_rgba(const float *rgba, const nca_target *t);

@@ -20,7 +20,9 @@ extern "C" {
 
 #define NCA_BOARD_DEFAULT_PORT "/dev/ttyUSB1" /* iCEBreaker: FT2232H channel B */
 #define NCA_BOARD_DEFAULT_BAUD 3000000u
-#define NCA_BOARD_DEFAULT_VBOARD "sim/build/vboard/nca-vboard"
+/* The virtual board's binary: found beside the running program, or where `make vboard`
+ * builds it in the source tree (../sim/build/vboard/ of build/, ../../ of build/san/). */
+#define NCA_BOARD_VBOARD_NAME "nca-vboard"
 
 extern const nca_backend_ops nca_backend_serial_ops;
 extern const nca_backend_ops nca_backend_usb_ops;
@@ -31,6 +33,9 @@ extern const nca_backend_ops nca_backend_vboard_ops;
  * NCA_E_DEVICE (no device, no answer, wrong version) or NCA_E_ARG (bad options). */
 nca_status nca_board_open(const char *kind, const char *options, nca_link **out,
                           nca_board_info *info, nca_error *err);
+/* The default virtual board path for the running program into out (cap bytes); 0 when
+ * none exists (out then names the first place looked). */
+int nca_board_vboard_path(char *out, size_t cap);
 /* Prints INFO as "key: value" lines. */
 void nca_board_info_print(const nca_board_info *info, void *file /* FILE * */);
 

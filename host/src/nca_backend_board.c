@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct nca_backend {
     nca_link *link;
@@ -16,6 +17,12 @@ struct nca_backend {
     unsigned width, height, channels, state_frac;
     uint32_t steps;
     int16_t *scratch; /* read_rgba's state words */
+    /* a free run (run_frame): its k, its end step (0: none), frames expected next */
+    int running;
+    unsigned run_k;
+    uint32_t run_end;
+    uint8_t run_seq;
+    uint64_t frames_dropped; /* FRAME events whose sequence skipped */
 };
 
 typedef struct board_opts {
@@ -36,12 +43,34 @@ static int parse_num(const char *s, unsigned long max, unsigned long *out)
     return 1;
 }
 
+int nca_board_vboard_path(char *out, size_t cap)
+{
+    static const char *const rel[3] = {"", "../sim/build/vboard/", "../../sim/build/vboard/"};
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(out, cap, "%s", NCA_BOARD_VBOARD_NAME);
+        return 0;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        slash[1] = '\0';
+    for (int i = 0; i < 3; i++) { /* the first found wins: beside the program, then the tree */
+        snprintf(out, cap, "%s%s%s", exe, rel[i], NCA_BOARD_VBOARD_NAME);
+        if (access(out, X_OK) == 0)
+            return 1;
+    }
+    snprintf(out, cap, "%s%s", exe, NCA_BOARD_VBOARD_NAME);
+    return 0;
+}
+
 static nca_status parse_options(const char *kind, const char *options, board_opts *o,
                                 nca_error *err)
 {
     memset(o, 0, sizeof *o);
     snprintf(o->port, sizeof o->port, "%s", NCA_BOARD_DEFAULT_PORT);
-    snprintf(o->vboard, sizeof o->vboard, "%s", NCA_BOARD_DEFAULT_VBOARD);
+    nca_board_vboard_path(o->vboard, sizeof o->vboard);
     o->baud = NCA_BOARD_DEFAULT_BAUD;
     char buf[1024];
     if (!options)
@@ -190,9 +219,31 @@ static nca_status vboard_open(nca_backend **out, const char *arg, nca_error *err
     return open_kind("vboard", out, arg, err);
 }
 
+/* Ends a free run: STOP answers after the step in progress, with the board's step count. */
+static nca_status board_halt(nca_backend *b, nca_error *err)
+{
+    if (!b->running)
+        return NCA_OK;
+    nca_board_stats s;
+    b->running = 0;
+    nca_status st = nca_link_stop(b->link, &s, err);
+    if (st == NCA_OK)
+        b->steps = s.steps;
+    return st;
+}
+
+#define HALT(b, err)                                                                           \
+    do {                                                                                       \
+        nca_status halt_st_ = board_halt(b, err);                                              \
+        if (halt_st_ != NCA_OK)                                                                \
+            return halt_st_;                                                                   \
+    } while (0)
+
 static void board_close(nca_backend *b)
 {
     if (b) {
+        nca_error e;
+        (void)board_halt(b, &e); /* leave the board idle; a lost link is closed all the same */
         nca_link_close(b->link);
         free(b->scratch);
         free(b);
@@ -207,6 +258,7 @@ static nca_status board_load(nca_backend *b, const nca_model *m, unsigned width,
         return st;
     if (boundary > NCA_BOUNDARY_WRAP)
         return nca_fail(err, NCA_E_ARG, "boundary %u unknown", boundary);
+    HALT(b, err);
     const nca_board_info *i = &b->info;
     if (width != i->width || height != i->height)
         return nca_fail(err, NCA_E_ARG, "grid %ux%u does not match the board's %ux%u (--grid %ux%u)",
@@ -250,6 +302,7 @@ static nca_status board_load(nca_backend *b, const nca_model *m, unsigned width,
 static nca_status board_seed(nca_backend *b, unsigned x, unsigned y, nca_error *err)
 {
     NEED_LOADED(b, err);
+    HALT(b, err);
     if (x >= b->width || y >= b->height)
         return nca_fail(err, NCA_E_RANGE, "seed cell (%u,%u) outside the %ux%u grid", x, y,
                         b->width, b->height);
@@ -259,12 +312,14 @@ static nca_status board_seed(nca_backend *b, unsigned x, unsigned y, nca_error *
 static nca_status board_damage(nca_backend *b, const nca_damage *d, nca_error *err)
 {
     NEED_LOADED(b, err);
+    HALT(b, err);
     return nca_link_damage(b->link, d, err);
 }
 
 static nca_status board_step(nca_backend *b, unsigned n, nca_step_stats *st, nca_error *err)
 {
     NEED_LOADED(b, err);
+    HALT(b, err);
     while (n > 0) {
         uint32_t k = n > (1u << 24) ? 1u << 24 : n;
         nca_board_stats s;
@@ -285,6 +340,7 @@ static nca_status board_step(nca_backend *b, unsigned n, nca_step_stats *st, nca
 static nca_status board_read_state(nca_backend *b, int16_t *s, nca_error *err)
 {
     NEED_LOADED(b, err);
+    HALT(b, err);
     return nca_link_read_state(b->link, 0, b->height, b->width, b->channels, s, err);
 }
 
@@ -292,6 +348,7 @@ static nca_status board_write_state(nca_backend *b, const int16_t *s, uint32_t s
                                     nca_error *err)
 {
     NEED_LOADED(b, err);
+    HALT(b, err);
     nca_status st = nca_link_write_state(b->link, 0, b->height, b->width, b->channels, s, err);
     if (st == NCA_OK)
         st = nca_link_set(b->link, NCA_REG_STEPS, steps_done, err);
@@ -317,6 +374,7 @@ static nca_status board_read_rgba(nca_backend *b, float *rgba, nca_error *err)
 static nca_status board_read_frame(nca_backend *b, uint8_t *rgba, nca_error *err)
 {
     NEED_LOADED(b, err);
+    HALT(b, err);
     return nca_link_read_frame(b->link, rgba, b->width, b->height, err);
 }
 
@@ -325,17 +383,58 @@ static uint32_t board_steps_done(const nca_backend *b)
     return b->steps;
 }
 
+static nca_status board_run_frame(nca_backend *b, unsigned k, uint32_t limit,
+                                  unsigned timeout_ms, uint8_t *rgba, int *got, nca_error *err)
+{
+    NEED_LOADED(b, err);
+    *got = 0;
+    if (k == 0 || k > 0xFFFFu)
+        return nca_fail(err, NCA_E_ARG, "a frame every %u steps (1..65535)", k);
+    uint32_t end = limit ? b->steps + limit : 0;
+    if (b->running && (b->run_k != k || b->run_end != end))
+        HALT(b, err);
+    if (!b->running) {
+        end = limit ? b->steps + limit : 0;
+        nca_status st = nca_link_run(b->link, k, limit, err);
+        if (st != NCA_OK)
+            return st;
+        b->running = 1;
+        b->run_k = k;
+        b->run_end = end;
+        b->run_seq = 0;
+    }
+    uint8_t seq = 0;
+    nca_status st = nca_link_next_frame(b->link, timeout_ms, rgba, b->width, b->height, got,
+                                        &seq, err);
+    if (st != NCA_OK || !*got)
+        return st;
+    /* a skipped sequence number: frames (k steps each) lost on the way */
+    uint32_t frames = (uint8_t)(seq - b->run_seq) + 1u;
+    b->frames_dropped += frames - 1u;
+    b->run_seq = (uint8_t)(seq + 1u);
+    uint64_t steps = (uint64_t)b->steps + (uint64_t)frames * k;
+    if (b->run_end && steps >= b->run_end) {
+        steps = b->run_end; /* the last frame of a limited run; the board stopped itself */
+        b->running = 0;
+    }
+    b->steps = (uint32_t)steps;
+    return NCA_OK;
+}
+
 const nca_backend_ops nca_backend_serial_ops = {
     "serial", "a board on a serial port (--port, --baud; the link protocol)",
     serial_open, board_close, board_load, board_seed, board_damage, board_step,
-    board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done};
+    board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done,
+    board_run_frame};
 
 const nca_backend_ops nca_backend_usb_ops = {
     "usb", "a board's FTDI UART through libftdi1 (iCEBreaker 0403:6010 B, ULX3S 0403:6015)",
     usb_open, board_close, board_load, board_seed, board_damage, board_step,
-    board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done};
+    board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done,
+    board_run_frame};
 
 const nca_backend_ops nca_backend_vboard_ops = {
     "vboard", "the Verilated board behind a pty (--vboard; bit-exact RTL, slow)",
     vboard_open, board_close, board_load, board_seed, board_damage, board_step,
-    board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done};
+    board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done,
+    board_run_frame};

@@ -167,12 +167,12 @@ static uint32_t ref_steps_done(const nca_backend *b)
 static const nca_backend_ops ref_ops = {
     "ref", "in-process C model of the fixed-point spec (bit-exact reference)",
     ref_open, ref_close, ref_load, ref_seed, ref_damage, ref_step,
-    ref_read_state, ref_write_state, ref_read_rgba, ref_read_frame, ref_steps_done};
+    ref_read_state, ref_write_state, ref_read_rgba, ref_read_frame, ref_steps_done, NULL};
 
 static const nca_backend_ops float_ops = {
     "float", "in-process float32 twin of the same model (for comparison)",
     float_open, ref_close, ref_load, ref_seed, ref_damage, ref_step,
-    ref_read_state, ref_write_state, ref_read_rgba, ref_read_frame, ref_steps_done};
+    ref_read_state, ref_write_state, ref_read_rgba, ref_read_frame, ref_steps_done, NULL};
 
 static const nca_backend_ops *const all_backends[] = {
     &ref_ops, &float_ops, &nca_backend_serial_ops, &nca_backend_usb_ops, &nca_backend_vboard_ops,
@@ -189,6 +189,21 @@ const nca_backend_ops *nca_backend_find(const char *name)
         if (strcmp((*p)->name, name) == 0)
             return *p;
     return NULL;
+}
+
+nca_status nca_backend_frame(const nca_backend_ops *ops, nca_backend *b, unsigned k,
+                             uint32_t limit, unsigned timeout_ms, uint8_t *rgba, int *got,
+                             nca_error *err)
+{
+    if (k == 0)
+        return nca_fail(err, NCA_E_ARG, "a frame every 0 steps");
+    if (ops->run_frame)
+        return ops->run_frame(b, k, limit, timeout_ms, rgba, got, err);
+    *got = 0;
+    nca_status st = ops->step(b, limit && limit < k ? limit : k, NULL, err);
+    if (st == NCA_OK && (st = ops->read_frame(b, rgba, err)) == NCA_OK)
+        *got = 1;
+    return st;
 }
 
 double nca_mse_rgba(const float *rgba, const nca_target *t)

@@ -431,17 +431,17 @@ static uint64_t now_ms(void)
 static nca_status recv_packet(nca_link *l, unsigned quiet_ms, uint64_t hard_deadline,
                               nca_packet *pkt, int *got, nca_error *err)
 {
-    uint64_t deadline = now_ms() + quiet_ms;
-    if (deadline > hard_deadline)
-        deadline = hard_deadline;
+    /* A candidate packet is given up only when the line has been quiet for quiet_ms; at the
+     * hard deadline with bytes still flowing it stays in the decoder for the next call. */
+    uint64_t quiet_until = now_ms() + quiet_ms;
     for (;;) {
         size_t used = nca_decoder_feed(&l->dec, l->rx + l->rx_pos, l->rx_have - l->rx_pos, pkt, got);
         l->rx_pos += used;
         if (*got)
             return NCA_OK;
         uint64_t now = now_ms();
-        if (now >= deadline) {
-            if (nca_decoder_busy(&l->dec)) {
+        if (now >= quiet_until || now >= hard_deadline) {
+            if (now >= quiet_until && nca_decoder_busy(&l->dec)) {
                 nca_decoder_gap(&l->dec); /* rescan what is held after the candidate's A5 */
                 size_t u2 = nca_decoder_feed(&l->dec, NULL, 0, pkt, got);
                 (void)u2;
@@ -454,15 +454,14 @@ static nca_status recv_packet(nca_link *l, unsigned quiet_ms, uint64_t hard_dead
             return NCA_OK;
         }
         size_t n = 0;
+        uint64_t until = quiet_until < hard_deadline ? quiet_until : hard_deadline;
         l->rx_pos = l->rx_have = 0;
-        nca_status st = l->t->read(l->t, l->rx, sizeof l->rx, &n, (unsigned)(deadline - now), err);
+        nca_status st = l->t->read(l->t, l->rx, sizeof l->rx, &n, (unsigned)(until - now), err);
         if (st != NCA_OK)
             return st;
         if (n) {
             l->rx_have = n;
-            deadline = now_ms() + quiet_ms; /* bytes keep coming: wait on */
-            if (deadline > hard_deadline)
-                deadline = hard_deadline;
+            quiet_until = now_ms() + quiet_ms; /* bytes keep coming: wait on */
         }
     }
 }

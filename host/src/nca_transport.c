@@ -309,7 +309,7 @@ nca_status nca_transport_open_vboard(nca_transport **out, const char *binary,
                                      unsigned start_ms, nca_error *err)
 {
     if (access(binary, X_OK) != 0)
-        return nca_fail(err, NCA_E_DEVICE, "virtual board %s: %s (build it: make -C sim vboard)",
+        return nca_fail(err, NCA_E_DEVICE, "virtual board %s: %s (build it: make vboard)",
                         binary, strerror(errno));
     int in[2], outp[2];
     if (pipe(in) != 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* nca_transport_usb.c - the `usb` transport: an FTDI UART through libftdi1 (iCEBreaker's
  * FT2232H interface B, ULX3S's FT231X). Built with libftdi1 when the top Makefile finds it
- * (NCA_HAVE_LIBFTDI); without it the transport says so, and the library stays libc-only. */
+ * (NCA_HAVE_LIBFTDI); without it the transport says so and finds no board. */
+#include "nca_backend.h"
 #include "nca_transport.h"
 
 #include <stdio.h>
@@ -87,6 +88,28 @@ static int try_open(struct ftdi_context *f, unsigned vid, unsigned pid, enum ftd
     if (r < 0)
         return r;
     return ftdi_usb_open(f, (int)vid, (int)pid);
+}
+
+int nca_usb_board_present(char *what, size_t cap)
+{
+    static const struct {
+        int pid;
+        const char *name;
+    } boards[2] = {{0x6010, "iCEBreaker (0403:6010)"}, {0x6015, "ULX3S (0403:6015)"}};
+    struct ftdi_context *f = ftdi_new();
+    int found = 0;
+    snprintf(what, cap, "no FTDI board on USB");
+    for (int i = 0; f && i < 2 && !found; i++) {
+        struct ftdi_device_list *list = NULL;
+        if (ftdi_usb_find_all(f, &list, 0x0403, boards[i].pid) > 0) {
+            snprintf(what, cap, "%s", boards[i].name);
+            found = 1;
+        }
+        ftdi_list_free(&list);
+    }
+    if (f)
+        ftdi_free(f);
+    return found;
 }
 
 nca_status nca_transport_open_usb(nca_transport **out, const char *spec, unsigned baud,
@@ -180,6 +203,12 @@ nca_status nca_transport_open_usb(nca_transport **out, const char *spec, unsigne
 }
 
 #else /* no libftdi1 at build time */
+
+int nca_usb_board_present(char *what, size_t cap)
+{
+    snprintf(what, cap, "no USB scan: built without libftdi1");
+    return 0;
+}
 
 nca_status nca_transport_open_usb(nca_transport **out, const char *spec, unsigned baud,
                                   nca_error *err)

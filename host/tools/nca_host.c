@@ -1,23 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* nca-host - load a model into a backend, grow, damage, save frames and state. */
+/* nca-host - load a model into a backend, watch it grow live (window or terminal) or run it
+ * headless: grow, damage, record, save frames and state. */
 #include "nca.h"
 #include "nca_backend.h"
 #include "nca_board.h"
+#include "nca_live.h"
+#include "nca_script.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* documented exit codes */
 enum { EXIT_USAGE = 1, EXIT_DEVICE = 2, EXIT_MISMATCH = 3 };
-#define MAX_DAMAGE 64
 
 typedef struct host_opts {
     const char *model, *backend, *backend_arg, *verify, *view;
+    const char *models[NCA_LIVE_MAX_MODELS]; /* every --model; model is the first */
+    unsigned n_models;
     const char *save_state, *load_state, *save_frame, *target;
+    const char *record, *events;
     unsigned steps, width, height, report;
+    unsigned scale, spf, radius;
+    int steps_set;
     uint32_t seed;
     int boundary; /* -1: the model's */
     int seed_set; /* --seed given (else a loaded state's seed is used) */
@@ -27,26 +35,43 @@ typedef struct host_opts {
     int board_info;
     char board_args[1200]; /* option string of the board backends (nca_board.h) */
     char verify_args[800];  /* the same without NAME:ARG's part, for --verify */
-    unsigned n_damage;
-    nca_damage damage[MAX_DAMAGE];
-    unsigned damage_at[MAX_DAMAGE];
+    nca_script script; /* --damage and --events, by step */
+    uint32_t last_damage;  /* the latest --damage step */
+    int any_damage;
 } host_opts;
 
 static void usage(FILE *o)
 {
     fprintf(o,
-            "usage: nca-host --model FILE [options]\n"
-            "Grow a Neural Cellular Automaton on a backend (the C model or a board).\n"
+            "usage: nca-host --model FILE [--model FILE2 ...] [options]\n"
+            "Grow a Neural Cellular Automaton on a backend (a board, or the C model) and watch\n"
+            "it live: click to erase cells, watch them regrow.\n"
             "\n"
             "Model and backend:\n"
-            "  -m, --model FILE        model file (.bin, docs/model-format.md)\n"
-            "  -b, --backend NAME[:ARG] backend to run on (default ref); see --list-backends\n"
+            "  -m, --model FILE        model file (.bin, docs/model-format.md); up to %d, keys\n"
+            "                          1..9 switch among them in the live view\n"
+            "  -b, --backend NAME[:ARG] backend (default auto: a board on USB if one answers,\n"
+            "                          else ref, the C model); see --list-backends\n"
             "      --list-backends     list the backends built in\n"
             "      --verify NAME       run backend NAME in lockstep, compare state every step\n"
             "  -i, --info              print the model's config and name, then exit\n"
             "\n"
+            "Live view:\n"
+            "      --view MODE         window (SDL2) | term (24-bit colour terminal) | none;\n"
+            "                          default: window when a display opens one, else term when\n"
+            "                          stdout is a terminal, else none (headless)\n"
+            "      --scale N           zoom of the window and --record (default: ~640 px)\n"
+            "      --spf N             steps per frame (default 1; keys + -)\n"
+            "      --radius N          erase radius in cells (default 8; wheel, keys [ ])\n"
+            "      --record FILE.gif   write each drawn frame to a GIF (also headless)\n"
+            "      --events FILE       scripted input: lines 'STEP click X,Y [r=R]',\n"
+            "                          'STEP seed X,Y', 'STEP key K', 'STEP damage SPEC'\n"
+            "  In the view: left click/drag erases, right click or shift-click seeds, space\n"
+            "  pauses, n steps once, r resets, 1..9 switch model, p saves a PNG, q/Esc quits.\n"
+            "\n"
             "Simulation:\n"
-            "  -n, --steps N           steps to run (default 1000)\n"
+            "  -n, --steps N           steps to run (default: until quit with a live view,\n"
+            "                          else 1000)\n"
             "  -s, --seed N            rng seed of the fire hash (default 1)\n"
             "  -g, --grid WxH          grid size in cells (default 64x64)\n"
             "      --boundary MODE     zero | wrap (default: the model's)\n"
@@ -60,24 +85,24 @@ static void usage(FILE *o)
             "                          the iCEBreaker's FT2232H channel B; a ULX3S is\n"
             "                          usually /dev/ttyUSB0, CDC-ACM boards /dev/ttyACM0)\n"
             "      --baud N            link baud rate, serial and usb (default %u)\n"
-            "      --vboard PATH       virtual board binary of --backend vboard\n"
-            "                          (default %s; make -C sim vboard)\n"
+            "      --vboard PATH       virtual board binary of --backend vboard (default:\n"
+            "                          %s beside this program, or in the source tree)\n"
             "      --board-info        print the board's INFO (grid, channels, lanes, clock,\n"
             "                          baud, build) and exit; needs no --model\n"
             "\n"
             "Output:\n"
-            "      --view MODE         none (live views come with the board backends)\n"
             "      --save-state FILE   full state after the last step (cmp-comparable)\n"
             "      --save-frame FILE   PNG, one pixel per cell, RGBA as the state holds it\n"
             "      --target PNG        print the RGBA MSE against this target (centred)\n"
-            "      --report N          print counters (and MSE) every N steps\n"
+            "      --report N          print counters (and MSE) every N steps (headless)\n"
             "  -v, --verbose           more output\n"
             "  -q, --quiet             errors only\n"
             "  -h, --help              this text\n"
             "\n"
-            "Exit codes: 0 ok, 1 usage or file error, 2 device or link error,\n"
-            "            3 verification mismatch.\n",
-            NCA_BOARD_DEFAULT_PORT, NCA_BOARD_DEFAULT_BAUD, NCA_BOARD_DEFAULT_VBOARD);
+            "Exit codes: 0 ok (also a quit from the view), 1 usage or file error,\n"
+            "            2 device, link or display error, 3 verification mismatch.\n",
+            NCA_LIVE_MAX_MODELS, NCA_BOARD_DEFAULT_PORT, NCA_BOARD_DEFAULT_BAUD,
+            NCA_BOARD_VBOARD_NAME);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -97,7 +122,8 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int parse_args(int argc, char **argv, host_opts *o)
 {
     enum { O_BOUNDARY = 256, O_VIEW, O_SAVE_STATE, O_LOAD_STATE, O_SAVE_FRAME, O_TARGET,
-           O_REPORT, O_VERIFY, O_LIST, O_PORT, O_BAUD, O_VBOARD, O_BOARD_INFO };
+           O_REPORT, O_VERIFY, O_LIST, O_PORT, O_BAUD, O_VBOARD, O_BOARD_INFO, O_RECORD,
+           O_EVENTS, O_SCALE, O_SPF, O_RADIUS };
     static const struct option lo[] = {
         {"model", required_argument, 0, 'm'},   {"backend", required_argument, 0, 'b'},
         {"info", no_argument, 0, 'i'},          {"steps", required_argument, 0, 'n'},
@@ -111,13 +137,18 @@ static int parse_args(int argc, char **argv, host_opts *o)
         {"port", required_argument, 0, O_PORT}, {"baud", required_argument, 0, O_BAUD},
         {"vboard", required_argument, 0, O_VBOARD},
         {"board-info", no_argument, 0, O_BOARD_INFO},
+        {"record", required_argument, 0, O_RECORD}, {"events", required_argument, 0, O_EVENTS},
+        {"scale", required_argument, 0, O_SCALE}, {"spf", required_argument, 0, O_SPF},
+        {"radius", required_argument, 0, O_RADIUS},
         {"verbose", no_argument, 0, 'v'},       {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     unsigned long v;
     int c;
     memset(o, 0, sizeof *o);
-    o->backend = "ref";
-    o->view = "none";
+    o->backend = "auto";
+    o->view = "auto";
+    o->spf = 1;
+    o->radius = 8;
     o->steps = 1000;
     o->width = o->height = 64;
     o->seed = 1;
@@ -125,7 +156,14 @@ static int parse_args(int argc, char **argv, host_opts *o)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:b:in:s:g:d:vqh", lo, NULL)) != -1) {
         switch (c) {
-        case 'm': o->model = optarg; break;
+        case 'm':
+            if (o->n_models == NCA_LIVE_MAX_MODELS) {
+                fprintf(stderr, "nca-host: at most %d --model files\n", NCA_LIVE_MAX_MODELS);
+                return EXIT_USAGE;
+            }
+            o->models[o->n_models++] = optarg;
+            o->model = o->models[0];
+            break;
         case 'b': o->backend = optarg; break;
         case 'i': o->info = 1; break;
         case 'n':
@@ -134,6 +172,7 @@ static int parse_args(int argc, char **argv, host_opts *o)
                 return EXIT_USAGE;
             }
             o->steps = (unsigned)v;
+            o->steps_set = 1;
             break;
         case 's':
             if (!parse_uint(optarg, 0xFFFFFFFFul, &v)) {
@@ -159,19 +198,23 @@ static int parse_args(int argc, char **argv, host_opts *o)
             char spec[128];
             const char *at = strrchr(optarg, '@');
             nca_error e;
-            if (o->n_damage >= MAX_DAMAGE || !at || (size_t)(at - optarg) >= sizeof spec ||
+            nca_event ev = {.kind = NCA_EV_DAMAGE};
+            if (!at || (size_t)(at - optarg) >= sizeof spec ||
                 !parse_uint(at + 1, 100000000ul, &v)) {
-                fprintf(stderr, "nca-host: bad --damage '%s' (SPEC@STEP, at most %d)\n", optarg,
-                        MAX_DAMAGE);
+                fprintf(stderr, "nca-host: bad --damage '%s' (SPEC@STEP)\n", optarg);
                 return EXIT_USAGE;
             }
             memcpy(spec, optarg, (size_t)(at - optarg));
             spec[at - optarg] = '\0';
-            if (nca_damage_parse(spec, &o->damage[o->n_damage], &e) != NCA_OK) {
+            ev.step = (uint32_t)v;
+            if (nca_damage_parse(spec, &ev.damage, &e) != NCA_OK ||
+                nca_script_add(&o->script, &ev, &e) != NCA_OK) {
                 fprintf(stderr, "nca-host: %s\n", e.msg);
                 return EXIT_USAGE;
             }
-            o->damage_at[o->n_damage++] = (unsigned)v;
+            if (!o->any_damage || ev.step > o->last_damage)
+                o->last_damage = ev.step;
+            o->any_damage = 1;
             break;
         }
         case O_BOUNDARY:
@@ -185,13 +228,27 @@ static int parse_args(int argc, char **argv, host_opts *o)
             }
             break;
         case O_VIEW:
-            if (strcmp(optarg, "none") != 0) {
-                fprintf(stderr, "nca-host: view '%s' not available in this build (none)\n",
-                        optarg);
+            if (strcmp(optarg, "window") && strcmp(optarg, "term") && strcmp(optarg, "none") &&
+                strcmp(optarg, "auto")) {
+                fprintf(stderr, "nca-host: bad --view '%s' (window|term|none)\n", optarg);
                 return EXIT_USAGE;
             }
             o->view = optarg;
             break;
+        case O_RECORD: o->record = optarg; break;
+        case O_EVENTS: o->events = optarg; break;
+        case O_SCALE:
+        case O_SPF:
+        case O_RADIUS: {
+            const unsigned long max = c == O_SCALE ? 64 : c == O_SPF ? 65535 : 256;
+            if (!parse_uint(optarg, max, &v) || v == 0) {
+                fprintf(stderr, "nca-host: bad --%s '%s' (1..%lu)\n",
+                        c == O_SCALE ? "scale" : c == O_SPF ? "spf" : "radius", optarg, max);
+                return EXIT_USAGE;
+            }
+            *(c == O_SCALE ? &o->scale : c == O_SPF ? &o->spf : &o->radius) = (unsigned)v;
+            break;
+        }
         case O_SAVE_STATE: o->save_state = optarg; break;
         case O_LOAD_STATE: o->load_state = optarg; break;
         case O_SAVE_FRAME: o->save_frame = optarg; break;
@@ -237,12 +294,23 @@ static int parse_args(int argc, char **argv, host_opts *o)
         fprintf(stderr, "nca-host: --model FILE is required (see --help)\n");
         return EXIT_USAGE;
     }
-    for (unsigned d = 0; d < o->n_damage; d++)
-        if (o->damage_at[d] >= o->steps) {
-            fprintf(stderr, "nca-host: damage at step %u never happens with --steps %u\n",
-                    o->damage_at[d], o->steps);
+    if (o->verify && strcmp(o->view, "none") && strcmp(o->view, "auto")) {
+        fprintf(stderr, "nca-host: --verify runs without a live view (--view none)\n");
+        return EXIT_USAGE;
+    }
+    if (o->events) {
+        nca_error e;
+        if (nca_script_load(o->events, &o->script, &e) != NCA_OK) {
+            fprintf(stderr, "nca-host: %s\n", e.msg);
             return EXIT_USAGE;
         }
+    }
+    nca_script_sort(&o->script);
+    if (o->any_damage && o->steps_set && o->last_damage >= o->steps) {
+        fprintf(stderr, "nca-host: damage at step %u never happens with --steps %u\n",
+                o->last_damage, o->steps);
+        return EXIT_USAGE;
+    }
     char *colon = strchr(o->backend, ':');
     o->backend_arg = "";
     if (colon) {
@@ -317,31 +385,20 @@ static int status_exit(nca_status st)
     }
 }
 
-/* Runs the whole session on rb (and vb when verifying). Returns an exit code. */
-static int run(const host_opts *o, const nca_model *m, run_backend *rb, run_backend *vb,
-               nca_error *e)
+/* Loads the model into the backend(s) and starts from a seed cell or --load-state. */
+static nca_status setup(const host_opts *o, const nca_model *m, run_backend *rb, run_backend *vb,
+                        uint32_t *seed_out, nca_error *e)
 {
-    const unsigned W = o->width, H = o->height, C = m->channels;
-    const size_t words = (size_t)W * H * C;
+    const unsigned W = o->width, H = o->height;
     unsigned boundary = o->boundary >= 0 ? (unsigned)o->boundary : m->boundary;
-    int16_t *s = malloc(words * sizeof *s), *s2 = vb ? malloc(words * sizeof *s2) : NULL;
-    float *rgba = malloc((size_t)W * H * 4 * sizeof *rgba);
-    nca_target target = {0, 0, NULL};
-    nca_status st = NCA_OK;
-    int rc = 0;
-    if (!s || !rgba || (vb && !s2)) {
-        st = nca_fail(e, NCA_E_NOMEM, "out of memory");
-        goto out;
-    }
-    if (o->target && (st = nca_target_load(o->target, W, H, &target, e)) != NCA_OK)
-        goto out;
     nca_grid saved = {0};
+    nca_status st = NCA_OK;
     if (o->load_state) {
         if ((st = nca_grid_init(&saved, m, W, H, o->seed, 0, e)) != NCA_OK)
-            goto out;
+            return st;
         if ((st = nca_state_load(o->load_state, &saved, e)) != NCA_OK) {
             nca_grid_free(&saved);
-            goto out;
+            return st;
         }
     }
     uint32_t seed = o->load_state && !o->seed_set ? saved.seed : o->seed;
@@ -354,25 +411,37 @@ static int run(const host_opts *o, const nca_model *m, run_backend *rb, run_back
                                : x->ops->seed(x->b, W / 2, H / 2, e);
     }
     nca_grid_free(&saved);
-    if (st != NCA_OK)
-        goto out;
-    for (unsigned t = 0; t < o->steps; t++) {
-        for (unsigned d = 0; d < o->n_damage; d++)
-            if (o->damage_at[d] == t) {
-                st = rb->ops->damage(rb->b, &o->damage[d], e);
-                if (st == NCA_OK && vb)
-                    st = vb->ops->damage(vb->b, &o->damage[d], e);
-                if (st != NCA_OK)
-                    goto out;
-            }
+    *seed_out = seed;
+    return st;
+}
+
+/* Steps o->steps on rb (and vb in lockstep when verifying), with the scripted damage. */
+static nca_status batch(const host_opts *o, const nca_model *m, run_backend *rb,
+                        run_backend *vb, const nca_target *target, nca_error *e)
+{
+    const unsigned W = o->width, H = o->height, C = m->channels;
+    const size_t words = (size_t)W * H * C;
+    int16_t *s = vb ? malloc(words * sizeof *s) : NULL, *s2 = vb ? malloc(words * sizeof *s2) : NULL;
+    float *rgba = malloc((size_t)W * H * 4 * sizeof *rgba);
+    nca_status st = NCA_OK;
+    size_t ev = 0;
+    if (!rgba || (vb && (!s || !s2)))
+        st = nca_fail(e, NCA_E_NOMEM, "out of memory");
+    for (unsigned t = 0; t < o->steps && st == NCA_OK; t++) {
+        for (; ev < o->script.n && o->script.ev[ev].step <= t && st == NCA_OK; ev++) {
+            const nca_damage *d = &o->script.ev[ev].damage;
+            st = rb->ops->damage(rb->b, d, e);
+            if (st == NCA_OK && vb)
+                st = vb->ops->damage(vb->b, d, e);
+        }
         nca_step_stats ss;
-        if ((st = rb->ops->step(rb->b, 1, &ss, e)) != NCA_OK)
-            goto out;
+        if (st != NCA_OK || (st = rb->ops->step(rb->b, 1, &ss, e)) != NCA_OK)
+            break;
         if (vb) {
             if ((st = vb->ops->step(vb->b, 1, NULL, e)) != NCA_OK ||
                 (st = rb->ops->read_state(rb->b, s, e)) != NCA_OK ||
                 (st = vb->ops->read_state(vb->b, s2, e)) != NCA_OK)
-                goto out;
+                break;
             if (memcmp(s, s2, words * sizeof *s) != 0) {
                 size_t i = 0;
                 while (s[i] == s2[i])
@@ -381,62 +450,114 @@ static int run(const host_opts *o, const nca_model *m, run_backend *rb, run_back
                               "step %u: %s and %s differ at cell (%zu,%zu) channel %zu: %d vs %d",
                               t + 1, rb->ops->name, vb->ops->name, (i / C) % W, i / C / W, i % C,
                               s[i], s2[i]);
-                goto out;
+                break;
             }
         }
         if (o->report && (t + 1) % o->report == 0 && !o->quiet) {
             printf("step %u: alive-before %u active %u", t + 1, ss.pre_alive, ss.active);
             if (ss.alive != NCA_STAT_UNKNOWN)
                 printf(" alive %u", ss.alive);
-            if (target.rgba) {
+            if (target->rgba) {
                 if ((st = rb->ops->read_rgba(rb->b, rgba, e)) != NCA_OK)
-                    goto out;
-                printf(" mse %.6g", nca_mse_rgba(rgba, &target));
+                    break;
+                printf(" mse %.6g", nca_mse_rgba(rgba, target));
             }
             printf("\n");
         }
     }
-    if (target.rgba) {
-        if ((st = rb->ops->read_rgba(rb->b, rgba, e)) != NCA_OK)
-            goto out;
-        if (!o->quiet)
-            printf("mse %.8f after %u steps\n", nca_mse_rgba(rgba, &target), o->steps);
+    free(s);
+    free(s2);
+    free(rgba);
+    return st;
+}
+
+/* After the run: MSE against the target, --save-state, --save-frame. */
+static nca_status finish(const host_opts *o, const nca_model *m, run_backend *rb, uint32_t seed,
+                         const nca_target *target, nca_error *e)
+{
+    const unsigned W = o->width, H = o->height;
+    nca_status st = NCA_OK;
+    uint32_t steps = rb->ops->steps_done(rb->b);
+    if (target->rgba) {
+        float *rgba = malloc((size_t)W * H * 4 * sizeof *rgba);
+        if (!rgba)
+            return nca_fail(e, NCA_E_NOMEM, "out of memory");
+        st = rb->ops->read_rgba(rb->b, rgba, e);
+        if (st == NCA_OK && !o->quiet)
+            printf("mse %.8f after %u steps\n", nca_mse_rgba(rgba, target), steps);
+        free(rgba);
+        if (st != NCA_OK)
+            return st;
     }
     if (o->save_state) {
         nca_grid g;
         if ((st = nca_grid_init(&g, m, W, H, seed, 0, e)) != NCA_OK)
-            goto out;
-        g.boundary = (uint8_t)boundary;
-        g.step = rb->ops->steps_done(rb->b);
+            return st;
+        g.boundary = (uint8_t)(o->boundary >= 0 ? (unsigned)o->boundary : m->boundary);
+        g.step = steps;
         st = rb->ops->read_state(rb->b, g.s, e);
         if (st == NCA_OK)
             st = nca_state_save(o->save_state, &g, e);
         nca_grid_free(&g);
         if (st != NCA_OK)
-            goto out;
+            return st;
     }
     if (o->save_frame) {
         uint8_t *px = malloc((size_t)W * H * 4);
-        if (!px) {
-            st = nca_fail(e, NCA_E_NOMEM, "out of memory");
-            goto out;
-        }
+        if (!px)
+            return nca_fail(e, NCA_E_NOMEM, "out of memory");
         st = rb->ops->read_frame(rb->b, px, e);
         if (st == NCA_OK)
             st = nca_png_write(o->save_frame, px, W, H, e);
         free(px);
-        if (st != NCA_OK)
-            goto out;
-        if (o->verbose)
+        if (st == NCA_OK && o->verbose)
             printf("wrote %s\n", o->save_frame);
     }
-out:
-    rc = status_exit(st);
-    nca_target_free(&target);
-    free(s);
-    free(s2);
-    free(rgba);
-    return rc;
+    return st;
+}
+
+/* The view to use: --view, or the first of window, term, none that works here. */
+static const nca_view_ops *pick_view(const host_opts *o, int live_wanted, nca_error *e,
+                                     nca_status *st)
+{
+    *st = NCA_OK;
+    if (strcmp(o->view, "window") == 0)
+        return &nca_view_sdl_ops;
+    if (strcmp(o->view, "term") == 0)
+        return &nca_view_term_ops;
+    if (strcmp(o->view, "none") == 0 || !live_wanted)
+        return NULL;
+    const char *d = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    nca_error we;
+    if (nca_view_sdl_probe(&we))
+        return &nca_view_sdl_ops;
+    if (!o->quiet && ((d && *d) || (wl && *wl)))
+        fprintf(stderr, "nca-host: %s; trying the terminal\n", we.msg);
+    if (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO))
+        return &nca_view_term_ops;
+    (void)e;
+    return NULL;
+}
+
+/* --backend auto: a board on USB that answers INFO, else the C model. */
+static int open_auto(const host_opts *o, run_backend *rb, nca_error *e)
+{
+    char what[96];
+    if (nca_usb_board_present(what, sizeof what)) {
+        nca_error be;
+        if (open_backend("usb", o->board_args, rb, &be) == 0) {
+            if (!o->quiet)
+                fprintf(stderr, "nca-host: %s found on USB: running on the board\n", what);
+            return 0;
+        }
+        if (!o->quiet)
+            fprintf(stderr, "nca-host: %s on USB did not answer (%s): running the C model\n",
+                    what, be.msg);
+    } else if (!o->quiet) {
+        fprintf(stderr, "nca-host: no board found on USB: running the C model; "
+                        "--backend vboard runs the Verilated RTL\n");
+    }
+    return open_backend("ref", "", rb, e);
 }
 
 int main(int argc, char **argv)
@@ -444,15 +565,19 @@ int main(int argc, char **argv)
     host_opts o;
     nca_error e = {""};
     int rc = parse_args(argc, argv, &o);
-    if (rc)
+    if (rc) {
+        nca_script_free(&o.script);
         return rc;
+    }
     if (o.board_info) {
         nca_link *l;
         nca_board_info bi;
+        const char *kind = strcmp(o.backend, "auto") == 0 ? "usb" : o.backend;
         nca_status st =
-            nca_backend_find(o.backend)
-                ? nca_board_open(o.backend, o.board_args, &l, &bi, &e)
-                : nca_fail(&e, NCA_E_ARG, "unknown backend '%s' (see --list-backends)", o.backend);
+            nca_backend_find(kind)
+                ? nca_board_open(kind, o.board_args, &l, &bi, &e)
+                : nca_fail(&e, NCA_E_ARG, "unknown backend '%s' (see --list-backends)", kind);
+        nca_script_free(&o.script);
         if (st != NCA_OK) {
             fprintf(stderr, "nca-host: %s\n", e.msg);
             return st == NCA_E_ARG ? EXIT_USAGE : EXIT_DEVICE;
@@ -461,33 +586,90 @@ int main(int argc, char **argv)
         nca_link_close(l);
         return 0;
     }
-    nca_model *m = malloc(sizeof *m);
-    if (!m) {
+    nca_model *models = calloc(o.n_models, sizeof *models);
+    if (!models) {
         fprintf(stderr, "nca-host: out of memory\n");
+        nca_script_free(&o.script);
         return EXIT_USAGE;
     }
-    if (nca_model_load(o.model, m, &e) != NCA_OK) {
-        fprintf(stderr, "nca-host: %s\n", e.msg);
-        free(m);
-        return EXIT_USAGE;
+    for (unsigned i = 0; i < o.n_models && !rc; i++)
+        if (nca_model_load(o.models[i], &models[i], &e) != NCA_OK) {
+            fprintf(stderr, "nca-host: %s\n", e.msg);
+            rc = EXIT_USAGE;
+        }
+    if (!rc && o.info)
+        print_info(&models[0]);
+    if (rc || o.info) {
+        free(models);
+        nca_script_free(&o.script);
+        return rc;
     }
-    if (o.info) {
-        print_info(m);
-        free(m);
-        return 0;
-    }
+    const nca_model *m = &models[0];
+    /* a live view when asked for, or by default when not verifying */
+    int live_wanted = strcmp(o.view, "none") != 0 && !o.verify;
+    nca_status vst;
+    const nca_view_ops *view = pick_view(&o, live_wanted, &e, &vst);
+    int live = view || o.record || o.events;
+    if (!o.steps_set)
+        o.steps = view ? 0 : 1000;
     run_backend rb = {NULL, NULL}, vb = {NULL, NULL};
-    rc = open_backend(o.backend, o.board_args, &rb, &e);
+    if (strcmp(o.backend, "auto") == 0)
+        rc = open_auto(&o, &rb, &e);
+    else
+        rc = open_backend(o.backend, o.board_args, &rb, &e);
     if (!rc && o.verify)
         rc = open_backend(o.verify, o.verify_args, &vb, &e);
+    nca_target target = {0, 0, NULL};
+    nca_status st = NCA_OK;
+    uint32_t seed = o.seed;
+    if (!rc && o.target)
+        st = nca_target_load(o.target, o.width, o.height, &target, &e);
+    if (!rc && st == NCA_OK)
+        st = setup(&o, m, &rb, o.verify ? &vb : NULL, &seed, &e);
+    if (!rc && st == NCA_OK && !live) {
+        st = batch(&o, m, &rb, o.verify ? &vb : NULL, &target, &e);
+    } else if (!rc && st == NCA_OK) {
+        nca_live_config lc;
+        memset(&lc, 0, sizeof lc);
+        lc.ops = rb.ops;
+        lc.b = rb.b;
+        for (unsigned i = 0; i < o.n_models; i++)
+            lc.models[i] = &models[i];
+        lc.n_models = o.n_models;
+        lc.width = o.width;
+        lc.height = o.height;
+        lc.seed = seed;
+        lc.boundary = o.boundary;
+        lc.view = view;
+        lc.scale = o.scale;
+        lc.record = o.record;
+        lc.script = &o.script;
+        lc.steps = o.steps;
+        lc.spf = o.spf;
+        lc.radius = o.radius;
+        lc.fps_cap = view == &nca_view_term_ops ? 30 : 60;
+        lc.verbose = o.verbose;
+        nca_live_result lr;
+        st = nca_live_run(&lc, &lr, &e);
+        m = &models[lr.current];
+        if (st == NCA_OK && o.verbose)
+            printf("live: %u steps in %.2f s (%.1f steps/s), %u frames (%.1f frames/s), %s\n",
+                   lr.steps_run, lr.seconds, lr.seconds > 0 ? lr.steps_run / lr.seconds : 0.0,
+                   lr.frames, lr.seconds > 0 ? lr.frames / lr.seconds : 0.0,
+                   lr.user_quit ? "quit by the user" : "step limit");
+    }
+    if (!rc && st == NCA_OK)
+        st = finish(&o, m, &rb, seed, &target, &e);
     if (!rc)
-        rc = run(&o, m, &rb, o.verify ? &vb : NULL, &e);
+        rc = status_exit(st);
     if (rc)
         fprintf(stderr, "nca-host: %s\n", e.msg);
     if (vb.b)
         vb.ops->close(vb.b);
     if (rb.b)
         rb.ops->close(rb.b);
-    free(m);
+    nca_target_free(&target);
+    free(models);
+    nca_script_free(&o.script);
     return rc;
 }

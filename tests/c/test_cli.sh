@@ -73,7 +73,7 @@ echo "[==========] Running the command-line tests."
 
 # ---- (a) a run that writes a frame and a state ----------------------------------------------
 if check "host: 20 steps, save frame and state" 0 0 \
-    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --save-frame "$T/a.png" --save-state "$T/a.st"; then
+    "$HOST" --backend ref --model "$MODEL" --steps 20 --grid 32x32 --save-frame "$T/a.png" --save-state "$T/a.st"; then
     size=$(wc -c <"$T/a.st")
     sig=$(od -An -tx1 -N8 "$T/a.png" | tr -d ' \n')
     if [ "$size" -ne $((24 + 2 * 32 * 32 * 16 + 4)) ]; then
@@ -89,26 +89,26 @@ fi
 
 # ---- (b) determinism, verification -----------------------------------------------------------
 check "host: second run, same seed" 0 0 \
-    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --save-state "$T/b.st" &&
+    "$HOST" --backend ref --model "$MODEL" --steps 20 --grid 32x32 --save-state "$T/b.st" &&
     if cmp -s "$T/a.st" "$T/b.st"; then pass "host: same seed, identical state files"
     else fail "host: same seed, identical state files" "cmp differs"; fi
 check "host: other seed" 0 0 \
-    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --seed 2 --save-state "$T/c.st" &&
+    "$HOST" --backend ref --model "$MODEL" --steps 20 --grid 32x32 --seed 2 --save-state "$T/c.st" &&
     if cmp -s "$T/a.st" "$T/c.st"; then fail "host: other seed, other state" "identical"
     else pass "host: other seed, other state"; fi
 check "host: --backend ref --verify ref" 0 0 \
-    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --backend ref --verify ref --save-state "$T/v.st" &&
+    "$HOST" --backend ref --model "$MODEL" --steps 20 --grid 32x32 --backend ref --verify ref --save-state "$T/v.st" &&
     if cmp -s "$T/a.st" "$T/v.st"; then pass "host: verified run writes the same state"
     else fail "host: verified run writes the same state" "cmp differs"; fi
 check "host: --verify float mismatches (exit 3)" 3 1 \
-    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --verify float
+    "$HOST" --backend ref --model "$MODEL" --steps 20 --grid 32x32 --verify float
 check "host: wrap boundary and damage" 0 0 \
-    "$HOST" --model "$MODEL" --steps 30 --grid 32x24 --boundary wrap --damage circle:16,12,4@20 \
+    "$HOST" --backend ref --model "$MODEL" --steps 30 --grid 32x24 --boundary wrap --damage circle:16,12,4@20 \
     --damage half:left@25 --save-state "$T/d.st"
-check "host: float backend" 0 0 "$HOST" --model "$MODEL" --steps 10 --grid 16x16 --backend float \
+check "host: float backend" 0 0 "$HOST" --backend ref --model "$MODEL" --steps 10 --grid 16x16 --backend float \
     --save-frame "$T/f.png"
 if check "host: load a state, run 0 steps, save" 0 0 \
-    "$HOST" --model "$MODEL" --steps 0 --grid 32x32 --load-state "$T/a.st" --save-state "$T/l.st"; then
+    "$HOST" --backend ref --model "$MODEL" --steps 0 --grid 32x32 --load-state "$T/a.st" --save-state "$T/l.st"; then
     # the cell words survive (bytes 25 .. end-4)
     n=$((2 * 32 * 32 * 16))
     if cmp -s <(tail -c +25 "$T/a.st" | head -c $n) <(tail -c +25 "$T/l.st" | head -c $n); then
@@ -119,20 +119,20 @@ if check "host: load a state, run 0 steps, save" 0 0 \
 fi
 # resuming: 10 steps, save, load and 10 more == 20 steps in one run (steps done and seed kept)
 if check "host: 20 steps in one run" 0 0 \
-    "$HOST" --model "$MODEL" --steps 20 --grid 32x32 --seed 5 --save-state "$T/r20.st" &&
+    "$HOST" --backend ref --model "$MODEL" --steps 20 --grid 32x32 --seed 5 --save-state "$T/r20.st" &&
     check "host: 10 steps, save" 0 0 \
-    "$HOST" --model "$MODEL" --steps 10 --grid 32x32 --seed 5 --save-state "$T/r10.st" &&
+    "$HOST" --backend ref --model "$MODEL" --steps 10 --grid 32x32 --seed 5 --save-state "$T/r10.st" &&
     check "host: resume 10 more from the saved state" 0 0 \
-    "$HOST" --model "$MODEL" --steps 10 --grid 32x32 --load-state "$T/r10.st" --save-state "$T/rr.st"; then
+    "$HOST" --backend ref --model "$MODEL" --steps 10 --grid 32x32 --load-state "$T/r10.st" --save-state "$T/rr.st"; then
     if cmp -s "$T/r20.st" "$T/rr.st"; then pass "host: a resumed run equals one run"
     else fail "host: a resumed run equals one run" "state files differ"; fi
 fi
 check "host: --target prints the MSE" 0 0 \
-    "$HOST" --model "$MODEL" --steps 10 --grid 72x72 --target weights/targets/lizard.png &&
+    "$HOST" --backend ref --model "$MODEL" --steps 10 --grid 72x72 --target weights/targets/lizard.png &&
     out_has "host: MSE line" '^mse 0\.[0-9]* after 10 steps$'
-check "host: --report" 0 0 "$HOST" --model "$MODEL" --steps 6 --grid 32x32 --report 3 &&
+check "host: --report" 0 0 "$HOST" --backend ref --model "$MODEL" --steps 6 --grid 32x32 --report 3 &&
     out_has "host: report lines" '^step 3: alive-before [0-9]* active [0-9]* alive [0-9]*$' '^step 6: '
-check "host: --info" 0 0 "$HOST" --model "$MODEL" --info &&
+check "host: --info" 0 0 "$HOST" --backend ref --model "$MODEL" --info &&
     out_has "host: --info shows the shape" '^channels: *16$' '^hidden: *128$' '^inputs: *48$'
 check "host: --help" 0 0 "$HOST" --help && out_has "host: --help prints usage" '^usage: nca-host'
 check "host: --list-backends" 0 0 "$HOST" --list-backends &&
@@ -140,35 +140,35 @@ check "host: --list-backends" 0 0 "$HOST" --list-backends &&
 
 # ---- (c) bad usage: exit 1, one line on stderr -----------------------------------------------
 usage_error "usage: missing --model" "$HOST" --steps 5
-usage_error "usage: unknown option" "$HOST" --model "$MODEL" --frobnicate
-usage_error "usage: --grid 2x2" "$HOST" --model "$MODEL" --grid 2x2
-usage_error "usage: --grid 32x32x" "$HOST" --model "$MODEL" --grid 32x32x
-usage_error "usage: --grid 2000x8" "$HOST" --model "$MODEL" --grid 2000x8
-usage_error "usage: --damage bad@5" "$HOST" --model "$MODEL" --damage bad@5
-usage_error "usage: --damage without @" "$HOST" --model "$MODEL" --damage circle:1,2,3
-usage_error "usage: --damage after the last step" "$HOST" --model "$MODEL" --steps 5 --damage half:left@5
-usage_error "usage: --boundary x" "$HOST" --model "$MODEL" --boundary x
-usage_error "usage: --view sdl" "$HOST" --model "$MODEL" --view sdl
-usage_error "usage: unknown backend" "$HOST" --model "$MODEL" --backend nosuch --steps 1
-usage_error "usage: unknown verify backend" "$HOST" --model "$MODEL" --verify nosuch --steps 1
-usage_error "usage: --steps -1" "$HOST" --model "$MODEL" --steps -1
-usage_error "usage: --steps abc" "$HOST" --model "$MODEL" --steps abc
-usage_error "usage: --seed 2^32" "$HOST" --model "$MODEL" --seed 4294967296
-usage_error "usage: --report 0" "$HOST" --model "$MODEL" --report 0
-usage_error "usage: option without value" "$HOST" --model
-usage_error "usage: stray argument" "$HOST" --model "$MODEL" extra
-usage_error "usage: state of another size" "$HOST" --model "$MODEL" --grid 16x16 --steps 1 --load-state "$T/a.st"
-usage_error "usage: target larger than the grid" "$HOST" --model "$MODEL" --grid 16x16 --steps 1 \
+usage_error "usage: unknown option" "$HOST" --backend ref --model "$MODEL" --frobnicate
+usage_error "usage: --grid 2x2" "$HOST" --backend ref --model "$MODEL" --grid 2x2
+usage_error "usage: --grid 32x32x" "$HOST" --backend ref --model "$MODEL" --grid 32x32x
+usage_error "usage: --grid 2000x8" "$HOST" --backend ref --model "$MODEL" --grid 2000x8
+usage_error "usage: --damage bad@5" "$HOST" --backend ref --model "$MODEL" --damage bad@5
+usage_error "usage: --damage without @" "$HOST" --backend ref --model "$MODEL" --damage circle:1,2,3
+usage_error "usage: --damage after the last step" "$HOST" --backend ref --model "$MODEL" --steps 5 --damage half:left@5
+usage_error "usage: --boundary x" "$HOST" --backend ref --model "$MODEL" --boundary x
+usage_error "usage: --view sdl" "$HOST" --backend ref --model "$MODEL" --view sdl
+usage_error "usage: unknown backend" "$HOST" --backend ref --model "$MODEL" --backend nosuch --steps 1
+usage_error "usage: unknown verify backend" "$HOST" --backend ref --model "$MODEL" --verify nosuch --steps 1
+usage_error "usage: --steps -1" "$HOST" --backend ref --model "$MODEL" --steps -1
+usage_error "usage: --steps abc" "$HOST" --backend ref --model "$MODEL" --steps abc
+usage_error "usage: --seed 2^32" "$HOST" --backend ref --model "$MODEL" --seed 4294967296
+usage_error "usage: --report 0" "$HOST" --backend ref --model "$MODEL" --report 0
+usage_error "usage: option without value" "$HOST" --backend ref --model
+usage_error "usage: stray argument" "$HOST" --backend ref --model "$MODEL" extra
+usage_error "usage: state of another size" "$HOST" --backend ref --model "$MODEL" --grid 16x16 --steps 1 --load-state "$T/a.st"
+usage_error "usage: target larger than the grid" "$HOST" --backend ref --model "$MODEL" --grid 16x16 --steps 1 \
     --target weights/targets/lizard.png
-usage_error "usage: unwritable --save-frame" "$HOST" --model "$MODEL" --grid 8x8 --steps 1 \
+usage_error "usage: unwritable --save-frame" "$HOST" --backend ref --model "$MODEL" --grid 8x8 --steps 1 \
     --save-frame "$T/no/such/dir/x.png"
 
 # ---- (d) model files that cannot be used ------------------------------------------------------
-usage_error "model: missing file" "$HOST" --model "$T/missing.bin" --info
-usage_error "model: a directory" "$HOST" --model weights --info
-usage_error "model: a PNG" "$HOST" --model weights/targets/lizard.png --info
+usage_error "model: missing file" "$HOST" --backend ref --model "$T/missing.bin" --info
+usage_error "model: a directory" "$HOST" --backend ref --model weights --info
+usage_error "model: a PNG" "$HOST" --backend ref --model weights/targets/lizard.png --info
 head -c $((2 << 20)) /dev/zero >"$T/huge.bin"
-usage_error "model: 2 MiB of zeros" "$HOST" --model "$T/huge.bin" --info
+usage_error "model: 2 MiB of zeros" "$HOST" --backend ref --model "$T/huge.bin" --info
 
 # ---- (e) corrupt model files through the binary ------------------------------------------------
 LEN=$(wc -c <"$MODEL")
@@ -219,7 +219,7 @@ export HOST
 find "$C" -type f -print0 | ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=4" \
     xargs -0 -P "$JOBS" -n 16 bash -c '
     for f in "$@"; do
-        "$HOST" --model "$f" --info >/dev/null 2>"$f.err"
+        "$HOST" --backend ref --model "$f" --info >/dev/null 2>"$f.err"
         rc=$?
         lines=$(wc -l <"$f.err")
         if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ]; then echo "ok $f"
@@ -250,9 +250,9 @@ else
     pass "corrupt: all $N_ALL corrupt files checked"
 fi
 # the error names the problem the docs promise
-"$HOST" --model "$C/version-2" --info 2>&1 >/dev/null | grep -q 'unsupported format version 2' &&
+"$HOST" --backend ref --model "$C/version-2" --info 2>&1 >/dev/null | grep -q 'unsupported format version 2' &&
     pass "corrupt: version message" || fail "corrupt: version message" "$(cat "$C/version-2.err")"
-"$HOST" --model "$C/flip-5005" --info 2>&1 >/dev/null | grep -q 'CRC mismatch' &&
+"$HOST" --backend ref --model "$C/flip-5005" --info 2>&1 >/dev/null | grep -q 'CRC mismatch' &&
     pass "corrupt: CRC message" || fail "corrupt: CRC message" "$(cat "$C/flip-5005.err")"
 
 # ---- (f) nca-convert ----------------------------------------------------------------------------
@@ -269,10 +269,10 @@ if check "convert: a Distill-format JSON" 0 0 "$CONV" --from distill "$T/synthet
     --desc "synthetic test model"; then
     size=$(wc -c <"$T/syn.bin")
     [ "$size" -eq 9104 ] && pass "convert: output has 9104 bytes" || fail "convert: output size" "$size"
-    check "convert: the output loads" 0 0 "$HOST" --model "$T/syn.bin" --info &&
+    check "convert: the output loads" 0 0 "$HOST" --backend ref --model "$T/syn.bin" --info &&
         out_has "convert: named after the input" '^name: *synthetic$' \
             '^description: synthetic test model$' '^channels: *16$'
-    check "convert: the output runs" 0 0 "$HOST" --model "$T/syn.bin" --steps 3 --grid 8x8
+    check "convert: the output runs" 0 0 "$HOST" --backend ref --model "$T/syn.bin" --steps 3 --grid 8x8
 fi
 head -c $(($(wc -c <"$T/synthetic.json") / 2)) "$T/synthetic.json" >"$T/trunc.json"
 usage_error "convert: truncated JSON" "$CONV" --from distill "$T/trunc.json" -o "$T/x.bin"

@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# test_live.sh - the live view of nca-host (host/ui/): scripted input, recording, the window
+# under Xvfb, the terminal under tmux, model switching, faults, and live runs on the
+# virtual board.
+#   - a scripted click (--events '120 click 40,36 r=8') leaves the state --damage
+#     circle:40,36,8@120 leaves (cmp);
+#   - --record: the GIF's frame count, and its last frame against --save-frame composited;
+#   - window (Xvfb): a screenshot of the window paused at step 120 equals the --save-frame of
+#     that step, composited over white and scaled (pixel for pixel);
+#   - terminal (tmux): the captured pane shows the coloured lizard and the status line; key 2
+#     switches to the second --model (its name in the status line); q restores the terminal;
+#   - faults: no display (--view window), no terminal (--view term): exit 2, one line; the
+#     virtual board killed mid-run: exit 2, one line, no hang;
+#   - vboard: a live headless run (RUN with a frame every k steps) ends in the state of ref.
+# Tools missing here (Xvfb, tmux, xdotool, ImageMagick's import, the vboard) make their tests
+# skipped, counted as such. Run from the repository root; BUILD defaults to build.
+set -u
+
+BUILD=${BUILD:-build}
+SAN=$BUILD/san/nca-host
+# SDL2 and X11 keep allocations until exit that LeakSanitizer reports: the window tests run
+# the release build (same sources, -O3), everything else the sanitizer build
+REL=$BUILD/nca-host
+M1=weights/regen.bin
+M2=weights/grow.bin
+VBOARD=${VBOARD:-sim/build/vboard/nca-vboard}
+PYTHON=${PYTHON:-/usr/bin/python3}
+[ -x "$PYTHON" ] || PYTHON=python3
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}
+
+for b in "$SAN" "$REL"; do
+    if [ ! -x "$b" ]; then
+        echo "test_live.sh: $b not built (make $b)" >&2
+        echo "[  FAILED  ] 1 test(s), listed below:"
+        exit 1
+    fi
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/nca-live-XXXXXX") || exit 1
+XVFB_PID=""
+TMUX_SOCK="nca-live-$$"
+cleanup() {
+    [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null
+    tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+n_pass=0
+n_fail=0
+n_skip=0
+failed=()
+pass() { n_pass=$((n_pass + 1)); echo "[       OK ] $1"; }
+fail() { n_fail=$((n_fail + 1)); failed+=("$1"); echo "[  FAILED  ] $1: $2"; }
+skip() { n_skip=$((n_skip + 1)); echo "[  SKIPPED ] $1: $2"; }
+
+# check NAME WANT_RC WANT_STDERR_LINES CMD...: as in test_cli.sh (-1: any number of lines)
+check() {
+    local name=$1 want_rc=$2 want_lines=$3
+    shift 3
+    timeout 120 "$@" >"$T/out" 2>"$T/err" </dev/null
+    local rc=$? lines
+    lines=$(wc -l <"$T/err")
+    if [ "$rc" -ne "$want_rc" ]; then
+        fail "$name" "exit $rc, expected $want_rc; stderr: $(head -c 400 "$T/err")"
+    elif [ "$want_lines" -ge 0 ] && [ "$lines" -ne "$want_lines" ]; then
+        fail "$name" "$lines stderr lines, expected $want_lines: $(head -c 400 "$T/err")"
+    else
+        pass "$name"
+        return 0
+    fi
+    return 1
+}
+same() { # NAME FILE1 FILE2
+    if cmp -s "$2" "$3"; then pass "$1"; else fail "$1" "$2 and $3 differ"; fi
+}
+# compare.py-like checks in Python (PIL, numpy): frame PNG composited and scaled vs an image
+img_check() { # NAME PYTHON-CODE
+    local name=$1
+    if out=$("$PYTHON" -c "$2" 2>&1); then pass "$name${out:+ ($out)}"; else fail "$name" "$out"; fi
+}
+COMPOSE='
+from PIL import Image
+import numpy as np
+def composed(png, scale):
+    f = np.asarray(Image.open(png).convert("RGBA")).astype(int)
+    rgb = np.minimum(255, f[..., :3] + 255 - f[..., 3:4])
+    return np.repeat(np.repeat(rgb, scale, 0), scale, 1)
+'
+
+echo "[==========] Running the live view tests."
+H=(--backend ref --view none --quiet)
+
+# ---- scripted input == --damage ---------------------------------------------------------------
+printf '# a click, as a user would\n120 click 40,36 r=8\n' >"$T/click.ev"
+if check "events: scripted click run" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 200 \
+        --events "$T/click.ev" --save-state "$T/click.st" &&
+    check "events: the same with --damage" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 200 \
+        --damage circle:40,36,8@120 --save-state "$T/dmg.st" &&
+    check "events: no damage" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 200 --save-state "$T/none.st"; then
+    same "events: a scripted click equals --damage (cmp)" "$T/click.st" "$T/dmg.st"
+    if cmp -s "$T/click.st" "$T/none.st"; then
+        fail "events: the click changed the state" "same state as without it"
+    else
+        pass "events: the click changed the state"
+    fi
+fi
+printf '10 seed 5,5\n' >"$T/seed.ev"
+check "events: a scripted seed runs" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 20 --events "$T/seed.ev" \
+    --save-state "$T/seed.st" && ! cmp -s "$T/seed.st" "$T/none.st" && pass "events: the seed changed the state"
+printf '10 klick 1,2\n' >"$T/bad.ev"
+check "events: an unknown action is a usage error naming the line" 1 1 \
+    "$SAN" "${H[@]}" -m "$M1" --steps 20 --events "$T/bad.ev" &&
+    grep -q 'bad.ev:1: unknown action' "$T/err" && pass "events: the error names file and line"
+check "events: a missing file is a usage error" 1 1 "$SAN" "${H[@]}" -m "$M1" --events "$T/nope.ev"
+
+# ---- --record ------------------------------------------------------------------------------
+if check "record: headless GIF, 120 steps, 4 a frame" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 120 \
+        --spf 4 --scale 3 --events "$T/click.ev" --record "$T/r.gif" --save-frame "$T/r.png"; then
+    # frames: the first, one every 4 steps (120 / 4), and the click at step 120, which is
+    # drawn before the run ends there
+    img_check "record: 32 frames of 192x192, the last equals --save-frame composited" "$COMPOSE
+im = Image.open('$T/r.gif')
+n = im.n_frames
+assert n == 32, 'frames %d, expected 32' % n
+assert im.size == (192, 192), im.size
+im.seek(n - 1)
+last = np.asarray(im.convert('RGB')).astype(int)
+want = composed('$T/r.png', 3)
+d = np.abs(last - want)
+assert d.mean() < 1.0 and d.max() <= 40, 'mean %.3f max %d' % (d.mean(), d.max())
+print('mean |diff| %.3f, max %d (256-colour palette)' % (d.mean(), d.max()))"
+fi
+[ -e "$T/r.gif.part" ] && fail "record: no temporary file left" "$T/r.gif.part"
+check "record: an unwritable path is an error, no file" 1 1 "$SAN" "${H[@]}" -m "$M1" --steps 4 \
+    --record "$T/no/such/dir/x.gif"
+
+# ---- faults without a display or a terminal ------------------------------------------------
+check "fault: --view window without a display: exit 2, one line" 2 1 \
+    env -u DISPLAY -u WAYLAND_DISPLAY "$REL" --backend ref -m "$M1" --view window --steps 5
+check "fault: --view term without a terminal: exit 2, one line" 2 1 \
+    "$SAN" --backend ref -m "$M1" --view term --steps 5
+check "auto: no display, no terminal: headless, no view" 0 0 \
+    env -u DISPLAY -u WAYLAND_DISPLAY "$SAN" --backend ref -m "$M1" --steps 5 --quiet
+check "auto backend: one line saying it chose the C model" 0 1 \
+    env -u DISPLAY "$SAN" -m "$M1" --steps 5 --view none &&
+    grep -q 'no board found on USB: running the C model' "$T/err" &&
+    pass "auto backend: the line names the C model and why"
+
+# ---- the window, under Xvfb ----------------------------------------------------------------
+if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null || ! command -v import >/dev/null; then
+    for t in "window: screenshot equals --save-frame" "window: quit with q"; do
+        skip "$t" "Xvfb, xdotool or ImageMagick missing (tools/install-deps.sh)"
+    done
+else
+    d=$((100 + $$ % 400))
+    while [ -e "/tmp/.X11-unix/X$d" ] || [ -e "/tmp/.X$d-lock" ]; do d=$((d + 1)); done
+    Xvfb ":$d" -screen 0 1024x768x24 -nolisten tcp >"$T/xvfb.log" 2>&1 &
+    XVFB_PID=$!
+    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$d" ] && break; sleep 0.1; done
+    export DISPLAY=":$d"
+    printf '100 click 40,36 r=8\n120 key space\n' >"$T/win.ev"
+    timeout 120 "$REL" --backend ref -m "$M1" -m "$M2" --events "$T/win.ev" --record "$T/w.gif" \
+        --save-frame "$T/w.png" >"$T/wout" 2>"$T/werr" &
+    pid=$!
+    id=""
+    for _ in $(seq 300); do
+        id=$(xdotool search --name '^regen \| ref \| step 120 .*paused' 2>/dev/null | head -1)
+        [ -n "$id" ] && break
+        sleep 0.1
+    done
+    if [ -z "$id" ]; then
+        fail "window: paused at step 120" "no such window title; stderr: $(head -c 300 "$T/werr")"
+        kill "$pid" 2>/dev/null
+    else
+        pass "window: paused at step 120 (title: $(xdotool getwindowname "$id"))"
+        import -window "$id" "$T/shot.png"
+        xdotool key --window "$id" q
+        wait "$pid"
+        rc=$?
+        if [ "$rc" -eq 0 ]; then pass "window: quit with q, exit 0"; else fail "window: quit with q" "exit $rc: $(head -c 300 "$T/werr")"; fi
+        img_check "window: screenshot equals --save-frame composited and scaled" "$COMPOSE
+shot = np.asarray(Image.open('$T/shot.png').convert('RGB')).astype(int)
+want = composed('$T/w.png', 10)
+assert shot.shape == want.shape, 'screenshot %s, expected %s' % (shot.shape, want.shape)
+bad = int((shot != want).any(axis=2).sum())
+assert bad == 0, '%d pixels differ' % bad
+print('%dx%d, every pixel equal' % (shot.shape[1], shot.shape[0]))"
+        img_check "window: --record wrote what the window showed (121 frames, last = screenshot)" "
+from PIL import Image
+import numpy as np
+im = Image.open('$T/w.gif')
+assert im.n_frames >= 121, 'frames %d' % im.n_frames
+im.seek(im.n_frames - 1)
+last = np.asarray(im.convert('RGB')).astype(int)
+shot = np.asarray(Image.open('$T/shot.png').convert('RGB')).astype(int)
+d = np.abs(last - shot)
+assert d.mean() < 1.0, 'mean %.3f' % d.mean()
+print('%d frames' % im.n_frames)"
+    fi
+    unset DISPLAY
+fi
+
+# ---- the terminal, under tmux --------------------------------------------------------------
+if ! command -v tmux >/dev/null; then
+    for t in "term: lizard and status line" "term: key 2 switches model" "term: q restores"; do
+        skip "$t" "tmux missing (tools/install-deps.sh)"
+    done
+else
+    tm() { tmux -L "$TMUX_SOCK" "$@"; }
+    printf '60 key space\n' >"$T/term.ev"
+    tm new-session -d -x 120 -y 40 "env -u DISPLAY TERM=xterm-256color $SAN --backend ref -m $M1 -m $M2 --events $T/term.ev; echo exit=\$?; sleep 60"
+    pane=""
+    for _ in $(seq 200); do
+        pane=$(tm capture-pane -p 2>/dev/null | tail -1)
+        case "$pane" in *"step 60 "*paused*) break ;; esac
+        sleep 0.1
+    done
+    tm capture-pane -p -e >"$T/pane.esc"
+    if grep -q '^regen | ref | step 60 .*paused' <<<"$pane"; then
+        pass "term: status line ($pane)"
+    else
+        fail "term: status line" "last line: $pane"
+    fi
+    # the lizard: half blocks in greens (g > r + 40) on the white background
+    greens=$(grep -o $'\e\\[38;2;[0-9]*;[0-9]*;[0-9]*m' "$T/pane.esc" |
+        awk -F'[;m]' '$4 > $3 + 40 && $4 > $5 + 40 { n++ } END { print n + 0 }')
+    blocks=$(grep -o '▀' "$T/pane.esc" | wc -l)
+    if [ "$greens" -gt 50 ] && [ "$blocks" -ge $((64 * 32)) ]; then
+        pass "term: the coloured lizard ($blocks half blocks, $greens green runs)"
+    else
+        fail "term: the coloured lizard" "$blocks half blocks, $greens green runs"
+    fi
+    tm send-keys -l $'\e[<0;60;16M'
+    tm send-keys -l $'\e[<0;60;16m'
+    tm send-keys 2
+    for _ in $(seq 100); do
+        pane=$(tm capture-pane -p | tail -1)
+        case "$pane" in grow*) break ;; esac
+        sleep 0.1
+    done
+    if grep -q '^grow | ref | step 0 .*paused' <<<"$pane"; then
+        pass "term: key 2 switches to the second model ($pane)"
+    else
+        fail "term: key 2 switches to the second model" "status: $pane"
+    fi
+    tm send-keys q
+    for _ in $(seq 100); do
+        tm capture-pane -p | grep -q '^exit=' && break
+        sleep 0.1
+    done
+    if tm capture-pane -p | grep -q '^exit=0$'; then
+        pass "term: q quits with exit 0, the shell's screen is back"
+    else
+        fail "term: q quits with exit 0" "$(tm capture-pane -p | grep -v '^$' | tail -3)"
+    fi
+    tm kill-server 2>/dev/null
+fi
+
+# ---- the virtual board, live -----------------------------------------------------------------
+if [ ! -x "$VBOARD" ]; then
+    for t in "vboard: live run equals ref" "vboard: killed mid-run"; do
+        skip "$t" "no virtual board ($VBOARD; make vboard)"
+    done
+else
+    VB=(--backend vboard --vboard "$VBOARD" --view none --quiet -m "$M1")
+    if check "vboard: live headless run, RUN with a frame every 4 steps" 0 0 \
+            "$SAN" "${VB[@]}" --steps 40 --spf 4 --events "$T/click.ev" --record "$T/vb.gif" \
+            --save-state "$T/vb.st" &&
+        check "ref: the same run" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 40 --spf 4 \
+            --events "$T/click.ev" --save-state "$T/ref40.st"; then
+        same "vboard: live run equals ref (cmp)" "$T/vb.st" "$T/ref40.st"
+    fi
+    # the board dies under a running view: one line, exit 2, no hang
+    "$SAN" "${VB[@]}" --steps 100000 --spf 1 >"$T/kout" 2>"$T/kerr" &
+    pid=$!
+    sleep 3
+    pkill -f "^$VBOARD" 2>/dev/null || pkill -f "nca-vboard" 2>/dev/null
+    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill "$pid"
+        fail "vboard: killed mid-run" "nca-host still running 30 s later"
+    else
+        wait "$pid"
+        rc=$?
+        if [ "$rc" -eq 2 ] && [ "$(wc -l <"$T/kerr")" -eq 1 ]; then
+            pass "vboard: killed mid-run: exit 2, one line ($(cat "$T/kerr"))"
+        else
+            fail "vboard: killed mid-run" "exit $rc: $(head -c 300 "$T/kerr")"
+        fi
+    fi
+fi
+
+echo "[==========] live tests: $n_pass passed, $n_fail failed, $n_skip skipped."
+if [ "$n_skip" -gt 0 ]; then
+    echo "[  SKIPPED ] $n_skip test(s)."
+fi
+echo "[  PASSED  ] $n_pass test(s)."
+if [ "$n_fail" -gt 0 ]; then
+    echo "[  FAILED  ] $n_fail test(s), listed below:"
+    for f in "${failed[@]}"; do echo "[  FAILED  ] $f"; done
+    exit 1
+fi
+exit 0
