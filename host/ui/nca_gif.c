@@ -2,11 +2,14 @@
 /* nca_gif.c - the --record GIF writer (nca_gif.h), on giflib. */
 #include "nca_gif.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gif_lib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct nca_gif {
     GifFileType *f;
@@ -49,10 +52,15 @@ nca_status nca_gif_open(nca_gif **out, const char *path, unsigned width, unsigne
         free(g);
         return nca_fail(err, NCA_E_NOMEM, "out of memory");
     }
-    g->f = EGifOpenFileName(g->tmp, false, &code);
+    /* giflib's EGifOpenFileName creates files 0600: open it with the umask's mode instead */
+    int fd = open(g->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     nca_status st = NCA_OK;
-    if (!g->f) {
-        st = nca_fail(err, NCA_E_IO, "%s: cannot create (%s)", g->tmp, GifErrorString(code));
+    if (fd < 0) {
+        st = nca_fail(err, NCA_E_IO, "%s: %s", g->tmp, strerror(errno));
+    } else if (!(g->f = EGifOpenFileHandle(fd, &code))) {
+        close(fd);
+        remove(g->tmp);
+        st = nca_fail(err, NCA_E_IO, "%s: cannot start a GIF (%s)", g->tmp, GifErrorString(code));
     } else {
         EGifSetGifVersion(g->f, true);
         static const GifByteType loop[3] = {1, 0, 0}; /* NETSCAPE2.0: loop forever */
