@@ -39,17 +39,5 @@ table=$(mktemp)
     echo "vectorised by the compiler (SSE2); the float twin is dense, as the TF notebook."
 } >"$table"
 cat "$table"
-if [ -n "$OUT" ]; then
-    python3 - "$OUT" "$table" <<'PY'
-import re, sys
-path, table = sys.argv[1], open(sys.argv[2]).read().rstrip() + "\n"
-try:
-    doc = open(path).read()
-except FileNotFoundError:
-    doc = "# Results\n"
-pat = re.compile(r"^## C model speed\n.*?(?=^## |\Z)", re.S | re.M)
-doc = pat.sub(lambda m: table + "\n", doc) if pat.search(doc) else doc.rstrip() + "\n\n" + table
-open(path, "w").write(doc)
-PY
-fi
+[ -n "$OUT" ] && python3 tools/results_section.py "$OUT" "$table"
 rm -f "$table"

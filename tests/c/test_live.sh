@@ -265,6 +265,13 @@ if [ ! -x "$VBOARD" ]; then
         skip "$t" "no virtual board ($VBOARD; make vboard)"
     done
 else
+    # the default vboard is found from the program's place, not the current directory
+    if (cd / && timeout 60 "$OLDPWD/$REL" --backend vboard --board-info >"$T/bi" 2>&1) &&
+        grep -q '^board: *virtual' "$T/bi"; then
+        pass "vboard: found beside the program from another directory"
+    else
+        fail "vboard: found beside the program from another directory" "$(head -c 300 "$T/bi")"
+    fi
     VB=(--backend vboard --vboard "$VBOARD" --view none --quiet -m "$M1")
     if check "vboard: live headless run, RUN with a frame every 4 steps" 0 0 \
             "$SAN" "${VB[@]}" --steps 40 --spf 4 --events "$T/click.ev" --record "$T/vb.gif" \
@@ -272,6 +279,25 @@ else
         check "ref: the same run" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 40 --spf 4 \
             --events "$T/click.ev" --save-state "$T/ref40.st"; then
         same "vboard: live run equals ref (cmp)" "$T/vb.st" "$T/ref40.st"
+    fi
+    # a model the board's build cannot hold (8 channels; the vboard has 16): one line, exit 1
+    "$PYTHON" -c "
+import sys; sys.path.insert(0, 'weights')
+import numpy as np, nca_int
+m = nca_int.load_model('$M1')
+C = 8
+n = nca_int.Model(channels=C, hidden=m.hidden, kernels=m.kernels, boundary=m.boundary,
+                  fire_q=m.fire_q, state_frac=m.state_frac, hid_frac=m.hid_frac,
+                  alive_q=m.alive_q, name='eight', desc='8 channels, for a test',
+                  shift1=m.shift1, shift2=m.shift2[:C], w1=m.w1[:, :3 * C], b1=m.b1,
+                  w2=m.w2[:C], b2=m.b2[:C])
+nca_int.save_model('$T/c8.bin', n)" 2>"$T/pyerr"
+    if [ -s "$T/c8.bin" ]; then
+        check "vboard: a model that does not fit the build: exit 1, one line" 1 1 \
+            "$SAN" --backend vboard --vboard "$VBOARD" --view none -m "$T/c8.bin" --steps 4 &&
+            grep -q 'channels' "$T/err" && pass "vboard: the line names the channels ($(cat "$T/err"))"
+    else
+        fail "vboard: a model that does not fit the build" "could not write one: $(head -c 300 "$T/pyerr")"
     fi
     # the board dies under a running view: one line, exit 2, no hang
     "$SAN" "${VB[@]}" --steps 100000 --spf 1 >"$T/kout" 2>"$T/kerr" &

@@ -1,0 +1,104 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Live view speed: frames/s and steps/s of nca-host's live loop over the virtual board (RUN
+# with a FRAME event every k steps) and the C model, measured on the grown lizard (steps
+# 80..119, from a state saved at step 80); the bytes of each FRAME event on the link
+# (RLE of docs/protocol.md, packet and header included) for the same steps; and from those
+# bytes, what the real boards' 3 Mbaud link allows. Prints a markdown section; with
+# --out FILE replaces the "## Live view speed" section of FILE.
+set -eu
+cd "$(dirname "$0")/.."
+HOST=build/nca-host
+MODEL=weights/regen.bin
+VBOARD=sim/build/vboard/nca-vboard
+OUT=""
+PYTHON=${PYTHON:-/usr/bin/python3}
+[ "${1:-}" = "--out" ] && OUT=$2
+[ -x $HOST ] || make -s $HOST
+[ -x $VBOARD ] || make -s vboard
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+Q="--view none --quiet"
+
+# the grown lizard at step 80, then the frames of steps 81..120
+$HOST -m $MODEL -b ref $Q --steps 80 --save-state "$T/s80.ncas"
+i=1
+while [ $i -le 40 ]; do
+    $HOST -m $MODEL -b ref $Q --load-state "$T/s80.ncas" --steps $i --save-frame "$T/f$i.png"
+    i=$((i + 1))
+done
+frame_bytes=$($PYTHON - "$T" <<'PY'
+import sys
+from PIL import Image
+def rle(px):  # docs/protocol.md READ_FRAME: zero runs / literal runs of at most 128 cells
+    n, i, out = len(px), 0, 0
+    while i < n:
+        if px[i] == (0, 0, 0, 0):
+            j = i
+            while j < n and j - i < 128 and px[j] == (0, 0, 0, 0):
+                j += 1
+            out += 1
+        else:
+            j = i
+            while j < n and j - i < 128 and px[j] != (0, 0, 0, 0):
+                j += 1
+            out += 1 + 4 * (j - i)
+        i = j
+    return out
+sizes = [8 + 1 + 5 + rle(list(Image.open("%s/f%d.png" % (sys.argv[1], k)).convert("RGBA").getdata()))
+         for k in range(1, 41)]
+print(sum(sizes) // len(sizes), min(sizes), max(sizes))
+PY
+)
+set -- $frame_bytes
+FB=$1 FBMIN=$2 FBMAX=$3
+
+live() { # backend spf -> "steps/s frames/s"
+    $HOST -m $MODEL -b "$1" --view none -v --load-state "$T/s80.ncas" --steps 120 --spf "$2" \
+        2>/dev/null | sed -n 's/^live: \([0-9]*\) steps in \([0-9.]*\) s.*, \([0-9]*\) frames.*/\1 \2 \3/p' |
+        awk '{ printf "%.1f %.1f", $1 / $2, $3 / $2 }'
+}
+# over the link: each frame costs k steps of the board and its bytes at 10 bits a byte
+link() { # clocks_per_step clock_hz k
+    awk -v c="$1" -v f="$2" -v k="$3" -v b="$FB" 'BEGIN { t = k * c / f + b * 10 / 3000000;
+        printf "%.1f | %.1f", k / t, 1 / t }'
+}
+sec=$T/section.md
+{
+    echo "## Live view speed"
+    echo
+    echo "Command: \`make bench\` (tools/bench_live.sh), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD),"
+    echo "on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores. \`$MODEL\`, 64x64,"
+    echo "40 steps from the grown lizard at step 80 (\`--load-state\`), headless (\`--view none\`): the"
+    echo "live loop's own figures (\`-v\`). On a board the host sends RUN (a FRAME event every k"
+    echo "steps) and draws the events as they come."
+    echo
+    echo "| backend | steps per frame k | steps/s | frames/s |"
+    echo "|---|---:|---:|---:|"
+    for k in 1 4 10; do
+        set -- $(live vboard $k)
+        echo "| vboard (Verilated RTL, $(basename $VBOARD) as built by \`make vboard\`) | $k | $1 | $2 |"
+    done
+    for k in 1 4; do
+        set -- $(live ref $k)
+        echo "| ref (C model) | $k | $1 | $2 |"
+    done
+    echo
+    echo "A FRAME event of the grown lizard (steps 81..120) is $FB bytes on the link on average"
+    echo "($FBMIN..$FBMAX: 8 packet, 1 status, 5 header, then the RLE cells). At 3 Mbaud (10 bits a"
+    echo "byte, 300,000 bytes/s) the link alone carries $(awk -v b=$FB 'BEGIN { printf "%.0f", 300000 / b }') such frames a second. A board sends a"
+    echo "frame after its k-th step and steps on when it is out, so a frame takes k steps plus its"
+    echo "bytes (clocks per step from \"Compact UP5K core\" and \"RTL core\" above):"
+    echo
+    echo "| board (3 Mbaud) | clocks/step | clock | k | steps/s | frames/s |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for k in 1 4; do
+        echo "| iCEBreaker, compact core | 748,157 | 18 MHz | $k | $(link 748157 18000000 $k) |"
+    done
+    for k in 1 4 16; do
+        echo "| ULX3S 85F, LANES 64 | 63,955 | 20 MHz | $k | $(link 63955 20000000 $k) |"
+    done
+} >"$sec"
+cat "$sec"
+[ -n "$OUT" ] && $PYTHON tools/results_section.py "$OUT" "$sec"
+exit 0
