@@ -10,15 +10,20 @@
 #include <SDL.h>
 #include <stdlib.h>
 
-/* Without a display named in the environment SDL would pick a headless video driver (and
- * libraries print to stderr trying others): no window unless SDL_VIDEODRIVER says so. */
-static int no_display(nca_error *err)
+/* The video driver for the display the environment names (Wayland, else X11): left to
+ * itself SDL would fall back to a headless driver when that display cannot be reached, and
+ * "open" a window nobody sees. SDL_VIDEODRIVER, when set, is the user's choice. */
+static int pick_driver(nca_error *err)
 {
     const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY"), *v = getenv("SDL_VIDEODRIVER");
-    if ((d && *d) || (w && *w) || (v && *v))
-        return 0;
+    if (v && *v)
+        return 1;
+    if (w && *w)
+        return setenv("SDL_VIDEODRIVER", "wayland", 1) == 0;
+    if (d && *d)
+        return setenv("SDL_VIDEODRIVER", "x11", 1) == 0;
     nca_fail(err, NCA_E_DEVICE, "window: no display (DISPLAY is not set; --view term or none)");
-    return 1;
+    return 0;
 }
 
 struct nca_view {
@@ -34,7 +39,7 @@ static nca_status sdl_open(nca_view **out, unsigned width, unsigned height, unsi
 {
     if (!scale)
         scale = nca_view_scale(width, height);
-    if (no_display(err))
+    if (!pick_driver(err))
         return NCA_E_DEVICE;
     nca_view *v = calloc(1, sizeof *v);
     if (!v)
@@ -179,7 +184,7 @@ static int sdl_poll(nca_view *v, nca_input *in, int cap, unsigned timeout_ms)
 
 int nca_view_sdl_probe(nca_error *err)
 {
-    if (no_display(err))
+    if (!pick_driver(err))
         return 0;
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         nca_fail(err, NCA_E_DEVICE, "window: no display (%s)", SDL_GetError());

@@ -140,6 +140,8 @@ check "record: an unwritable path is an error, no file" 1 1 "$SAN" "${H[@]}" -m 
 # ---- faults without a display or a terminal ------------------------------------------------
 check "fault: --view window without a display: exit 2, one line" 2 1 \
     env -u DISPLAY -u WAYLAND_DISPLAY "$REL" --backend ref -m "$M1" --view window --steps 5
+check "fault: a display that opens no window (no X server there): exit 2, one line" 2 1 \
+    env -u WAYLAND_DISPLAY DISPLAY=:4095 "$REL" --backend ref -m "$M1" --view window --steps 5
 check "fault: --view term without a terminal: exit 2, one line" 2 1 \
     "$SAN" --backend ref -m "$M1" --view term --steps 5
 check "auto: no display, no terminal: headless, no view" 0 0 \
