@@ -30,33 +30,7 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/nca-board-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 
-n_pass=0
-n_fail=0
-n_skip=0
-failed=()
-pass() { n_pass=$((n_pass + 1)); echo "[       OK ] $1"; }
-fail() { n_fail=$((n_fail + 1)); failed+=("$1"); echo "[  FAILED  ] $1: $2"; }
-skip() { n_skip=$((n_skip + 1)); echo "[  SKIPPED ] $1: $2"; }
-
-# check NAME WANT_RC WANT_STDERR_LINES CMD...: exit code and number of stderr lines (-1: any)
-check() {
-    local name=$1 want_rc=$2 want_lines=$3
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local rc=$? lines
-    lines=$(wc -l <"$T/err")
-    if [ "$rc" -ne "$want_rc" ]; then
-        fail "$name" "exit $rc, expected $want_rc; stderr: $(head -c 400 "$T/err")"
-    elif [ "$want_lines" -ge 0 ] && [ "$lines" -ne "$want_lines" ]; then
-        fail "$name" "$lines stderr lines, expected $want_lines: $(head -c 400 "$T/err")"
-    elif [ "$want_lines" -eq 1 ] && [ ! -s "$T/err" ]; then
-        fail "$name" "empty error message"
-    else
-        pass "$name"
-        return 0
-    fi
-    return 1
-}
+. tests/c/harness.sh
 err_has() { # NAME REGEX: the last command's stderr matches
     if grep -q -- "$2" "$T/err"; then pass "$1"; else fail "$1" "stderr: $(head -c 300 "$T/err")"; fi
 }
@@ -94,7 +68,7 @@ kill "$pty_pid" 2>/dev/null
 wait "$pty_pid" 2>/dev/null
 check "vboard: missing binary: exit 2, one line" 2 1 \
     "$HOST" --model "$MODEL" --backend vboard --vboard "$T/nosuch" --steps 1
-check "board-info needs a board backend: exit 1" 1 1 "$HOST" --board-info
+check "board-info needs a board backend: exit 1" 1 1 "$HOST" --board-info --backend ref
 check "bad --baud: exit 1" 1 1 "$HOST" --model "$MODEL" --backend serial --baud 12x
 check "unknown board option: exit 1" 1 1 "$HOST" --model "$MODEL" --backend serial:speed=3 --steps 1
 check "--list-backends names the boards" 0 0 "$HOST" --list-backends &&
@@ -178,14 +152,5 @@ else
     fi
 fi
 
-echo "[==========] board tests: $n_pass passed, $n_fail failed, $n_skip skipped."
-if [ "$n_skip" -gt 0 ]; then
-    echo "[  SKIPPED ] $n_skip test(s)."
-fi
-echo "[  PASSED  ] $n_pass test(s)."
-if [ "$n_fail" -gt 0 ]; then
-    echo "[  FAILED  ] $n_fail test(s), listed below:"
-    for f in "${failed[@]}"; do echo "[  FAILED  ] $f"; done
-    exit 1
-fi
-exit 0
+
+summary "board tests"

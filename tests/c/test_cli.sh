@@ -26,32 +26,7 @@ done
 T=$(mktemp -d "${TMPDIR:-/tmp}/nca-cli-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 
-n_pass=0
-n_fail=0
-failed=()
-pass() { n_pass=$((n_pass + 1)); echo "[       OK ] $1"; }
-fail() { n_fail=$((n_fail + 1)); failed+=("$1"); echo "[  FAILED  ] $1: $2"; }
-
-# check NAME WANT_RC WANT_STDERR_LINES CMD...: runs CMD, compares its exit code and the number
-# of lines it wrote to stderr (-1: any). stdout goes to $T/out, stderr to $T/err.
-check() {
-    local name=$1 want_rc=$2 want_lines=$3
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local rc=$? lines
-    lines=$(wc -l <"$T/err")
-    if [ "$rc" -ne "$want_rc" ]; then
-        fail "$name" "exit $rc, expected $want_rc; stderr: $(head -c 400 "$T/err")"
-    elif [ "$want_lines" -ge 0 ] && [ "$lines" -ne "$want_lines" ]; then
-        fail "$name" "$lines stderr lines, expected $want_lines: $(head -c 400 "$T/err")"
-    elif [ "$want_lines" -eq 1 ] && [ ! -s "$T/err" ]; then
-        fail "$name" "empty error message"
-    else
-        pass "$name"
-        return 0
-    fi
-    return 1
-}
+. tests/c/harness.sh
 out_has() { # NAME REGEX...: the last command's stdout has a line matching each REGEX
     local name=$1
     shift
@@ -294,12 +269,5 @@ usage_error "convert: name too long" "$CONV" --from distill "$T/synthetic.json" 
 usage_error "convert: unwritable output" "$CONV" --from distill "$T/synthetic.json" -o "$T/no/dir/x.bin"
 [ ! -e "$T/x.bin" ] && pass "convert: failures write no output" || fail "convert: failures write no output" "x.bin exists"
 
-# ---- summary --------------------------------------------------------------------------------
-echo "[==========] $((n_pass + n_fail)) test(s) run."
-echo "[  PASSED  ] $n_pass test(s)."
-if [ "$n_fail" -gt 0 ]; then
-    echo "[  FAILED  ] $n_fail test(s), listed below:"
-    for f in "${failed[@]}"; do echo "[  FAILED  ] $f"; done
-    exit 1
-fi
-exit 0
+
+summary "command-line tests"

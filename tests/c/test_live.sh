@@ -48,31 +48,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n_pass=0
-n_fail=0
-n_skip=0
-failed=()
-pass() { n_pass=$((n_pass + 1)); echo "[       OK ] $1"; }
-fail() { n_fail=$((n_fail + 1)); failed+=("$1"); echo "[  FAILED  ] $1: $2"; }
-skip() { n_skip=$((n_skip + 1)); echo "[  SKIPPED ] $1: $2"; }
-
-# check NAME WANT_RC WANT_STDERR_LINES CMD...: as in test_cli.sh (-1: any number of lines)
-check() {
-    local name=$1 want_rc=$2 want_lines=$3
-    shift 3
-    timeout 120 "$@" >"$T/out" 2>"$T/err" </dev/null
-    local rc=$? lines
-    lines=$(wc -l <"$T/err")
-    if [ "$rc" -ne "$want_rc" ]; then
-        fail "$name" "exit $rc, expected $want_rc; stderr: $(head -c 400 "$T/err")"
-    elif [ "$want_lines" -ge 0 ] && [ "$lines" -ne "$want_lines" ]; then
-        fail "$name" "$lines stderr lines, expected $want_lines: $(head -c 400 "$T/err")"
-    else
-        pass "$name"
-        return 0
-    fi
-    return 1
-}
+. tests/c/harness.sh
+CHECK_TIMEOUT=120
 same() { # NAME FILE1 FILE2
     if cmp -s "$2" "$3"; then pass "$1"; else fail "$1" "$2 and $3 differ"; fi
 }
@@ -157,11 +134,11 @@ if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null || ! command 
         skip "$t" "Xvfb, xdotool or ImageMagick missing (tools/install-deps.sh)"
     done
 else
-    d=$((100 + $$ % 400))
-    while [ -e "/tmp/.X11-unix/X$d" ] || [ -e "/tmp/.X$d-lock" ]; do d=$((d + 1)); done
-    Xvfb ":$d" -screen 0 1024x768x24 -nolisten tcp >"$T/xvfb.log" 2>&1 &
+    # Xvfb picks a free display and names it on fd 3 once it accepts clients
+    Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$T/xdisplay" >"$T/xvfb.log" 2>&1 &
     XVFB_PID=$!
-    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$d" ] && break; sleep 0.1; done
+    for _ in $(seq 300); do [ -s "$T/xdisplay" ] && break; sleep 0.1; done
+    d=$(head -1 "$T/xdisplay")
     export DISPLAY=":$d"
     printf '100 click 40,36 r=8\n120 key space\n' >"$T/win.ev"
     timeout 120 "$REL" --backend ref -m "$M1" -m "$M2" --events "$T/win.ev" --record "$T/w.gif" \
@@ -321,14 +298,5 @@ nca_int.save_model('$T/c8.bin', n)" 2>"$T/pyerr"
     fi
 fi
 
-echo "[==========] live tests: $n_pass passed, $n_fail failed, $n_skip skipped."
-if [ "$n_skip" -gt 0 ]; then
-    echo "[  SKIPPED ] $n_skip test(s)."
-fi
-echo "[  PASSED  ] $n_pass test(s)."
-if [ "$n_fail" -gt 0 ]; then
-    echo "[  FAILED  ] $n_fail test(s), listed below:"
-    for f in "${failed[@]}"; do echo "[  FAILED  ] $f"; done
-    exit 1
-fi
-exit 0
+
+summary "live tests"
