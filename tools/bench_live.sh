@@ -55,8 +55,7 @@ FB=$1 FBMIN=$2 FBMAX=$3
 
 live() { # backend spf -> "steps/s frames/s"
     $HOST -m $MODEL -b "$1" --view none -v --load-state "$T/s80.ncas" --steps 120 --spf "$2" \
-        2>/dev/null | sed -n 's/^live: \([0-9]*\) steps in \([0-9.]*\) s.*, \([0-9]*\) frames.*/\1 \2 \3/p' |
-        awk '{ printf "%.1f %.1f", $1 / $2, $3 / $2 }'
+        2>/dev/null | awk '/^live: / { printf "%.1f %.1f", $2 / $5, $9 / $5 }'
 }
 # over the link: each frame costs k steps of the board and its bytes at 10 bits a byte
 link() { # clocks_per_step clock_hz k

@@ -25,7 +25,7 @@ typedef struct host_opts {
     const char *record, *events;
     unsigned steps, width, height, report;
     unsigned scale, spf, radius;
-    int steps_set;
+    int steps_set, spf_set;
     uint32_t seed;
     int boundary; /* -1: the model's */
     int seed_set; /* --seed given (else a loaded state's seed is used) */
@@ -61,7 +61,8 @@ static void usage(FILE *o)
             "                          default: window when a display opens one, else term when\n"
             "                          stdout is a terminal, else none (headless)\n"
             "      --scale N           zoom of the window and --record (default: ~640 px)\n"
-            "      --spf N             steps per frame (default 1; keys + -)\n"
+            "      --spf N             steps per frame (default 1; keys + -); with --view none\n"
+            "                          it runs the live loop headless, a frame every N steps\n"
             "      --radius N          erase radius in cells (default 8; wheel, keys [ ])\n"
             "      --record FILE.gif   write each drawn frame to a GIF (also headless)\n"
             "      --events FILE       scripted input: lines 'STEP click X,Y [r=R]',\n"
@@ -247,6 +248,7 @@ static int parse_args(int argc, char **argv, host_opts *o)
                 return EXIT_USAGE;
             }
             *(c == O_SCALE ? &o->scale : c == O_SPF ? &o->spf : &o->radius) = (unsigned)v;
+            o->spf_set |= c == O_SPF;
             break;
         }
         case O_SAVE_STATE: o->save_state = optarg; break;
@@ -609,7 +611,14 @@ int main(int argc, char **argv)
     int live_wanted = strcmp(o.view, "none") != 0 && !o.verify;
     nca_status vst;
     const nca_view_ops *view = pick_view(&o, live_wanted, &e, &vst);
-    int live = view || o.record || o.events;
+    /* the live loop: with a view, or headless for a recording, a script or frames (--spf) */
+    int live = view || o.record || o.events || o.spf_set;
+    if (live && o.verify) {
+        fprintf(stderr, "nca-host: --verify runs without the live loop (no --record, --events, --spf)\n");
+        free(models);
+        nca_script_free(&o.script);
+        return EXIT_USAGE;
+    }
     if (!o.steps_set)
         o.steps = view ? 0 : 1000;
     run_backend rb = {NULL, NULL}, vb = {NULL, NULL};
