@@ -10,6 +10,7 @@
 #     that step, composited over white and scaled (pixel for pixel);
 #   - terminal (tmux): the captured pane shows the coloured lizard and the status line; key 2
 #     switches to the second --model (its name in the status line); q restores the terminal;
+#   - the window closed as a window manager does it (WM_DELETE_WINDOW, python3-xlib): exit 0;
 #   - faults: no display (--view window), no terminal (--view term): exit 2, one line; the
 #     virtual board killed mid-run: exit 2, one line, no hang;
 #   - vboard: a live headless run (RUN with a frame every k steps) ends in the state of ref.
@@ -84,6 +85,24 @@ if check "events: scripted click run" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 200 
         pass "events: the click changed the state"
     fi
 fi
+# erased and regrown: the disc that a click at step 200 erases (an event at the last step
+# happens before the run ends) is empty after it, and alive again 200 steps later (alpha over
+# it within 20% of before)
+printf '200 click 36,36 r=10\n' >"$T/regrow.ev"
+check "events: step 200, no click" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 200 --save-frame "$T/g0.png"
+for n in 200 400; do
+    check "events: step $n, a click at 200" 0 0 "$SAN" "${H[@]}" -m "$M1" \
+        --steps $n --events "$T/regrow.ev" --save-frame "$T/g$n.png"
+done
+img_check "events: the clicked disc is erased, then regrows" "
+from PIL import Image
+import numpy as np
+yy, xx = np.mgrid[0:64, 0:64]
+disc = (xx - 36) ** 2 + (yy - 36) ** 2 <= 100
+a = [np.asarray(Image.open('$T/g%d.png' % n))[..., 3][disc].astype(int).sum() for n in (0, 200, 400)]
+assert a[0] > 0 and a[1] == 0, 'alpha in the disc: %s' % a
+assert abs(a[2] - a[0]) <= 0.2 * a[0], 'alpha in the disc: %s' % a
+print('alpha in the disc: %d before, %d after the click, %d 200 steps later' % tuple(a))"
 printf '10 seed 5,5\n' >"$T/seed.ev"
 check "events: a scripted seed runs" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 20 --events "$T/seed.ev" \
     --save-state "$T/seed.st" && ! cmp -s "$T/seed.st" "$T/none.st" && pass "events: the seed changed the state"
@@ -130,7 +149,7 @@ check "auto backend: one line saying it chose the C model" 0 1 \
 
 # ---- the window, under Xvfb ----------------------------------------------------------------
 if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null || ! command -v import >/dev/null; then
-    for t in "window: screenshot equals --save-frame" "window: quit with q"; do
+    for t in "window: screenshot equals --save-frame" "window: quit with q" "window: closed"; do
         skip "$t" "Xvfb, xdotool or ImageMagick missing (tools/install-deps.sh)"
     done
 else
@@ -178,6 +197,34 @@ shot = np.asarray(Image.open('$T/shot.png').convert('RGB')).astype(int)
 d = np.abs(last - shot)
 assert d.mean() < 1.0, 'mean %.3f' % d.mean()
 print('%d frames' % im.n_frames)"
+    fi
+    # the window closed as a window manager closes it (WM_DELETE_WINDOW): a quit, exit 0
+    timeout 60 "$REL" --backend ref -m "$M1" >"$T/cout" 2>"$T/cerr" &
+    pid=$!
+    id=""
+    for _ in $(seq 300); do
+        id=$(xdotool search --name '^regen \| ref \| step' 2>/dev/null | head -1)
+        [ -n "$id" ] && break
+        sleep 0.1
+    done
+    if [ -n "$id" ] && "$PYTHON" -c "
+from Xlib import display, X
+from Xlib.protocol import event
+d = display.Display()
+w = d.create_resource_object('window', $id)
+proto, delete = d.intern_atom('WM_PROTOCOLS'), d.intern_atom('WM_DELETE_WINDOW')
+w.send_event(event.ClientMessage(window=w, client_type=proto, data=(32, [delete, X.CurrentTime, 0, 0, 0])))
+d.flush()" 2>"$T/xlib"; then
+        wait "$pid"
+        rc=$?
+        if [ "$rc" -eq 0 ] && [ ! -s "$T/cerr" ]; then
+            pass "window: closed by the window manager: exit 0, nothing on stderr"
+        else
+            fail "window: closed by the window manager" "exit $rc: $(head -c 300 "$T/cerr")"
+        fi
+    else
+        kill "$pid" 2>/dev/null
+        fail "window: closed by the window manager" "no window or no python3-xlib: $(head -c 300 "$T/xlib")"
     fi
     unset DISPLAY
 fi
