@@ -53,7 +53,7 @@ help:
 	@echo "make sim        the RTL benches alone (Verilator + Icarus, against the C model)"
 	@echo "make test-py    the Python tests alone (integer path vs C, trainer smoke test)"
 	@echo "make bench      speed figures, written to docs/results.md"
-	@echo "make distill-models  reconvert ../shared/models into weights/distill/"
+	@echo "make distill-models  reconvert weights/distill/json/ into weights/distill/"
 	@echo "make bitstream BOARD=icebreaker|ulx3s-25f|ulx3s-85f   bitstream + report in build/bitstream/BOARD/"
 	@echo "make flash BOARD=...   load build/bitstream/BOARD/ onto the board (openFPGALoader)"
 	@echo "make clean      remove build/"
@@ -95,7 +95,7 @@ $(BUILD)/obj $(BUILD)/san/obj $(BUILD)/ui $(BUILD)/san/ui:
 
 C_TESTS := $(patsubst tests/c/test_%.c,$(BUILD)/san/test_%,$(wildcard tests/c/test_*.c))
 
-# every suite, closing with one "N passed, N failed" line (tests/run-all.sh); `bitstreams`
+# every suite, closing with one "N passed, N failed, N skipped" line (tests/run-all.sh); `bitstreams`
 # builds the iCEBreaker bitstream (CI_BOARDS), so a design that stops fitting fails the tests
 test:
 	@MAKE="$(MAKE)" tests/run-all.sh test-c test-py sim bitstreams
@@ -140,10 +140,10 @@ bitstreams:
 flash:
 	tools/flash.sh $(BOARD) $(if $(filter 1,$(FLASH)),--flash)
 
-# the Distill demo models, converted (committed under weights/distill/)
-SHARED ?= ../shared
+# the Distill demo models (weights/distill/json/, CC-BY 4.0), converted (committed under weights/distill/)
+DISTILL_JSON ?= weights/distill/json
 DISTILL := ex1-grow-lizard ex2-persist-lizard ex3-regen-lizard ex3-regen-planarian
 .PHONY: distill-models
 distill-models: $(BUILD)/nca-convert
-	for m in $(DISTILL); do $(BUILD)/nca-convert --from distill $(SHARED)/models/distill-$$m.json \
+	for m in $(DISTILL); do $(BUILD)/nca-convert --from distill $(DISTILL_JSON)/distill-$$m.json \
 	  -o weights/distill/$$m.bin --desc "Distill 2020 $${m%%-*} model (Mordvintsev et al., CC-BY 4.0), converted" || exit 1; done

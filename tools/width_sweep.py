@@ -6,7 +6,7 @@ A numpy emulation of the Distill step (72x72, zero padding, numpy's RNG for the 
 in which each stage can be quantised on its own: state, perception, hidden, weights.
 Prints the RGBA MSE against the target at --steps for each configuration, mean over --runs.
 
-usage: width_sweep.py [--model ../shared/models/distill-ex2-persist-lizard.json]
+usage: width_sweep.py [--model weights/distill/json/distill-ex2-persist-lizard.json]
                       [--target weights/targets/lizard.png] [--steps 1000] [--runs 2]
                       [--only NAME ...]
 """
@@ -105,7 +105,7 @@ def run(layers, target, cfg, steps, seed):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="../shared/models/distill-ex2-persist-lizard.json")
+    ap.add_argument("--model", default="weights/distill/json/distill-ex2-persist-lizard.json")
     ap.add_argument("--target", default="weights/targets/lizard.png")
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=2)

@@ -13,7 +13,7 @@ from conftest import ROOT, model_files, run_host
 import nca_int as ni
 
 MODELS = model_files()
-SHARED_MODELS = os.path.join(ROOT, "..", "shared", "models")
+DISTILL_JSON = os.path.join(ROOT, "weights", "distill", "json")  # shipped with the repository
 
 
 def small_model():
@@ -120,14 +120,13 @@ def distill_float(path):
     return out
 
 
-@pytest.mark.skipif(not os.path.isdir(SHARED_MODELS), reason="../shared/models not present")
 @pytest.mark.parametrize("name", ["ex1-grow-lizard", "ex2-persist-lizard", "ex3-regen-lizard",
                                   "ex3-regen-planarian"])
 def test_quantiser_matches_nca_convert(name):
     """Our quantiser on the Distill float weights == nca-convert's committed output."""
     bin_path = os.path.join(ROOT, "weights", "distill", name + ".bin")
     ref = ni.load_model(bin_path)
-    m = ni.quantize(*distill_float(os.path.join(SHARED_MODELS, f"distill-{name}.json")),
+    m = ni.quantize(*distill_float(os.path.join(DISTILL_JSON, f"distill-{name}.json")),
                     name=ref.name, desc=ref.desc)
     assert ni.serialize_model(m) == open(bin_path, "rb").read()
 
