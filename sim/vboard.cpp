@@ -11,7 +11,8 @@
 // packet that stops half way (nca_board's dbg_rx_busy) gets 20 ms of real time to go on;
 // after that the clock runs until the board's 1 ms LINK_TIMEOUT has dropped it, as on a
 // real board. The grid and the other build parameters are fixed when it is built
-// (`make -C sim vboard`: 64x64, 16 channels, 128 hidden, 16 lanes, 48 MHz, 3 Mbaud).
+// (`make -C sim vboard`: 64x64, 16 channels, 128 hidden, 64 lanes, 48 MHz, 12 Mbaud; the
+// Makefile passes VB_LANES and VB_BAUD to match, docs/design.md "Virtual board speed").
 #include <verilated.h>
 #if VM_TRACE
 #include <verilated_vcd_c.h>
@@ -42,6 +43,9 @@
 #endif
 #ifndef VB_BAUD
 #define VB_BAUD 3000000
+#endif
+#ifndef VB_LANES
+#define VB_LANES 16
 #endif
 
 static const double BIT = (double)VB_CLK_HZ / VB_BAUD;  // clocks per bit
@@ -155,8 +159,9 @@ void usage(FILE *f)
             "  --trace FILE     write a VCD of the whole run (builds made with TRACE=1)\n"
             "  --quiet          no messages on stderr (errors excepted)\n"
             "  --help           this text\n"
-            "Build: GRID %ux%u, CHANNELS 16, HIDDEN 128, LANES 16, CLK_HZ %u, BAUD %u.\n",
-            VB_GRID_W, VB_GRID_H, VB_GRID_W, VB_GRID_H, (unsigned)VB_CLK_HZ, (unsigned)VB_BAUD);
+            "Build: GRID %ux%u, CHANNELS 16, HIDDEN 128, LANES %u, CLK_HZ %u, BAUD %u.\n",
+            VB_GRID_W, VB_GRID_H, VB_GRID_W, VB_GRID_H, (unsigned)VB_LANES, (unsigned)VB_CLK_HZ,
+            (unsigned)VB_BAUD);
 }
 
 bool set_nonblock(int fd)
