@@ -63,8 +63,8 @@ CELLS=4096
 SCAN1=$((CELLS * CPC))
 SCAN2=$(((CELLS + LIT) * CPC))
 
-live() { # backend spf -> "steps/s frames/s"
-    $HOST -m $MODEL -b "$1" --view none -v --load-state "$T/s80.ncas" --steps 120 --spf "$2" \
+live() { # backend spf last_step -> "steps/s frames/s"
+    $HOST -m $MODEL -b "$1" --view none -v --load-state "$T/s80.ncas" --steps "$3" --spf "$2" \
         2>/dev/null | awk '/^live: / { printf "%.1f %.1f", $2 / $5, $9 / $5 }'
 }
 # over the link: each frame costs k steps of the board, the counting scan, then the sending
@@ -80,18 +80,18 @@ sec=$T/section.md
     echo
     echo "Command: \`make bench\` (tools/bench_live.sh), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD),"
     echo "on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores. \`$MODEL\`, 64x64,"
-    echo "40 steps from the grown lizard at step 80 (\`--load-state\`), headless (\`--view none\`): the"
+    echo "40 steps (the C model: 1,000) from the grown lizard at step 80 (\`--load-state\`), headless (\`--view none\`): the"
     echo "live loop's own figures (\`-v\`). On a board the host sends RUN (a FRAME event every k"
     echo "steps) and draws the events as they come."
     echo
     echo "| backend | steps per frame k | steps/s | frames/s |"
     echo "|---|---:|---:|---:|"
     for k in 1 4 10 40; do
-        set -- $(live vboard $k)
+        set -- $(live vboard $k 120)
         echo "| vboard (Verilated RTL as \`make vboard\` builds it: 64 lanes, 12 Mbaud) | $k | $1 | $2 |"
     done
     for k in 1 4; do
-        set -- $(live ref $k)
+        set -- $(live ref $k 1080)
         echo "| ref (C model) | $k | $1 | $2 |"
     done
     echo
