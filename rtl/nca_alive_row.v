@@ -18,8 +18,8 @@ module nca_alive_row #(
     output wire [GRID_W-1:0] o_row
 );
     generate
-        if (GRID_W < 3 || GRID_W > 1024) begin : g_bad_params
-            nca_illegal_parameter_set_alive_row u_stop ();
+        if (GRID_W < 3 || GRID_W > 1024) begin : g_bad_grid_w
+            nca_alive_row_bad_GRID_W_3_to_1024 u_stop ();
         end
     endgenerate
 

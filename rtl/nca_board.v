@@ -39,8 +39,8 @@ module nca_board #(
     output wire o_beat2
 );
     generate
-        if (CORE != 0 && CORE != 1) begin : g_bad_params
-            nca_illegal_parameter_set_board u_stop ();
+        if (CORE != 0 && CORE != 1) begin : g_bad_core
+            nca_board_bad_CORE_0_or_1 u_stop ();
         end
     endgenerate
     localparam CW = 16 * CHANNELS;

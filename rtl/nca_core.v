@@ -78,17 +78,27 @@ module nca_core #(
     localparam YW = $clog2(H);
 
     generate
-        if (GRID_W < 3 || GRID_W > 1024 || GRID_H < 3 || GRID_H > 1024 ||
-            GRID_W * GRID_H > 1048576 || CHANNELS < 4 || CHANNELS > 16 || HIDDEN < 1 ||
-            HIDDEN > 128 || LANES < 1 || LANES > 128 ||
-            (1 << $clog2(LANES)) != LANES) begin : g_bad_params
-            nca_illegal_parameter_set_core u_stop ();
+        if (GRID_W < 3 || GRID_W > 1024) begin : g_bad_grid_w
+            nca_core_bad_GRID_W_3_to_1024 u_stop ();
+        end
+        if (GRID_H < 3 || GRID_H > 1024) begin : g_bad_grid_h
+            nca_core_bad_GRID_H_3_to_1024 u_stop ();
+        end
+        if (GRID_W * GRID_H > 1048576) begin : g_bad_grid_w_x_grid_h
+            nca_core_bad_GRID_W_x_GRID_H_at_most_1048576 u_stop ();
+        end
+        if (CHANNELS < 4 || CHANNELS > 16) begin : g_bad_channels
+            nca_core_bad_CHANNELS_4_to_16 u_stop ();
+        end
+        if (HIDDEN < 1 || HIDDEN > 128) begin : g_bad_hidden
+            nca_core_bad_HIDDEN_1_to_128 u_stop ();
+        end
+        if (LANES < 1 || LANES > 128 || (1 << $clog2(LANES)) != LANES) begin : g_bad_lanes
+            nca_core_bad_LANES_power_of_2_1_to_128 u_stop ();
         end
     endgenerate
 
-    localparam [3:0] OP_CFG = 4'd1, OP_LOAD = 4'd2, OP_CLEAR = 4'd3, OP_SEED = 4'd4,
-                     OP_CIRCLE = 4'd5, OP_HALF = 4'd6, OP_SQUARE = 4'd7, OP_STEP = 4'd8,
-                     OP_READ = 4'd9, OP_WRITE = 4'd10, OP_READW = 4'd11, OP_WRITEW = 4'd12;
+    `include "nca_core_ops.vh"   // OP_*, CFG_*, LD_* (tools/gen_ids.py)
 
     localparam [4:0] S_IDLE = 5'd0, S_RSP = 5'd1, S_CLEAR = 5'd2, S_DMG = 5'd3,
                      S_DSQ = 5'd19, S_A0 = 5'd4, S_A1 = 5'd5, S_A2 = 5'd6, S_A3 = 5'd7, S_AC = 5'd8,
@@ -528,14 +538,14 @@ module nca_core #(
                 S_IDLE: if (cmd) begin
                     case (i_cmd_op)
                         OP_CFG: case (i_cmd_a[2:0])
-                            3'd0: cfg_hidden_r <= i_cmd_b[7:0];
-                            3'd1: cfg_kernels_r <= i_cmd_b[3:0];
-                            3'd2: cfg_wrap_r <= i_cmd_b[0];
-                            3'd3: cfg_fire_r <= i_cmd_b[16:0];
-                            3'd4: cfg_alive_r <= i_cmd_b[15:0];
-                            3'd5: cfg_sf_r <= i_cmd_b[3:0];
-                            3'd6: cfg_seed_r <= i_cmd_b;
-                            default: step_r <= i_cmd_b;
+                            CFG_HIDDEN: cfg_hidden_r <= i_cmd_b[7:0];
+                            CFG_KERNELS: cfg_kernels_r <= i_cmd_b[3:0];
+                            CFG_WRAP: cfg_wrap_r <= i_cmd_b[0];
+                            CFG_FIRE: cfg_fire_r <= i_cmd_b[16:0];
+                            CFG_ALIVE: cfg_alive_r <= i_cmd_b[15:0];
+                            CFG_SF: cfg_sf_r <= i_cmd_b[3:0];
+                            CFG_SEED: cfg_seed_r <= i_cmd_b;
+                            default: step_r <= i_cmd_b;   // CFG_STEPS
                         endcase
                         OP_CLEAR: begin
                             idx_r <= {AW{1'b0}};

@@ -78,18 +78,33 @@ module nca_core_seq #(
     localparam [0:0] QM1 = Q16[0] ? 1'b0 : 1'b1;  // last layer-2 group (Q is 1 or 2)
 
     generate
-        if (GRID_W < 3 || GRID_W > 64 || GRID_H < 3 || GRID_H > 64 || CHANNELS < 4 ||
-            CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128 || W1_WORDS < 8 || W1_WORDS > 1024 ||
-            (USE_SPRAM != 0 && USE_SPRAM != 1) || (WIDE_CELL != 0 && WIDE_CELL != 1) ||
-            (USE_MAC16 != 0 && USE_MAC16 != 1))
-            begin : g_bad_params
-            nca_illegal_parameter_set_core_seq u_stop ();
+        if (GRID_W < 3 || GRID_W > 64) begin : g_bad_grid_w
+            nca_core_seq_bad_GRID_W_3_to_64 u_stop ();
+        end
+        if (GRID_H < 3 || GRID_H > 64) begin : g_bad_grid_h
+            nca_core_seq_bad_GRID_H_3_to_64 u_stop ();
+        end
+        if (CHANNELS < 4 || CHANNELS > 16) begin : g_bad_channels
+            nca_core_seq_bad_CHANNELS_4_to_16 u_stop ();
+        end
+        if (HIDDEN < 1 || HIDDEN > 128) begin : g_bad_hidden
+            nca_core_seq_bad_HIDDEN_1_to_128 u_stop ();
+        end
+        if (W1_WORDS < 8 || W1_WORDS > 1024) begin : g_bad_w1_words
+            nca_core_seq_bad_W1_WORDS_8_to_1024 u_stop ();
+        end
+        if (USE_SPRAM != 0 && USE_SPRAM != 1) begin : g_bad_use_spram
+            nca_core_seq_bad_USE_SPRAM_0_or_1 u_stop ();
+        end
+        if (WIDE_CELL != 0 && WIDE_CELL != 1) begin : g_bad_wide_cell
+            nca_core_seq_bad_WIDE_CELL_0_or_1 u_stop ();
+        end
+        if (USE_MAC16 != 0 && USE_MAC16 != 1) begin : g_bad_use_mac16
+            nca_core_seq_bad_USE_MAC16_0_or_1 u_stop ();
         end
     endgenerate
 
-    localparam [3:0] OP_CFG = 4'd1, OP_LOAD = 4'd2, OP_CLEAR = 4'd3, OP_SEED = 4'd4,
-                     OP_CIRCLE = 4'd5, OP_HALF = 4'd6, OP_SQUARE = 4'd7, OP_STEP = 4'd8,
-                     OP_READ = 4'd9, OP_WRITE = 4'd10, OP_READW = 4'd11, OP_WRITEW = 4'd12;
+    `include "nca_core_ops.vh"   // OP_*, CFG_*, LD_* (tools/gen_ids.py)
     localparam [4:0] S_IDLE = 5'd0, S_RSP = 5'd1, S_RD = 5'd2, S_WR = 5'd3, S_CLEAR = 5'd4,
                      S_DSQ = 5'd5, S_DMG = 5'd6, S_A = 5'd7, S_BR = 5'd8, S_BH = 5'd9,
                      S_BW = 5'd10, S_BF = 5'd11, S_BP = 5'd12, S_CM0 = 5'd13, S_CM1 = 5'd14,
@@ -109,7 +124,6 @@ module nca_core_seq #(
     reg [16:0] cfg_fire_r;
     reg [15:0] cfg_alive_r;
     reg [3:0]  cfg_sf_r;
-    reg [31:0] cfg_seed_r;
     reg [31:0] step_r;
     assign o_steps = step_r;
 
@@ -250,9 +264,9 @@ module nca_core_seq #(
     localparam [31:0] HID32 = HIDDEN, W1W32 = W1_WORDS;
     wire        ld_a_hid = nca_lt({16'd0, ld_a}, HID32);
     wire        ld_a_ch = nca_lt({16'd0, ld_a}, C32);
-    wire        ld_w1_ok = ld && ld_sel == 3'd0 && ld_a_hid && ld_b[15:7] == 9'd0 &&
+    wire        ld_w1_ok = ld && ld_sel == LD_W1 && ld_a_hid && ld_b[15:7] == 9'd0 &&
                            ld_b[6:0] < n_in && nca_lt({21'd0, ld_w1a}, W1W32);
-    wire        ld_w2_ok = ld && ld_sel == 3'd1 && ld_a_ch && nca_lt({16'd0, ld_b}, HID32);
+    wire        ld_w2_ok = ld && ld_sel == LD_W2 && ld_a_ch && nca_lt({16'd0, ld_b}, HID32);
     wire [63:0] ld_bytes = {8{i_cmd_c[7:0]}};
     // W1 and W2 in one 64-bit memory (1,024 words by default: Yosys makes it 16 EBR of
     // 1024 x 4, so no read multiplexer, nor a W1 / W2 one)
@@ -269,9 +283,9 @@ module nca_core_seq #(
         .clk(clk), .i_ren(st_r == S_L1 || st_r == S_L2), .i_raddr(w_raddr[WMA-1:0]),
         .o_rdata(w_rdata), .i_wen((ld_w1_ok || ld_w2_ok) ? 8'd1 << ld_a[2:0] : 8'd0),
         .i_waddr(w_waddr[WMA-1:0]), .i_wdata(ld_bytes));
-    wire        ld_b1 = ld && (ld_sel == 3'd2 || ld_sel == 3'd3) && ld_a_hid;
-    wire        ld_b2 = ld && (ld_sel == 3'd4 || ld_sel == 3'd5) && ld_a_ch;
-    wire        ld_bias = (ld_sel == 3'd2 || ld_sel == 3'd4);
+    wire        ld_b1 = ld && (ld_sel == LD_B1 || ld_sel == LD_S1) && ld_a_hid;
+    wire        ld_b2 = ld && (ld_sel == LD_B2 || ld_sel == LD_S2) && ld_a_ch;
+    wire        ld_bias = (ld_sel == LD_B1 || ld_sel == LD_B2);
     nca_ram_1r1w #(.WIDTH(32), .DEPTH(256), .SLICE(1), .NO_COLLIDE(1)) u_bias (
         .clk(clk), .i_ren(st_r == S_RQ || st_r == S_DR || st_r == S_BP), .i_raddr(b_raddr),
         .o_rdata(b_rdata), .i_wen((ld_b1 || ld_b2) ? (ld_bias ? 32'h01FF_FFFF : 32'h3E00_0000)
@@ -281,71 +295,20 @@ module nca_core_seq #(
                        : (ld_bias ? {{1'b0, ld_a[6:3]} - 5'd1, ld_a[2:0]} : {1'b0, ld_a[6:0]})),
         .i_wdata({2'b0, i_cmd_c[4:0], i_cmd_c[24:0]}));
 
-    // ---- fire hash (phase B): nca_hash's two quarter-rounds a nibble a clock, 64 clocks a
-    // cell (hidden under the cell before when that one fired: a fired cell takes more).
-    // Eight ops, 8 digits each: even ops a += b, d = rotl(d ^ a, 16 or 8), odd ops c += d,
-    // b = rotl(b ^ c, 12 or 7). The registers rotate right by 4 bits a clock (each op
-    // brings them back); a register's digit is read at a tap (its offset: rotations are
-    // offset changes, no rotator) and written back in place 4 bits below it. Offsets
-    // (a, c: 0): d 0, 16, 8, 24, 16 and b 0, 20, 13, 1, 26 as the ops go. Op 0 reads seed,
-    // step and the constant d0 a digit a clock and loads b and c meanwhile (no parallel
-    // load). Output a^b^c^d (its high half at fixed places of the registers).
+    // ---- fire hash (phase B): nca_hash_serial, a nibble a clock, 64 clocks a cell (hidden
+    // under the cell before when that one fired: a fired cell takes more)
     wire [3:0]  cand_b = ffs16(cand_r);
     wire [5:0]  cand_x = {cand_q_r, cand_b};
     wire [15:0] cand_clr = cand_r & ~(16'd1 << cand_b);
-    reg  [31:0] ha_r, hb_r, hc_r, hd_r;
-    reg  [2:0]  hop_r, hdg_r;            // op 0..7, digit 0..7
-    reg         hcy_r;                   // the digit adder's carry
-    reg         hbusy_r, hdone_r;
-    wire        hash_in = (st_r == S_BH) && !hbusy_r && (cand_r != 16'd0);
-    reg  [5:0]  htag_r;                  // column of the cell hashed
-    localparam [31:0] HASH_D0 = 32'h9E3779B9;
-    wire        h_op0 = (hop_r == 3'd0), h_even = !hop_r[0];
-    wire [3:0]  h_seed = cfg_seed_r[3:0];   // the seed rotates by 4 a clock in op 0 (and back)
-    wire [3:0]  h_step = step_r[4*hdg_r +: 4];
-    wire [3:0]  h_d0 = HASH_D0[4*hdg_r +: 4];
-    wire [3:0]  h_c0 = (hdg_r == 3'd0) ? htag_r[3:0] : (hdg_r == 3'd1) ? {2'b00, htag_r[5:4]} :
-                       (hdg_r == 3'd4) ? y_r[3:0] : (hdg_r == 3'd5) ? {2'b00, y_r[5:4]} : 4'd0;
-    wire [3:0]  h_btap = (hop_r[2:1] == 2'd0) ? hb_r[3:0] : (hop_r[2:1] == 2'd1) ? hb_r[23:20] :
-                         (hop_r[2:1] == 2'd2) ? hb_r[16:13] : hb_r[4:1];
-    wire [3:0]  h_dtap = (hop_r == 3'd3 || hop_r == 3'd4) ? hd_r[11:8] :
-                         (hop_r == 3'd5 || hop_r == 3'd6) ? hd_r[27:24] : hd_r[19:16];
-    wire [3:0]  h_x = h_op0 ? h_seed : h_even ? ha_r[3:0] : hc_r[3:0];
-    wire [3:0]  h_y = h_op0 ? h_step : h_even ? h_btap : h_dtap;
-    wire [3:0]  h_z = h_op0 ? h_d0 : h_even ? h_dtap : h_btap;
-    wire [4:0]  h_sum = {1'b0, h_x} + {1'b0, h_y} + {4'd0, hcy_r && hdg_r != 3'd0};
-    wire [3:0]  h_zx = h_z ^ h_sum[3:0];
-    // rotated right by 4, the digits written back
-    reg  [31:0] ha_next, hb_next, hc_next, hd_next;
-    always @* begin
-        ha_next = {ha_r[3:0], ha_r[31:4]};
-        hb_next = {hb_r[3:0], hb_r[31:4]};
-        hc_next = {hc_r[3:0], hc_r[31:4]};
-        hd_next = {hd_r[3:0], hd_r[31:4]};
-        if (h_even) begin
-            ha_next[31:28] = h_sum[3:0];
-            case (hop_r[2:1])
-                2'd0: hd_next[31:28] = h_zx;
-                2'd1: hd_next[15:12] = h_zx;
-                2'd2: hd_next[7:4] = h_zx;
-                default: hd_next[23:20] = h_zx;
-            endcase
-        end else begin
-            hc_next[31:28] = h_sum[3:0];
-            case (hop_r[2:1])
-                2'd0: hb_next[31:28] = h_zx;
-                2'd1: hb_next[19:16] = h_zx;
-                2'd2: hb_next[12:9] = h_zx;
-                default: hb_next = {h_zx[2:0], hb_r[0], hb_r[31:5], h_zx[3]};   // 29..31, 0
-            endcase
-        end
-        if (h_op0) begin
-            hb_next[31:28] = h_step;
-            hc_next[31:28] = h_c0;
-        end
-    end
-    wire [15:0] hash_hi = ha_r[31:16] ^ hb_r[25:10] ^ hc_r[31:16] ^ hd_r[15:0];
-    wire        fire = ({1'b0, hash_hi} < cfg_fire_r);
+    wire        hbusy, hdone, fire;
+    wire [5:0]  htag;                    // column of the cell hashed
+    wire        hash_in = (st_r == S_BH) && !hbusy && (cand_r != 16'd0);
+    nca_hash_serial u_hash (
+        .clk(clk), .i_rst(i_rst),
+        .i_seed_we(cmd && i_cmd_op == OP_CFG && i_cmd_a[2:0] == CFG_SEED), .i_seed(i_cmd_b),
+        .i_fire(cfg_fire_r), .i_step(step_r), .i_start(hash_in), .i_x(cand_x), .i_y(y_r),
+        .i_ack(st_r == S_BR || (st_r == S_BH && !hbusy)),
+        .o_busy(hbusy), .o_done(hdone), .o_x(htag), .o_fire(fire));
 
     // ---- alive rows (phases A and C), a 16-bit word at a time (17 clocks a row): rows
     // y-1, y, y+1 of word q are read at cnt 3q..3q+2 (a row outside the grid: row y again,
@@ -514,31 +477,21 @@ module nca_core_seq #(
         end
     endgenerate
 
-    // requant (layer 1) / output (layer 2) pipeline: 1 issue, 2 read the accumulator (the
-    // bias is in it; |acc| < 2^29), 3 shift, 4 round and clamp or residual and sat16, and
-    // write. rshift_round(v, n) = (t + 1) >> 1 with t = 2v >> n (n = 0 too), and
-    // s + rshift_round(v, n) = (2s + t + 1) >> 1: one adder with the carry in set; t
-    // saturated to 19 bits changes no result (|2s| <= 2^16, h <= 255)
-    reg        rq1_v, rq2_v, rq3_v;
-    reg [2:0]  rq1_i, rq2_i, rq3_i;
+    // requant (layer 1) / output (layer 2) pipeline: 1 issue (rq1_*), 2 read the accumulator
+    // (the bias is in it), 3 shift, 4 round and clamp or residual and sat16, and write
+    // (nca_requant_serial: stages 2..4)
+    reg        rq1_v;
+    reg [2:0]  rq1_i;
     reg        rq_l2;                       // the pipeline works for layer 2
-    reg [30:0] rq2_a;                       // 2acc, already shifted by 16 when s >= 16
-    reg [3:0]  rq2_sh;
-    reg [18:0] rq3_t;
-    wire [29:0] rq_acc = acc_all[29:0];     // lane 0: lane rq1_i after rq1_i loads
-    // the shift's first level (by 16) goes into stage 2's register (a 2:1 multiplexer in
-    // the flip-flops' LUTs), the rest here
-    wire [30:0] rq_a2 = {rq_acc, 1'b0};
-    wire signed [30:0] rq_t = $signed(rq2_a) >>> rq2_sh;
-    wire        rq_t_ok = (rq_t[30:18] == {13{rq_t[30]}});
-    wire [18:0] rq_t19 = rq_t_ok ? rq_t[18:0] : {rq_t[30], {18{!rq_t[30]}}};
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [19:0] rq_sum = (rq_l2 ? {{3{sc_rdata[15]}}, sc_rdata, 1'b0} : 20'd0) +
-                         {rq3_t[18], rq3_t} + 20'd1;   // bit 0 unused
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire [7:0]  rq_h = rq_sum[19] ? 8'd0 : (rq_sum[18:9] != 10'd0) ? 8'd255 : rq_sum[8:1];
-    wire [15:0] rq_u = (rq_sum[19:16] == 4'b0000 || rq_sum[19:16] == 4'b1111) ? rq_sum[16:1] :
-                       rq_sum[19] ? 16'h8000 : 16'h7FFF;
+    wire       rq3_v;
+    wire [2:0] rq2_i, rq3_i;
+    wire [7:0] rq_h;
+    wire [15:0] rq_u;
+    nca_requant_serial u_requant (
+        .clk(clk), .i_rst(i_rst), .i_v(rq1_v), .i_i(rq1_i),
+        .i_acc(acc_all[29:0]),              // lane 0: lane rq1_i after rq1_i loads
+        .i_shift(b_rdata[29:25]), .i_l2(rq_l2), .i_res(sc_rdata),
+        .o_i2(rq2_i), .o_v(rq3_v), .o_i(rq3_i), .o_h(rq_h), .o_u(rq_u));
 
     // ---- pending-update FIFO -----------------------------------------------------------------
     reg [6:0]  f_head, f_tail, f_count;
@@ -788,7 +741,6 @@ module nca_core_seq #(
             cfg_fire_r <= 17'd32768;
             cfg_alive_r <= 16'd0;
             cfg_sf_r <= 4'd11;
-            cfg_seed_r <= 32'd1;
             step_r <= 32'd0;
             step_cycles_r <= 24'd0;
             pre_alive_r <= 13'd0;
@@ -796,11 +748,8 @@ module nca_core_seq #(
             mac_v <= 1'b0;
             rq1_v <= 1'b0;
             rq1_ld <= 1'b0;
-            rq2_v <= 1'b0;
-            rq3_v <= 1'b0;
             pd_v <= 1'b0;
             sums_r <= 1'b0;
-            hbusy_r <= 1'b0;
             cp_x_r <= 6'd0;
             cp_c_r <= 4'd0;
             cp_done_r <= 1'b0;
@@ -810,23 +759,6 @@ module nca_core_seq #(
             cp_w_r <= {cp_x_r, cp_c_r};
             if (in_step)
                 cyc_r <= cyc_r + 24'd1;
-            // the hash runs on in any state (it finishes while a fired cell is processed)
-            if (hbusy_r) begin
-                if (h_op0)
-                    cfg_seed_r <= {cfg_seed_r[3:0], cfg_seed_r[31:4]};
-                ha_r <= ha_next;
-                hb_r <= hb_next;
-                hc_r <= hc_next;
-                hd_r <= hd_next;
-                hcy_r <= h_sum[4];
-                hdg_r <= hdg_r + 3'd1;
-                if (hdg_r == 3'd7)
-                    hop_r <= hop_r + 3'd1;
-                if (hop_r == 3'd7 && hdg_r == 3'd7) begin
-                    hbusy_r <= 1'b0;
-                    hdone_r <= 1'b1;
-                end
-            end
             // MAC issue -> data stage
             // (S_L1 / S_L2 count 0..n_in / hidden: every clock but the last issues)
             mac_v <= (st_r == S_L1 && !l1_end) || (st_r == S_L2 && !l2_end);
@@ -838,13 +770,6 @@ module nca_core_seq #(
             rq1_ld <= ((st_r == S_RQ || st_r == S_DR || st_r == S_BP) && cnt_r[15:3] == 13'd0) ||
                       (st_r == S_RQ && grp_last);
             rq1_i <= cnt_r[2:0];
-            rq2_v <= rq1_v;
-            rq2_i <= rq1_i;
-            rq2_a <= b_rdata[29] ? {{16{rq_a2[30]}}, rq_a2[30:16]} : rq_a2;
-            rq2_sh <= b_rdata[28:25];
-            rq3_v <= rq2_v;
-            rq3_i <= rq2_i;
-            rq3_t <= rq_t19;
             // perception data stage
             pd_v <= p_issue;
             src_r <= nb_out ? 2'd0 : use_r0 ? 2'd2 : use_c0 ? 2'd3 : 2'd1;
@@ -870,14 +795,14 @@ module nca_core_seq #(
                 S_IDLE: if (cmd) begin
                     case (i_cmd_op)
                         OP_CFG: case (i_cmd_a[2:0])
-                            3'd0: cfg_hidden_r <= i_cmd_b[7:0];
-                            3'd1: cfg_kernels_r <= i_cmd_b[3:0];
-                            3'd2: cfg_wrap_r <= i_cmd_b[0];
-                            3'd3: cfg_fire_r <= i_cmd_b[16:0];
-                            3'd4: cfg_alive_r <= i_cmd_b[15:0];
-                            3'd5: cfg_sf_r <= i_cmd_b[3:0];
-                            3'd6: cfg_seed_r <= i_cmd_b;
-                            default: step_r <= i_cmd_b;
+                            CFG_HIDDEN: cfg_hidden_r <= i_cmd_b[7:0];
+                            CFG_KERNELS: cfg_kernels_r <= i_cmd_b[3:0];
+                            CFG_WRAP: cfg_wrap_r <= i_cmd_b[0];
+                            CFG_FIRE: cfg_fire_r <= i_cmd_b[16:0];
+                            CFG_ALIVE: cfg_alive_r <= i_cmd_b[15:0];
+                            CFG_SF: cfg_sf_r <= i_cmd_b[3:0];
+                            CFG_SEED: ;   // nca_hash_serial's register
+                            default: step_r <= i_cmd_b;   // CFG_STEPS
                         endcase
                         OP_CLEAR: begin
                             cnt_r <= 16'd0;
@@ -1058,7 +983,6 @@ module nca_core_seq #(
                 S_BR: begin   // read pre word cand_q_r (2 clocks)
                     cnt_r <= cnt_r + 16'd1;
                     bfire_r <= 1'b0;
-                    hdone_r <= 1'b0;
                     if (cnt_r == 16'd1) begin
                         cand_r <= pk_rdata;
                         st_r <= S_BH;
@@ -1066,11 +990,10 @@ module nca_core_seq #(
                 end
                 // hash the pre cells in order; a fired cell runs at once (S_BF), the next
                 // cell's hash starting in the same clock
-                S_BH: if (!hbusy_r) begin
-                    hdone_r <= 1'b0;
-                    if (hdone_r && fire) begin
+                S_BH: if (!hbusy) begin   // (hdone is acknowledged here)
+                    if (hdone && fire) begin
                         nact_r <= nact_r + 13'd1;
-                        xc_r <= htag_r;
+                        xc_r <= htag;
                         bfire_r <= 1'b1;
                         st_r <= S_BF;
                     end else if (!hash_in) begin
@@ -1078,12 +1001,7 @@ module nca_core_seq #(
                         cand_q_r <= cand_q_r + 2'd1;
                         st_r <= cand_q_last ? S_BW : S_BR;
                     end
-                    if (hash_in) begin
-                        htag_r <= cand_x;
-                        hop_r <= 3'd0;
-                        hdg_r <= 3'd0;
-                        hbusy_r <= 1'b1;
-                        hdone_r <= 1'b0;
+                    if (hash_in) begin       // (nca_hash_serial starts)
                         cand_r <= cand_clr;
                         npre_r <= npre_r + 13'd1;
                     end

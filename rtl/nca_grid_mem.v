@@ -25,8 +25,11 @@ module nca_grid_mem #(
     output reg  [WIDTH-1:0]         o_rdata
 );
     generate
-        if (WIDTH < 64 || WIDTH > 256 || CELLS < 9 || CELLS > 1048576) begin : g_bad_params
-            nca_illegal_parameter_set_grid u_stop ();
+        if (WIDTH < 64 || WIDTH > 256) begin : g_bad_width
+            nca_grid_mem_bad_WIDTH_64_to_256 u_stop ();
+        end
+        if (CELLS < 9 || CELLS > 1048576) begin : g_bad_cells
+            nca_grid_mem_bad_CELLS_9_to_1048576 u_stop ();
         end
     endgenerate
 

@@ -24,8 +24,8 @@ module nca_hash #(
     output reg  [TAG_W-1:0] o_x
 );
     generate
-        if (TAG_W < 1 || TAG_W > 16) begin : g_bad_params
-            nca_illegal_parameter_set_hash u_stop ();
+        if (TAG_W < 1 || TAG_W > 16) begin : g_bad_tag_w
+            nca_hash_bad_TAG_W_1_to_16 u_stop ();
         end
     endgenerate
 

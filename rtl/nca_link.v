@@ -79,23 +79,44 @@ module nca_link #(
     localparam [15:0] W16 = GRID_W[15:0], H16 = GRID_H[15:0];
 
     generate
-        if (GRID_W < 3 || GRID_H < 3 || GRID_H > 1024 || ROWB > 4096 ||
-            GRID_W * GRID_H > 16256 || C < 4 || C > 16 || HIDDEN < 1 || HIDDEN > 128 ||
-            LANES < 1 || LANES > 65535 || CORE < 0 || CORE > 255 || BOARD_ID < 0 ||
-            BOARD_ID > 255 || BAUD < 1 || CLK_HZ < 4 * BAUD || TIMEOUT < 2) begin : g_bad_params
-            nca_illegal_parameter_set_link u_stop ();
+        if (GRID_W < 3) begin : g_bad_grid_w
+            nca_link_bad_GRID_W_at_least_3 u_stop ();
+        end
+        if (GRID_H < 3 || GRID_H > 1024) begin : g_bad_grid_h
+            nca_link_bad_GRID_H_3_to_1024 u_stop ();
+        end
+        if (ROWB > 4096) begin : g_bad_grid_w_x_channels_x
+            nca_link_bad_GRID_W_x_CHANNELS_x_2_at_most_4096 u_stop ();
+        end
+        if (GRID_W * GRID_H > 16256) begin : g_bad_grid_w_x_grid_h
+            nca_link_bad_GRID_W_x_GRID_H_at_most_16256 u_stop ();
+        end
+        if (C < 4 || C > 16) begin : g_bad_channels
+            nca_link_bad_CHANNELS_4_to_16 u_stop ();
+        end
+        if (HIDDEN < 1 || HIDDEN > 128) begin : g_bad_hidden
+            nca_link_bad_HIDDEN_1_to_128 u_stop ();
+        end
+        if (LANES < 1 || LANES > 65535) begin : g_bad_lanes
+            nca_link_bad_LANES_1_to_65535 u_stop ();
+        end
+        if (CORE < 0 || CORE > 255) begin : g_bad_core
+            nca_link_bad_CORE_0_to_255 u_stop ();
+        end
+        if (BOARD_ID < 0 || BOARD_ID > 255) begin : g_bad_board_id
+            nca_link_bad_BOARD_ID_0_to_255 u_stop ();
+        end
+        if (BAUD < 1 || CLK_HZ < 4 * BAUD) begin : g_bad_baud
+            nca_link_bad_BAUD_at_most_CLK_HZ_over_4 u_stop ();
+        end
+        if (TIMEOUT < 2) begin : g_bad_timeout
+            nca_link_bad_TIMEOUT_at_least_2 u_stop ();
         end
     endgenerate
 
     // commands and status codes
-    localparam [7:0] C_INFO = 8'h01, C_LOAD = 8'h02, C_SET = 8'h03, C_CLEAR = 8'h10,
-                     C_SEED = 8'h11, C_DAMAGE = 8'h12, C_STEP = 8'h20, C_RUN = 8'h21,
-                     C_STOP = 8'h22, C_FRAME = 8'h30, C_RSTATE = 8'h31, C_WSTATE = 8'h32,
-                     C_STATS = 8'h33, C_EVENT = 8'hE0;
-    localparam [2:0] ST_OK = 3'd0, ST_BAD_CMD = 3'd1, ST_BAD_LEN = 3'd2, ST_BAD_ARG = 3'd3,
-                     ST_BUSY = 3'd4, ST_NO_MODEL = 3'd5, ST_BAD_MODEL = 3'd6;
-    localparam [3:0] OP_CFG = 4'd1, OP_CLEAR = 4'd3, OP_SEED = 4'd4, OP_STEP = 4'd8,
-                     OP_READW = 4'd11, OP_WRITEW = 4'd12;
+    `include "nca_link_ids.vh"   // C_* commands, ST_* status, REG_* (tools/gen_ids.py)
+    `include "nca_core_ops.vh"   // OP_*, CFG_* of the core
     // answer kinds of the fixed-layout answers
     localparam [2:0] K_STATUS = 3'd0, K_CODE = 3'd1, K_INFO = 3'd2, K_STATS = 3'd3,
                      K_FHDR = 3'd4;
@@ -127,7 +148,7 @@ module nca_link #(
     wire        rx_ack = rx_req && (st_r == S_IDLE || st_r == S_WS || st_r == S_LM);
     nca_link_rx #(.MAX_LEN(4104), .TIMEOUT(TIMEOUT)) u_rx (
         .clk(clk), .i_rst(i_rst), .i_valid(urx_valid), .i_byte(urx_byte), .i_hold(busy_req_r),
-        .i_place(rx_cmd == C_LOAD || rx_cmd == C_WSTATE || rx_cmd == C_SET ||
+        .i_place(rx_cmd == C_LOAD_MODEL || rx_cmd == C_WRITE_STATE || rx_cmd == C_SET ||
                  rx_cmd == C_DAMAGE),
         .i_pos(rx_cmd == C_SET ? 3'd4 : rx_cmd == C_DAMAGE ? 3'd2 : 3'd3),
         .o_busy(o_rx_busy), .o_hdr(rx_hdr), .o_cmd(rx_cmd), .o_seq(rx_seq), .o_len(rx_len),
@@ -139,7 +160,7 @@ module nca_link #(
     reg  [7:0]  fseq_r;         // sequence number of the next FRAME event
     // command and sequence of the packet being sent: an answer's come from the request (the
     // receiver holds them while the request is served)
-    wire [7:0]  ans_cmd = ev_r ? C_EVENT : {1'b1, rx_cmd[6:0]};
+    wire [7:0]  ans_cmd = ev_r ? C_EVENT_FRAME : {1'b1, rx_cmd[6:0]};
     wire [7:0]  ans_seq = ev_r ? fseq_r : rx_seq;
     // payload length of the packet started: READ_FRAME's from the counting pass, the other
     // answers' from their kind (taken by the transmitter at tx_start only)
@@ -247,8 +268,8 @@ module nca_link #(
         arg_ok = 1'b1;
         need_model = 1'b0;
         case (rx_cmd)
-            C_INFO, C_CLEAR, C_STOP, C_FRAME, C_STATS: ;
-            C_LOAD: len_ok = lm_len_ok;
+            C_INFO, C_CLEAR, C_STOP, C_READ_FRAME, C_STATS: ;
+            C_LOAD_MODEL: len_ok = lm_len_ok;
             C_SET: begin
                 len_ok = (rx_len == 16'd5);
                 // value <= 1, <= 65536, <= 32767 as bit tests (no carry chains)
@@ -278,11 +299,11 @@ module nca_link #(
                 arg_ok = (a_mid != 16'd0);
                 need_model = 1'b1;
             end
-            C_RSTATE: begin
+            C_READ_STATE: begin
                 len_ok = (rx_len == 16'd4);
                 arg_ok = rs_arg_ok;
             end
-            C_WSTATE: begin
+            C_WRITE_STATE: begin
                 len_ok = len_ge4 && (!ws_arg_ok || ws_len_ok);
                 arg_ok = ws_arg_ok;
             end
@@ -291,7 +312,7 @@ module nca_link #(
     end
     wire busy_cmd = running_r && !(rx_cmd == C_INFO || rx_cmd == C_STATS || rx_cmd == C_STOP);
     wire [2:0] disp_status = !known ? ST_BAD_CMD : !len_ok ? ST_BAD_LEN :
-                             (busy_cmd || ((rx_cmd == C_LOAD || rx_cmd == C_WSTATE) && !streamed_r)) ? ST_BUSY :
+                             (busy_cmd || ((rx_cmd == C_LOAD_MODEL || rx_cmd == C_WRITE_STATE) && !streamed_r)) ? ST_BUSY :
                              !arg_ok ? ST_BAD_ARG : (need_model && !model_ok_r) ? ST_NO_MODEL :
                              ST_OK;
 
@@ -314,13 +335,14 @@ module nca_link #(
                 case (rx_cmd)
                     C_SET: begin
                         o_cmd_op = OP_CFG;
-                        // register 0 -> 6, 1 -> 7, 2..4 as they are (checked <= 4)
+                        // REG_SEED -> CFG_SEED, REG_STEPS -> CFG_STEPS, 2..4 as they are
+                        // (checked <= 4)
                         o_cmd_a = {22'd0, a_reg[2] || a_reg[2:1] == 2'd0,
                                    a_reg[1] || a_reg[2:1] == 2'd0, a_reg[0]};
                     end
                     C_CLEAR: o_cmd_op = OP_CLEAR;
                     C_SEED: o_cmd_op = OP_SEED;
-                    C_DAMAGE: o_cmd_op = 4'd5 + a_kind[3:0];   // CIRCLE, HALF, SQUARE
+                    C_DAMAGE: o_cmd_op = OP_CIRCLE + a_kind[3:0];   // CIRCLE, HALF, SQUARE
                     default: o_cmd_op = OP_STEP;
                 endcase
             end
@@ -669,7 +691,7 @@ module nca_link #(
             lm_live_r <= 1'b0;
             feed_r <= 1'b0;
         end else begin
-            if (cmd_take && o_cmd_op == OP_CFG && o_cmd_a[2:0] == 3'd5)
+            if (cmd_take && o_cmd_op == OP_CFG && o_cmd_a[2:0] == CFG_SF)
                 sf_r <= o_cmd_b[3:0];
             if (pl_take)
                 idx_r <= idx_r + 6'd1;
@@ -677,11 +699,11 @@ module nca_link #(
                 busy_req_r <= 1'b1;
             case (st_r)
                 S_IDLE: if (!rx_req) begin
-                    if (rx_hdr && !running_r && (rx_cmd == C_WSTATE || rx_cmd == C_LOAD)) begin
+                    if (rx_hdr && !running_r && (rx_cmd == C_WRITE_STATE || rx_cmd == C_LOAD_MODEL)) begin
                         streamed_r <= 1'b1;
                         feed_r <= 1'b0;
                         wr_pend_r <= 1'b0;
-                        st_r <= (rx_cmd == C_LOAD) ? S_LM : S_WS;
+                        st_r <= (rx_cmd == C_LOAD_MODEL) ? S_LM : S_WS;
                     end else if (running_r) begin
                         st_r <= S_RSTEP;
                     end
@@ -737,7 +759,7 @@ module nca_link #(
                 S_DISP: begin
                     streamed_r <= 1'b0;
                     if (disp_status != ST_OK) begin
-                        if (rx_cmd == C_LOAD && disp_status != ST_BUSY)
+                        if (rx_cmd == C_LOAD_MODEL && disp_status != ST_BUSY)
                             lm_live_r <= 1'b0;
                         answer(disp_status, K_STATUS);
                     end else case (rx_cmd)
@@ -753,8 +775,8 @@ module nca_link #(
                             fseq_r <= 8'd0;
                             answer(ST_OK, K_STATUS);
                         end
-                        C_WSTATE: answer(ST_OK, K_STATUS);
-                        C_LOAD: begin
+                        C_WRITE_STATE: answer(ST_OK, K_STATUS);
+                        C_LOAD_MODEL: begin
                             if (!feed_r || lm_err != 3'd0) begin
                                 lm_live_r <= 1'b0;
                                 status_r <= ST_BAD_MODEL;
@@ -775,14 +797,14 @@ module nca_link #(
                                 answer(ST_OK, K_STATUS);
                             end
                         end
-                        C_RSTATE: begin
+                        C_READ_STATE: begin
                             cx_r <= {XW{1'b0}};
                             cy_r <= a_lo[YW-1:0];
                             bi_r <= 5'd0;
                             answer(ST_OK, K_STATUS);
                             rs_r <= 1'b1;
                         end
-                        C_FRAME: begin
+                        C_READ_FRAME: begin
                             answer(ST_OK, K_STATUS);
                             fr_start_r <= 1'b1;
                             fr_count_r <= 1'b1;

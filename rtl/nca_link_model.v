@@ -39,9 +39,13 @@ module nca_link_model #(
     output reg         o_done,
     output wire [2:0]  o_err
 );
+    `include "nca_core_ops.vh"   // OP_*, CFG_*, LD_* (tools/gen_ids.py)
     generate
-        if (CHANNELS < 4 || CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128) begin : g_bad_params
-            nca_illegal_parameter_set_link_model u_stop ();
+        if (CHANNELS < 4 || CHANNELS > 16) begin : g_bad_channels
+            nca_link_model_bad_CHANNELS_4_to_16 u_stop ();
+        end
+        if (HIDDEN < 1 || HIDDEN > 128) begin : g_bad_hidden
+            nca_link_model_bad_HIDDEN_1_to_128 u_stop ();
         end
     endgenerate
 
@@ -93,7 +97,7 @@ module nca_link_model #(
         bad = 1'b0;
         bad_code = 3'd6;
         is_cfg = 1'b0;
-        o_cmd_a = 3'd0;
+        o_cmd_a = CFG_HIDDEN;
         o_cmd_b = {u_r, 9'd0, v_r};    // v_r is 0 outside W1 / W2
         o_cmd_c = {{16{b[7]}}, b};     // s1 / s2 bytes are <= 24 when not bad
         case (sec_r)
@@ -116,34 +120,34 @@ module nca_link_model #(
                     8'd13: begin
                         bad = (b == 8'd0) || !nca_lt({24'd0, b}, {24'd0, H1});
                         bad_code = 3'd3;
-                        need = 1'b1;            // CFG 0 hidden
+                        need = 1'b1;            // CFG_HIDDEN, the default
                     end
                     8'd14: begin
                         bad = !b[0] || (b[7:4] != 4'd0);
                         bad_code = 3'd4;
                         need = 1'b1;
-                        o_cmd_a = 3'd1;        // CFG 1 kernels
+                        o_cmd_a = CFG_KERNELS;
                     end
                     8'd15: begin
                         bad = (b[7:1] != 7'd0);
                         need = 1'b1;
-                        o_cmd_a = 3'd2;        // CFG 2 boundary
+                        o_cmd_a = CFG_WRAP;
                     end
                     8'd19: begin
                         bad = (val_r[31:17] != 15'd0) || (val_r[16] && val_r[15:0] != 16'd0);
                         need = 1'b1;
-                        o_cmd_a = 3'd3;        // CFG 3 fire threshold
+                        o_cmd_a = CFG_FIRE;
                         o_cmd_b = val_r[23:0];     // <= 65536 when not bad
                     end
                     8'd20: begin
                         bad = nca_lt({24'd0, b}, 32'd4) || !nca_lt({24'd0, b}, 32'd15);
                         need = 1'b1;
-                        o_cmd_a = 3'd5;        // CFG 5 SF
+                        o_cmd_a = CFG_SF;
                     end
                     8'd25: begin
                         bad = b[7];
                         need = 1'b1;
-                        o_cmd_a = 3'd4;        // CFG 4 alive threshold
+                        o_cmd_a = CFG_ALIVE;
                         o_cmd_b = {8'd0, val_r[31:16]};
                     end
                     default: ;
@@ -152,28 +156,28 @@ module nca_link_model #(
             SEC_S1: begin
                 bad = !nca_lt({24'd0, b}, 32'd25);
                 need = 1'b1;
-                o_cmd_a = 3'd3;
+                o_cmd_a = LD_S1;
             end
             SEC_S2: begin
                 bad = !nca_lt({24'd0, b}, 32'd25);
                 need = 1'b1;
-                o_cmd_a = 3'd5;
+                o_cmd_a = LD_S2;
             end
             SEC_W1, SEC_W2: begin
                 need = 1'b1;
-                o_cmd_a = (sec_r == SEC_W1) ? 3'd0 : 3'd1;
+                o_cmd_a = (sec_r == SEC_W1) ? LD_W1 : LD_W2;
             end
             SEC_B1, SEC_B2: begin
                 need = (bb_r == 2'd3);
                 bad = (bb_r == 2'd3) && !bias_ok;
-                o_cmd_a = (sec_r == SEC_B1) ? 3'd2 : 3'd4;
+                o_cmd_a = (sec_r == SEC_B1) ? LD_B1 : LD_B2;
                 o_cmd_c = val_r[23:0];          // bits 31..23 equal when not bad
             end
             default: ;
         endcase
     end
     assign o_cmd_valid = pend_r && need && !dead_r && !bad;
-    assign o_cmd_op = is_cfg ? 4'd1 : 4'd2;
+    assign o_cmd_op = is_cfg ? OP_CFG : OP_LOAD;
     // the pending byte is done (a CRC byte once the CRC-32 has taken it in)
     wire go = pend_r && (!o_cmd_valid || i_cmd_ready) && !(sec_r == SEC_CRC && crc_busy);
 

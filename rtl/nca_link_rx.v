@@ -43,9 +43,13 @@ module nca_link_rx #(
     input  wire        i_req_ack,
     output reg         o_drop
 );
+    `include "nca_link_ids.vh"   // SYNC0, SYNC1 (tools/gen_ids.py)
     generate
-        if (MAX_LEN < 1 || MAX_LEN > 65535 || TIMEOUT < 2 || TIMEOUT > 16777216) begin : g_bad_params
-            nca_illegal_parameter_set_link_rx u_stop ();
+        if (MAX_LEN < 1 || MAX_LEN > 65535) begin : g_bad_max_len
+            nca_link_rx_bad_MAX_LEN_1_to_65535 u_stop ();
+        end
+        if (TIMEOUT < 2 || TIMEOUT > 16777216) begin : g_bad_timeout
+            nca_link_rx_bad_TIMEOUT_2_to_16777216 u_stop ();
         end
     endgenerate
     localparam TW = $clog2(TIMEOUT + 1);
@@ -95,11 +99,11 @@ module nca_link_rx #(
                 st_r <= H_SYNC0;
             end else if (i_valid) begin
                 case (st_r)
-                    H_SYNC0: if (i_byte == 8'hA5 && !i_hold && !o_req)
+                    H_SYNC0: if (i_byte == SYNC0 && !i_hold && !o_req)
                         st_r <= H_SYNC1;
-                    H_SYNC1: if (i_byte == 8'h5A)
+                    H_SYNC1: if (i_byte == SYNC1)
                         st_r <= H_CMD;
-                    else if (i_byte != 8'hA5)
+                    else if (i_byte != SYNC0)
                         st_r <= H_SYNC0;
                     H_CMD: begin
                         o_cmd <= i_byte;

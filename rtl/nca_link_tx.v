@@ -28,6 +28,7 @@ module nca_link_tx (
     output reg  [7:0]  o_byte,
     input  wire        i_ready
 );
+    `include "nca_link_ids.vh"   // SYNC0, SYNC1 (tools/gen_ids.py)
     localparam [3:0] T_IDLE = 4'd0, T_SYNC0 = 4'd1, T_SYNC1 = 4'd2, T_CMD = 4'd3,
                      T_SEQ = 4'd4, T_LEN0 = 4'd5, T_LEN1 = 4'd6, T_PAY = 4'd7,
                      T_CRC0 = 4'd8, T_CRC1 = 4'd9;
@@ -42,8 +43,8 @@ module nca_link_tx (
     reg  [7:0] nb;          // next byte of the header/CRC states
     always @* begin
         case (st_r)
-            T_SYNC0: nb = 8'hA5;
-            T_SYNC1: nb = 8'h5A;
+            T_SYNC0: nb = SYNC0;
+            T_SYNC1: nb = SYNC1;
             T_CMD:   nb = i_cmd;
             T_SEQ:   nb = i_seq;
             T_LEN0:  nb = i_len[7:0];

@@ -22,8 +22,8 @@ module nca_mac_lane #(
     output wire [31:0] o_acc
 );
     generate
-        if (USE_SB != 0 && USE_SB != 1) begin : g_bad_params
-            nca_illegal_parameter_set_mac_lane u_stop ();
+        if (USE_SB != 0 && USE_SB != 1) begin : g_bad_use_sb
+            nca_mac_lane_bad_USE_SB_0_or_1 u_stop ();
         end
     endgenerate
 

@@ -61,9 +61,14 @@ module nca_mlp #(
     localparam [LOG2_DR:0] DR_LAST = DR_LAST32[LOG2_DR:0];
 
     generate
-        if (CHANNELS < 4 || CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128 || LANES < 1 ||
-            LANES > 128 || (1 << LOG2_LANES) != LANES) begin : g_bad_params
-            nca_illegal_parameter_set_mlp u_stop ();
+        if (CHANNELS < 4 || CHANNELS > 16) begin : g_bad_channels
+            nca_mlp_bad_CHANNELS_4_to_16 u_stop ();
+        end
+        if (HIDDEN < 1 || HIDDEN > 128) begin : g_bad_hidden
+            nca_mlp_bad_HIDDEN_1_to_128 u_stop ();
+        end
+        if (LANES < 1 || LANES > 128 || (1 << LOG2_LANES) != LANES) begin : g_bad_lanes
+            nca_mlp_bad_LANES_power_of_2_1_to_128 u_stop ();
         end
     endgenerate
 

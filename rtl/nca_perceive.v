@@ -25,8 +25,8 @@ module nca_perceive #(
     output wire [16*CHANNELS-1:0]   o_centre
 );
     generate
-        if (CHANNELS < 4 || CHANNELS > 16) begin : g_bad_params
-            nca_illegal_parameter_set_perceive u_stop ();
+        if (CHANNELS < 4 || CHANNELS > 16) begin : g_bad_channels
+            nca_perceive_bad_CHANNELS_4_to_16 u_stop ();
         end
     endgenerate
 

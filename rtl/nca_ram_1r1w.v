@@ -29,9 +29,17 @@ module nca_ram_1r1w #(
     localparam NS = WIDTH / SLICE;  // write-enable slices
 
     generate
-        if (WIDTH < 1 || WIDTH > 4096 || DEPTH < 2 || DEPTH > 65536 || SLICE < 1 ||
-            NS * SLICE != WIDTH || (NO_COLLIDE != 0 && NO_COLLIDE != 1)) begin : g_bad_params
-            nca_illegal_parameter_set_ram u_stop ();
+        if (WIDTH < 1 || WIDTH > 4096) begin : g_bad_width
+            nca_ram_1r1w_bad_WIDTH_1_to_4096 u_stop ();
+        end
+        if (DEPTH < 2 || DEPTH > 65536) begin : g_bad_depth
+            nca_ram_1r1w_bad_DEPTH_2_to_65536 u_stop ();
+        end
+        if (SLICE < 1 || NS * SLICE != WIDTH) begin : g_bad_slice
+            nca_ram_1r1w_bad_SLICE_a_divisor_of_WIDTH u_stop ();
+        end
+        if (NO_COLLIDE != 0 && NO_COLLIDE != 1) begin : g_bad_no_collide
+            nca_ram_1r1w_bad_NO_COLLIDE_0_or_1 u_stop ();
         end
     endgenerate
 

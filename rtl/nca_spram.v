@@ -23,8 +23,8 @@ module nca_spram #(
     output wire [15:0] o_rdata
 );
     generate
-        if (USE_SB != 0 && USE_SB != 1) begin : g_bad_params
-            nca_illegal_parameter_set_spram u_stop ();
+        if (USE_SB != 0 && USE_SB != 1) begin : g_bad_use_sb
+            nca_spram_bad_USE_SB_0_or_1 u_stop ();
         end
     endgenerate
 

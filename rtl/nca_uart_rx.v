@@ -26,28 +26,18 @@ module nca_uart_rx #(
     output reg  [7:0] o_byte,
     output reg        o_ferr
 );
-    function integer gcd;
-        input integer a0, b0;
-        integer a, b, t;
-        begin
-            a = a0;
-            b = b0;
-            while (b != 0) begin
-                t = a % b;
-                a = b;
-                b = t;
-            end
-            gcd = a;
-        end
-    endfunction
-    localparam G = gcd(CLK_HZ, 2 * BAUD);
+    `include "nca_gcd.vh"   // nca_gcd(a, b)
+    localparam G = nca_gcd(CLK_HZ, 2 * BAUD);
     localparam D = CLK_HZ / G;          // accumulator modulus
     localparam N = 2 * BAUD / G;        // accumulator step: one tick per half bit
     localparam AW = $clog2(D + 1) + 1;
 
     generate
-        if (CLK_HZ < 1 || BAUD < 1 || BAUD * 4 > CLK_HZ) begin : g_bad_params
-            nca_illegal_parameter_set_uart_rx u_stop ();
+        if (CLK_HZ < 1) begin : g_bad_clk_hz
+            nca_uart_rx_bad_CLK_HZ_at_least_1 u_stop ();
+        end
+        if (BAUD < 1 || BAUD * 4 > CLK_HZ) begin : g_bad_baud
+            nca_uart_rx_bad_BAUD_1_to_CLK_HZ_over_4 u_stop ();
         end
     endgenerate
 

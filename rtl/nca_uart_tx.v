@@ -22,28 +22,18 @@ module nca_uart_tx #(
     output wire       o_ready,
     output reg        o_tx
 );
-    function integer gcd;
-        input integer a0, b0;
-        integer a, b, t;
-        begin
-            a = a0;
-            b = b0;
-            while (b != 0) begin
-                t = a % b;
-                a = b;
-                b = t;
-            end
-            gcd = a;
-        end
-    endfunction
-    localparam G = gcd(CLK_HZ, BAUD);
+    `include "nca_gcd.vh"   // nca_gcd(a, b)
+    localparam G = nca_gcd(CLK_HZ, BAUD);
     localparam D = CLK_HZ / G;       // accumulator modulus
     localparam N = BAUD / G;         // accumulator step
     localparam AW = $clog2(D + 1) + 1;
 
     generate
-        if (CLK_HZ < 1 || BAUD < 1 || BAUD * 4 > CLK_HZ) begin : g_bad_params
-            nca_illegal_parameter_set_uart_tx u_stop ();
+        if (CLK_HZ < 1) begin : g_bad_clk_hz
+            nca_uart_tx_bad_CLK_HZ_at_least_1 u_stop ();
+        end
+        if (BAUD < 1 || BAUD * 4 > CLK_HZ) begin : g_bad_baud
+            nca_uart_tx_bad_BAUD_1_to_CLK_HZ_over_4 u_stop ();
         end
     endgenerate
 

@@ -39,6 +39,7 @@ module nca_weights #(
     output wire [25*CHANNELS-1:0]      o_b2,
     output wire [5*CHANNELS-1:0]       o_s2
 );
+    `include "nca_core_ops.vh"   // LD_* (tools/gen_ids.py)
     localparam LOG2_LANES = $clog2(LANES);
     localparam DR = (LANES < 4) ? LANES : 4;  // requant drain clocks per group
     localparam RQ = LANES / DR;               // requant units
@@ -55,9 +56,14 @@ module nca_weights #(
     localparam W2_AW = $clog2(W2_DEPTH);
 
     generate
-        if (CHANNELS < 4 || CHANNELS > 16 || HIDDEN < 1 || HIDDEN > 128 || LANES < 1 ||
-            LANES > 128 || (1 << LOG2_LANES) != LANES) begin : g_bad_params
-            nca_illegal_parameter_set_weights u_stop ();
+        if (CHANNELS < 4 || CHANNELS > 16) begin : g_bad_channels
+            nca_weights_bad_CHANNELS_4_to_16 u_stop ();
+        end
+        if (HIDDEN < 1 || HIDDEN > 128) begin : g_bad_hidden
+            nca_weights_bad_HIDDEN_1_to_128 u_stop ();
+        end
+        if (LANES < 1 || LANES > 128 || (1 << LOG2_LANES) != LANES) begin : g_bad_lanes
+            nca_weights_bad_LANES_power_of_2_1_to_128 u_stop ();
         end
     endgenerate
 
@@ -91,18 +97,18 @@ module nca_weights #(
         end
         for (l = 0; l < RQ; l = l + 1) begin
             wdata30[30*l +: 30] = {i_ld_data[4:0], i_ld_data[24:0]};
-            en_b1[6*l +: 6] = (r_w1 == l[15:0] && i_ld_valid && i_ld_sel == 3'd2) ? 6'h1F : 6'h00;
-            en_s1[6*l +: 6] = (r_w1 == l[15:0] && i_ld_valid && i_ld_sel == 3'd3) ? 6'h20 : 6'h00;
+            en_b1[6*l +: 6] = (r_w1 == l[15:0] && i_ld_valid && i_ld_sel == LD_B1) ? 6'h1F : 6'h00;
+            en_s1[6*l +: 6] = (r_w1 == l[15:0] && i_ld_valid && i_ld_sel == LD_S1) ? 6'h20 : 6'h00;
         end
     end
 
     nca_ram_1r1w #(.WIDTH(8*LANES), .DEPTH(W1_DEPTH), .SLICE(8)) u_w1 (
         .clk(clk), .i_ren(1'b1), .i_raddr(i_w1_raddr[W1_AW-1:0]), .o_rdata(o_w1),
-        .i_wen(en_w1 & {LANES{i_ld_valid && i_ld_sel == 3'd0}}),
+        .i_wen(en_w1 & {LANES{i_ld_valid && i_ld_sel == LD_W1}}),
         .i_waddr(w1_word[W1_AW-1:0]), .i_wdata(wdata8));
     nca_ram_1r1w #(.WIDTH(8*LANES), .DEPTH(W2_DEPTH), .SLICE(8)) u_w2 (
         .clk(clk), .i_ren(1'b1), .i_raddr(i_w2_raddr[W2_AW-1:0]), .o_rdata(o_w2),
-        .i_wen(en_w2 & {LANES{i_ld_valid && i_ld_sel == 3'd1}}),
+        .i_wen(en_w2 & {LANES{i_ld_valid && i_ld_sel == LD_W2}}),
         .i_waddr(w2_word[W2_AW-1:0]), .i_wdata(wdata8));
     nca_ram_1r1w #(.WIDTH(30*RQ), .DEPTH(BS_DEPTH), .SLICE(5)) u_bs1 (
         .clk(clk), .i_ren(1'b1), .i_raddr(i_bs1_raddr[BS_AW-1:0]), .o_rdata(o_bs1),
@@ -112,9 +118,9 @@ module nca_weights #(
     reg [24:0] b2_r [0:15];  // CHANNELS used (4-bit index)
     reg [4:0]  s2_r [0:15];
     always @(posedge clk) begin
-        if (i_ld_valid && i_ld_sel == 3'd4 && {16'd0, i_ld_a} < CHANNELS)
+        if (i_ld_valid && i_ld_sel == LD_B2 && {16'd0, i_ld_a} < CHANNELS)
             b2_r[i_ld_a[3:0]] <= i_ld_data[24:0];
-        if (i_ld_valid && i_ld_sel == 3'd5 && {16'd0, i_ld_a} < CHANNELS)
+        if (i_ld_valid && i_ld_sel == LD_S2 && {16'd0, i_ld_a} < CHANNELS)
             s2_r[i_ld_a[3:0]] <= i_ld_data[4:0];
     end
     genvar k;

@@ -30,6 +30,7 @@ typedef Vnca_core Vtop;
 extern "C" {
 #include "nca.h"
 #include "nca_cycles.h"
+#include "nca_ids.h"
 }
 
 #include <cstdio>
@@ -56,9 +57,6 @@ extern "C" {
 #ifndef TB_WIDE_CELL
 #define TB_WIDE_CELL 1
 #endif
-
-enum { OP_NOP, OP_CFG, OP_LOAD, OP_CLEAR, OP_SEED, OP_CIRCLE, OP_HALF, OP_SQUARE, OP_STEP,
-       OP_READ, OP_WRITE, OP_READW, OP_WRITEW };
 
 static Vtop *top;
 static VerilatedContext *ctx;
@@ -134,7 +132,7 @@ static void wait_idle()
 
 static void read_cell(unsigned x, unsigned y, int16_t *out)
 {
-    command(OP_READ, x, y);
+    command(NCA_OP_READ, x, y);
     while (!top->o_rsp_valid)
         tick();
     for (int c = 0; c < TB_CHANNELS; c++)
@@ -147,7 +145,7 @@ static void read_cell(unsigned x, unsigned y, int16_t *out)
 // READW: one channel; checks that the bits above the word are 0
 static int16_t read_word(unsigned x, unsigned y, unsigned c)
 {
-    command(OP_READW, x, y, c);
+    command(NCA_OP_READW, x, y, c);
     while (!top->o_rsp_valid)
         tick();
     uint32_t w0 = top->o_rsp_cell[0];
@@ -182,7 +180,7 @@ static void write_words(unsigned x, unsigned y, const int16_t *w, unsigned first
         for (int k = 0; k < (TB_CHANNELS + 1) / 2; k++)
             top->i_cmd_cell[k] = 0xBEEF0000u ^ (uint32_t)(k * 0x01010101u);
         top->i_cmd_cell[0] = 0xDEAD0000u | (uint16_t)w[c];
-        command(OP_WRITEW, x, y, c);
+        command(NCA_OP_WRITEW, x, y, c);
     }
 }
 
@@ -193,34 +191,34 @@ static void write_any(unsigned x, unsigned y, const int16_t *w, bool words)
         write_words(x, y, w, 0, TB_CHANNELS);
         wait_idle();
     } else {
-        command(OP_WRITE, x, y, 0, w);
+        command(NCA_OP_WRITE, x, y, 0, w);
     }
 }
 
 static void load_model(const nca_model *m, unsigned wrap, uint32_t seed)
 {
     const unsigned I = nca_model_inputs(m), H = m->hidden, C = m->channels;
-    command(OP_CFG, 0, H);
-    command(OP_CFG, 1, m->kernels);
-    command(OP_CFG, 2, wrap);
-    command(OP_CFG, 3, m->fire_q);
-    command(OP_CFG, 4, (uint32_t)m->alive_q);
-    command(OP_CFG, 5, m->state_frac);
-    command(OP_CFG, 6, seed);
-    command(OP_CFG, 7, 0);
+    command(NCA_OP_CFG, NCA_CFG_HIDDEN, H);
+    command(NCA_OP_CFG, NCA_CFG_KERNELS, m->kernels);
+    command(NCA_OP_CFG, NCA_CFG_WRAP, wrap);
+    command(NCA_OP_CFG, NCA_CFG_FIRE, m->fire_q);
+    command(NCA_OP_CFG, NCA_CFG_ALIVE, (uint32_t)m->alive_q);
+    command(NCA_OP_CFG, NCA_CFG_SF, m->state_frac);
+    command(NCA_OP_CFG, NCA_CFG_SEED, seed);
+    command(NCA_OP_CFG, NCA_CFG_STEPS, 0);
     for (unsigned j = 0; j < H; j++)
         for (unsigned i = 0; i < I; i++)
-            command(OP_LOAD, 0, (j << 16) | i, (uint32_t)(int32_t)m->w1[j * I + i]);
+            command(NCA_OP_LOAD, NCA_LD_W1, (j << 16) | i, (uint32_t)(int32_t)m->w1[j * I + i]);
     for (unsigned k = 0; k < C; k++)
         for (unsigned j = 0; j < H; j++)
-            command(OP_LOAD, 1, (k << 16) | j, (uint32_t)(int32_t)m->w2[k * H + j]);
+            command(NCA_OP_LOAD, NCA_LD_W2, (k << 16) | j, (uint32_t)(int32_t)m->w2[k * H + j]);
     for (unsigned j = 0; j < H; j++) {
-        command(OP_LOAD, 2, j << 16, (uint32_t)m->b1[j]);
-        command(OP_LOAD, 3, j << 16, m->shift1[j]);
+        command(NCA_OP_LOAD, NCA_LD_B1, j << 16, (uint32_t)m->b1[j]);
+        command(NCA_OP_LOAD, NCA_LD_S1, j << 16, m->shift1[j]);
     }
     for (unsigned k = 0; k < C; k++) {
-        command(OP_LOAD, 4, k << 16, (uint32_t)m->b2[k]);
-        command(OP_LOAD, 5, k << 16, m->shift2[k]);
+        command(NCA_OP_LOAD, NCA_LD_B2, k << 16, (uint32_t)m->b2[k]);
+        command(NCA_OP_LOAD, NCA_LD_S2, k << 16, m->shift2[k]);
     }
 }
 
@@ -261,7 +259,7 @@ static int compare_grid(const nca_grid *g, unsigned step)
 static void apply_damage(nca_grid *g, const nca_damage *d)
 {
     nca_grid_damage(g, d);
-    int op = d->kind == NCA_DMG_CIRCLE ? OP_CIRCLE : d->kind == NCA_DMG_HALF ? OP_HALF : OP_SQUARE;
+    int op = d->kind == NCA_DMG_CIRCLE ? NCA_OP_CIRCLE : d->kind == NCA_DMG_HALF ? NCA_OP_HALF : NCA_OP_SQUARE;
     command(op, (uint32_t)d->a, (uint32_t)d->b, (uint32_t)d->c);
     wait_idle();
 }
@@ -322,14 +320,14 @@ int main(int argc, char **argv)
     top->i_rst = 0;
     tick();
     load_model(&m, wrap, seed);
-    command(OP_CLEAR);
+    command(NCA_OP_CLEAR);
     wait_idle();
     const unsigned W = TB_GRID_W, H = TB_GRID_H;
     if (nca_grid_seed(&g, W / 2, H / 2, &err) != NCA_OK) {
         printf("tb_core: FAIL: %s\n", err.msg);
         return 1;
     }
-    command(OP_SEED, W / 2, H / 2);
+    command(NCA_OP_SEED, W / 2, H / 2);
     {  // outside the grid: WRITE and SEED do nothing, READ answers 0
         int16_t w[TB_CHANNELS];
         for (int c = 0; c < TB_CHANNELS; c++)
@@ -338,7 +336,7 @@ int main(int argc, char **argv)
         write_any(0, H, w, false);
         write_any(W, 1, w, true);
         write_any(2, H + 5, w, true);
-        command(OP_SEED, W + 3, H + 3);
+        command(NCA_OP_SEED, W + 3, H + 3);
         read_any(W + 1, 2, w, false);
         for (int c = 0; c < TB_CHANNELS; c++)
             if (w[c] != 0) {
@@ -402,14 +400,14 @@ int main(int argc, char **argv)
                 return 1;
             }
         }
-        command(OP_CLEAR);  // back to the seeded grid
+        command(NCA_OP_CLEAR);  // back to the seeded grid
         wait_idle();
         memset(g.s, 0, (size_t)W * H * TB_CHANNELS * sizeof *g.s);
         if (nca_grid_seed(&g, W / 2, H / 2, &err) != NCA_OK) {
             printf("tb_core: FAIL: %s\n", err.msg);
             return 1;
         }
-        command(OP_SEED, W / 2, H / 2);
+        command(NCA_OP_SEED, W / 2, H / 2);
     }
     if (compare_grid(&g, 0))
         return 1;
@@ -475,7 +473,7 @@ int main(int argc, char **argv)
         nca_step_stats st;
         nca_step_fixed(&m, &g, &ws, &st);
         events.clear();
-        command(OP_STEP, 1);
+        command(NCA_OP_STEP, 1);
         wait_idle();
         if (events.size() != 1) {
             printf("tb_core: FAIL: step %u: %zu step-done pulses\n", s, events.size());
@@ -523,7 +521,7 @@ int main(int argc, char **argv)
             nca_step_fixed(&m, &g, &ws, nullptr);
         }
         events.clear();
-        command(OP_STEP, multi);
+        command(NCA_OP_STEP, multi);
         wait_idle();
         if (events.size() != multi) {
             printf("tb_core: FAIL: STEP %u gave %zu step-done pulses\n", multi, events.size());
@@ -560,7 +558,7 @@ int main(int argc, char **argv)
         nca_step_stats st;
         nca_step_fixed(&m, &g, &ws, &st);
         events.clear();
-        command(OP_STEP, 1);
+        command(NCA_OP_STEP, 1);
         wait_idle();
         if (events.size() != 1 || events[0].cycles != pred || events[0].act != st.active ||
             compare_grid(&g, steps + k + 1)) {

@@ -38,6 +38,7 @@ extern "C" {
 #include "nca_cycles.h"
 #include "nca_link.h"
 }
+#include "nca_uart_line.h"
 
 #include <cstdarg>
 #include <cstdio>
@@ -86,18 +87,9 @@ static int failures;
 
 // ---- bytes on the wire ------------------------------------------------------------------
 static const double BIT = (double)TB_CLK_HZ / TB_BAUD;  // clocks per bit
-static std::deque<uint16_t> txq;    // bytes for the board (bit 8: send a bad stop bit)
-static double tx_scale = 1.0;       // bit time of the host's UART relative to the board's
+static UartLine uart(BIT);          // the host's UART (tx_scale, framing errors)
 static uint64_t glitch_until;       // the host line is held low until this clock
-static double tx_t0;                // clock at which the current frame started
-static int tx_bit = -1;             // -1 idle, 0 start, 1..8 data, 9 stop
-static uint16_t tx_cur;
 static std::vector<uint8_t> rxbuf;  // bytes from the board
-static int rx_state = -1;           // -1 idle, else waiting for sample k
-static double rx_t0;
-static uint8_t rx_cur;
-static unsigned rx_ferr;
-static bool prev_tx_line = true;
 
 static void tick()
 {
@@ -116,64 +108,10 @@ static void tick()
 #endif
     ctx->timeInc(1);
     cycle++;
-    const double now = (double)cycle;
-    // host -> board: 8N1 at BIT x tx_scale clocks per bit; bit 8 of a queued word makes
-    // its stop bit 0 (a framing error); glitch_until forces the line low
-    const double tbit = BIT * tx_scale;
-    if (tx_bit < 0 && !txq.empty()) {
-        tx_cur = txq.front();
-        txq.pop_front();
-        tx_t0 = now;
-        tx_bit = 0;
-    }
-    if (tx_bit >= 0) {
-        int b = (int)((now - tx_t0) / tbit);
-        if (b >= 10) {
-            tx_bit = -1;
-            top->i_uart_rx = 1;
-            if (!txq.empty()) {  // back to back
-                tx_cur = txq.front();
-                txq.pop_front();
-                tx_t0 = now;
-                tx_bit = 0;
-                top->i_uart_rx = 0;
-            }
-        } else {
-            tx_bit = b;
-            top->i_uart_rx = b == 0 ? 0 : b == 9 ? !(tx_cur & 0x100) : (tx_cur >> (b - 1)) & 1;
-        }
-    } else {
-        top->i_uart_rx = 1;
-    }
+    // the host's UART; glitch_until forces the line low
+    top->i_uart_rx = uart.clock(cycle, top->o_uart_tx, rxbuf);
     if (cycle < glitch_until)
         top->i_uart_rx = 0;
-    // board -> host: sample in the middle of each bit
-    bool line = top->o_uart_tx;
-    if (rx_state < 0) {
-        if (prev_tx_line && !line) {
-            rx_state = 0;
-            rx_t0 = now - 0.5;
-            rx_cur = 0;
-        }
-    } else {
-        double ts = rx_t0 + (rx_state + 0.5) * BIT;
-        if (now >= ts) {
-            if (rx_state == 0 && line) {
-                rx_state = -1;  // glitch
-            } else if (rx_state >= 1 && rx_state <= 8) {
-                rx_cur |= (uint8_t)(line << (rx_state - 1));
-                rx_state++;
-            } else if (rx_state == 9) {
-                if (!line)
-                    rx_ferr++;
-                rxbuf.push_back(rx_cur);
-                rx_state = -1;
-            } else {
-                rx_state++;
-            }
-        }
-    }
-    prev_tx_line = line;
 }
 
 static void run_clocks(uint64_t n)
@@ -256,7 +194,7 @@ static bool request(uint8_t cmd, const std::vector<uint8_t> &pl, std::vector<uin
 {
     uint8_t seq = seq_no++;
     std::vector<uint8_t> p = packet(cmd, seq, pl);
-    txq.insert(txq.end(), p.begin(), p.end());
+    uart.txq.insert(uart.txq.end(), p.begin(), p.end());
     const uint64_t start = cycle;
     uint64_t limit = cycle + byte_clocks(p.size() + ans_size_hint + 16) + extra_clocks;
 #if TB_CORE == 1
@@ -303,7 +241,7 @@ static bool send_corrupted(uint8_t cmd, const std::vector<uint8_t> &pl, size_t b
 {
     std::vector<uint8_t> p = packet(cmd, seq_no++, pl);
     p[6 + (bit / 8) % pl.size()] ^= (uint8_t)(1u << (bit % 8));
-    txq.insert(txq.end(), p.begin(), p.end());
+    uart.txq.insert(uart.txq.end(), p.begin(), p.end());
     run_clocks(byte_clocks(p.size() + 64));
     Packet a;
     if (next_packet(a))
@@ -763,9 +701,9 @@ static bool t_garbage()
             junk = packet(0x01, 0x66, {}, 4105 + (int)(rnd() % 60000));
             sent_bad++;
         }
-        txq.insert(txq.end(), junk.begin(), junk.end());
+        uart.txq.insert(uart.txq.end(), junk.begin(), junk.end());
         // let it go out, then a gap longer than LINK_TIMEOUT
-        while (!txq.empty() || tx_bit >= 0)
+        while (uart.tx_busy())
             run_clocks(16);
         run_clocks(TB_CLK_HZ / 1000 + 200);
         Packet a;
@@ -808,8 +746,8 @@ static bool t_uart()
     // a framing error in the middle of a request: the packet is lost, the next one works
     std::vector<uint8_t> p = packet(0x01, seq_no++, {});
     for (size_t i = 0; i < p.size(); i++)
-        txq.push_back((uint16_t)(p[i] | (i == 4 ? 0x100 : 0)));
-    while (!txq.empty() || tx_bit >= 0)
+        uart.txq.push_back((uint16_t)(p[i] | (i == 4 ? 0x100 : 0)));
+    while (uart.tx_busy())
         run_clocks(16);
     run_clocks(TB_CLK_HZ / 1000 + 200);
     if (next_packet(a))
@@ -821,9 +759,9 @@ static bool t_uart()
     if (BIT >= 12) {
         const double scales[2] = {0.97, 1.03};
         for (double sc : scales) {
-            tx_scale = sc;
+            uart.tx_scale = sc;
             bool ok = t_info() && expect_status(0x33, {}, 0, &ans);
-            tx_scale = 1.0;
+            uart.tx_scale = 1.0;
             if (!ok)
                 return fail("host UART %+.0f%%: %s", (sc - 1) * 100, fail_msg.c_str());
         }
@@ -1122,8 +1060,9 @@ int main(int argc, char **argv)
         fail_msg.clear();
         uint64_t c0 = cycle;
         bool ok = t.fn();
-        if (ok && rx_ferr)
-            ok = fail("%u framing errors on the board's TX line", rx_ferr);
+        if (ok && uart.framing)
+            ok = fail("%llu framing errors on the board's TX line",
+                      (unsigned long long)uart.framing);
         if (ok && rx_bad)
             ok = fail("%u answer packets with a bad CRC", rx_bad);
         if (ok) {

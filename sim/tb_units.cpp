@@ -321,6 +321,120 @@ static int test_hash(int n)
     return 0;
 }
 
+// nca_hash_serial: random seeds, steps, cells and thresholds; 64 clocks busy, then o_done
+// with the fire bit of nca_hash; o_done stays until acknowledged; the seed register is
+// back in place after each hash (the next hash uses it unchanged)
+static int test_hash_serial(int n)
+{
+    top->i_hs_seed_we = 0;
+    top->i_hs_start = 0;
+    top->i_hs_ack = 0;
+    uint32_t seed = 0;
+    for (int t = 0; t < n; t++) {
+        if (t % 16 == 0) {  // a new seed now and then, through the load port
+            seed = rnd() ^ (rnd() << 16);
+            top->i_h_seed = seed;
+            top->i_hs_seed_we = 1;
+            tick();
+            top->i_hs_seed_we = 0;
+        }
+        uint32_t step = rnd() % 4 ? rnd() % 5000 : rnd() ^ (rnd() << 16);
+        uint32_t x = rnd() & 63, y = rnd() & 63;
+        uint32_t fire = rnd() % 8 ? 32768 : rnd() % 65537;
+        top->i_h_step = step;
+        top->i_h_seed = rnd();  // not loaded: the block keeps its own seed
+        top->i_hs_fire = fire;
+        top->i_hs_x = x;
+        top->i_hs_y = y;
+        top->i_hs_start = 1;
+        tick();
+        top->i_hs_start = 0;
+        top->i_hs_x = rnd() & 63;  // taken at the start; y must hold
+        int clocks = 0;
+        while (top->o_hs_busy && clocks < 100) {
+            tick();
+            clocks++;
+        }
+        uint32_t h = nca_hash(seed, step, x, y);
+        bool want = (h >> 16) < fire;
+        if (clocks != 64 || !top->o_hs_done || top->o_hs_x != x || top->o_hs_fire != want) {
+            printf("tb_units: FAIL: hash_serial(%u,%u,%u,%u) fire %u: %d clocks, done %d, x %u, "
+                   "fire %d (C %d)\n", seed, step, x, y, fire, clocks, top->o_hs_done,
+                   top->o_hs_x, top->o_hs_fire, want);
+            return 1;
+        }
+        tick();
+        if (!top->o_hs_done) {
+            printf("tb_units: FAIL: hash_serial: o_done fell before i_ack\n");
+            return 1;
+        }
+        top->i_hs_ack = 1;
+        tick();
+        top->i_hs_ack = 0;
+        if (top->o_hs_done) {
+            printf("tb_units: FAIL: hash_serial: o_done stayed after i_ack\n");
+            return 1;
+        }
+    }
+    printf("tb_units: hash_serial: %d random cells match nca_hash's fire bit (64 clocks)\n", n);
+    return 0;
+}
+
+// nca_requant_serial: an accumulator a clock (|acc| < 2^29, shifts 0..24), both layers;
+// each result two clocks later, checked against nca_rshift_round / clamp / nca_sat16 with
+// the layer and residual given in its output clock
+static int test_requant_serial(int n)
+{
+    struct In {
+        int32_t acc;
+        unsigned sh, lane;
+        bool l2;
+        int16_t res;
+    };
+    std::deque<In> q;
+    int checked = 0;
+    for (int t = 0; t < n + 3; t++) {
+        bool issue = t < n && rnd() % 8 != 0;  // a gap now and then
+        In in = {rnd_range(-(1 << 29) + 1, (1 << 29) - 1), rnd() % 25, rnd() & 7, (rnd() & 1) != 0,
+                 (int16_t)rnd()};
+        if (rnd() % 4 == 0)  // small values: the rounding and the clamps' edges
+            in.acc = rnd_range(-4096, 4096);
+        top->i_rq_v = issue;
+        top->i_rq_i = in.lane;
+        top->i_rq_acc = (uint32_t)in.acc & 0x3FFFFFFFu;
+        top->i_rq_shift = ((in.sh >= 16) << 4) | (in.sh & 15);
+        if (issue)
+            q.push_back(in);
+        tick();
+        top->i_rq_v = 0;
+        if (top->o_rq_v) {
+            In e = q.front();
+            q.pop_front();
+            top->i_rq_l2 = e.l2;
+            top->i_rq_res = (uint16_t)e.res;
+            top->eval();
+            int32_t v = nca_rshift_round(e.acc, e.sh);
+            unsigned h = v < 0 ? 0 : v > 255 ? 255 : (unsigned)v;
+            uint16_t u = (uint16_t)nca_sat16((int64_t)e.res + v);
+            if (top->o_rq_i != e.lane || (!e.l2 && top->o_rq_h != h) || (e.l2 && top->o_rq_u != u)) {
+                printf("tb_units: FAIL: requant_serial(acc %d, s %u, layer %d, res %d): lane %u "
+                       "(%u), h %u (C %u), u %d (C %d)\n", e.acc, e.sh, e.l2 ? 2 : 1, e.res,
+                       top->o_rq_i, e.lane, top->o_rq_h, h, (int16_t)top->o_rq_u, (int16_t)u);
+                return 1;
+            }
+            checked++;
+        }
+    }
+    if (checked == 0 || !q.empty()) {
+        printf("tb_units: FAIL: requant_serial: %d results, %zu missing (latency is not 2)\n",
+               checked, q.size());
+        return 1;
+    }
+    printf("tb_units: requant_serial: %d random accumulators match the C model (latency 2)\n",
+           checked);
+    return 0;
+}
+
 static int test_alive(int n)
 {
     for (int t = 0; t < n; t++) {
@@ -378,7 +492,8 @@ int main(int argc, char **argv)
     tick();
     top->i_rst = 0;
     tick();
-    int bad = test_hash(5000) || test_alive(3000) || test_perception(3000) || test_mlp(20, 6);
+    int bad = test_hash(5000) || test_hash_serial(2000) || test_requant_serial(20000) ||
+              test_alive(3000) || test_perception(3000) || test_mlp(20, 6);
     top->final();
     delete top;
     printf("tb_units: %s\n", bad ? "FAIL" : "PASS");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_units - bench wrapper: the unit-tested blocks side by side (nca_perceive, nca_mlp,
-// nca_hash, nca_alive_row) with their ports brought out for tb_units.cpp.
+// nca_hash, nca_alive_row, and nca_core_seq's nca_hash_serial and nca_requant_serial) with their ports brought out
+// for tb_units.cpp.
 //
 // Usage: Verilator top only (no logic of its own); see tb_units.cpp.
 `default_nettype none
@@ -46,6 +47,29 @@ module tb_units #(
     output wire                     o_h_valid,
     output wire [31:0]              o_h_hash,
     output wire [15:0]              o_h_tag,
+    // serial hash (nca_core_seq's)
+    input  wire                     i_hs_seed_we,
+    input  wire [16:0]              i_hs_fire,
+    input  wire                     i_hs_start,
+    input  wire [5:0]               i_hs_x,
+    input  wire [5:0]               i_hs_y,
+    input  wire                     i_hs_ack,
+    output wire                     o_hs_busy,
+    output wire                     o_hs_done,
+    output wire [5:0]               o_hs_x,
+    output wire                     o_hs_fire,
+    // serial requant (nca_core_seq's)
+    input  wire                     i_rq_v,
+    input  wire [2:0]               i_rq_i,
+    input  wire [29:0]              i_rq_acc,
+    input  wire [4:0]               i_rq_shift,
+    input  wire                     i_rq_l2,
+    input  wire [15:0]              i_rq_res,
+    output wire [2:0]               o_rq_i2,
+    output wire                     o_rq_v,
+    output wire [2:0]               o_rq_i,
+    output wire [7:0]               o_rq_h,
+    output wire [15:0]              o_rq_u,
     // alive row
     input  wire [GRID_W-1:0]        i_ar_up,
     input  wire [GRID_W-1:0]        i_ar_mid,
@@ -66,6 +90,15 @@ module tb_units #(
         .clk(clk), .i_rst(i_rst), .i_valid(i_h_valid), .i_seed(i_h_seed), .i_step(i_h_step),
         .i_xc(i_h_x), .i_yc(i_h_y), .i_x(i_h_x), .o_valid(o_h_valid), .o_hash(o_h_hash),
         .o_x(o_h_tag));
+    nca_hash_serial u_hash_serial (
+        .clk(clk), .i_rst(i_rst), .i_seed_we(i_hs_seed_we), .i_seed(i_h_seed),
+        .i_fire(i_hs_fire), .i_step(i_h_step), .i_start(i_hs_start), .i_x(i_hs_x),
+        .i_y(i_hs_y), .i_ack(i_hs_ack), .o_busy(o_hs_busy), .o_done(o_hs_done),
+        .o_x(o_hs_x), .o_fire(o_hs_fire));
+    nca_requant_serial u_requant_serial (
+        .clk(clk), .i_rst(i_rst), .i_v(i_rq_v), .i_i(i_rq_i), .i_acc(i_rq_acc),
+        .i_shift(i_rq_shift), .i_l2(i_rq_l2), .i_res(i_rq_res), .o_i2(o_rq_i2), .o_v(o_rq_v),
+        .o_i(o_rq_i), .o_h(o_rq_h), .o_u(o_rq_u));
     nca_alive_row #(.GRID_W(GRID_W)) u_alive (
         .i_up(i_ar_up), .i_mid(i_ar_mid), .i_dn(i_ar_dn), .i_wrap(i_ar_wrap),
         .o_row(o_ar_row));

@@ -19,6 +19,7 @@
 #endif
 #include "Vnca_board.h"
 #include "Vnca_board___024root.h"
+#include "nca_uart_line.h"
 
 #include <cerrno>
 #include <csignal>
@@ -59,27 +60,8 @@ struct Board {
     VerilatedVcdC *vcd = nullptr;
 #endif
     uint64_t cycle = 0;
-    // host -> board
-    std::deque<uint8_t> in;
-    int tx_bit = -1;  // -1 idle, else the bit being sent (0 start .. 9 stop)
-    double tx_t0 = 0;
-    uint8_t tx_cur = 0;
-    // board -> host
-    std::deque<uint8_t> out;
-    int rx_state = -1;
-    double rx_t0 = 0;
-    uint8_t rx_cur = 0;
-    bool prev_line = true;
-    uint64_t bytes_in = 0, bytes_out = 0, framing = 0;
-
-    void start_byte(double now)
-    {
-        tx_cur = in.front();
-        in.pop_front();
-        tx_t0 = now;
-        tx_bit = 0;
-        bytes_in++;
-    }
+    UartLine uart{BIT};           // the client's end of the board's UART
+    std::deque<uint8_t> out;      // board -> client
 
     void tick()
     {
@@ -98,52 +80,10 @@ struct Board {
 #endif
         ctx->timeInc(1);
         cycle++;
-        const double now = (double)cycle;
-        if (tx_bit < 0 && !in.empty())
-            start_byte(now);
-        if (tx_bit >= 0) {
-            int b = (int)((now - tx_t0) / BIT);
-            if (b >= 10) {
-                tx_bit = -1;
-                top->i_uart_rx = 1;
-                if (!in.empty()) {
-                    start_byte(now);
-                    top->i_uart_rx = 0;
-                }
-            } else {
-                tx_bit = b;
-                top->i_uart_rx = b == 0 ? 0 : b == 9 ? 1 : (tx_cur >> (b - 1)) & 1;
-            }
-        } else {
-            top->i_uart_rx = 1;
-        }
-        const bool line = top->o_uart_tx;
-        if (rx_state < 0) {
-            if (prev_line && !line) {
-                rx_state = 0;
-                rx_t0 = now - 0.5;
-                rx_cur = 0;
-            }
-        } else if (now >= rx_t0 + (rx_state + 0.5) * BIT) {
-            if (rx_state == 0 && line) {
-                rx_state = -1;
-            } else if (rx_state >= 1 && rx_state <= 8) {
-                rx_cur |= (uint8_t)(line << (rx_state - 1));
-                rx_state++;
-            } else if (rx_state == 9) {
-                if (!line)
-                    framing++;
-                out.push_back(rx_cur);
-                bytes_out++;
-                rx_state = -1;
-            } else {
-                rx_state++;
-            }
-        }
-        prev_line = line;
+        top->i_uart_rx = uart.clock(cycle, top->o_uart_tx, out);
     }
 
-    bool lines_quiet() const { return in.empty() && tx_bit < 0 && rx_state < 0; }
+    bool lines_quiet() const { return !uart.tx_busy() && !uart.rx_busy(); }
     bool idle() const { return lines_quiet() && top->o_led_idle && !rx_partial(); }
     bool rx_partial() const { return top->rootp->nca_board__DOT__dbg_rx_busy; }
 };
@@ -289,7 +229,7 @@ int main(int argc, char **argv)
         if (r > 0 && (p[0].revents & POLLIN)) {
             ssize_t n = read(mfd, buf, sizeof buf);
             if (n > 0) {
-                b.in.insert(b.in.end(), buf, buf + n);
+                b.uart.txq.insert(b.uart.txq.end(), buf, buf + n);
                 got = true;
             }
         }
@@ -310,7 +250,7 @@ int main(int argc, char **argv)
         }
         if (wait_ms == 20 && r == 0 && !got) {
             // the client went quiet inside a packet: let the board's timeout run
-            while (b.rx_partial() && b.in.empty())
+            while (b.rx_partial() && b.uart.txq.empty())
                 for (int i = 0; i < chunk; i++)
                     b.tick();
             continue;
@@ -321,8 +261,8 @@ int main(int argc, char **argv)
     }
     if (!quiet)
         fprintf(stderr, "nca-vboard: %llu clocks simulated, %llu bytes in, %llu out%s\n",
-                (unsigned long long)b.cycle, (unsigned long long)b.bytes_in,
-                (unsigned long long)b.bytes_out, b.framing ? ", FRAMING ERRORS" : "");
+                (unsigned long long)b.cycle, (unsigned long long)b.uart.bytes_tx,
+                (unsigned long long)b.uart.bytes_rx, b.uart.framing ? ", FRAMING ERRORS" : "");
 #if VM_TRACE
     if (b.vcd)
         b.vcd->close();

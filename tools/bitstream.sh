@@ -21,7 +21,7 @@ case "$BOARD" in
 icebreaker)
     FAMILY=ice40; TOP=nca_top_icebreaker; CONS=constraints/icebreaker.pcf
     # 18 MHz: the whole board routes at ~19.4 MHz (3 Mbaud is 6 clocks a bit, exact)
-    DEV_LANES=16; DEV_GRID=64x64; DEV_CLK=18; DEV_CORE=1; BOARD_ID=1 ;;
+    DEV_LANES=8; DEV_GRID=64x64; DEV_CLK=18; DEV_CORE=1; BOARD_ID=1 ;;
 ulx3s-25f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=25k
     DEV_LANES=4; DEV_GRID=32x32; DEV_CLK=25; DEV_CORE=0; BOARD_ID=2 ;;
@@ -37,6 +37,7 @@ LANES=${LANES:-$DEV_LANES}
 GRID=${GRID:-$DEV_GRID}
 CLK_MHZ=${CLK_MHZ:-$DEV_CLK}
 CORE=${CORE:-$DEV_CORE}
+[ "$CORE" = 1 ] && LANES=8   # the compact core's MAC lanes (INFO reports 8)
 HIDDEN=${HIDDEN:-128}
 CHANNELS=${CHANNELS:-16}
 SEED=${SEED:-1}
@@ -58,22 +59,24 @@ if git rev-parse --verify -q HEAD >/dev/null 2>&1 &&
 fi
 [ -n "${NCA_BOARD_V:-}" ] && BUILD_ID=0
 
-# sources: every rtl/nca_*.v plus the top; NCA_BOARD_V replaces rtl/nca_board.v (or stands
-# in for it while it does not exist)
+# sources: the board's manifest (rtl/files/BOARD.f through tools/rtl_files.sh); NCA_BOARD_V
+# replaces rtl/nca_board.v (or stands in for it while it does not exist)
+case "$TOP" in nca_top_icebreaker) MANIFEST=icebreaker ;; *) MANIFEST=ulx3s ;; esac
 RTL=""
-for f in rtl/nca_*.v; do
+for f in $(tools/rtl_files.sh "$MANIFEST"); do
     [ -n "${NCA_BOARD_V:-}" ] && [ "$f" = rtl/nca_board.v ] && continue
     RTL="$RTL $f"
 done
 [ -n "${NCA_BOARD_V:-}" ] && RTL="$RTL $NCA_BOARD_V"
-RTL="$RTL rtl/boards/$TOP.v"
 if [ -z "${NCA_BOARD_V:-}" ] && [ ! -f rtl/nca_board.v ]; then
     echo "bitstream: rtl/nca_board.v does not exist yet (NCA_BOARD_V=FILE names a stand-in)" >&2
     exit 1
 fi
 
 PARAMS="-set GRID_W $GRID_W -set GRID_H $GRID_H -set CHANNELS $CHANNELS -set HIDDEN $HIDDEN \
--set LANES $LANES -set CORE $CORE -set CLK_MHZ $CLK_MHZ -set BUILD_ID $BUILD_ID"
+-set CORE $CORE -set CLK_MHZ $CLK_MHZ -set BUILD_ID $BUILD_ID"
+# LANES sizes nca_core only; the compact core (CORE 1) has its 8 lanes, whatever LANES says
+[ "$CORE" = 0 ] && PARAMS="$PARAMS -set LANES $LANES"
 [ "$FAMILY" = ecp5 ] && PARAMS="$PARAMS -set BOARD_ID $BOARD_ID"
 
 NICE="nice -n 10"

@@ -19,14 +19,13 @@
 
 #include "nca.h"
 #include "nca_transport.h"
+#include "nca_ids.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define NCA_LINK_VERSION 1
-#define NCA_LINK_SYNC0 0xA5u
-#define NCA_LINK_SYNC1 0x5Au
 #define NCA_LINK_HEADER 6u            /* sync, command, sequence, length */
 #define NCA_LINK_OVERHEAD 8u          /* header + CRC */
 #define NCA_LINK_MAX_REQUEST 4104u    /* request payload bound */
@@ -37,41 +36,8 @@ extern "C" {
 #define NCA_LINK_INFO_SIZE 36u
 #define NCA_LINK_STATS_SIZE 28u
 
-enum nca_link_cmd {
-    NCA_CMD_INFO = 0x01,
-    NCA_CMD_LOAD_MODEL = 0x02,
-    NCA_CMD_SET = 0x03,
-    NCA_CMD_CLEAR = 0x10,
-    NCA_CMD_SEED = 0x11,
-    NCA_CMD_DAMAGE = 0x12,
-    NCA_CMD_STEP = 0x20,
-    NCA_CMD_RUN = 0x21,
-    NCA_CMD_STOP = 0x22,
-    NCA_CMD_READ_FRAME = 0x30,
-    NCA_CMD_READ_STATE = 0x31,
-    NCA_CMD_WRITE_STATE = 0x32,
-    NCA_CMD_STATS = 0x33,
-    NCA_CMD_ANSWER = 0x80, /* answer = request | this */
-    NCA_CMD_EVENT_FRAME = 0xE0
-};
-
-enum nca_link_status_code {
-    NCA_LS_OK = 0,
-    NCA_LS_BAD_CMD = 1,
-    NCA_LS_BAD_LEN = 2,
-    NCA_LS_BAD_ARG = 3,
-    NCA_LS_BUSY = 4,
-    NCA_LS_NO_MODEL = 5,
-    NCA_LS_BAD_MODEL = 6
-};
-
-enum nca_link_reg {
-    NCA_REG_SEED = 0,
-    NCA_REG_STEPS = 1,
-    NCA_REG_BOUNDARY = 2,
-    NCA_REG_FIRE = 3,
-    NCA_REG_ALIVE = 4
-};
+/* command bytes (NCA_CMD_*), status codes (NCA_LS_*), SET registers (NCA_REG_*) and the sync
+ * bytes (NCA_LINK_SYNC0/1): nca_ids.h, generated from the table in tools/gen_ids.py */
 
 /* ---- bytes ------------------------------------------------------------------------------ */
 /* CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no xor ("123456789": 0x29B1).

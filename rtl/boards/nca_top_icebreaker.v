@@ -38,8 +38,11 @@ module nca_top_icebreaker #(
 );
     generate
         if (!(CLK_MHZ == 12 || CLK_MHZ == 18 || CLK_MHZ == 24 || CLK_MHZ == 27 ||
-              CLK_MHZ == 30) || RST_BITS < 2 || RST_BITS > 24) begin : g_bad_params
-            nca_illegal_parameter_set_icebreaker u_stop ();
+              CLK_MHZ == 30)) begin : g_bad_clk_mhz
+            nca_top_icebreaker_bad_CLK_MHZ_12_18_24_27_or_30 u_stop ();
+        end
+        if (RST_BITS < 2 || RST_BITS > 24) begin : g_bad_rst_bits
+            nca_top_icebreaker_bad_RST_BITS_2_to_24 u_stop ();
         end
     endgenerate
 
@@ -77,21 +80,10 @@ module nca_top_icebreaker #(
         end
     endgenerate
 
-    // ---- reset: every flop here starts at 0 after configuration ------------------------
-    reg [1:0]        lock_sync_r = 2'b00;
-    reg [1:0]        btn_sync_r = 2'b00;   // 1 = pressed
-    reg [RST_BITS:0] rst_cnt_r = {(RST_BITS + 1){1'b0}};
-    reg              run_r = 1'b0;         // 0 = core in reset
-    always @(posedge clk) begin
-        lock_sync_r <= {lock_sync_r[0], pll_lock};
-        btn_sync_r  <= {btn_sync_r[0], ~BTN_N};
-        if (!lock_sync_r[1] || btn_sync_r[1])
-            rst_cnt_r <= {(RST_BITS + 1){1'b0}};
-        else if (!rst_cnt_r[RST_BITS])
-            rst_cnt_r <= rst_cnt_r + 1'b1;
-        run_r <= rst_cnt_r[RST_BITS];
-    end
-    wire rst = !run_r;
+    // ---- reset: PLL lock and the button, synchronised (nca_reset_sync) ---------------------
+    wire rst;
+    nca_reset_sync #(.RST_BITS(RST_BITS)) u_rst (
+        .clk(clk), .i_lock(pll_lock), .i_btn(~BTN_N), .o_rst(rst));
 
     // ---- the board ------------------------------------------------------------------------
     wire led_idle, led_run, led_err, beat, beat2;

@@ -33,10 +33,15 @@ module nca_top_ulx3s #(
     output wire       wifi_gpio0   // ESP32 GPIO0: held high
 );
     generate
-        if (!(CLK_MHZ == 20 || CLK_MHZ == 25 || CLK_MHZ == 30 || CLK_MHZ == 40 ||
-              CLK_MHZ == 50 || CLK_MHZ == 60 || CLK_MHZ == 75) || RST_BITS < 2 || RST_BITS > 24 ||
-            BOARD_ID < 2 || BOARD_ID > 4) begin : g_bad_params
-            nca_illegal_parameter_set_ulx3s u_stop ();
+        if (!(CLK_MHZ == 20 || CLK_MHZ == 25 || CLK_MHZ == 30 || CLK_MHZ == 40 || CLK_MHZ == 50 ||
+              CLK_MHZ == 60 || CLK_MHZ == 75)) begin : g_bad_clk_mhz
+            nca_top_ulx3s_bad_CLK_MHZ_20_25_30_40_50_60_or_75 u_stop ();
+        end
+        if (RST_BITS < 2 || RST_BITS > 24) begin : g_bad_rst_bits
+            nca_top_ulx3s_bad_RST_BITS_2_to_24 u_stop ();
+        end
+        if (BOARD_ID < 2 || BOARD_ID > 4) begin : g_bad_board_id
+            nca_top_ulx3s_bad_BOARD_ID_2_to_4 u_stop ();
         end
     endgenerate
 
@@ -91,21 +96,10 @@ module nca_top_ulx3s #(
         end
     endgenerate
 
-    // ---- reset: every flop here starts at 0 after configuration ------------------------
-    reg [1:0]        lock_sync_r = 2'b00;
-    reg [1:0]        btn_sync_r = 2'b00;   // 1 = pressed
-    reg [RST_BITS:0] rst_cnt_r = {(RST_BITS + 1){1'b0}};
-    reg              run_r = 1'b0;         // 0 = core in reset
-    always @(posedge clk) begin
-        lock_sync_r <= {lock_sync_r[0], pll_lock};
-        btn_sync_r  <= {btn_sync_r[0], btn[1]};
-        if (!lock_sync_r[1] || btn_sync_r[1])
-            rst_cnt_r <= {(RST_BITS + 1){1'b0}};
-        else if (!rst_cnt_r[RST_BITS])
-            rst_cnt_r <= rst_cnt_r + 1'b1;
-        run_r <= rst_cnt_r[RST_BITS];
-    end
-    wire rst = !run_r;
+    // ---- reset: PLL lock and the button, synchronised (nca_reset_sync) ---------------------
+    wire rst;
+    nca_reset_sync #(.RST_BITS(RST_BITS)) u_rst (
+        .clk(clk), .i_lock(pll_lock), .i_btn(btn[1]), .o_rst(rst));
 
     // ---- the board ------------------------------------------------------------------------
     wire led_idle, led_run, led_err, beat, beat2;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """board_client.py VBOARD [SOAK] - a plain client of the virtual board, independent of the
-C library: only os, termios, select, struct (no pyserial). It spawns `VBOARD --stdin-eof`,
+C library: only os, termios, select, struct (no pyserial) and nca_ids.py, the protocol's
+numbers generated from tools/gen_ids.py. It spawns `VBOARD --stdin-eof`,
 reads "pty: PATH", opens the pty raw and checks, through packets it builds itself from
 docs/protocol.md: INFO, error statuses, silence on corrupted packets, recovery after random
 garbage, and a soak of SOAK (default 200) requests. Prints "PASS name" / "FAIL name: why"
@@ -13,6 +14,11 @@ import struct
 import sys
 import termios
 import time
+
+from nca_ids import (CMD_ANSWER, CMD_INFO, CMD_SEED, CMD_STATS, CMD_STEP, ST_BAD_ARG,
+                     ST_BAD_CMD, ST_BAD_LEN, ST_NO_MODEL, ST_OK, SYNC0, SYNC1)
+
+SYNC = bytes([SYNC0, SYNC1])
 
 
 def crc16(data):
@@ -26,7 +32,7 @@ def crc16(data):
 
 def packet(cmd, seq, payload=b""):
     body = bytes([cmd, seq]) + struct.pack("<H", len(payload)) + payload
-    return b"\xA5\x5A" + body + struct.pack("<H", crc16(body))
+    return SYNC + body + struct.pack("<H", crc16(body))
 
 
 class Board:
@@ -99,9 +105,9 @@ class Board:
         """Next packet that checks: (cmd, seq, payload), or None after timeout seconds."""
         end = time.monotonic() + timeout
         while True:
-            i = self.buf.find(b"\xA5\x5A")
+            i = self.buf.find(SYNC)
             if i < 0:
-                self.buf = self.buf[-1:] if self.buf.endswith(b"\xA5") else b""
+                self.buf = self.buf[-1:] if self.buf.endswith(SYNC[:1]) else b""
             else:
                 self.buf = self.buf[i:]
                 if len(self.buf) >= 6:
@@ -127,7 +133,7 @@ class Board:
                 p = self.recv(max(0.0, end - time.monotonic()))
                 if p is None:
                     break
-                if p[0] == cmd | 0x80 and p[1] == seq:
+                if p[0] == cmd | CMD_ANSWER and p[1] == seq:
                     return p[2]
         return None
 
@@ -147,42 +153,42 @@ def main():
     b = Board(sys.argv[1])
     rng = random.Random(1)
     try:
-        a = b.request(0x01)
-        ok = a is not None and len(a) == 37 and a[0] == 0 and a[1:5] == b"NCAB" and a[5] == 1
+        a = b.request(CMD_INFO)
+        ok = a is not None and len(a) == 37 and a[0] == ST_OK and a[1:5] == b"NCAB" and a[5] == 1
         check("info", ok, "answer %r" % (a[:8] if a else a))
         width, height, channels = struct.unpack_from("<HHB", a, 7) if ok else (0, 0, 0)
         check("info sizes", width >= 3 and height >= 3 and 4 <= channels <= 16,
               "%dx%d, %d channels" % (width, height, channels))
 
         a = b.request(0x7E)
-        check("unknown command: BAD_CMD", a is not None and a[:1] == b"\x01", "answer %r" % a)
-        a = b.request(0x01, b"\x00")
-        check("INFO with a payload: BAD_LEN", a is not None and a[:1] == b"\x02", "answer %r" % a)
-        a = b.request(0x11, struct.pack("<HH", width + 5, 0))
-        check("SEED off the grid: BAD_ARG", a is not None and a[:1] == b"\x03", "answer %r" % a)
-        a = b.request(0x20, struct.pack("<I", 1))
-        check("STEP without a model: NO_MODEL", a is not None and a[:1] == b"\x05", "answer %r" % a)
+        check("unknown command: BAD_CMD", a is not None and a[:1] == bytes([ST_BAD_CMD]), "answer %r" % a)
+        a = b.request(CMD_INFO, b"\x00")
+        check("INFO with a payload: BAD_LEN", a is not None and a[:1] == bytes([ST_BAD_LEN]), "answer %r" % a)
+        a = b.request(CMD_SEED, struct.pack("<HH", width + 5, 0))
+        check("SEED off the grid: BAD_ARG", a is not None and a[:1] == bytes([ST_BAD_ARG]), "answer %r" % a)
+        a = b.request(CMD_STEP, struct.pack("<I", 1))
+        check("STEP without a model: NO_MODEL", a is not None and a[:1] == bytes([ST_NO_MODEL]), "answer %r" % a)
 
-        s0 = b.request(0x33)
+        s0 = b.request(CMD_STATS)
         dropped0 = struct.unpack_from("<H", s0, 1 + 24)[0] if s0 and len(s0) == 29 else None
         check("stats", dropped0 is not None, "answer %r" % s0)
         # a corrupted request gets no answer; the next good one does
-        bad = bytearray(packet(0x01, 0x77))
+        bad = bytearray(packet(CMD_INFO, 0x77))
         bad[-1] ^= 0x01
         b.send(bytes(bad))
         check("corrupted request unanswered", b.recv(0.5) is None, "the board answered it")
-        a = b.request(0x01)
-        check("answer after a corrupted request", a is not None and a[:1] == b"\x00", "none")
+        a = b.request(CMD_INFO)
+        check("answer after a corrupted request", a is not None and a[:1] == bytes([ST_OK]), "none")
         # random garbage (with false syncs), then a request: answered (retried: a false
         # header may make the board wait for its payload until its gap timeout)
         junk = bytearray(rng.getrandbits(8) for _ in range(8192))
         for k in range(0, len(junk), 97):
-            junk[k:k + 2] = b"\xA5\x5A"
+            junk[k:k + 2] = SYNC
         b.send(bytes(junk))
         time.sleep(0.1)
-        a = b.request(0x01, timeout=1.0, tries=5)
+        a = b.request(CMD_INFO, timeout=1.0, tries=5)
         check("answer after 8 KB of garbage", a is not None and a[1:5] == b"NCAB", "none")
-        s1 = b.request(0x33)
+        s1 = b.request(CMD_STATS)
         dropped1 = struct.unpack_from("<H", s1, 1 + 24)[0] if s1 and len(s1) == 29 else None
         check("dropped packets counted", dropped0 is not None and dropped1 is not None and
               dropped1 > dropped0, "%r -> %r" % (dropped0, dropped1))
@@ -192,11 +198,11 @@ def main():
         missing = 0
         for i in range(soak):
             if i % 7 == 3:
-                # no A5 here, so no false header swallows the next request
-                b.send(bytes(rng.choice(range(0, 0xA5)) for _ in range(rng.randint(1, 64))))
-            cmd = (0x01, 0x33, 0x01)[i % 3]
+                # no SYNC0 here, so no false header swallows the next request
+                b.send(bytes(rng.choice(range(0, SYNC0)) for _ in range(rng.randint(1, 64))))
+            cmd = (CMD_INFO, CMD_STATS, CMD_INFO)[i % 3]
             a = b.request(cmd, timeout=3.0)
-            if a is None or a[:1] != b"\x00":
+            if a is None or a[:1] != bytes([ST_OK]):
                 missing += 1
                 if missing >= 5:  # a wedged link: no need to wait out the rest
                     break

@@ -1,0 +1,5 @@
+# nca_board: the link and either core (the virtual board, the link benches)
+rtl/nca_board.v
+-f rtl/files/link.f
+-f rtl/files/core.f
+-f rtl/files/core_seq.f
