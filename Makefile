@@ -87,7 +87,7 @@ $(BUILD)/san/nca-host: host/tools/nca_host.c $(patsubst host/ui/%.c,$(BUILD)/san
 	$(CC) $(SAN_FLAGS) -Ihost/ui $< $(filter %.o,$^) $(BUILD)/san/libnca.a $(LIBS) $(UI_LIBS) -o $@
 $(BUILD)/san/nca-convert: host/tools/nca_convert.c $(BUILD)/san/libnca.a
 	$(CC) $(SAN_FLAGS) $< $(BUILD)/san/libnca.a $(LIBS) -o $@
-$(BUILD)/san/test_%: tests/c/test_%.c tests/c/test_util.h $(BUILD)/san/libnca.a
+$(BUILD)/san/test_%: tests/c/test_%.c $(wildcard tests/c/*.h) $(BUILD)/san/libnca.a
 	$(CC) $(SAN_FLAGS) -Itests/c $< $(BUILD)/san/libnca.a $(LIBS) -lcmocka -o $@
 
 $(BUILD)/obj $(BUILD)/san/obj $(BUILD)/ui $(BUILD)/san/ui:

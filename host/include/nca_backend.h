@@ -17,6 +17,15 @@ extern "C" {
 #endif
 
 typedef struct nca_backend nca_backend;
+struct nca_board_options; /* nca_board.h */
+
+/* What a backend is opened with: the argument of `--backend NAME:ARG` as the user wrote it
+ * ("" when none; the board backends' text form, nca_board.h) and settings a program passes
+ * typed, which win over the text (board backends: port, baud, vboard...; NULL: none). */
+typedef struct nca_backend_config {
+    const char *arg;
+    const struct nca_board_options *board;
+} nca_backend_config;
 
 /* A counter the backend cannot report (the boards' STATS has no post-step alive count). */
 #define NCA_STAT_UNKNOWN UINT32_MAX
@@ -24,8 +33,8 @@ typedef struct nca_backend nca_backend;
 typedef struct nca_backend_ops {
     const char *name;
     const char *summary;
-    /* arg: backend-specific ("" for ref; the board backends' option string, nca_board.h) */
-    nca_status (*open)(nca_backend **out, const char *arg, nca_error *err);
+    /* cfg: see nca_backend_config; the in-process backends take none of it */
+    nca_status (*open)(nca_backend **out, const nca_backend_config *cfg, nca_error *err);
     void (*close)(nca_backend *b);
     /* Loads the model and (re)creates a zeroed width x height grid. */
     nca_status (*load)(nca_backend *b, const nca_model *m, unsigned width, unsigned height,

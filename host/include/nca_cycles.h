@@ -3,7 +3,8 @@
  * nca_cycles.h - cycle model of the RTL core (rtl/nca_core.v): the exact number of clocks
  * one step takes, predicted from the state before the step, the model, LANES and the grid
  * size. The RTL testbench (sim/) checks it against the core's cycle counter every step.
- * The schedule it encodes is described in docs/design.md "Pipeline schedule".
+ * The schedule it encodes is docs/design.md "The step: four phases, fixed schedule"
+ * (nca_core) and "Compact core for the iCE40 UP5K" (nca_core_seq).
  */
 #ifndef NCA_CYCLES_H
 #define NCA_CYCLES_H

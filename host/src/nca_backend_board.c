@@ -25,11 +25,6 @@ struct nca_backend {
     uint64_t frames_dropped; /* FRAME events whose sequence skipped */
 };
 
-typedef struct board_opts {
-    char port[256], device[64], vboard[256];
-    unsigned baud, timeout_ms, retries;
-} board_opts;
-
 static int parse_num(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
@@ -65,19 +60,40 @@ int nca_board_vboard_path(char *out, size_t cap)
     return 0;
 }
 
-static nca_status parse_options(const char *kind, const char *options, board_opts *o,
-                                nca_error *err)
+void nca_board_options_clear(nca_board_options *o)
 {
     memset(o, 0, sizeof *o);
-    snprintf(o->port, sizeof o->port, "%s", NCA_BOARD_DEFAULT_PORT);
-    nca_board_vboard_path(o->vboard, sizeof o->vboard);
-    o->baud = NCA_BOARD_DEFAULT_BAUD;
+    o->retries = -1;
+}
+
+nca_status nca_board_options_set(nca_board_options *o, const char *name, const char *value,
+                                 nca_error *err)
+{
+    char *dst = strcmp(name, "port") == 0     ? o->port
+                : strcmp(name, "device") == 0 ? o->device
+                : strcmp(name, "vboard") == 0 ? o->vboard
+                                              : NULL;
+    size_t cap = dst == o->port ? sizeof o->port
+                 : dst == o->device ? sizeof o->device : sizeof o->vboard;
+    if (!dst)
+        return nca_fail(err, NCA_E_ARG, "board option %s: not a path option", name);
+    if (!*value || strlen(value) >= cap)
+        return nca_fail(err, NCA_E_ARG, "board option %s: '%.64s%s' is empty or longer than %zu "
+                        "bytes", name, value, strlen(value) > 64 ? "..." : "", cap - 1);
+    memcpy(dst, value, strlen(value) + 1);
+    return NCA_OK;
+}
+
+nca_status nca_board_options_parse(const char *kind, const char *text, nca_board_options *o,
+                                   nca_error *err)
+{
     char buf[1024];
-    if (!options)
-        options = "";
-    if (strlen(options) >= sizeof buf)
-        return nca_fail(err, NCA_E_ARG, "board options too long");
-    snprintf(buf, sizeof buf, "%s", options);
+    if (!text)
+        text = "";
+    if (strlen(text) >= sizeof buf)
+        return nca_fail(err, NCA_E_ARG, "board options too long (%zu bytes, at most %zu)",
+                        strlen(text), sizeof buf - 1);
+    snprintf(buf, sizeof buf, "%s", text);
     int first = 1;
     for (char *save = NULL, *item = strtok_r(buf, ",", &save); item;
          item = strtok_r(NULL, ",", &save), first = 0) {
@@ -95,12 +111,10 @@ static nca_status parse_options(const char *kind, const char *options, board_opt
             val = eq + 1;
         }
         unsigned long v;
+        nca_status st;
         if (strcmp(key, "port") == 0 || strcmp(key, "vboard") == 0 || strcmp(key, "device") == 0) {
-            char *dst = key[0] == 'p' ? o->port : key[0] == 'v' ? o->vboard : o->device;
-            size_t cap = key[0] == 'd' ? sizeof o->device : sizeof o->port;
-            if (!*val || strlen(val) >= cap)
-                return nca_fail(err, NCA_E_ARG, "board option %s: bad value '%s'", key, val);
-            memcpy(dst, val, strlen(val) + 1);
+            if ((st = nca_board_options_set(o, key, val, err)) != NCA_OK)
+                return st;
         } else if (strcmp(key, "baud") == 0) {
             if (!parse_num(val, 100000000ul, &v) || v < 300)
                 return nca_fail(err, NCA_E_ARG, "bad baud rate '%s' (300..100000000)", val);
@@ -112,7 +126,7 @@ static nca_status parse_options(const char *kind, const char *options, board_opt
         } else if (strcmp(key, "retries") == 0) {
             if (!parse_num(val, 100ul, &v))
                 return nca_fail(err, NCA_E_ARG, "bad retries '%s' (0..100)", val);
-            o->retries = (unsigned)v + 1; /* 0 means "default" below */
+            o->retries = (int)v;
         } else {
             return nca_fail(err, NCA_E_ARG,
                             "unknown board option '%s' (port, baud, device, vboard, timeout, "
@@ -123,15 +137,47 @@ static nca_status parse_options(const char *kind, const char *options, board_opt
     return NCA_OK;
 }
 
-nca_status nca_board_open(const char *kind, const char *options, nca_link **out,
-                          nca_board_info *info, nca_error *err)
+/* Defaults, then cfg's text, then cfg's typed options that are set. */
+static nca_status resolve_options(const char *kind, const nca_backend_config *cfg,
+                                  nca_board_options *o, nca_error *err)
 {
-    board_opts o;
-    nca_status st = parse_options(kind, options, &o, err);
+    nca_board_options_clear(o);
+    nca_status st = nca_board_options_parse(kind, cfg ? cfg->arg : "", o, err);
     if (st != NCA_OK)
         return st;
-    nca_link_config cfg;
-    nca_link_config_default(&cfg);
+    const nca_board_options *t = cfg ? cfg->board : NULL;
+    if (t) {
+        if (t->port[0])
+            memcpy(o->port, t->port, sizeof o->port);
+        if (t->device[0])
+            memcpy(o->device, t->device, sizeof o->device);
+        if (t->vboard[0])
+            memcpy(o->vboard, t->vboard, sizeof o->vboard);
+        if (t->baud)
+            o->baud = t->baud;
+        if (t->timeout_ms)
+            o->timeout_ms = t->timeout_ms;
+        if (t->retries >= 0)
+            o->retries = t->retries;
+    }
+    if (!o->port[0])
+        snprintf(o->port, sizeof o->port, "%s", NCA_BOARD_DEFAULT_PORT);
+    if (!o->vboard[0])
+        nca_board_vboard_path(o->vboard, sizeof o->vboard);
+    if (!o->baud)
+        o->baud = NCA_BOARD_DEFAULT_BAUD;
+    return NCA_OK;
+}
+
+nca_status nca_board_open(const char *kind, const nca_backend_config *cfg, nca_link **out,
+                          nca_board_info *info, nca_error *err)
+{
+    nca_board_options o;
+    nca_status st = resolve_options(kind, cfg, &o, err);
+    if (st != NCA_OK)
+        return st;
+    nca_link_config lc;
+    nca_link_config_default(&lc);
     nca_transport *t = NULL;
     if (strcmp(kind, "serial") == 0) {
         st = nca_transport_open_serial(&t, o.port, o.baud, err);
@@ -139,8 +185,8 @@ nca_status nca_board_open(const char *kind, const char *options, nca_link **out,
         st = nca_transport_open_usb(&t, o.device, o.baud, err);
     } else if (strcmp(kind, "vboard") == 0) {
         /* a simulation: clocks are slow, steps take long */
-        cfg.timeout_ms = 3000;
-        cfg.step_ms = 10000;
+        lc.timeout_ms = 3000;
+        lc.step_ms = 10000;
         st = nca_transport_open_vboard(&t, o.vboard, 30000, err);
     } else {
         return nca_fail(err, NCA_E_ARG, "'%s' is not a board backend (serial, usb, vboard)", kind);
@@ -148,11 +194,11 @@ nca_status nca_board_open(const char *kind, const char *options, nca_link **out,
     if (st != NCA_OK)
         return st;
     if (o.timeout_ms)
-        cfg.timeout_ms = o.timeout_ms;
-    if (o.retries)
-        cfg.retries = o.retries - 1;
+        lc.timeout_ms = o.timeout_ms;
+    if (o.retries >= 0)
+        lc.retries = (unsigned)o.retries;
     nca_link *l;
-    if ((st = nca_link_open(&l, t, &cfg, err)) != NCA_OK)
+    if ((st = nca_link_open(&l, t, &lc, err)) != NCA_OK)
         return st;
     nca_board_info bi;
     st = nca_link_info(l, &bi, err);
@@ -175,29 +221,14 @@ nca_status nca_board_open(const char *kind, const char *options, nca_link **out,
     return NCA_OK;
 }
 
-void nca_board_info_print(const nca_board_info *i, void *file)
-{
-    FILE *f = file;
-    fprintf(f, "board:       %s (%u)\n", nca_board_name(i->board), i->board);
-    fprintf(f, "protocol:    %u\n", i->version);
-    fprintf(f, "grid:        %ux%u\n", i->width, i->height);
-    fprintf(f, "channels:    %u\nhidden:      %u (most the build holds)\n", i->channels,
-            i->hidden);
-    fprintf(f, "lanes:       %u\ncore:        %u\n", i->lanes, i->core);
-    fprintf(f, "clock:       %u Hz\nbaud:        %u\n", i->clock_hz, i->baud);
-    fprintf(f, "build:       %08x%s\n", i->build_id, i->build_id ? "" : " (dirty or simulated)");
-    fprintf(f, "model:       %s\nrunning:     %s\n", i->flags & 1u ? "loaded" : "none",
-            i->flags & 2u ? "yes" : "no");
-}
-
 /* ---- backend ops -------------------------------------------------------------------------- */
-static nca_status open_kind(const char *kind, nca_backend **out, const char *arg,
-                            nca_error *err)
+static nca_status open_kind(const char *kind, nca_backend **out,
+                            const nca_backend_config *cfg, nca_error *err)
 {
     nca_backend *b = calloc(1, sizeof *b);
     if (!b)
         return nca_fail(err, NCA_E_NOMEM, "out of memory");
-    nca_status st = nca_board_open(kind, arg, &b->link, &b->info, err);
+    nca_status st = nca_board_open(kind, cfg, &b->link, &b->info, err);
     if (st != NCA_OK) {
         free(b);
         return st;
@@ -206,17 +237,20 @@ static nca_status open_kind(const char *kind, nca_backend **out, const char *arg
     return NCA_OK;
 }
 
-static nca_status serial_open(nca_backend **out, const char *arg, nca_error *err)
+static nca_status serial_open(nca_backend **out, const nca_backend_config *cfg,
+                          nca_error *err)
 {
-    return open_kind("serial", out, arg, err);
+    return open_kind("serial", out, cfg, err);
 }
-static nca_status usb_open(nca_backend **out, const char *arg, nca_error *err)
+static nca_status usb_open(nca_backend **out, const nca_backend_config *cfg,
+                          nca_error *err)
 {
-    return open_kind("usb", out, arg, err);
+    return open_kind("usb", out, cfg, err);
 }
-static nca_status vboard_open(nca_backend **out, const char *arg, nca_error *err)
+static nca_status vboard_open(nca_backend **out, const nca_backend_config *cfg,
+                          nca_error *err)
 {
-    return open_kind("vboard", out, arg, err);
+    return open_kind("vboard", out, cfg, err);
 }
 
 /* Ends a free run: STOP answers after the step in progress, with the board's step count. */

@@ -26,15 +26,15 @@ static nca_status open_common(nca_backend **out, int use_float, nca_error *err)
     return NCA_OK;
 }
 
-static nca_status ref_open(nca_backend **out, const char *arg, nca_error *err)
+static nca_status ref_open(nca_backend **out, const nca_backend_config *cfg, nca_error *err)
 {
-    (void)arg;
+    (void)cfg;
     return open_common(out, 0, err);
 }
 
-static nca_status float_open(nca_backend **out, const char *arg, nca_error *err)
+static nca_status float_open(nca_backend **out, const nca_backend_config *cfg, nca_error *err)
 {
-    (void)arg;
+    (void)cfg;
     return open_common(out, 1, err);
 }
 

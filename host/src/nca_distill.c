@@ -3,34 +3,9 @@
 #include "nca.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-nca_status nca_read_file(const char *path, size_t max, char **buf, size_t *len, nca_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nca_fail(err, NCA_E_IO, "%s: %s", path, strerror(errno));
-    char *b = malloc(max + 2);
-    if (!b) {
-        fclose(f);
-        return nca_fail(err, NCA_E_NOMEM, "out of memory");
-    }
-    size_t n = fread(b, 1, max + 1, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || n > max) {
-        free(b);
-        return bad ? nca_fail(err, NCA_E_IO, "%s: read error", path)
-                   : nca_fail(err, NCA_E_FORMAT, "%s: larger than %zu bytes", path, max);
-    }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return NCA_OK;
-}
 
 static int b64val(int c)
 {

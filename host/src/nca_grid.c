@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* nca_grid.c - grid allocation, seeding, damage, state files, frames and MSE. */
+#include "nca_bytes.h"
 #include "nca.h"
 
 #include <errno.h>
@@ -150,18 +151,6 @@ nca_status nca_damage_parse(const char *spec, nca_damage *out, nca_error *err)
 #define STATE_VERSION 1u
 #define STATE_HEADER 24u
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 nca_status nca_state_save(const char *path, const nca_grid *g, nca_error *err)
 {
     size_t words = grid_words(g), len = STATE_HEADER + 2 * words + 4;
@@ -169,17 +158,17 @@ nca_status nca_state_save(const char *path, const nca_grid *g, nca_error *err)
     if (!buf)
         return nca_fail(err, NCA_E_NOMEM, "out of memory");
     memcpy(buf, STATE_MAGIC, 4);
-    put16(buf + 4, STATE_VERSION);
-    put16(buf + 6, (uint16_t)g->width);
-    put16(buf + 8, (uint16_t)g->height);
+    nca_wr16(buf + 4, STATE_VERSION);
+    nca_wr16(buf + 6, (uint16_t)g->width);
+    nca_wr16(buf + 8, (uint16_t)g->height);
     buf[10] = (uint8_t)g->channels;
     buf[11] = g->state_frac;
-    put32(buf + 12, g->step);
-    put32(buf + 16, g->seed);
+    nca_wr32(buf + 12, g->step);
+    nca_wr32(buf + 16, g->seed);
     buf[20] = g->boundary;
     for (size_t i = 0; i < words; i++)
-        put16(buf + STATE_HEADER + 2 * i, (uint16_t)g->s[i]);
-    put32(buf + len - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4)));
+        nca_wr16(buf + STATE_HEADER + 2 * i, (uint16_t)g->s[i]);
+    nca_wr32(buf + len - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4)));
     nca_status st = NCA_OK;
     FILE *f = fopen(path, "wb");
     if (!f)
@@ -212,25 +201,25 @@ nca_status nca_state_load(const char *path, nca_grid *g, nca_error *err)
         st = nca_fail(err, NCA_E_FORMAT, "%s: not an nca state file", path);
     else if (n < STATE_HEADER)
         st = nca_fail(err, NCA_E_FORMAT, "%s: truncated header", path);
-    else if (get16(buf + 4) != STATE_VERSION)
-        st = nca_fail(err, NCA_E_FORMAT, "%s: unsupported state version %u", path, get16(buf + 4));
-    else if (get16(buf + 6) != g->width || get16(buf + 8) != g->height ||
+    else if (nca_rd16(buf + 4) != STATE_VERSION)
+        st = nca_fail(err, NCA_E_FORMAT, "%s: unsupported state version %u", path, nca_rd16(buf + 4));
+    else if (nca_rd16(buf + 6) != g->width || nca_rd16(buf + 8) != g->height ||
              buf[10] != g->channels || buf[11] != g->state_frac)
         st = nca_fail(err, NCA_E_FORMAT, "%s: state is %ux%ux%u Q%u, grid is %ux%ux%u Q%u", path,
-                      get16(buf + 6), get16(buf + 8), buf[10], buf[11], g->width, g->height,
+                      nca_rd16(buf + 6), nca_rd16(buf + 8), buf[10], buf[11], g->width, g->height,
                       g->channels, g->state_frac);
     else if (n != len)
         st = nca_fail(err, NCA_E_FORMAT, "%s: %zu bytes, expected %zu", path, n, len);
-    else if (get32(buf + len - 4) != (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4)))
+    else if (nca_rd32(buf + len - 4) != (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4)))
         st = nca_fail(err, NCA_E_FORMAT, "%s: CRC mismatch", path);
     else if (buf[20] > NCA_BOUNDARY_WRAP || buf[21] || buf[22] || buf[23])
         st = nca_fail(err, NCA_E_FORMAT, "%s: bad boundary or reserved bytes", path);
     else {
-        g->step = get32(buf + 12);
-        g->seed = get32(buf + 16);
+        g->step = nca_rd32(buf + 12);
+        g->seed = nca_rd32(buf + 16);
         g->boundary = buf[20];
         for (size_t i = 0; i < words; i++)
-            g->s[i] = (int16_t)get16(buf + STATE_HEADER + 2 * i);
+            g->s[i] = (int16_t)nca_rd16(buf + STATE_HEADER + 2 * i);
         if (g->f)
             nca_grid_s_to_f(g);
     }

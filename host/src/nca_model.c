@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* nca_model.c - the .bin model format (docs/model-format.md): parse, validate, write. */
+#include "nca_bytes.h"
 #include "nca.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,17 +14,6 @@
 #define MODEL_VERSION 1u
 #define HEADER_SIZE 188u
 #define MAX_FILE (1u << 20) /* far above the largest legal model */
-
-nca_status nca_fail(nca_error *err, nca_status st, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
 
 unsigned nca_model_filters(const nca_model *m)
 {
@@ -118,18 +107,6 @@ static int padded_ok(const uint8_t *p, size_t n)
     return 1;
 }
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void wr32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static uint32_t crc32_of(const uint8_t *p, size_t n)
 {
     return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)n);
@@ -141,8 +118,8 @@ nca_status nca_model_parse(const uint8_t *buf, size_t len, nca_model *out, nca_e
         return nca_fail(err, NCA_E_FORMAT, "truncated: %zu bytes, not even a header", len);
     if (memcmp(buf, MODEL_MAGIC, 4) != 0)
         return nca_fail(err, NCA_E_FORMAT, "bad magic (not an nca-fpga model file)");
-    unsigned ver = rd16(buf + 4), hsz = rd16(buf + 6);
-    uint32_t total = rd32(buf + 8);
+    unsigned ver = nca_rd16(buf + 4), hsz = nca_rd16(buf + 6);
+    uint32_t total = nca_rd32(buf + 8);
     if (ver != MODEL_VERSION)
         return nca_fail(err, NCA_E_FORMAT, "unsupported format version %u (this build reads %u)",
                         ver, MODEL_VERSION);
@@ -158,7 +135,7 @@ nca_status nca_model_parse(const uint8_t *buf, size_t len, nca_model *out, nca_e
     if (total < HEADER_SIZE + 4)
         return nca_fail(err, NCA_E_FORMAT, "file size field %u smaller than the header",
                         (unsigned)total);
-    uint32_t want = rd32(buf + total - 4), got = crc32_of(buf, total - 4);
+    uint32_t want = nca_rd32(buf + total - 4), got = crc32_of(buf, total - 4);
     if (want != got)
         return nca_fail(err, NCA_E_FORMAT, "CRC mismatch (stored 0x%08x, computed 0x%08x)", want,
                         got);
@@ -170,14 +147,14 @@ nca_status nca_model_parse(const uint8_t *buf, size_t len, nca_model *out, nca_e
     m->hidden = buf[13];
     m->kernels = buf[14];
     m->boundary = buf[15];
-    m->fire_q = rd32(buf + 16);
+    m->fire_q = nca_rd32(buf + 16);
     m->state_frac = buf[20];
     m->hid_frac = buf[21];
-    m->alive_q = (int16_t)rd16(buf + 24);
+    m->alive_q = (int16_t)nca_rd16(buf + 24);
     memcpy(m->name, buf + 28, NCA_NAME_LEN);
     memcpy(m->desc, buf + 60, NCA_DESC_LEN);
     nca_status st = NCA_OK;
-    if (buf[22] != 0 || buf[23] != 0 || rd16(buf + 26) != 0)
+    if (buf[22] != 0 || buf[23] != 0 || nca_rd16(buf + 26) != 0)
         st = nca_fail(err, NCA_E_FORMAT, "reserved header bytes not zero");
     else if (!padded_ok(buf + 28, NCA_NAME_LEN) || !padded_ok(buf + 60, NCA_DESC_LEN))
         st = nca_fail(err, NCA_E_FORMAT, "name or description not NUL-padded text");
@@ -198,10 +175,10 @@ nca_status nca_model_parse(const uint8_t *buf, size_t len, nca_model *out, nca_e
             memcpy(m->shift2, p, C); p += C;
             memcpy(m->w1, p, (size_t)H * I); p += (size_t)H * I;
             for (unsigned j = 0; j < H; j++, p += 4)
-                m->b1[j] = (int32_t)rd32(p);
+                m->b1[j] = (int32_t)nca_rd32(p);
             memcpy(m->w2, p, (size_t)C * H); p += (size_t)C * H;
             for (unsigned k = 0; k < C; k++, p += 4)
-                m->b2[k] = (int32_t)rd32(p);
+                m->b2[k] = (int32_t)nca_rd32(p);
             st = nca_model_validate(m, err);
         }
     }
@@ -223,17 +200,17 @@ nca_status nca_model_serialize(const nca_model *m, uint8_t *buf, size_t cap, siz
         return nca_fail(err, NCA_E_ARG, "buffer of %zu bytes too small for %zu", cap, total);
     memset(buf, 0, total);
     memcpy(buf, MODEL_MAGIC, 4);
-    wr16(buf + 4, MODEL_VERSION);
-    wr16(buf + 6, HEADER_SIZE);
-    wr32(buf + 8, (uint32_t)total);
+    nca_wr16(buf + 4, MODEL_VERSION);
+    nca_wr16(buf + 6, HEADER_SIZE);
+    nca_wr32(buf + 8, (uint32_t)total);
     buf[12] = m->channels;
     buf[13] = m->hidden;
     buf[14] = m->kernels;
     buf[15] = m->boundary;
-    wr32(buf + 16, m->fire_q);
+    nca_wr32(buf + 16, m->fire_q);
     buf[20] = m->state_frac;
     buf[21] = m->hid_frac;
-    wr16(buf + 24, (uint16_t)m->alive_q);
+    nca_wr16(buf + 24, (uint16_t)m->alive_q);
     memcpy(buf + 28, m->name, strnlen(m->name, NCA_NAME_LEN));
     memcpy(buf + 60, m->desc, strnlen(m->desc, NCA_DESC_LEN));
     uint8_t *p = buf + HEADER_SIZE;
@@ -241,11 +218,11 @@ nca_status nca_model_serialize(const nca_model *m, uint8_t *buf, size_t cap, siz
     memcpy(p, m->shift2, C); p += C;
     memcpy(p, m->w1, (size_t)H * I); p += (size_t)H * I;
     for (unsigned j = 0; j < H; j++, p += 4)
-        wr32(p, (uint32_t)m->b1[j]);
+        nca_wr32(p, (uint32_t)m->b1[j]);
     memcpy(p, m->w2, (size_t)C * H); p += (size_t)C * H;
     for (unsigned k = 0; k < C; k++, p += 4)
-        wr32(p, (uint32_t)m->b2[k]);
-    wr32(p, crc32_of(buf, total - 4));
+        nca_wr32(p, (uint32_t)m->b2[k]);
+    nca_wr32(p, crc32_of(buf, total - 4));
     *len = total;
     return NCA_OK;
 }

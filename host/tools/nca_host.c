@@ -30,11 +30,8 @@ typedef struct host_opts {
     int boundary; /* -1: the model's */
     int seed_set; /* --seed given (else a loaded state's seed is used) */
     int info, verbose, quiet;
-    const char *port, *vboard; /* board options */
-    unsigned long baud;
+    nca_board_options board; /* --port, --baud, --vboard: over --backend NAME:ARG's */
     int board_info;
-    char board_args[1200]; /* option string of the board backends (nca_board.h) */
-    char verify_args[800];  /* the same without NAME:ARG's part, for --verify */
     nca_script script; /* --damage and --events, by step */
     uint32_t last_damage;  /* the latest --damage step */
     int any_damage;
@@ -154,6 +151,7 @@ static int parse_args(int argc, char **argv, host_opts *o)
     o->width = o->height = 64;
     o->seed = 1;
     o->boundary = -1;
+    nca_board_options_clear(&o->board);
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:b:in:s:g:d:vqh", lo, NULL)) != -1) {
         switch (c) {
@@ -263,14 +261,22 @@ static int parse_args(int argc, char **argv, host_opts *o)
             o->report = (unsigned)v;
             break;
         case O_VERIFY: o->verify = optarg; break;
-        case O_PORT: o->port = optarg; break;
-        case O_VBOARD: o->vboard = optarg; break;
+        case O_PORT:
+        case O_VBOARD: {
+            nca_error e;
+            if (nca_board_options_set(&o->board, c == O_PORT ? "port" : "vboard", optarg, &e) !=
+                NCA_OK) {
+                fprintf(stderr, "nca-host: --%s: %s\n", c == O_PORT ? "port" : "vboard", e.msg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case O_BAUD:
             if (!parse_uint(optarg, 100000000ul, &v) || v < 300) {
                 fprintf(stderr, "nca-host: bad --baud '%s' (300..100000000)\n", optarg);
                 return EXIT_USAGE;
             }
-            o->baud = v;
+            o->board.baud = (unsigned)v;
             break;
         case O_BOARD_INFO: o->board_info = 1; break;
         case O_LIST:
@@ -319,24 +325,22 @@ static int parse_args(int argc, char **argv, host_opts *o)
         *colon = '\0';
         o->backend_arg = colon + 1;
     }
-    /* the board options (nca_board.h): --port/--baud/--vboard override NAME:ARG's */
-    char extra[700] = "";
-    size_t n = 0;
-    if ((o->port && (strchr(o->port, ',') || strlen(o->port) > 300)) ||
-        (o->vboard && (strchr(o->vboard, ',') || strlen(o->vboard) > 300)) ||
-        strlen(o->backend_arg) > 400) {
-        fprintf(stderr, "nca-host: --port/--vboard/backend argument too long or containing ','\n");
-        return EXIT_USAGE;
-    }
-    if (o->port)
-        n += (size_t)snprintf(extra + n, sizeof extra - n, ",port=%s", o->port);
-    if (o->vboard)
-        n += (size_t)snprintf(extra + n, sizeof extra - n, ",vboard=%s", o->vboard);
-    if (o->baud)
-        snprintf(extra + n, sizeof extra - n, ",baud=%lu", o->baud);
-    snprintf(o->board_args, sizeof o->board_args, "%s%s", o->backend_arg, extra);
-    snprintf(o->verify_args, sizeof o->verify_args, "%s", extra);
     return 0;
+}
+
+/* --board-info: INFO as "key: value" lines */
+static void print_board_info(const nca_board_info *i, FILE *f)
+{
+    fprintf(f, "board:       %s (%u)\n", nca_board_name(i->board), i->board);
+    fprintf(f, "protocol:    %u\n", i->version);
+    fprintf(f, "grid:        %ux%u\n", i->width, i->height);
+    fprintf(f, "channels:    %u\nhidden:      %u (most the build holds)\n", i->channels,
+            i->hidden);
+    fprintf(f, "lanes:       %u\ncore:        %u\n", i->lanes, i->core);
+    fprintf(f, "clock:       %u Hz\nbaud:        %u\n", i->clock_hz, i->baud);
+    fprintf(f, "build:       %08x%s\n", i->build_id, i->build_id ? "" : " (dirty or simulated)");
+    fprintf(f, "model:       %s\nrunning:     %s\n", i->flags & 1u ? "loaded" : "none",
+            i->flags & 2u ? "yes" : "no");
 }
 
 static void print_info(const nca_model *m)
@@ -366,14 +370,15 @@ typedef struct run_backend {
     nca_backend *b;
 } run_backend;
 
-static int open_backend(const char *name, const char *arg, run_backend *rb, nca_error *e)
+static int open_backend(const char *name, const nca_backend_config *cfg, run_backend *rb,
+                        nca_error *e)
 {
     rb->ops = nca_backend_find(name);
     if (!rb->ops) {
         nca_fail(e, NCA_E_ARG, "unknown backend '%s' (see --list-backends)", name);
         return EXIT_USAGE;
     }
-    nca_status st = rb->ops->open(&rb->b, arg, e);
+    nca_status st = rb->ops->open(&rb->b, cfg, e);
     return st == NCA_OK ? 0 : st == NCA_E_ARG ? EXIT_USAGE : EXIT_DEVICE;
 }
 
@@ -429,16 +434,24 @@ static nca_status batch(const host_opts *o, const nca_model *m, run_backend *rb,
     size_t ev = 0;
     if (!rgba || (vb && (!s || !s2)))
         st = nca_fail(e, NCA_E_NOMEM, "out of memory");
-    for (unsigned t = 0; t < o->steps && st == NCA_OK; t++) {
+    /* one step call to the next event (damage, report) or the end; one step at a time only
+     * when --verify compares every step */
+    for (unsigned t = 0; t < o->steps && st == NCA_OK;) {
         for (; ev < o->script.n && o->script.ev[ev].step <= t && st == NCA_OK; ev++) {
             const nca_damage *d = &o->script.ev[ev].damage;
             st = rb->ops->damage(rb->b, d, e);
             if (st == NCA_OK && vb)
                 st = vb->ops->damage(vb->b, d, e);
         }
+        unsigned n = vb ? 1 : o->steps - t;
+        if (ev < o->script.n && o->script.ev[ev].step - t < n)
+            n = o->script.ev[ev].step - t;
+        if (o->report && o->report - t % o->report < n)
+            n = o->report - t % o->report;
         nca_step_stats ss;
-        if (st != NCA_OK || (st = rb->ops->step(rb->b, 1, &ss, e)) != NCA_OK)
+        if (st != NCA_OK || (st = rb->ops->step(rb->b, n, &ss, e)) != NCA_OK)
             break;
+        t += n;
         if (vb) {
             if ((st = vb->ops->step(vb->b, 1, NULL, e)) != NCA_OK ||
                 (st = rb->ops->read_state(rb->b, s, e)) != NCA_OK ||
@@ -450,13 +463,13 @@ static nca_status batch(const host_opts *o, const nca_model *m, run_backend *rb,
                     i++;
                 st = nca_fail(e, NCA_E_MISMATCH,
                               "step %u: %s and %s differ at cell (%zu,%zu) channel %zu: %d vs %d",
-                              t + 1, rb->ops->name, vb->ops->name, (i / C) % W, i / C / W, i % C,
+                              t, rb->ops->name, vb->ops->name, (i / C) % W, i / C / W, i % C,
                               s[i], s2[i]);
                 break;
             }
         }
-        if (o->report && (t + 1) % o->report == 0 && !o->quiet) {
-            printf("step %u: alive-before %u active %u", t + 1, ss.pre_alive, ss.active);
+        if (o->report && t % o->report == 0 && !o->quiet) {
+            printf("step %u: alive-before %u active %u", t, ss.pre_alive, ss.active);
             if (ss.alive != NCA_STAT_UNKNOWN)
                 printf(" alive %u", ss.alive);
             if (target->rgba) {
@@ -547,7 +560,8 @@ static int open_auto(const host_opts *o, run_backend *rb, nca_error *e)
     char what[96];
     if (nca_usb_board_present(what, sizeof what)) {
         nca_error be;
-        if (open_backend("usb", o->board_args, rb, &be) == 0) {
+        nca_backend_config cfg = {o->backend_arg, &o->board};
+        if (open_backend("usb", &cfg, rb, &be) == 0) {
             if (!o->quiet)
                 fprintf(stderr, "nca-host: %s found on USB: running on the board\n", what);
             return 0;
@@ -559,7 +573,8 @@ static int open_auto(const host_opts *o, run_backend *rb, nca_error *e)
         fprintf(stderr, "nca-host: no board found on USB: running the C model; "
                         "--backend vboard runs the Verilated RTL\n");
     }
-    return open_backend("ref", "", rb, e);
+    nca_backend_config none = {"", NULL};
+    return open_backend("ref", &none, rb, e);
 }
 
 int main(int argc, char **argv)
@@ -575,16 +590,17 @@ int main(int argc, char **argv)
         nca_link *l;
         nca_board_info bi;
         const char *kind = strcmp(o.backend, "auto") == 0 ? "usb" : o.backend;
+        nca_backend_config cfg = {o.backend_arg, &o.board};
         nca_status st =
             nca_backend_find(kind)
-                ? nca_board_open(kind, o.board_args, &l, &bi, &e)
+                ? nca_board_open(kind, &cfg, &l, &bi, &e)
                 : nca_fail(&e, NCA_E_ARG, "unknown backend '%s' (see --list-backends)", kind);
         nca_script_free(&o.script);
         if (st != NCA_OK) {
             fprintf(stderr, "nca-host: %s\n", e.msg);
             return st == NCA_E_ARG ? EXIT_USAGE : EXIT_DEVICE;
         }
-        nca_board_info_print(&bi, stdout);
+        print_board_info(&bi, stdout);
         nca_link_close(l);
         return 0;
     }
@@ -622,12 +638,13 @@ int main(int argc, char **argv)
     if (!o.steps_set)
         o.steps = view ? 0 : 1000;
     run_backend rb = {NULL, NULL}, vb = {NULL, NULL};
+    nca_backend_config main_cfg = {o.backend_arg, &o.board}, verify_cfg = {"", &o.board};
     if (strcmp(o.backend, "auto") == 0)
         rc = open_auto(&o, &rb, &e);
     else
-        rc = open_backend(o.backend, o.board_args, &rb, &e);
+        rc = open_backend(o.backend, &main_cfg, &rb, &e);
     if (!rc && o.verify)
-        rc = open_backend(o.verify, o.verify_args, &vb, &e);
+        rc = open_backend(o.verify, &verify_cfg, &vb, &e);
     nca_target target = {0, 0, NULL};
     nca_status st = NCA_OK;
     uint32_t seed = o.seed;

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nca_util.c - the library's error contract and file reading: nca_fail fills an nca_error
+ * and returns its status (the one place a message is formatted), nca_read_file reads a whole
+ * file with a size bound. */
+#include "nca.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+nca_status nca_fail(nca_error *err, nca_status st, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+nca_status nca_read_file(const char *path, size_t max, char **buf, size_t *len, nca_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return nca_fail(err, NCA_E_IO, "%s: %s", path, strerror(errno));
+    char *b = malloc(max + 2);
+    if (!b) {
+        fclose(f);
+        return nca_fail(err, NCA_E_NOMEM, "out of memory");
+    }
+    size_t n = fread(b, 1, max + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > max) {
+        free(b);
+        return bad ? nca_fail(err, NCA_E_IO, "%s: read error", path)
+                   : nca_fail(err, NCA_E_FORMAT, "%s: larger than %zu bytes", path, max);
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return NCA_OK;
+}
