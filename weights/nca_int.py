@@ -384,21 +384,28 @@ def _rotl(v, r):
     return ((v << np.uint64(r)) | (v >> np.uint64(32 - r))) & _M32
 
 
-def fire_hash(seed, step, x, y):
-    """Two ChaCha quarter-rounds over (seed, step, y:x, 0x9E3779B9); broadcasts; uint32."""
-    seed, step, x, y = (np.asarray(v).astype(np.uint64) & _M32 for v in (seed, step, x, y))
-    a, b = np.broadcast_arrays(seed, step)
-    a, b = a.copy(), b.copy()
-    c = (((y & np.uint64(0xFFFF)) << np.uint64(16)) | (x & np.uint64(0xFFFF)))
-    a, b, c = np.broadcast_arrays(a, b, c)
-    a, b, c = a.copy(), b.copy(), c.copy()
-    d = np.full(a.shape, 0x9E3779B9, np.uint64)
+HASH_D0 = 0x9E3779B9
+
+
+def hash_rounds(a, b, c, d, add, rotl):
+    """The spec's two ChaCha quarter-rounds on any array type (numpy here, torch in
+    nca_qat.py): add(x, y) adds modulo 2^32, rotl(v, r) rotates 32 bits left. a ^ b ^ c ^ d."""
     for _ in range(2):
-        a = (a + b) & _M32; d ^= a; d = _rotl(d, 16)
-        c = (c + d) & _M32; b ^= c; b = _rotl(b, 12)
-        a = (a + b) & _M32; d ^= a; d = _rotl(d, 8)
-        c = (c + d) & _M32; b ^= c; b = _rotl(b, 7)
-    return (a ^ b ^ c ^ d).astype(np.uint32)
+        a = add(a, b); d = rotl(d ^ a, 16)
+        c = add(c, d); b = rotl(b ^ c, 12)
+        a = add(a, b); d = rotl(d ^ a, 8)
+        c = add(c, d); b = rotl(b ^ c, 7)
+    return a ^ b ^ c ^ d
+
+
+def fire_hash(seed, step, x, y):
+    """Two ChaCha quarter-rounds over (seed, step, y:x, HASH_D0); broadcasts; uint32."""
+    seed, step, x, y = (np.asarray(v).astype(np.uint64) & _M32 for v in (seed, step, x, y))
+    c = (((y & np.uint64(0xFFFF)) << np.uint64(16)) | (x & np.uint64(0xFFFF)))
+    a, b, c = np.broadcast_arrays(seed, step, c)
+    d = np.full(a.shape, HASH_D0, np.uint64)
+    h = hash_rounds(a.copy(), b.copy(), c.copy(), d, lambda u, v: (u + v) & _M32, _rotl)
+    return h.astype(np.uint32)
 
 
 def fire_mask(fire_q: int, seed: int, step: int, width: int, height: int) -> np.ndarray:

@@ -48,19 +48,14 @@ def _yx_words(width, height, dev):
 
 
 def _hash_i32(a, b, c):
-    """The spec's two quarter-rounds on int32 tensors (wrapping adds, logical rotations)."""
-    d = torch.full(torch.broadcast_shapes(a.shape, b.shape, c.shape), 0x9E3779B9 - 2 ** 32,
+    """nca_int.hash_rounds on int32 tensors (adds wrap, rotations logical)."""
+    d = torch.full(torch.broadcast_shapes(a.shape, b.shape, c.shape), ni.HASH_D0 - 2 ** 32,
                    dtype=torch.int32, device=c.device)
 
     def rotl(v, r):
         return (v << r) | ((v >> (32 - r)) & ((1 << r) - 1))
 
-    for _ in range(2):
-        a = a + b; d = rotl(d ^ a, 16)
-        c = c + d; b = rotl(b ^ c, 12)
-        a = a + b; d = rotl(d ^ a, 8)
-        c = c + d; b = rotl(b ^ c, 7)
-    return a ^ b ^ c ^ d
+    return ni.hash_rounds(a, b, c, d, lambda u, v: u + v, rotl)
 
 
 def fire_hash_torch(seeds, steps, width, height, device):
