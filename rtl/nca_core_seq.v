@@ -310,49 +310,17 @@ module nca_core_seq #(
         .i_ack(st_r == S_BR || (st_r == S_BH && !hbusy)),
         .o_busy(hbusy), .o_done(hdone), .o_x(htag), .o_fire(fire));
 
-    // ---- alive rows (phases A and C), a 16-bit word at a time (17 clocks a row): rows
-    // y-1, y, y+1 of word q are read at cnt 3q..3q+2 (a row outside the grid: row y again,
-    // the OR does not change) and OR-ed in ac_acc_r; word q's 3x3 OR is written once bit 0
-    // of word q+1 is in: word 1 at cnt 9, word 2 at 12, word 3 at 13, word 0 (kept in
-    // ac_w0_r; its left neighbour on a torus is cell W-1) at 14
-    localparam integer QL = (W - 1) / 16;       // the word of cell W-1
-    localparam integer PL = (W - 1) % 16;       // its bit
-    localparam [17:0] WRAPB = 18'd1 << (PL + 2);
+    // ---- alive rows (phases A and C): nca_alive_rows_serial, a 16-bit word at a time (17
+    // clocks a row, cnt 0..16)
     wire [3:0]  cn = cnt_r[3:0];                // cnt 16 acts as 0: nothing happens there
-    function [3:0] ac_rd;                       // read at cnt n: {word, row 0..2}
-        input [3:0] n;
-        case (n)
-            4'd0: ac_rd = 4'b00_00;  4'd1: ac_rd = 4'b00_01;  4'd2: ac_rd = 4'b00_10;
-            4'd3: ac_rd = 4'b01_00;  4'd4: ac_rd = 4'b01_01;  4'd5: ac_rd = 4'b01_10;
-            4'd6: ac_rd = 4'b10_00;  4'd7: ac_rd = 4'b10_01;  4'd8: ac_rd = 4'b10_10;
-            4'd9: ac_rd = 4'b11_00;  4'd10: ac_rd = 4'b11_01; 4'd11: ac_rd = 4'b11_10;
-            default: ac_rd = 4'b00_00;
-        endcase
-    endfunction
-    function [1:0] ac_wq;                       // word written at cnt n
-        input [3:0] n;
-        ac_wq = (n == 4'd9) ? 2'd1 : (n == 4'd12) ? 2'd2 : (n == 4'd13) ? 2'd3 : 2'd0;
-    endfunction
-    wire [3:0]  ac_rdn = ac_rd(cn);
-    wire [5:0]  ac_yu = (y_r == 6'd0 && !cfg_wrap_r) ? y_r : y_prev;
-    wire [5:0]  ac_yd = (y_last && !cfg_wrap_r) ? y_r : y_next;
-    wire [5:0]  rr_y = (ac_rdn[1:0] == 2'd0) ? ac_yu : ac_rdn[1] ? ac_yd : y_r;
-    reg  [15:0] ac_acc_r, ac_cur_r, ac_w0_r;
-    reg         ac_r1_r, ac_p15_r, ac_last_r;
-    wire        ac_first = (cn == 4'd1 || cn == 4'd4 || cn == 4'd7 || cn == 4'd10);
-    wire        ac_done = (cn == 4'd3 || cn == 4'd6 || cn == 4'd9 || cn == 4'd12);
-    wire [15:0] ac_v = ac_acc_r | mt_rdata;     // the word's OR when ac_done
-    wire        ac_out = (cn == 4'd9 || cn == 4'd12 || cn == 4'd13 || cn == 4'd14);
-    wire [1:0]  wq = ac_wq(cn);
-    wire        ac_lastb = (QL == 0) ? ac_cur_r[PL] : ac_last_r;
-    wire        ac_l = (cn == 4'd9) ? ac_w0_r[15] : (cn == 4'd14) ? (cfg_wrap_r && ac_lastb) :
-                       ac_p15_r;
-    wire        ac_rb = (cn == 4'd14) ? ac_r1_r : (cn == 4'd13) ? 1'b0 : ac_v[0];
-    wire [17:0] ac_ext = {ac_rb, ac_cur_r, ac_l} |
-                         ((cfg_wrap_r && wq == QL[1:0] && ac_w0_r[0]) ? WRAPB : 18'd0);
-    wire [15:0] ac_row = ac_ext[15:0] | ac_ext[16:1] | ac_ext[17:2];
-    wire [63:0] vmask_ac = {{(64-W){1'b0}}, {W{1'b1}}};
-    wire [15:0] mask_word = ac_row & vmask_ac[16*wq +: 16];
+    wire [5:0]  rr_y;
+    wire [1:0]  rr_q, wq;
+    wire        ac_out;
+    wire [15:0] mask_word;
+    nca_alive_rows_serial #(.GRID_W(GRID_W)) u_alive (
+        .clk(clk), .i_cn(cnt_r[3:0]), .i_y(y_r), .i_y_prev(y_prev), .i_y_next(y_next),
+        .i_y_last(y_last), .i_wrap(cfg_wrap_r), .o_raddr_y(rr_y), .o_raddr_q(rr_q),
+        .i_rdata(mt_rdata), .o_out(ac_out), .o_wq(wq), .o_mask(mask_word));
 
     // ---- perception ------------------------------------------------------------------------
     reg [3:0]  cur_c;                    // channel being read
@@ -367,11 +335,6 @@ module nca_core_seq #(
     wire [1:0] pdx = (pk_r == 4'd3 || pk_r == 4'd5 || pk_r == 4'd7) ? 2'd0 :
                      (pk_r == 4'd4 || pk_r == 4'd6 || pk_r == 4'd8) ? 2'd2 : 2'd1;
     reg [1:0]  src_r;                    // of the word arriving: 0 zero, 1 grid, 2 row 0, 3 col 0
-    reg        pd_v, pd_last;
-    reg [3:0]  pd_c;                    // channel of the arriving word
-    reg [3:0]  pd_k;
-    reg [1:0]  pd_dy, pd_dx;
-    wire       pd_centre = (pd_k == 4'd0);
     reg [1:0]  c0v_r;                    // column-0 slot (row parity) valid
     reg [5:0]  c0tag0_r, c0tag1_r;
     wire       p_issue = (st_r == S_BP) && nca_lt({16'd0, cnt_r}, 32'd9 * C32);
@@ -391,44 +354,13 @@ module nca_core_seq #(
     wire       use_c0 = c0ok_r && (pdx == 2'd2) && (pdy == 2'd0);
     wire [15:0] nb_word = (src_r == 2'd0) ? 16'd0 : (src_r == 2'd1) ? g_rdata :
                           (src_r == 2'd2) ? r0_rdata : sc_rdata;
-    wire signed [20:0] nbv = {{5{nb_word[15]}}, nb_word};
-    reg  signed [20:0] acx_r, acy_r, acl_r;
-    // kernel terms: KX = (dx-1) x (1 or 2 on the middle row), KY likewise, KL 1/2/-12; the
-    // Sobel sums twice over, so all three are shifted by 4 (rshift_round(v, 3) =
-    // rshift_round(2v, 4))
-    wire signed [20:0] nbv2 = nbv <<< 1;
-    wire signed [20:0] nbv4 = nbv <<< 2;
-    // each term as magnitude and sign; acc + (neg ? -m : m) as one adder: the low bit of
-    // {acc, 1} + {m ^ neg, neg} carries neg in
-    wire [20:0] m_x = (pd_dx == 2'd1) ? 21'd0 : (pd_dy == 2'd1) ? nbv4 : nbv2;
-    wire [20:0] m_y = (pd_dy == 2'd1) ? 21'd0 : (pd_dx == 2'd1) ? nbv4 : nbv2;
-    // Laplacian: the centre's -12v as -16v - 1 (its bits inverted, no adder) + 4v + 1; the
-    // other 8 terms add 1 each (carry in): the rounding constant 8
-    wire [20:0] m_l = (pd_dy == 2'd1 && pd_dx == 2'd1) ? nbv4 :
-                      (pd_dy == 2'd1 || pd_dx == 2'd1) ? nbv2 : nbv;
-    wire        n_x = (pd_dx == 2'd0), n_y = (pd_dy == 2'd0);
-    /* verilator lint_off UNUSEDSIGNAL */
-    // the sums start at the rounding constant of their shift (8): rshift_round(v, n)
-    // = (v + 2^(n-1)) >> n, so the write stage only shifts; each at its first non-zero term
-    wire [21:0] s_x = {(pd_k == 4'd3) ? 21'd8 : acx_r, 1'b1} + {m_x ^ {21{n_x}}, n_x};
-    wire [21:0] s_y = {(pd_k == 4'd1) ? 21'd8 : acy_r, 1'b1} + {m_y ^ {21{n_y}}, n_y};
-    wire [21:0] s_l = {pd_centre ? {~nbv[16:0], 4'hF} : acl_r, 1'b1} + {m_l, 1'b1};
-    /* verilator lint_on UNUSEDSIGNAL */
-    reg  [15:0] cen_r;
-    reg  [3:0]  wc_r;                    // channel of the sums being written
-    reg         sums_r;                  // channel wc_r's sums are complete, not yet written
-    // writes, by the k of the arriving word: the previous channel's Laplacian (k 0),
-    // Sobel-y (1), Sobel-x (2) (the last channel's: in the clocks after the reads), then
-    // this channel's identity (3) and, for cell x = 0, its column-0 copy (4), from cen_r
-    wire        w_l = sums_r && (pd_k == 4'd0), w_y = sums_r && (pd_k == 4'd1),
-                w_x = sums_r && (pd_k == 4'd2);
-    wire        w_id = pd_v && (pd_k == 4'd3), w_c0 = pd_v && (pd_k == 4'd4);
-    // a kernel sum (with its rounding constant) shifted by 4 and saturated
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire signed [20:0] fsel = w_x ? acx_r : w_y ? acy_r : acl_r;
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [20:0] fsh = fsel >>> 4;
-    wire [15:0] fsat = (fsh[20:15] == {6{fsh[20]}}) ? fsh[15:0] : fsh[20] ? 16'h8000 : 16'h7FFF;
+    wire [3:0]  pd_c, wc_r;              // channel of the word arriving; of the sums written
+    wire        w_l, w_y, w_x, w_id, w_c0;
+    wire [15:0] p_wdata;
+    nca_perceive_serial u_perceive (
+        .clk(clk), .i_rst(i_rst), .i_issue(p_issue), .i_k(pk_r), .i_dy(pdy), .i_dx(pdx),
+        .i_c(cur_c), .i_word(nb_word), .o_c(pd_c), .o_wc(wc_r), .o_w_l(w_l), .o_w_y(w_y),
+        .o_w_x(w_x), .o_w_id(w_id), .o_w_c0(w_c0), .o_wdata(p_wdata));
 
     // row-0 old words (torus): {x, c}, a copy of row 0 made during phase A (which does not
     // use the grid), one word a clock; row H-1 reads its lower neighbours there
@@ -584,7 +516,7 @@ module nca_core_seq #(
         g_all = 1'b0;
         g_addr = 16'd0;
         g_wdata = 16'd0;
-        mt_raddr = {rr_y, ac_rdn[3:2]};
+        mt_raddr = {rr_y, rr_q};
         mt_we = 1'b0;
         mt_x = xc_r;
         mt_y = y_r;
@@ -665,7 +597,7 @@ module nca_core_seq #(
                 sc_waddr = w_c0 ? A_COL0 + {6'd0, y_r[0], pd_c} :
                            w_id ? A_P + {7'd0, pd_c} :
                            A_P + {5'd0, w_x ? 2'd1 : w_y ? rank_sy : rank_lap, wc_r};
-                sc_wdata = (w_id || w_c0) ? cen_r : fsat;
+                sc_wdata = p_wdata;
             end
             S_CM0: sc_raddr = A_TAG + {4'd0, f_head};
             S_CMW: begin
@@ -748,8 +680,6 @@ module nca_core_seq #(
             mac_v <= 1'b0;
             rq1_v <= 1'b0;
             rq1_ld <= 1'b0;
-            pd_v <= 1'b0;
-            sums_r <= 1'b0;
             cp_x_r <= 6'd0;
             cp_c_r <= 4'd0;
             cp_done_r <= 1'b0;
@@ -771,26 +701,7 @@ module nca_core_seq #(
                       (st_r == S_RQ && grp_last);
             rq1_i <= cnt_r[2:0];
             // perception data stage
-            pd_v <= p_issue;
             src_r <= nb_out ? 2'd0 : use_r0 ? 2'd2 : use_c0 ? 2'd3 : 2'd1;
-            pd_dy <= pdy;
-            pd_c <= cur_c;
-            pd_dx <= pdx;
-            pd_k <= pk_r;
-            pd_last <= (pk_r == 4'd8);
-            if (pd_k == 4'd2)
-                sums_r <= 1'b0;
-            if (pd_v) begin
-                acx_r <= s_x[21:1];
-                acy_r <= s_y[21:1];
-                acl_r <= s_l[21:1];
-                if (pd_centre)
-                    cen_r <= nb_word;
-                if (pd_last) begin
-                    wc_r <= pd_c;
-                    sums_r <= 1'b1;
-                end
-            end
             case (st_r)
                 S_IDLE: if (cmd) begin
                     case (i_cmd_op)
@@ -1177,18 +1088,6 @@ module nca_core_seq #(
                 st_r <= (steps_left_r == 32'd1) ? S_IDLE : S_A;
             end
         end
-        // alive rows (phases A and C; harmless otherwise)
-        ac_acc_r <= ac_first ? mt_rdata : ac_v;
-        if (ac_done || cn == 4'd13)
-            ac_cur_r <= (cn == 4'd13) ? ac_w0_r : ac_v;
-        if (cn == 4'd3)
-            ac_w0_r <= ac_v;
-        if (cn == 4'd6)
-            ac_r1_r <= ac_v[0];
-        if (ac_out)
-            ac_p15_r <= ac_cur_r[15];
-        if (ac_out && wq == QL[1:0])
-            ac_last_r <= ac_cur_r[PL];
     end
 endmodule
 

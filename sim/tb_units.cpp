@@ -416,7 +416,8 @@ static int test_requant_serial(int n)
             int32_t v = nca_rshift_round(e.acc, e.sh);
             unsigned h = v < 0 ? 0 : v > 255 ? 255 : (unsigned)v;
             uint16_t u = (uint16_t)nca_sat16((int64_t)e.res + v);
-            if (top->o_rq_i != e.lane || (!e.l2 && top->o_rq_h != h) || (e.l2 && top->o_rq_u != u)) {
+            if (top->o_rq_i != e.lane || (!e.l2 && top->o_rq_h != h) ||
+                (e.l2 && top->o_rq_u != u)) {
                 printf("tb_units: FAIL: requant_serial(acc %d, s %u, layer %d, res %d): lane %u "
                        "(%u), h %u (C %u), u %d (C %d)\n", e.acc, e.sh, e.l2 ? 2 : 1, e.res,
                        top->o_rq_i, e.lane, top->o_rq_h, h, (int16_t)top->o_rq_u, (int16_t)u);
@@ -432,6 +433,158 @@ static int test_requant_serial(int n)
     }
     printf("tb_units: requant_serial: %d random accumulators match the C model (latency 2)\n",
            checked);
+    return 0;
+}
+
+// nca_alive_rows_serial at 64 and 37 cells: random bitmaps of 8 rows (bits past the width
+// 0, as the core keeps them), zero and torus; each row counted 0..16 with the bitmap read
+// one clock after its address, as the core's RAM answers; every word's mask against the
+// 3x3 OR computed here
+static int test_alive_serial(int n)
+{
+    enum { AH = 8 };
+    const int widths[2] = {64, 37};
+    for (int t = 0; t < n; t++) {
+        uint16_t bm[2][AH][4];
+        int dens = rnd_range(1, 40);
+        int wrap = rnd() & 1;
+        for (int w = 0; w < 2; w++)
+            for (int y = 0; y < AH; y++)
+                for (int q = 0; q < 4; q++) {
+                    bm[w][y][q] = 0;
+                    for (int b = 0; b < 16; b++)
+                        if (16 * q + b < widths[w] && (int)(rnd() % 100) < dens)
+                            bm[w][y][q] |= (uint16_t)(1u << b);
+                }
+        top->i_as_wrap = wrap;
+        for (int y = 0; y < AH; y++) {
+            top->i_as_y = y;
+            top->i_as_y_prev = y == 0 ? AH - 1 : y - 1;
+            top->i_as_y_next = y == AH - 1 ? 0 : y + 1;
+            top->i_as_y_last = y == AH - 1;
+            unsigned addr[2] = {0, 0};
+            uint16_t got[2][4];
+            int seen[4] = {0, 0, 0, 0};
+            for (int cn = 0; cn <= 16; cn++) {
+                top->i_as_cn = cn;
+                top->i_as_rdata = bm[0][(addr[0] >> 2) % AH][addr[0] & 3];
+                top->i_as37_rdata = bm[1][(addr[1] >> 2) % AH][addr[1] & 3];
+                top->eval();
+                if (top->o_as_out) {
+                    got[0][top->o_as_wq] = top->o_as_mask;
+                    got[1][top->o_as_wq] = top->o_as37_mask;
+                    seen[top->o_as_wq]++;
+                }
+                addr[0] = top->o_as_raddr;
+                addr[1] = top->o_as37_raddr;
+                tick();
+            }
+            for (int q = 0; q < 4; q++)
+                if (seen[q] != 1) {
+                    printf("tb_units: FAIL: alive_serial: word %d out %d times in a row\n", q,
+                           seen[q]);
+                    return 1;
+                }
+            for (int w = 0; w < 2; w++)
+                for (int x = 0; x < 64; x++) {
+                    int a = 0;
+                    for (int dy = -1; dy <= 1 && x < widths[w]; dy++)
+                        for (int dx = -1; dx <= 1; dx++) {
+                            int yy = y + dy, xx = x + dx;
+                            if (yy < 0 || yy >= AH || xx < 0 || xx >= widths[w]) {
+                                if (!wrap)
+                                    continue;
+                                yy = (yy + AH) % AH;
+                                xx = (xx + widths[w]) % widths[w];
+                            }
+                            a |= (bm[w][yy][xx / 16] >> (xx % 16)) & 1;
+                        }
+                    if (((got[w][x / 16] >> (x % 16)) & 1) != a) {
+                        printf("tb_units: FAIL: alive_serial: width %d %s, row %d cell %d: rtl %d, "
+                               "expected %d\n", widths[w], wrap ? "wrap" : "zero", y, x,
+                               (got[w][x / 16] >> (x % 16)) & 1, a);
+                        return 1;
+                    }
+                }
+        }
+    }
+    printf("tb_units: alive_serial: %d random 8-row bitmaps, widths 64 and 37, match the 3x3 "
+           "rule\n", n);
+    return 0;
+}
+
+// nca_perceive_serial: random 3x3 windows of C channels fed as nca_core_seq does (channel
+// by channel, its 9 words in the core's order, each word one clock after it is asked for,
+// then 6 clocks more); the words it writes (identity, Sobel x, y, Laplacian of each channel)
+// against nca_perceive
+static void perc_dydx(int k, int *dy, int *dx)  // nca_core_seq's neighbour order
+{
+    *dy = (k == 0 || k == 5 || k == 6) ? 1 : (k == 2 || k == 7 || k == 8) ? 2 : 0;
+    *dx = (k == 3 || k == 5 || k == 7) ? 0 : (k == 4 || k == 6 || k == 8) ? 2 : 1;
+}
+
+static int test_perception_serial(int n)
+{
+    static nca_model m;
+    memset(&m, 0, sizeof m);
+    m.channels = C;
+    m.hidden = 1;
+    m.kernels = NCA_K_ALL;
+    nca_grid g;
+    nca_error err;
+    if (nca_grid_init(&g, &m, 3, 3, 1, 0, &err) != NCA_OK) {
+        printf("tb_units: FAIL: %s\n", err.msg);
+        return 1;
+    }
+    g.boundary = NCA_BOUNDARY_ZERO;
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < 9 * C; i++)
+            g.s[i] = (rnd() % 5 == 0) ? 0 : rnd_word();
+        int16_t got[4][C];
+        int seen[4][C];
+        memset(seen, 0, sizeof seen);
+        int prev = -1;  // the word asked for last clock: 9 c + k, or -1
+        for (int cnt = 0; cnt < 9 * C + 6; cnt++) {
+            int k = cnt % 9, c = cnt / 9, issue = cnt < 9 * C, dy, dx;
+            perc_dydx(k, &dy, &dx);
+            top->i_ps_issue = issue;
+            top->i_ps_k = k;
+            top->i_ps_dy = dy;
+            top->i_ps_dx = dx;
+            top->i_ps_c = c & 15;
+            if (prev >= 0) {
+                int pc = prev / 9, pdy, pdx;
+                perc_dydx(prev % 9, &pdy, &pdx);
+                top->i_ps_word = (uint16_t)g.s[(pdy * 3 + pdx) * C + pc];
+            } else {
+                top->i_ps_word = rnd();  // no word in flight: ignored
+            }
+            top->eval();
+            unsigned w = top->o_ps_w;
+            for (int f = 0; f < 4; f++) {  // l, y, x, id
+                if (!((w >> f) & 1))
+                    continue;
+                int ch = f == 3 ? top->o_ps_c : top->o_ps_wc;
+                int slot = f == 3 ? 0 : f == 2 ? 1 : f == 1 ? 2 : 3;  // nca_perceive's order
+                got[slot][ch] = (int16_t)top->o_ps_wdata;
+                seen[slot][ch]++;
+            }
+            prev = issue ? cnt : -1;
+            tick();
+        }
+        int16_t p[NCA_MAX_INPUTS];
+        nca_perceive(&m, &g, 1, 1, p);
+        for (int f = 0; f < 4; f++)
+            for (int c = 0; c < C; c++)
+                if (seen[f][c] != 1 || got[f][c] != p[f * C + c]) {
+                    printf("tb_units: FAIL: perception_serial %d filter %d channel %d: %d writes, "
+                           "rtl %d, C %d\n", t, f, c, seen[f][c], got[f][c], p[f * C + c]);
+                    return 1;
+                }
+    }
+    nca_grid_free(&g);
+    printf("tb_units: perception_serial: %d random windows match nca_perceive (9C + 6 clocks)\n",
+           n);
     return 0;
 }
 
@@ -493,7 +646,9 @@ int main(int argc, char **argv)
     top->i_rst = 0;
     tick();
     int bad = test_hash(5000) || test_hash_serial(2000) || test_requant_serial(20000) ||
-              test_alive(3000) || test_perception(3000) || test_mlp(20, 6);
+              test_alive_serial(300) || test_perception_serial(2000) || test_alive(3000) ||
+              test_perception(3000) ||
+              test_mlp(20, 6);
     top->final();
     delete top;
     printf("tb_units: %s\n", bad ? "FAIL" : "PASS");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_units - bench wrapper: the unit-tested blocks side by side (nca_perceive, nca_mlp,
-// nca_hash, nca_alive_row, and nca_core_seq's nca_hash_serial and nca_requant_serial) with their ports brought out
+// nca_hash, nca_alive_row, and nca_core_seq's nca_hash_serial, nca_requant_serial,
+// nca_alive_rows_serial and nca_perceive_serial) with their ports brought out
 // for tb_units.cpp.
 //
 // Usage: Verilator top only (no logic of its own); see tb_units.cpp.
@@ -70,6 +71,32 @@ module tb_units #(
     output wire [2:0]               o_rq_i,
     output wire [7:0]               o_rq_h,
     output wire [15:0]              o_rq_u,
+    // serial alive rows (nca_core_seq's), at GRID_W (<= 64) and at 37 cells
+    input  wire [3:0]               i_as_cn,
+    input  wire [5:0]               i_as_y,
+    input  wire [5:0]               i_as_y_prev,
+    input  wire [5:0]               i_as_y_next,
+    input  wire                     i_as_y_last,
+    input  wire                     i_as_wrap,
+    input  wire [15:0]              i_as_rdata,
+    input  wire [15:0]              i_as37_rdata,
+    output wire [7:0]               o_as_raddr,
+    output wire [7:0]               o_as37_raddr,
+    output wire                     o_as_out,
+    output wire [1:0]               o_as_wq,
+    output wire [15:0]              o_as_mask,
+    output wire [15:0]              o_as37_mask,
+    // serial perception (nca_core_seq's)
+    input  wire                     i_ps_issue,
+    input  wire [3:0]               i_ps_k,
+    input  wire [1:0]               i_ps_dy,
+    input  wire [1:0]               i_ps_dx,
+    input  wire [3:0]               i_ps_c,
+    input  wire [15:0]              i_ps_word,
+    output wire [3:0]               o_ps_c,
+    output wire [3:0]               o_ps_wc,
+    output wire [4:0]               o_ps_w,      // {c0, id, x, y, l}
+    output wire [15:0]              o_ps_wdata,
     // alive row
     input  wire [GRID_W-1:0]        i_ar_up,
     input  wire [GRID_W-1:0]        i_ar_mid,
@@ -99,6 +126,25 @@ module tb_units #(
         .clk(clk), .i_rst(i_rst), .i_v(i_rq_v), .i_i(i_rq_i), .i_acc(i_rq_acc),
         .i_shift(i_rq_shift), .i_l2(i_rq_l2), .i_res(i_rq_res), .o_i2(o_rq_i2), .o_v(o_rq_v),
         .o_i(o_rq_i), .o_h(o_rq_h), .o_u(o_rq_u));
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire       as37_out;   // the same schedule as the GRID_W instance
+    wire [1:0] as37_wq;
+    /* verilator lint_on UNUSEDSIGNAL */
+    nca_alive_rows_serial #(.GRID_W(GRID_W > 64 ? 64 : GRID_W)) u_alive_serial (
+        .clk(clk), .i_cn(i_as_cn), .i_y(i_as_y), .i_y_prev(i_as_y_prev),
+        .i_y_next(i_as_y_next), .i_y_last(i_as_y_last), .i_wrap(i_as_wrap),
+        .o_raddr_y(o_as_raddr[7:2]), .o_raddr_q(o_as_raddr[1:0]), .i_rdata(i_as_rdata),
+        .o_out(o_as_out), .o_wq(o_as_wq), .o_mask(o_as_mask));
+    nca_alive_rows_serial #(.GRID_W(37)) u_alive_serial37 (
+        .clk(clk), .i_cn(i_as_cn), .i_y(i_as_y), .i_y_prev(i_as_y_prev),
+        .i_y_next(i_as_y_next), .i_y_last(i_as_y_last), .i_wrap(i_as_wrap),
+        .o_raddr_y(o_as37_raddr[7:2]), .o_raddr_q(o_as37_raddr[1:0]), .i_rdata(i_as37_rdata),
+        .o_out(as37_out), .o_wq(as37_wq), .o_mask(o_as37_mask));
+    nca_perceive_serial u_perceive_serial (
+        .clk(clk), .i_rst(i_rst), .i_issue(i_ps_issue), .i_k(i_ps_k), .i_dy(i_ps_dy),
+        .i_dx(i_ps_dx), .i_c(i_ps_c), .i_word(i_ps_word), .o_c(o_ps_c), .o_wc(o_ps_wc),
+        .o_w_l(o_ps_w[0]), .o_w_y(o_ps_w[1]), .o_w_x(o_ps_w[2]), .o_w_id(o_ps_w[3]),
+        .o_w_c0(o_ps_w[4]), .o_wdata(o_ps_wdata));
     nca_alive_row #(.GRID_W(GRID_W)) u_alive (
         .i_up(i_ar_up), .i_mid(i_ar_mid), .i_dn(i_ar_dn), .i_wrap(i_ar_wrap),
         .o_row(o_ar_row));
