@@ -156,9 +156,14 @@ else
     # Xvfb picks a free display and names it on fd 3 once it accepts clients
     Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$T/xdisplay" >"$T/xvfb.log" 2>&1 &
     XVFB_PID=$!
-    for _ in $(seq 300); do [ -s "$T/xdisplay" ] && break; sleep 0.1; done
+    # (a whole line: the number and its newline), then until a client gets through
+    for _ in $(seq 300); do [ "$(wc -l <"$T/xdisplay")" -ge 1 ] && break; sleep 0.1; done
     d=$(head -1 "$T/xdisplay")
     export DISPLAY=":$d"
+    for _ in $(seq 100); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+    if [ -z "$d" ] || ! xdotool getmouselocation >/dev/null 2>&1; then
+        echo "test_live: Xvfb did not come up on display ':$d': $(head -c 300 "$T/xvfb.log")"
+    fi
     printf '100 click 40,36 r=8\n120 key space\n' >"$T/win.ev"
     timeout 120 "$REL" --backend ref -m "$M1" -m "$M2" --events "$T/win.ev" --record "$T/w.gif" \
         --save-frame "$T/w.png" >"$T/wout" 2>"$T/werr" &
