@@ -85,20 +85,28 @@ static int16_t rnd_word()
     }
 }
 
-static int test_perception(int n)
+// a model with every kernel and a 3x3 zero-boundary grid: one cell's window, for nca_perceive
+static int window_init(nca_model *m, nca_grid *g)
 {
-    static nca_model m;
-    memset(&m, 0, sizeof m);
-    m.channels = C;
-    m.hidden = 1;
-    m.kernels = NCA_K_ALL;
-    nca_grid g;
+    memset(m, 0, sizeof *m);
+    m->channels = C;
+    m->hidden = 1;
+    m->kernels = NCA_K_ALL;
     nca_error err;
-    if (nca_grid_init(&g, &m, 3, 3, 1, 0, &err) != NCA_OK) {
+    if (nca_grid_init(g, m, 3, 3, 1, 0, &err) != NCA_OK) {
         printf("tb_units: FAIL: %s\n", err.msg);
         return 1;
     }
-    g.boundary = NCA_BOUNDARY_ZERO;
+    g->boundary = NCA_BOUNDARY_ZERO;
+    return 0;
+}
+
+static int test_perception(int n)
+{
+    static nca_model m;
+    nca_grid g;
+    if (window_init(&m, &g))
+        return 1;
     for (int t = 0; t < n; t++) {
         for (int i = 0; i < 9 * C; i++)
             g.s[i] = (rnd() % 5 == 0) ? 0 : rnd_word();
@@ -526,17 +534,9 @@ static void perc_dydx(int k, int *dy, int *dx)  // nca_core_seq's neighbour orde
 static int test_perception_serial(int n)
 {
     static nca_model m;
-    memset(&m, 0, sizeof m);
-    m.channels = C;
-    m.hidden = 1;
-    m.kernels = NCA_K_ALL;
     nca_grid g;
-    nca_error err;
-    if (nca_grid_init(&g, &m, 3, 3, 1, 0, &err) != NCA_OK) {
-        printf("tb_units: FAIL: %s\n", err.msg);
+    if (window_init(&m, &g))
         return 1;
-    }
-    g.boundary = NCA_BOUNDARY_ZERO;
     for (int t = 0; t < n; t++) {
         for (int i = 0; i < 9 * C; i++)
             g.s[i] = (rnd() % 5 == 0) ? 0 : rnd_word();
