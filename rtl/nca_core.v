@@ -106,15 +106,15 @@ module nca_core #(
                      S_C2 = 5'd14, S_C3 = 5'd15, S_D0 = 5'd16, S_D1 = 5'd17, S_DK = 5'd18;
 
     // ---- configuration -------------------------------------------------------------
-    reg [7:0]  cfg_hidden_r;
-    reg [3:0]  cfg_kernels_r;
-    reg        cfg_wrap_r;
-    reg [16:0] cfg_fire_r;
-    reg [15:0] cfg_alive_r;
-    reg [3:0]  cfg_sf_r;
-    reg [31:0] cfg_seed_r;
-    reg [31:0] step_r;
-    assign o_steps = step_r;
+    wire [7:0]  cfg_hidden;
+    wire [3:0]  cfg_kernels;
+    wire        cfg_wrap;
+    wire [16:0] cfg_fire;
+    wire [15:0] cfg_alive;
+    wire [3:0]  cfg_sf;
+    wire [31:0] cfg_seed;
+    wire [31:0] cfg_step;
+    assign o_steps = cfg_step;
 
     reg [4:0]  st_r;
     wire       idle = (st_r == S_IDLE);
@@ -194,10 +194,10 @@ module nca_core #(
     wire          y_last = (y_r == H[YW-1:0] - 1'b1);
 
     // alive-mask row logic, shared by phases A and C
-    wire [W-1:0] dn_row = (y_last && !cfg_wrap_r) ? {W{1'b0}} : rd_mature;
+    wire [W-1:0] dn_row = (y_last && !cfg_wrap) ? {W{1'b0}} : rd_mature;
     wire [W-1:0] mask_row;
     nca_alive_row #(.GRID_W(W)) u_alive (
-        .i_up(up_r), .i_mid(mid_r), .i_dn(dn_row), .i_wrap(cfg_wrap_r), .o_row(mask_row));
+        .i_up(up_r), .i_mid(mid_r), .i_dn(dn_row), .i_wrap(cfg_wrap), .o_row(mask_row));
 
     // lowest set bit
     function [XW-1:0] ffs_w;
@@ -252,10 +252,10 @@ module nca_core #(
     wire [15:0]   hash_x;  // tag, XW bits used
     /* verilator lint_on UNUSEDSIGNAL */
     nca_hash #(.TAG_W(16)) u_hash (
-        .clk(clk), .i_rst(i_rst), .i_valid(st_r == S_AC), .i_seed(cfg_seed_r),
-        .i_step(step_r), .i_xc({{(16-XW){1'b0}}, cand_x}), .i_yc({{(16-YW){1'b0}}, y_r}),
+        .clk(clk), .i_rst(i_rst), .i_valid(st_r == S_AC), .i_seed(cfg_seed),
+        .i_step(cfg_step), .i_xc({{(16-XW){1'b0}}, cand_x}), .i_yc({{(16-YW){1'b0}}, y_r}),
         .i_x({{(16-XW){1'b0}}, cand_x}), .o_valid(hash_v), .o_hash(hash), .o_x(hash_x));
-    wire fire = ({1'b0, hash[31:16]} < cfg_fire_r);
+    wire fire = ({1'b0, hash[31:16]} < cfg_fire);
 
     // ---- phase B: slots --------------------------------------------------------------
     reg [15:0]   sc_r;                 // clock within the slot
@@ -297,7 +297,7 @@ module nca_core #(
                          xc_r + {{(XW-1){1'b0}}, nb_dx[1]} - {{(XW-1){1'b0}}, ~nb_dx[1] & ~nb_dx[0]};
     wire [YW-1:0] nb_y = nb_ylo ? H[YW-1:0] - 1'b1 : nb_yhi ? {YW{1'b0}} :
                          yc_r + {{(YW-1){1'b0}}, nb_dy[1]} - {{(YW-1){1'b0}}, ~nb_dy[1] & ~nb_dy[0]};
-    wire         nb_out = !cfg_wrap_r && (nb_xlo || nb_xhi || nb_ylo || nb_yhi);
+    wire         nb_out = !cfg_wrap && (nb_xlo || nb_xhi || nb_ylo || nb_yhi);
 
     // line buffers of old words of updated cells: row 0, even rows, odd rows
     reg [W-1:0]  ov0_r, ove_r, ovo_r;
@@ -340,7 +340,7 @@ module nca_core #(
 
     wire ld = cmd && (i_cmd_op == OP_LOAD);
     nca_mlp #(.CHANNELS(C), .HIDDEN(HIDDEN), .LANES(LANES)) u_mlp (
-        .clk(clk), .i_rst(i_rst), .i_kernels(cfg_kernels_r), .i_hidden(cfg_hidden_r),
+        .clk(clk), .i_rst(i_rst), .i_kernels(cfg_kernels), .i_hidden(cfg_hidden),
         .i_ld_valid(ld), .i_ld_sel(i_cmd_a[2:0]), .i_ld_a(i_cmd_b[31:16]),
         .i_ld_b(i_cmd_b[15:0]), .i_ld_data(i_cmd_c),
         .i_p_we(old_we), .i_p_bank(pbank_r), .i_p_vec(pvec),
@@ -386,7 +386,7 @@ module nca_core #(
     always @* begin
         seed_word = {CW{1'b0}};
         for (sc = 3; sc < C; sc = sc + 1)
-            seed_word[16*sc +: 16] = 16'd1 << cfg_sf_r;
+            seed_word[16*sc +: 16] = 16'd1 << cfg_sf;
     end
 
     // ---- memory port muxes -------------------------------------------------------------
@@ -417,7 +417,7 @@ module nca_core #(
                     bm_we = 1'b1;
                     bm_wmask[W-1:0] = onehot_w(cmd_x);
                     bm_wmask[2*W-1:W] = onehot_w(cmd_x);
-                    bm_wdata[W-1:0] = mature(g_wdata, cfg_alive_r) ? onehot_w(cmd_x) : {W{1'b0}};
+                    bm_wdata[W-1:0] = mature(g_wdata, cfg_alive) ? onehot_w(cmd_x) : {W{1'b0}};
                     bm_wdata[2*W-1:W] = (g_wdata != {CW{1'b0}}) ? onehot_w(cmd_x) : {W{1'b0}};
                 end
             end
@@ -478,7 +478,7 @@ module nca_core #(
                     bm_waddr = yw_r;
                     bm_wmask[W-1:0] = onehot_w(xw_r);
                     bm_wmask[2*W-1:W] = onehot_w(xw_r);
-                    bm_wdata[W-1:0] = mature(u_word, cfg_alive_r) ? onehot_w(xw_r) : {W{1'b0}};
+                    bm_wdata[W-1:0] = mature(u_word, cfg_alive) ? onehot_w(xw_r) : {W{1'b0}};
                     bm_wdata[2*W-1:W] = (u_word != {CW{1'b0}}) ? onehot_w(xw_r) : {W{1'b0}};
                 end
             end
@@ -509,19 +509,16 @@ module nca_core #(
     wire [W-1:0] dk_rest = kill_r & ~onehot_w(dk_x);
     wire         step_last = (st_r == S_D1 && y_last && d1_kill == {W{1'b0}}) ||
                              (st_r == S_DK && y_last && dk_rest == {W{1'b0}});
+    nca_core_cfg #(.SEED_REG(1)) u_cfg (
+        .clk(clk), .i_rst(i_rst), .i_we(cmd && i_cmd_op == OP_CFG), .i_a(i_cmd_a[2:0]),
+        .i_b(i_cmd_b), .i_step_done(step_last), .o_hidden(cfg_hidden), .o_kernels(cfg_kernels),
+        .o_wrap(cfg_wrap), .o_fire(cfg_fire), .o_alive(cfg_alive), .o_sf(cfg_sf),
+        .o_seed(cfg_seed), .o_step(cfg_step));
 
     always @(posedge clk) begin
         o_step_done <= 1'b0;
         if (i_rst) begin
             st_r <= S_IDLE;
-            cfg_hidden_r <= 8'd1;
-            cfg_kernels_r <= 4'd1;
-            cfg_wrap_r <= 1'b0;
-            cfg_fire_r <= 17'd32768;
-            cfg_alive_r <= 16'd0;
-            cfg_sf_r <= 4'd11;
-            cfg_seed_r <= 32'd1;
-            step_r <= 32'd0;
             o_step_cycles <= 32'd0;
             o_pre_alive <= 32'd0;
             o_active <= 32'd0;
@@ -537,16 +534,7 @@ module nca_core #(
             case (st_r)
                 S_IDLE: if (cmd) begin
                     case (i_cmd_op)
-                        OP_CFG: case (i_cmd_a[2:0])
-                            CFG_HIDDEN: cfg_hidden_r <= i_cmd_b[7:0];
-                            CFG_KERNELS: cfg_kernels_r <= i_cmd_b[3:0];
-                            CFG_WRAP: cfg_wrap_r <= i_cmd_b[0];
-                            CFG_FIRE: cfg_fire_r <= i_cmd_b[16:0];
-                            CFG_ALIVE: cfg_alive_r <= i_cmd_b[15:0];
-                            CFG_SF: cfg_sf_r <= i_cmd_b[3:0];
-                            CFG_SEED: cfg_seed_r <= i_cmd_b;
-                            default: step_r <= i_cmd_b;   // CFG_STEPS
-                        endcase
+                        OP_CFG: ;   // nca_core_cfg
                         OP_CLEAR: begin
                             idx_r <= {AW{1'b0}};
                             st_r <= S_CLEAR;
@@ -630,7 +618,7 @@ module nca_core #(
                 // -- phase A: pre mask, fire bits, active bitmap
                 S_A0: st_r <= S_A1;
                 S_A1: begin
-                    up_r <= (y_first && !cfg_wrap_r) ? {W{1'b0}} : rd_mature;
+                    up_r <= (y_first && !cfg_wrap) ? {W{1'b0}} : rd_mature;
                     st_r <= S_A2;
                 end
                 S_A2: begin
@@ -732,7 +720,7 @@ module nca_core #(
                 // -- phase C: post mask into the active/post bitmap
                 S_C0: st_r <= S_C1;
                 S_C1: begin
-                    up_r <= (y_first && !cfg_wrap_r) ? {W{1'b0}} : rd_mature;
+                    up_r <= (y_first && !cfg_wrap) ? {W{1'b0}} : rd_mature;
                     st_r <= S_C2;
                 end
                 S_C2: begin
@@ -769,7 +757,6 @@ module nca_core #(
                 default: st_r <= S_IDLE;
             endcase
             if (step_last) begin
-                step_r <= step_r + 32'd1;
                 o_step_done <= 1'b1;
                 o_step_cycles <= cyc_r + 32'd1;
                 o_pre_alive <= npre_r;

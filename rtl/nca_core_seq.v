@@ -66,9 +66,6 @@ module nca_core_seq #(
     localparam CW = 16 * C;
     localparam Q = (C + 7) / 8;                 // layer-2 groups of 8 outputs
     localparam FIFO_N = W + 1;                  // pending updates
-    localparam W2_DEPTH = Q * 128;
-    localparam WM_DEPTH = W1_WORDS + W2_DEPTH;  // W1 and W2 in one memory, W2 after W1
-    localparam WMA = $clog2(WM_DEPTH);
     localparam [31:0] W2_BASE32 = W1_WORDS;
     localparam [10:0] W2_BASE = W2_BASE32[10:0];
     localparam [31:0] C32 = C, Q32 = Q, W32 = W, H32 = H, PL32 = 9 * C + 6;
@@ -106,7 +103,7 @@ module nca_core_seq #(
 
     `include "nca_core_ops.vh"   // OP_*, CFG_*, LD_* (tools/gen_ids.py)
     localparam [4:0] S_IDLE = 5'd0, S_RSP = 5'd1, S_RD = 5'd2, S_WR = 5'd3, S_CLEAR = 5'd4,
-                     S_DSQ = 5'd5, S_DMG = 5'd6, S_A = 5'd7, S_BR = 5'd8, S_BH = 5'd9,
+                     S_DMG = 5'd6, S_A = 5'd7, S_BR = 5'd8, S_BH = 5'd9,
                      S_BW = 5'd10, S_BF = 5'd11, S_BP = 5'd12, S_CM0 = 5'd13, S_CM1 = 5'd14,
                      S_CMW = 5'd15, S_L1 = 5'd16, S_RQ = 5'd17, S_L2 = 5'd18, S_DR = 5'd19,
                      S_PUSH = 5'd20, S_C = 5'd21, S_D = 5'd22, S_DK = 5'd23, S_RW = 5'd24;
@@ -118,14 +115,17 @@ module nca_core_seq #(
     localparam [5:0] WM1 = W16[5:0] - 6'd1, HM1 = H16[5:0] - 6'd1;
 
     // ---- configuration -------------------------------------------------------------
-    reg [7:0]  cfg_hidden_r;
-    reg [3:0]  cfg_kernels_r;
-    reg        cfg_wrap_r;
-    reg [16:0] cfg_fire_r;
-    reg [15:0] cfg_alive_r;
-    reg [3:0]  cfg_sf_r;
-    reg [31:0] step_r;
-    assign o_steps = step_r;
+    wire [7:0]  cfg_hidden;
+    wire [3:0]  cfg_kernels;
+    wire        cfg_wrap;
+    wire [16:0] cfg_fire;
+    wire [15:0] cfg_alive;
+    wire [3:0]  cfg_sf;
+    wire [31:0] cfg_step;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0] cfg_seed_unused;         // 1: nca_hash_serial keeps the seed
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign o_steps = cfg_step;
 
     reg [4:0]  st_r;
     wire       idle = (st_r == S_IDLE);
@@ -141,19 +141,20 @@ module nca_core_seq #(
     wire [5:0] cmd_y = i_cmd_b[5:0];
 
     // derived model shape
-    wire [2:0] nfilt = {2'b0, cfg_kernels_r[0]} + {2'b0, cfg_kernels_r[1]} +
-                       {2'b0, cfg_kernels_r[2]} + {2'b0, cfg_kernels_r[3]};
+    wire [2:0] nfilt = {2'b0, cfg_kernels[0]} + {2'b0, cfg_kernels[1]} +
+                       {2'b0, cfg_kernels[2]} + {2'b0, cfg_kernels[3]};
     wire [6:0] n_in = (nfilt == 3'd1) ? C16[6:0] : (nfilt == 3'd2) ? 7'd2 * C16[6:0] :
                       (nfilt == 3'd3) ? 7'd3 * C16[6:0] : 7'd4 * C16[6:0];
-    wire [4:0] n_grp = cfg_hidden_r[7:3] + {4'd0, cfg_hidden_r[2:0] != 3'd0};
-    wire [1:0] rank_sy = 2'd1 + {1'b0, cfg_kernels_r[1]};
-    wire [1:0] rank_lap = 2'd1 + {1'b0, cfg_kernels_r[1]} + {1'b0, cfg_kernels_r[2]};
+    wire [4:0] n_grp = cfg_hidden[7:3] + {4'd0, cfg_hidden[2:0] != 3'd0};
+    wire [1:0] rank_sy = 2'd1 + {1'b0, cfg_kernels[1]};
+    wire [1:0] rank_lap = 2'd1 + {1'b0, cfg_kernels[1]} + {1'b0, cfg_kernels[2]};
 
     // ---- general registers -------------------------------------------------------------
     reg [15:0]  cnt_r;
     reg [5:0]   y_r, xc_r;              // row of A/B/C/D (and B: cell row); B: cell column
     reg [15:0]  cand_r;                 // word cand_q_r of the pre row (B) / kill row (D)
     reg [1:0]   cand_q_r;
+    reg [1:0]   dsub_r;                 // phase D: channel group erased
     reg         bfire_r;                // phase B: cell xc_r fired, run it next
     reg [CW-1:0] cell_r;                // READ / WRITE cell (WIDE_CELL = 1 only)
     reg [15:0]  word_r;                 // READW word
@@ -169,7 +170,6 @@ module nca_core_seq #(
     assign o_step_cycles = {8'd0, step_cycles_r};
     assign o_pre_alive = {19'd0, pre_alive_r};
     assign o_active = {19'd0, active_r};
-    reg         flush_r;
 
     wire [5:0] y_prev = (y_r == 6'd0) ? HM1 : y_r - 6'd1;
     wire [5:0] y_next = (y_r == HM1) ? 6'd0 : y_r + 6'd1;
@@ -222,78 +222,27 @@ module nca_core_seq #(
         .clk(clk), .i_ren(st_r == S_BR || st_r == S_C || st_r == S_D), .i_raddr(pk_raddr), .o_rdata(pk_rdata), .i_wen(pk_we),
         .i_waddr(pk_waddr), .i_wdata(pk_wdata));
 
-    // scratch: FIFO, tags, column-0 copies, p, h; words 0..1023 (FIFO slots 0..63) and
-    // 1024..1279 in two memories (4 EBR of 1024 x 4 and 1 EBR: a 2:1 read multiplexer
-    // instead of a 5:1 one)
+    // scratch (nca_scratch_serial): FIFO slots and tags, column-0 copies, p, h (the map above)
     reg  [10:0] sc_raddr, sc_waddr;
     reg  [1:0]  sc_wen;
     reg  [15:0] sc_wdata;
-    wire [15:0] sc_rdata, sc_rdata_lo, sc_rdata_hi;
-    reg         sc_hi_r;                 // the last read was of the upper memory
-    always @(posedge clk)
-        if (!idle)
-            sc_hi_r <= sc_raddr[10];
-    assign sc_rdata = sc_hi_r ? sc_rdata_hi : sc_rdata_lo;
-    nca_ram_1r1w #(.WIDTH(16), .DEPTH(1024), .SLICE(8), .NO_COLLIDE(1)) u_scratch_lo (
-        .clk(clk), .i_ren(!idle && !sc_raddr[10]), .i_raddr(sc_raddr[9:0]),
-        .o_rdata(sc_rdata_lo), .i_wen(sc_waddr[10] ? 2'b00 : sc_wen), .i_waddr(sc_waddr[9:0]),
-        .i_wdata(sc_wdata));
-    nca_ram_1r1w #(.WIDTH(16), .DEPTH(256), .SLICE(8), .NO_COLLIDE(1)) u_scratch_hi (
-        .clk(clk), .i_ren(!idle && sc_raddr[10]), .i_raddr(sc_raddr[7:0]),
-        .o_rdata(sc_rdata_hi), .i_wen(sc_waddr[10] ? sc_wen : 2'b00), .i_waddr(sc_waddr[7:0]),
-        .i_wdata(sc_wdata));
+    wire [15:0] sc_rdata;
+    nca_scratch_serial u_scratch (
+        .clk(clk), .i_ren(!idle), .i_raddr(sc_raddr), .o_rdata(sc_rdata), .i_wen(sc_wen),
+        .i_waddr(sc_waddr), .i_wdata(sc_wdata));
 
-    // weights: W1 word g*I + i = 8 bytes (unit 8g + l in byte l); W2 word {q, j} = bytes
-    // of outputs 8q + l. B word j = {s1[j], b1[j + 8]}, word 128 + k = {s2[k], b2[k + 8]};
-    // b1[0..7] at words 248..255, b2[0..7] at 120..127: a requant reads the shift of a
-    // lane and the bias of that lane in the next group together, and loads the bias into
-    // the lane's accumulator once it has read it (layer 1's first group: during the
-    // perception; layer 2's first group: 8 more reads after the last layer-1 group)
-    wire ld = cmd && (i_cmd_op == OP_LOAD);
-    wire [2:0]  ld_sel = i_cmd_a[2:0];
-    wire [15:0] ld_a = i_cmd_b[31:16];
-    wire [15:0] ld_b = i_cmd_b[15:0];
-    // W1 word (j / 8) * I + i without a multiplier
-    wire [3:0]  ld_g = ld_a[6:3];
-    // g x I = (g x filters) x C: a 4 x 3-bit product, then a constant factor (a shift for
-    // C = 16); filters 0 counts as 4, as n_in does
-    wire [2:0]  nf4 = (nfilt == 3'd0) ? 3'd4 : nfilt;
-    wire [5:0]  ld_gf = ld_g * nf4;
-    wire [10:0] ld_gi = {5'd0, ld_gf} * C16[10:0];
-    wire [10:0] ld_w1a = ld_gi + {4'd0, ld_b[6:0]};
-    localparam [31:0] HID32 = HIDDEN, W1W32 = W1_WORDS;
-    wire        ld_a_hid = nca_lt({16'd0, ld_a}, HID32);
-    wire        ld_a_ch = nca_lt({16'd0, ld_a}, C32);
-    wire        ld_w1_ok = ld && ld_sel == LD_W1 && ld_a_hid && ld_b[15:7] == 9'd0 &&
-                           ld_b[6:0] < n_in && nca_lt({21'd0, ld_w1a}, W1W32);
-    wire        ld_w2_ok = ld && ld_sel == LD_W2 && ld_a_ch && nca_lt({16'd0, ld_b}, HID32);
-    wire [63:0] ld_bytes = {8{i_cmd_c[7:0]}};
-    // W1 and W2 in one 64-bit memory (1,024 words by default: Yosys makes it 16 EBR of
-    // 1024 x 4, so no read multiplexer, nor a W1 / W2 one)
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [10:0] w_waddr = ld_w1_ok ? ld_w1a : W2_BASE + {3'd0, ld_a[3], ld_b[6:0]};
-    reg  [10:0] w_raddr;                        // upper bits unused
-    /* verilator lint_on UNUSEDSIGNAL */
+    // weights (nca_weights_serial): W1 word g*I + i and, from W1_WORDS on, W2 word 128q + j
+    // in one 64-bit memory; biases and shifts in a 32-bit one (its map in the module)
+    reg  [10:0] w_raddr;
     reg  [7:0]  b_raddr;
     wire [63:0] w_rdata;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [31:0] b_rdata;  // bits 31:30 unused
-    /* verilator lint_on UNUSEDSIGNAL */
-    nca_ram_1r1w #(.WIDTH(64), .DEPTH(WM_DEPTH), .SLICE(8), .NO_COLLIDE(1)) u_w (
-        .clk(clk), .i_ren(st_r == S_L1 || st_r == S_L2), .i_raddr(w_raddr[WMA-1:0]),
-        .o_rdata(w_rdata), .i_wen((ld_w1_ok || ld_w2_ok) ? 8'd1 << ld_a[2:0] : 8'd0),
-        .i_waddr(w_waddr[WMA-1:0]), .i_wdata(ld_bytes));
-    wire        ld_b1 = ld && (ld_sel == LD_B1 || ld_sel == LD_S1) && ld_a_hid;
-    wire        ld_b2 = ld && (ld_sel == LD_B2 || ld_sel == LD_S2) && ld_a_ch;
-    wire        ld_bias = (ld_sel == LD_B1 || ld_sel == LD_B2);
-    nca_ram_1r1w #(.WIDTH(32), .DEPTH(256), .SLICE(1), .NO_COLLIDE(1)) u_bias (
-        .clk(clk), .i_ren(st_r == S_RQ || st_r == S_DR || st_r == S_BP), .i_raddr(b_raddr),
-        .o_rdata(b_rdata), .i_wen((ld_b1 || ld_b2) ? (ld_bias ? 32'h01FF_FFFF : 32'h3E00_0000)
-                                                    : 32'd0),
-        .i_waddr(ld_b2 ? (ld_bias ? {ld_a[3] ? 5'b10000 : 5'b01111, ld_a[2:0]}
-                                  : {4'b1000, ld_a[3:0]})
-                       : (ld_bias ? {{1'b0, ld_a[6:3]} - 5'd1, ld_a[2:0]} : {1'b0, ld_a[6:0]})),
-        .i_wdata({2'b0, i_cmd_c[4:0], i_cmd_c[24:0]}));
+    wire [29:0] b_rdata;
+    nca_weights_serial #(.CHANNELS(CHANNELS), .HIDDEN(HIDDEN), .W1_WORDS(W1_WORDS)) u_weights (
+        .clk(clk), .i_ld(cmd && i_cmd_op == OP_LOAD), .i_ld_sel(i_cmd_a[2:0]),
+        .i_ld_a(i_cmd_b[31:16]), .i_ld_b(i_cmd_b[15:0]), .i_ld_data(i_cmd_c), .i_nfilt(nfilt),
+        .i_n_in(n_in), .i_w_ren(st_r == S_L1 || st_r == S_L2), .i_w_raddr(w_raddr),
+        .o_w_rdata(w_rdata), .i_b_ren(st_r == S_RQ || st_r == S_DR || st_r == S_BP),
+        .i_b_raddr(b_raddr), .o_b_rdata(b_rdata));
 
     // ---- fire hash (phase B): nca_hash_serial, a nibble a clock, 64 clocks a cell (hidden
     // under the cell before when that one fired: a fired cell takes more)
@@ -306,7 +255,7 @@ module nca_core_seq #(
     nca_hash_serial u_hash (
         .clk(clk), .i_rst(i_rst),
         .i_seed_we(cmd && i_cmd_op == OP_CFG && i_cmd_a[2:0] == CFG_SEED), .i_seed(i_cmd_b),
-        .i_fire(cfg_fire_r), .i_step(step_r), .i_start(hash_in), .i_x(cand_x), .i_y(y_r),
+        .i_fire(cfg_fire), .i_step(cfg_step), .i_start(hash_in), .i_x(cand_x), .i_y(y_r),
         .i_ack(st_r == S_BR || (st_r == S_BH && !hbusy)),
         .o_busy(hbusy), .o_done(hdone), .o_x(htag), .o_fire(fire));
 
@@ -319,7 +268,7 @@ module nca_core_seq #(
     wire [15:0] mask_word;
     nca_alive_rows_serial #(.GRID_W(GRID_W)) u_alive (
         .clk(clk), .i_cn(cnt_r[3:0]), .i_y(y_r), .i_y_prev(y_prev), .i_y_next(y_next),
-        .i_y_last(y_last), .i_wrap(cfg_wrap_r), .o_raddr_y(rr_y), .o_raddr_q(rr_q),
+        .i_y_last(y_last), .i_wrap(cfg_wrap), .o_raddr_y(rr_y), .o_raddr_q(rr_q),
         .i_rdata(mt_rdata), .o_out(ac_out), .o_wq(wq), .o_mask(mask_word));
 
     // ---- perception ------------------------------------------------------------------------
@@ -348,8 +297,8 @@ module nca_core_seq #(
     wire       ny_hi = (pdy == 2'd2) && y_last;
     wire [5:0] nb_x = (pdx == 2'd0) ? xm1 : (pdx == 2'd1) ? xc_r : xp1;
     wire [5:0] nb_y = (pdy == 2'd0) ? y_prev : (pdy == 2'd1) ? y_r : y_next;
-    wire       nb_out = !cfg_wrap_r && (nx_lo || nx_hi || ny_lo || ny_hi);
-    wire       use_r0 = cfg_wrap_r && ny_hi;
+    wire       nb_out = !cfg_wrap && (nx_lo || nx_hi || ny_lo || ny_hi);
+    wire       use_r0 = cfg_wrap && ny_hi;
     wire [5:0] c0tag = y_r[0] ? c0tag0_r : c0tag1_r;  // slot of row y-1
     wire       use_c0 = c0ok_r && (pdx == 2'd2) && (pdy == 2'd0);
     wire [15:0] nb_word = (src_r == 2'd0) ? 16'd0 : (src_r == 2'd1) ? g_rdata :
@@ -362,27 +311,24 @@ module nca_core_seq #(
         .i_c(cur_c), .i_word(nb_word), .o_c(pd_c), .o_wc(wc_r), .o_w_l(w_l), .o_w_y(w_y),
         .o_w_x(w_x), .o_w_id(w_id), .o_w_c0(w_c0), .o_wdata(p_wdata));
 
-    // row-0 old words (torus): {x, c}, a copy of row 0 made during phase A (which does not
+    // row-0 old words (torus, nca_row0_copy): {x, c}, copied during phase A (which does not
     // use the grid), one word a clock; row H-1 reads its lower neighbours there
     reg  [9:0]  r0_raddr;
-    reg  [5:0]  cp_x_r;                  // copy: next word (x, c) to read
-    reg  [3:0]  cp_c_r;
-    reg  [9:0]  cp_w_r;                  // the word read last clock
-    reg         cp_v_r, cp_done_r;
-    wire        cp_issue = (st_r == S_A) && cfg_wrap_r && !cp_done_r;
+    wire [5:0]  cp_x;
+    wire [3:0]  cp_c;
+    wire        cp_issue, cp_done;
     wire [15:0] r0_rdata;
-    nca_ram_1r1w #(.WIDTH(16), .DEPTH(1024), .SLICE(16), .NO_COLLIDE(1)) u_row0 (
-        .clk(clk), .i_ren(st_r == S_BP && cfg_wrap_r && y_last), .i_raddr(r0_raddr),
-        .o_rdata(r0_rdata), .i_wen(cp_v_r), .i_waddr(cp_w_r), .i_wdata(g_rdata));
+    // phase A's last row is done (with the torus's row-0 copy): phase B starts
+    wire        a_end = (st_r == S_A) && cnt_r == 16'd16 && y_last && !(cfg_wrap && !cp_done);
+    nca_row0_copy #(.GRID_W(GRID_W), .CHANNELS(CHANNELS)) u_row0 (
+        .clk(clk), .i_rst(i_rst), .i_run(st_r == S_A && cfg_wrap), .i_restart(a_end),
+        .o_issue(cp_issue), .o_x(cp_x), .o_c(cp_c), .i_gword(g_rdata), .o_done(cp_done),
+        .i_ren(st_r == S_BP && cfg_wrap && y_last), .i_raddr(r0_raddr), .o_rdata(r0_rdata));
 
-    // ---- MAC array: 8 lanes ------------------------------------------------------------------
+    // ---- MAC array (nca_mac_array_serial): 8 lanes, each accumulator starting a group at its
+    // bias; a load (rq1_ld) shifts the lanes' chain towards lane 0, where the requant reads
     reg         mac_v, mac_l2, hsel_r;
-    // each lane's accumulator starts a group with the bias. The lanes form a chain through
-    // their C:D inputs: a load (rq1_ld) moves lane l + 1 into lane l and the bias word into
-    // lane 7, so the requant reads every accumulator at lane 0 (no 8:1 multiplexer) and 8
-    // loads with the biases of lanes 0..7 in order leave lane k with its bias
     reg         rq1_ld;                  // rq1: shift the chain, b_rdata's bias into lane 7
-    wire [31:0] bias32 = {{7{b_rdata[24]}}, b_rdata[24:0]};
     reg  [1:0]  prank;                   // layer-1 input (rank, channel) being issued
     reg  [3:0]  pch;
     reg  [4:0]  grp_r;                   // layer-1 group
@@ -390,24 +336,10 @@ module nca_core_seq #(
     wire        grp_last = (grp_r == n_grp - 5'd1);
     reg  [0:0]  q_r;                     // layer-2 group
     wire [15:0] hw = {8'd0, hsel_r ? sc_rdata[15:8] : sc_rdata[7:0]};
-    wire [15:0] opa = mac_l2 ? hw : sc_rdata;
-    wire [63:0] wv = w_rdata;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [255:0] acc_all;                // lane l's accumulator at bits 32l + 31:32l (31:30 of
-                                         // lane 0 unused: |acc| < 2^29)
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire [255:0] chain = {bias32, acc_all[255:32]};   // lane l loads chain[32l +: 32]
-    genvar gl;
-    generate
-        for (gl = 0; gl < 8; gl = gl + 1) begin : g_lane
-            wire signed [7:0]  wl = wv[8*gl +: 8];
-            wire signed [15:0] wl16 = {{8{wl[7]}}, wl};
-            nca_mac_lane #(.USE_SB(USE_MAC16)) u_lane (
-                .clk(clk), .i_v(mac_v), .i_ld(rq1_ld), .i_c(chain[32*gl +: 32]),
-                .i_a(opa), .i_b(wl16),
-                .o_acc(acc_all[32*gl +: 32]));
-        end
-    endgenerate
+    wire [29:0] acc0;                    // lane 0: lane rq1_i after rq1_i loads
+    nca_mac_array_serial #(.USE_MAC16(USE_MAC16)) u_macs (
+        .clk(clk), .i_v(mac_v), .i_ld(rq1_ld), .i_bias(b_rdata[24:0]),
+        .i_a(mac_l2 ? hw : sc_rdata), .i_w(w_rdata), .o_acc0(acc0));
 
     // requant (layer 1) / output (layer 2) pipeline: 1 issue (rq1_*), 2 read the accumulator
     // (the bias is in it), 3 shift, 4 round and clamp or residual and sat16, and write
@@ -421,93 +353,44 @@ module nca_core_seq #(
     wire [15:0] rq_u;
     nca_requant_serial u_requant (
         .clk(clk), .i_rst(i_rst), .i_v(rq1_v), .i_i(rq1_i),
-        .i_acc(acc_all[29:0]),              // lane 0: lane rq1_i after rq1_i loads
+        .i_acc(acc0),
         .i_shift(b_rdata[29:25]), .i_l2(rq_l2), .i_res(sc_rdata),
         .o_i2(rq2_i), .o_v(rq3_v), .o_i(rq3_i), .o_h(rq_h), .o_u(rq_u));
 
-    // ---- pending-update FIFO -----------------------------------------------------------------
-    reg [6:0]  f_head, f_tail, f_count;
-    reg [5:0]  cm_x, cm_y;
+    // ---- pending-update FIFO: nca_pending_fifo keeps the ring of scratch slots and says when
+    // the oldest update may be committed (cm_elig)
+    reg [5:0]  cm_x, cm_y;                // the cell S_CMW writes (a FIFO head's, WRITEW's)
     wire [5:0] tag_x = sc_rdata[5:0];
     wire [5:0] tag_y = sc_rdata[11:6];
-    // committable: flushing, or the scan has perceived (tag_x + 1, tag_y + 1):
-    // (tag_y + 1, tag_x) before (y, x), i.e. 64 tag_y + tag_x < 64 (y - 1) + x (one compare)
-    wire       cm_elig = (f_count != 7'd0) &&
-                         (flush_r || (y_r != 6'd0 && {tag_y, tag_x} < {y_prev, xc_r}));
-    wire [6:0] f_head_inc = (f_head == FIFO_N[6:0] - 7'd1) ? 7'd0 : f_head + 7'd1;
-    wire [6:0] f_tail_inc = (f_tail == FIFO_N[6:0] - 7'd1) ? 7'd0 : f_tail + 7'd1;
+    wire [6:0] f_head, f_tail;
+    wire       flush_r, cm_elig;
+    nca_pending_fifo #(.SLOTS(FIFO_N)) u_fifo (
+        .clk(clk), .i_clear(a_end), .i_flush(st_r == S_BF && !bfire_r && y_last),
+        .i_push(st_r == S_PUSH), .i_pop(st_r == S_CMW && cnt_r == C16), .i_tag_x(tag_x),
+        .i_tag_y(tag_y), .i_x(xc_r), .i_y(y_r), .o_head(f_head), .o_tail(f_tail),
+        .o_flush(flush_r), .o_elig(cm_elig));
     wire [3:0] cm_c = cnt_r[3:0] - 4'd1;  // channel written at S_CMW clock cnt
 
-    // ---- damage hit test: arguments |a|, |b|, |c| < 2^17 (the host's range) ---------------
-    // HALF and SQUARE are a box x0 <= x < x1, y0 <= y < y1, its bounds clamped to 0..64 at
-    // the command. CIRCLE: hit when d(x, y) = c^2 - (x-a)^2 - (y-b)^2 >= 0, walked with one
-    // adder and no multiplier: a step right is d -= 2(x-a)+1, left d += 2(x-1-a)+1, down
-    // d -= 2(y-b)+1, up d += 2(y-1-b)+1 (tx_r, ty_r: 2(x-a)+1 or, walking left, 2(x-1-a)+1;
-    // likewise y). S_DSQ starts on the circle at (a + c, b), where d = 0, walks x to 0
-    // (|a + c| clocks) and y to 0 (|b| clocks), pw_pos_r counting the way; then S_DMG walks
-    // the grid in a serpentine. |d| < 2^36 all the way.
-    reg         dmg_circ_r;
-    reg [6:0]  bx0_r, bx1_r, by0_r, by1_r;   // 0..64
-    reg [1:0]  dsub_r;
-    reg        dmg_ph_r, hit_r;             // S_DMG: hit_r registered, erasing
-    reg signed [36:0] dd_r;              // d(x, y)
-    reg signed [19:0] tx_r, ty_r;        // 2(x-a) + 1 (right; left: of x - 1), 2(y-b) + 1
-                                         // (ty_r: b during the x walk)
-    reg        dright_r;                 // the walk goes right
-    // S_DSQ: phase 0 x setup, 1 x walk, 2 y setup, 3 y walk; pw_pos_r: x, then y
-    reg [1:0]  pw_ph_r;
-    reg signed [19:0] pw_pos_r;
-    reg        pw_dec_r;                 // the walk goes left / up
-    wire       pw_zero = (pw_pos_r == 20'sd0);
-    wire       pw_gt0 = !pw_pos_r[19] && !pw_zero;
-    wire       pw_step = (st_r == S_DSQ) && pw_ph_r[0] && !pw_zero;
-    // dd_r + (neg ? -m : m) as one adder (the low bit carries neg in): S_DSQ's walk to
-    // (0, 0) (phase 3: y), S_DMG's serpentine (dmg_last_x: down)
-    wire        dd_y = (st_r == S_DSQ) ? pw_ph_r[1] : dmg_last_x;
-    wire        dd_neg = (st_r == S_DSQ) ? !pw_dec_r : (dmg_last_x || dright_r);
-    wire [36:0] dd_m = dd_y ? {{17{ty_r[19]}}, ty_r} : {{17{tx_r[19]}}, tx_r};
+    // ---- erasures (HALF, SQUARE, CIRCLE): nca_damage_serial walks the grid, 5 clocks a cell
+    // (+ |a + c| + |b| + 4 first for a circle), and says which channel group of which cell
+    // to erase each clock
+    wire        dmg_erase, dmg_last;
+    wire [1:0]  dmg_sub;
+    wire [5:0]  dmg_x, dmg_y;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [37:0] dd_sum = {dd_r, 1'b1} + {dd_m ^ {37{dd_neg}}, dd_neg};
+    wire        dmg_busy;                    // (st_r == S_DMG says as much)
     /* verilator lint_on UNUSEDSIGNAL */
-    // tx_r, ty_r +-2: S_DSQ steps (-2 walking left / up), setup (-2) and the end of a walk
-    // (+2: back to 2(x-a)+1); S_DMG right +2, left -2, turning by 2 the other way
-    wire        tx_up = (st_r == S_DSQ) ? (pw_zero || !pw_dec_r) && pw_ph_r == 2'd1 :
-                                          (dright_r ^ dmg_last_x);
-    wire        ty_up = !(pw_step && pw_dec_r);
-    wire signed [19:0] tx_next = tx_r + {{18{!tx_up}}, 2'b10};
-    wire signed [19:0] ty_next = ty_r + {{18{!ty_up}}, 2'b10};
-    function [6:0] clamp7;   // v clamped to 0..64 (as far as a cell 0..63 can tell)
-        input signed [19:0] v;
-        begin
-            clamp7 = v[19] ? 7'd0 : !nca_lt({12'd0, v}, 32'd65) ? 7'd64 : v[6:0];
-        end
-    endfunction
-    wire signed [19:0] cmd_a20 = i_cmd_a[19:0];
-    wire signed [19:0] cmd_b20 = i_cmd_b[19:0];
-    wire signed [19:0] cmd_c20 = i_cmd_c[19:0];
-    wire signed [19:0] sqx0 = cmd_a20 - (cmd_c20 >>> 1);   // c >= 0: c/2 rounds down
-    wire signed [19:0] sqy0 = cmd_b20 - (cmd_c20 >>> 1);
-    wire signed [19:0] sqx1 = sqx0 + cmd_c20;
-    wire signed [19:0] sqy1 = sqy0 + cmd_c20;
-    wire        half_l = (i_cmd_a == 32'd0), half_r = (i_cmd_a == 32'd1),
-                half_t = (i_cmd_a == 32'd2), half_b = !half_l && !half_r && !half_t;
-    localparam [6:0] HW7 = W16[7:1], HH7 = H16[7:1];
-    wire [6:0]  cmd_x0 = (i_cmd_op == OP_HALF) ? (half_r ? HW7 : 7'd0) :
-                         i_cmd_c[31] ? 7'd64 : clamp7(sqx0);   // side < 0: nothing
-    wire [6:0]  cmd_x1 = (i_cmd_op == OP_HALF) ? (half_l ? HW7 : 7'd64) : clamp7(sqx1);
-    wire [6:0]  cmd_y0 = (i_cmd_op == OP_HALF) ? (half_b ? HH7 : 7'd0) : clamp7(sqy0);
-    wire [6:0]  cmd_y1 = (i_cmd_op == OP_HALF) ? (half_t ? HH7 : 7'd64) : clamp7(sqy1);
-    wire [6:0]  xs7 = {1'b0, xc_r};
-    wire [6:0]  ys7 = {1'b0, y_r};
-    wire        dmg_hit = dmg_circ_r ? !dd_r[36] :
-                          (xs7 >= bx0_r && xs7 < bx1_r && ys7 >= by0_r && ys7 < by1_r);
-    wire dmg_last_x = dright_r ? (xc_r == WM1) : (xc_r == 6'd0);
+    nca_damage_serial #(.GRID_W(GRID_W), .GRID_H(GRID_H)) u_damage (
+        .clk(clk), .i_rst(i_rst),
+        .i_start(cmd && (i_cmd_op == OP_CIRCLE || i_cmd_op == OP_HALF || i_cmd_op == OP_SQUARE)),
+        .i_op(i_cmd_op), .i_a(i_cmd_a), .i_b(i_cmd_b), .i_c(i_cmd_c), .o_busy(dmg_busy),
+        .o_erase(dmg_erase), .o_sub(dmg_sub), .o_x(dmg_x), .o_y(dmg_y), .o_last(dmg_last));
 
     // ---- memory port muxes -------------------------------------------------------------
-    wire [15:0] wr_word = (seed_op_r || WIDE_CELL == 0) ? ((cnt_r[15:2] != 14'd0 || cnt_r[1:0] == 2'd3) ? (16'd1 << cfg_sf_r) : 16'd0)
+    wire [15:0] wr_word = (seed_op_r || WIDE_CELL == 0) ? ((cnt_r[15:2] != 14'd0 || cnt_r[1:0] == 2'd3) ? (16'd1 << cfg_sf) : 16'd0)
                                     : cell_r[15:0];
     wire [15:0] mt_word = (st_r == S_CMW) ? sc_rdata : wr_word;   // alpha word written
-    wire        mt_alive = ($signed(mt_word) > $signed(cfg_alive_r));
+    wire        mt_alive = ($signed(mt_word) > $signed(cfg_alive));
     wire [5:0]  dk_x = cand_x;
     wire        dk_any = (cand_r != 16'd0);
     always @* begin
@@ -563,16 +446,18 @@ module nca_core_seq #(
                 g_addr = {2'b00, cnt_r[13:0]};
                 mt_we = (cnt_r[15:8] == 8'd0);
             end
-            S_DMG: if (dmg_ph_r && hit_r) begin
+            S_DMG: if (dmg_erase) begin
                 g_en = 1'b1;
                 g_we = 1'b1;
                 g_all = 1'b1;
-                g_addr = gaddr({2'b00, dsub_r}, xc_r, y_r);
+                g_addr = gaddr({2'b00, dmg_sub}, dmg_x, dmg_y);
                 mt_we = 1'b1;
+                mt_x = dmg_x;
+                mt_y = dmg_y;
             end
             S_A: begin
                 g_en = cp_issue;
-                g_addr = gaddr(cp_c_r, cp_x_r, 6'd0);
+                g_addr = gaddr(cp_c, cp_x, 6'd0);
                 if (ac_out) begin
                     pk_we = 1'b1;
                     pk_waddr = {y_r, wq};
@@ -591,8 +476,8 @@ module nca_core_seq #(
                 end
                 sc_raddr = A_COL0 + {6'd0, ~y_r[0], cur_c};
                 b_raddr = {5'b11111, cnt_r[2:0]};    // b1[0..7] into the lanes
-                if (w_id || (w_x && cfg_kernels_r[1]) || (w_y && cfg_kernels_r[2]) ||
-                    (w_l && cfg_kernels_r[3]) || (w_c0 && xc_r == 6'd0))
+                if (w_id || (w_x && cfg_kernels[1]) || (w_y && cfg_kernels[2]) ||
+                    (w_l && cfg_kernels[3]) || (w_c0 && xc_r == 6'd0))
                     sc_wen = 2'b11;
                 sc_waddr = w_c0 ? A_COL0 + {6'd0, y_r[0], pd_c} :
                            w_id ? A_P + {7'd0, pd_c} :
@@ -661,32 +546,24 @@ module nca_core_seq #(
 
     // ---- control -----------------------------------------------------------------------
     wire        step_last = (st_r == S_DK) && !dk_any && y_last && cand_q_last;
-    wire        l1_end = (cnt_r[6:0] == n_in), l2_end = (cnt_r[7:0] == cfg_hidden_r);
+    nca_core_cfg #(.SEED_REG(0)) u_cfg (
+        .clk(clk), .i_rst(i_rst), .i_we(cmd && i_cmd_op == OP_CFG), .i_a(i_cmd_a[2:0]),
+        .i_b(i_cmd_b), .i_step_done(step_last), .o_hidden(cfg_hidden), .o_kernels(cfg_kernels),
+        .o_wrap(cfg_wrap), .o_fire(cfg_fire), .o_alive(cfg_alive), .o_sf(cfg_sf),
+        .o_seed(cfg_seed_unused), .o_step(cfg_step));
+    wire        l1_end = (cnt_r[6:0] == n_in), l2_end = (cnt_r[7:0] == cfg_hidden);
 
     always @(posedge clk) begin
         o_step_done <= 1'b0;
         if (i_rst) begin
             st_r <= S_IDLE;
-            cfg_hidden_r <= 8'd1;
-            cfg_kernels_r <= 4'd1;
-            cfg_wrap_r <= 1'b0;
-            cfg_fire_r <= 17'd32768;
-            cfg_alive_r <= 16'd0;
-            cfg_sf_r <= 4'd11;
-            step_r <= 32'd0;
             step_cycles_r <= 24'd0;
             pre_alive_r <= 13'd0;
             active_r <= 13'd0;
             mac_v <= 1'b0;
             rq1_v <= 1'b0;
             rq1_ld <= 1'b0;
-            cp_x_r <= 6'd0;
-            cp_c_r <= 4'd0;
-            cp_done_r <= 1'b0;
-            cp_v_r <= 1'b0;
         end else begin
-            cp_v_r <= cp_issue;
-            cp_w_r <= {cp_x_r, cp_c_r};
             if (in_step)
                 cyc_r <= cyc_r + 24'd1;
             // MAC issue -> data stage
@@ -705,16 +582,7 @@ module nca_core_seq #(
             case (st_r)
                 S_IDLE: if (cmd) begin
                     case (i_cmd_op)
-                        OP_CFG: case (i_cmd_a[2:0])
-                            CFG_HIDDEN: cfg_hidden_r <= i_cmd_b[7:0];
-                            CFG_KERNELS: cfg_kernels_r <= i_cmd_b[3:0];
-                            CFG_WRAP: cfg_wrap_r <= i_cmd_b[0];
-                            CFG_FIRE: cfg_fire_r <= i_cmd_b[16:0];
-                            CFG_ALIVE: cfg_alive_r <= i_cmd_b[15:0];
-                            CFG_SF: cfg_sf_r <= i_cmd_b[3:0];
-                            CFG_SEED: ;   // nca_hash_serial's register
-                            default: step_r <= i_cmd_b;   // CFG_STEPS
-                        endcase
+                        OP_CFG: ;   // nca_core_cfg
                         OP_CLEAR: begin
                             cnt_r <= 16'd0;
                             st_r <= S_CLEAR;
@@ -728,24 +596,8 @@ module nca_core_seq #(
                             cnt_r <= 16'd0;
                             st_r <= S_WR;
                         end
-                        OP_CIRCLE, OP_HALF, OP_SQUARE: begin
-                            dmg_circ_r <= (i_cmd_op == OP_CIRCLE);
-                            bx0_r <= cmd_x0;
-                            bx1_r <= cmd_x1;
-                            by0_r <= cmd_y0;
-                            by1_r <= cmd_y1;
-                            xc_r <= 6'd0;
-                            y_r <= 6'd0;
-                            dsub_r <= 2'd0;
-                            ty_r <= cmd_b20;
-                            tx_r <= {cmd_c20[18:0], 1'b1};
-                            pw_pos_r <= cmd_a20 + cmd_c20;
-                            pw_ph_r <= 2'd0;
-                            dd_r <= 37'sd0;
-                            dright_r <= 1'b1;
-                            dmg_ph_r <= 1'b0;
-                            st_r <= (i_cmd_op == OP_CIRCLE) ? S_DSQ : S_DMG;
-                        end
+                        OP_CIRCLE, OP_HALF, OP_SQUARE:   // nca_damage_serial starts
+                            st_r <= S_DMG;
                         OP_STEP: if (i_cmd_a != 32'd0) begin
                             steps_left_r <= i_cmd_a;
                             cyc_r <= 24'd0;
@@ -805,88 +657,22 @@ module nca_core_seq #(
                     if (cnt_r == 16'd16383)
                         st_r <= S_IDLE;
                 end
-                // the walk from (a + c, b) to (0, 0): a setup clock (tx_r, ty_r to the
-                // left / up form), a step a clock, a clock to end (back to 2(x-a)+1)
-                S_DSQ: begin
-                    if (!pw_ph_r[0]) begin
-                        pw_dec_r <= pw_gt0;
-                        pw_ph_r <= pw_ph_r + 2'd1;
-                        if (!pw_ph_r[1]) begin
-                            if (pw_gt0)
-                                tx_r <= tx_next;
-                        end else begin
-                            ty_r <= pw_gt0 ? -20'sd1 : 20'sd1;
-                        end
-                    end else if (!pw_zero) begin
-                        dd_r <= dd_sum[37:1];
-                        pw_pos_r <= pw_pos_r + {{19{pw_dec_r}}, 1'b1};
-                        if (pw_ph_r[1])
-                            ty_r <= ty_next;
-                        else
-                            tx_r <= tx_next;
-                    end else if (!pw_ph_r[1]) begin
-                        if (pw_dec_r)
-                            tx_r <= tx_next;
-                        pw_pos_r <= ty_r;
-                        pw_ph_r <= 2'd2;
-                    end else begin
-                        if (pw_dec_r)
-                            ty_r <= ty_next;
-                        st_r <= S_DMG;
-                    end
-                end
-                // per cell: a clock to register the hit test, then 4 erase clocks
-                S_DMG: if (!dmg_ph_r) begin
-                    hit_r <= dmg_hit;
-                    dmg_ph_r <= 1'b1;
-                end else begin
-                    dsub_r <= dsub_r + 2'd1;
-                    if (dsub_r == 2'd3) begin
-                        dmg_ph_r <= 1'b0;
-                        // serpentine: right, down, left, down, ...; tx_r steps +-2 with
-                        // the walk and turns by 2 the other way at the end of a row
-                        dd_r <= dd_sum[37:1];
-                        tx_r <= tx_next;
-                        if (dmg_last_x) begin
-                            ty_r <= ty_next;
-                            dright_r <= !dright_r;
-                            y_r <= y_r + 6'd1;
-                        end else begin
-                            xc_r <= dright_r ? xc_r + 6'd1 : xc_r - 6'd1;
-                        end
-                        if (dmg_last_x && y_last)
-                            st_r <= S_IDLE;
-                    end
-                end
+                S_DMG: if (dmg_last)
+                    st_r <= S_IDLE;
                 // -- phase A: pre mask rows
                 S_A: begin
                     cnt_r <= cnt_r + 16'd1;
-                    if (cp_issue) begin
-                        cp_c_r <= (cp_c_r == C16[3:0] - 4'd1) ? 4'd0 : cp_c_r + 4'd1;
-                        if (cp_c_r == C16[3:0] - 4'd1) begin
-                            cp_x_r <= cp_x_r + 6'd1;
-                            if (cp_x_r == WM1)
-                                cp_done_r <= 1'b1;
-                        end
-                    end
                     if (cnt_r == 16'd16) begin
                         cnt_r <= 16'd0;
                         if (!y_last) begin
                             y_r <= y_r + 6'd1;
-                        end else if (cfg_wrap_r && !cp_done_r) begin
+                        end else if (cfg_wrap && !cp_done) begin
                             cnt_r <= 16'd16;     // the row-0 copy is not done: wait
                         end else begin
                             y_r <= 6'd0;
                             st_r <= S_BR;
-                            f_head <= 7'd0;
-                            f_tail <= 7'd0;
-                            f_count <= 7'd0;
-                            flush_r <= 1'b0;
                             c0v_r <= 2'b00;
                             cand_q_r <= 2'd0;
-                            cp_x_r <= 6'd0;
-                            cp_c_r <= 4'd0;
-                            cp_done_r <= 1'b0;
                         end
                     end
                 end
@@ -922,7 +708,7 @@ module nca_core_seq #(
                     cnt_r <= 16'd0;
                     if (bfire_r) begin
                         bfire_r <= 1'b0;
-                        c0ok_r <= cfg_wrap_r && (xc_r == WM1) && (y_r != 6'd0) &&
+                        c0ok_r <= cfg_wrap && (xc_r == WM1) && (y_r != 6'd0) &&
                                   c0v_r[~y_r[0]] && (c0tag == y_r - 6'd1);
                         cur_c <= 4'd0;
                         pk_r <= 4'd0;
@@ -935,7 +721,6 @@ module nca_core_seq #(
                         end
                         st_r <= S_BP;
                     end else if (y_last) begin
-                        flush_r <= 1'b1;
                         st_r <= S_CM0;
                     end else begin
                         y_r <= y_r + 6'd1;
@@ -973,8 +758,6 @@ module nca_core_seq #(
                 S_CMW: begin
                     cnt_r <= cnt_r + 16'd1;
                     if (cnt_r == C16) begin
-                        f_head <= f_head_inc;
-                        f_count <= f_count - 7'd1;
                         st_r <= ww_r ? S_IDLE : S_CM0;
                     end
                 end
@@ -1031,8 +814,6 @@ module nca_core_seq #(
                     end
                 end
                 S_PUSH: begin
-                    f_tail <= f_tail_inc;
-                    f_count <= f_count + 7'd1;
                     st_r <= S_BH;
                 end
                 // -- phase C: keep = pre and post (post from the mature bitmap of v)
@@ -1074,7 +855,6 @@ module nca_core_seq #(
                 default: st_r <= S_IDLE;
             endcase
             if (step_last) begin
-                step_r <= step_r + 32'd1;
                 o_step_done <= 1'b1;
                 step_cycles_r <= cyc_r + 24'd1;
                 pre_alive_r <= npre_r;

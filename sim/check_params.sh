@@ -41,6 +41,10 @@ done <<'CASES'
 core nca_core LANES 3 _bad_LANES_power_of_2_1_to_128
 core nca_core GRID_H 2 nca_core_bad_GRID_H_3_to_1024
 core_seq nca_core_seq GRID_W 65 nca_core_seq_bad_GRID_W_3_to_64
+core_seq nca_damage_serial GRID_H 2 nca_damage_serial_bad_GRID_H_3_to_64
+core_seq nca_pending_fifo SLOTS 1 nca_pending_fifo_bad_SLOTS_2_to_128
+core_seq nca_weights_serial W1_WORDS 2000 nca_weights_serial_bad_W1_WORDS_8_to_1024
+core nca_core_cfg SEED_REG 2 nca_core_cfg_bad_SEED_REG_0_or_1
 board nca_board CORE 2 nca_board_bad_CORE_0_or_1
 board nca_board BAUD 20000000 _bad_BAUD_
 CASES

@@ -8,24 +8,30 @@
 // mature random cells) +trace (per-step lines; VCD of the first
 // two steps to +vcd=FILE when built with --trace) +quiet. Prints PASS/FAIL, exit 1 on failure.
 // Built with -DTB_SEQ it tests rtl/nca_core_seq.v (same ports) against nca_cycles_step_seq.
+// The grid, channels, hidden size, lanes and WIDE_CELL come from the Verilated model
+// (sim/nca_bench.vlt makes the core's parameters public).
 // The word ops READW / WRITEW are checked too: every 8th step's state is read with READW,
 // every other random write and every third dense write go through WRITEW, plus the edge
-// cases (outside the grid, a channel >= CHANNELS, a cell half written). -DTB_WIDE_CELL=0
-// (a core built with WIDE_CELL = 0, no READ / WRITE) uses the word ops for everything.
-#include <verilated.h>
-#if VM_TRACE
-#include <verilated_vcd_c.h>
-#endif
+// cases (outside the grid, a channel >= CHANNELS, a cell half written). A core built with
+// WIDE_CELL = 0 (no READ / WRITE) is driven with the word ops for everything.
+#include "nca_bench.h"
 #ifdef TB_SEQ
 #include "Vnca_core_seq.h"
+#include "Vnca_core_seq_nca_core_seq.h"
 typedef Vnca_core_seq Vtop;
-#define TB_LANES 8
-#define TB_CYCLES(m, g, r) nca_cycles_step_seq((m), (g), (r))
+typedef Vnca_core_seq_nca_core_seq Params;
+static constexpr unsigned LANES = 8;   // nca_core_seq's MAC array
+static constexpr unsigned WIDE_CELL = Params::WIDE_CELL;
 #else
 #include "Vnca_core.h"
+#include "Vnca_core_nca_core.h"
 typedef Vnca_core Vtop;
-#define TB_CYCLES(m, g, r) nca_cycles_step((m), (g), TB_LANES, (r))
+typedef Vnca_core_nca_core Params;
+static constexpr unsigned LANES = Params::LANES;
+static constexpr unsigned WIDE_CELL = 1;
 #endif
+static constexpr unsigned GRID_W = Params::GRID_W, GRID_H = Params::GRID_H;
+static constexpr unsigned CHANNELS = Params::CHANNELS, HIDDEN = Params::HIDDEN;
 
 extern "C" {
 #include "nca.h"
@@ -39,555 +45,508 @@ extern "C" {
 #include <string>
 #include <vector>
 
-#ifndef TB_GRID_W
-#define TB_GRID_W 64
+// the clocks of a step by the cycle model of this core
+static uint64_t cycles_step(const nca_model *m, const nca_grid *g, nca_cycle_report *r)
+{
+#ifdef TB_SEQ
+    return nca_cycles_step_seq(m, g, r);
+#else
+    return nca_cycles_step(m, g, LANES, r);
 #endif
-#ifndef TB_GRID_H
-#define TB_GRID_H 64
-#endif
-#ifndef TB_CHANNELS
-#define TB_CHANNELS 16
-#endif
-#ifndef TB_HIDDEN
-#define TB_HIDDEN 128
-#endif
-#ifndef TB_LANES
-#define TB_LANES 16
-#endif
-#ifndef TB_WIDE_CELL
-#define TB_WIDE_CELL 1
-#endif
-
-static Vtop *top;
-static VerilatedContext *ctx;
-#if VM_TRACE
-static VerilatedVcdC *vcd;
-#endif
-static uint64_t cycle;
-static bool trace;
+}
 
 // step-done events seen while clocking
 struct StepEvent {
     uint32_t cycles, pre, act;
 };
-static std::vector<StepEvent> events;
 
-static void tick()
-{
-    top->clk = 0;
-    top->eval();
-#if VM_TRACE
-    if (vcd)
-        vcd->dump(ctx->time());
-#endif
-    ctx->timeInc(1);
-    top->clk = 1;
-    top->eval();
-#if VM_TRACE
-    if (vcd)
-        vcd->dump(ctx->time());
-#endif
-    ctx->timeInc(1);
-    cycle++;
-    if (top->o_step_done)
-        events.push_back({top->o_step_cycles, top->o_pre_alive, top->o_active});
-}
+struct CoreBench : NcaBench<Vtop> {
+    using NcaBench<Vtop>::NcaBench;
+    bool trace = false;
 
-static void set_cell(const int16_t *w)
-{
-    for (int c = 0; c < TB_CHANNELS; c += 2) {
-        uint32_t lo = (uint16_t)w[c], hi = c + 1 < TB_CHANNELS ? (uint16_t)w[c + 1] : 0;
-        top->i_cmd_cell[c / 2] = lo | (hi << 16);
+    // step-done events seen while clocking
+    std::vector<StepEvent> events;
+
+    void tick()
+    {
+        NcaBench<Vtop>::tick();
+        if (top->o_step_done)
+            events.push_back({top->o_step_cycles, top->o_pre_alive, top->o_active});
     }
-}
 
-// issue one command, wait for it to be accepted
-static void command(int op, uint32_t a = 0, uint32_t b = 0, uint32_t c = 0,
-                    const int16_t *cell = nullptr)
-{
-    top->i_cmd_valid = 1;
-    top->i_cmd_op = op;
-    top->i_cmd_a = a;
-    top->i_cmd_b = b;
-    top->i_cmd_c = c;
-    if (cell)
-        set_cell(cell);
-    int guard = 0;
-    while (!top->o_cmd_ready) {
+    void set_cell(const int16_t *w)
+    {
+        for (int c = 0; c < CHANNELS; c += 2) {
+            uint32_t lo = (uint16_t)w[c], hi = c + 1 < CHANNELS ? (uint16_t)w[c + 1] : 0;
+            top->i_cmd_cell[c / 2] = lo | (hi << 16);
+        }
+    }
+
+    // issue one command, wait for it to be accepted
+    void command(int op, uint32_t a = 0, uint32_t b = 0, uint32_t c = 0,
+                        const int16_t *cell = nullptr)
+    {
+        top->i_cmd_valid = 1;
+        top->i_cmd_op = op;
+        top->i_cmd_a = a;
+        top->i_cmd_b = b;
+        top->i_cmd_c = c;
+        if (cell)
+            set_cell(cell);
+        int guard = 0;
+        while (!top->o_cmd_ready) {
+            tick();
+            if (++guard > 100000000) {
+                fprintf(stderr, "tb_core: FAIL: core never became ready\n");
+                exit(1);
+            }
+        }
         tick();
-        if (++guard > 100000000) {
-            fprintf(stderr, "tb_core: FAIL: core never became ready\n");
+        top->i_cmd_valid = 0;
+    }
+
+    void wait_idle()
+    {
+        while (!top->o_cmd_ready)
+            tick();
+    }
+
+    void read_cell(unsigned x, unsigned y, int16_t *out)
+    {
+        command(NCA_OP_READ, x, y);
+        while (!top->o_rsp_valid)
+            tick();
+        for (int c = 0; c < CHANNELS; c++)
+            out[c] = (int16_t)(top->o_rsp_cell[c / 2] >> (16 * (c & 1)));
+        top->i_rsp_ready = 1;
+        tick();
+        top->i_rsp_ready = 0;
+    }
+
+    // READW: one channel; checks that the bits above the word are 0
+    int16_t read_word(unsigned x, unsigned y, unsigned c)
+    {
+        command(NCA_OP_READW, x, y, c);
+        while (!top->o_rsp_valid)
+            tick();
+        uint32_t w0 = top->o_rsp_cell[0];
+        for (int k = 1; k < (CHANNELS + 1) / 2; k++)
+            if (top->o_rsp_cell[k] != 0)
+                w0 |= 0x10000u;
+        if (w0 >> 16) {
+            printf("tb_core: FAIL: READW (%u,%u) channel %u: bits above 15 set\n", x, y, c);
             exit(1);
         }
-    }
-    tick();
-    top->i_cmd_valid = 0;
-}
-
-static void wait_idle()
-{
-    while (!top->o_cmd_ready)
+        top->i_rsp_ready = 1;
         tick();
-}
-
-static void read_cell(unsigned x, unsigned y, int16_t *out)
-{
-    command(NCA_OP_READ, x, y);
-    while (!top->o_rsp_valid)
-        tick();
-    for (int c = 0; c < TB_CHANNELS; c++)
-        out[c] = (int16_t)(top->o_rsp_cell[c / 2] >> (16 * (c & 1)));
-    top->i_rsp_ready = 1;
-    tick();
-    top->i_rsp_ready = 0;
-}
-
-// READW: one channel; checks that the bits above the word are 0
-static int16_t read_word(unsigned x, unsigned y, unsigned c)
-{
-    command(NCA_OP_READW, x, y, c);
-    while (!top->o_rsp_valid)
-        tick();
-    uint32_t w0 = top->o_rsp_cell[0];
-    for (int k = 1; k < (TB_CHANNELS + 1) / 2; k++)
-        if (top->o_rsp_cell[k] != 0)
-            w0 |= 0x10000u;
-    if (w0 >> 16) {
-        printf("tb_core: FAIL: READW (%u,%u) channel %u: bits above 15 set\n", x, y, c);
-        exit(1);
+        top->i_rsp_ready = 0;
+        return (int16_t)(uint16_t)w0;
     }
-    top->i_rsp_ready = 1;
-    tick();
-    top->i_rsp_ready = 0;
-    return (int16_t)(uint16_t)w0;
-}
 
-// READ (whole cell) or C x READW
-static void read_any(unsigned x, unsigned y, int16_t *out, bool words)
-{
-    if (words || !TB_WIDE_CELL) {
-        for (unsigned c = 0; c < TB_CHANNELS; c++)
-            out[c] = read_word(x, y, c);
-    } else {
-        read_cell(x, y, out);
-    }
-}
-
-// WRITEW of channels first..last-1, junk above bit 15 (must be ignored)
-static void write_words(unsigned x, unsigned y, const int16_t *w, unsigned first, unsigned last)
-{
-    for (unsigned c = first; c < last; c++) {
-        for (int k = 0; k < (TB_CHANNELS + 1) / 2; k++)
-            top->i_cmd_cell[k] = 0xBEEF0000u ^ (uint32_t)(k * 0x01010101u);
-        top->i_cmd_cell[0] = 0xDEAD0000u | (uint16_t)w[c];
-        command(NCA_OP_WRITEW, x, y, c);
-    }
-}
-
-// WRITE (whole cell) or C x WRITEW
-static void write_any(unsigned x, unsigned y, const int16_t *w, bool words)
-{
-    if (words || !TB_WIDE_CELL) {
-        write_words(x, y, w, 0, TB_CHANNELS);
-        wait_idle();
-    } else {
-        command(NCA_OP_WRITE, x, y, 0, w);
-    }
-}
-
-static void load_model(const nca_model *m, unsigned wrap, uint32_t seed)
-{
-    const unsigned I = nca_model_inputs(m), H = m->hidden, C = m->channels;
-    command(NCA_OP_CFG, NCA_CFG_HIDDEN, H);
-    command(NCA_OP_CFG, NCA_CFG_KERNELS, m->kernels);
-    command(NCA_OP_CFG, NCA_CFG_WRAP, wrap);
-    command(NCA_OP_CFG, NCA_CFG_FIRE, m->fire_q);
-    command(NCA_OP_CFG, NCA_CFG_ALIVE, (uint32_t)m->alive_q);
-    command(NCA_OP_CFG, NCA_CFG_SF, m->state_frac);
-    command(NCA_OP_CFG, NCA_CFG_SEED, seed);
-    command(NCA_OP_CFG, NCA_CFG_STEPS, 0);
-    for (unsigned j = 0; j < H; j++)
-        for (unsigned i = 0; i < I; i++)
-            command(NCA_OP_LOAD, NCA_LD_W1, (j << 16) | i, (uint32_t)(int32_t)m->w1[j * I + i]);
-    for (unsigned k = 0; k < C; k++)
-        for (unsigned j = 0; j < H; j++)
-            command(NCA_OP_LOAD, NCA_LD_W2, (k << 16) | j, (uint32_t)(int32_t)m->w2[k * H + j]);
-    for (unsigned j = 0; j < H; j++) {
-        command(NCA_OP_LOAD, NCA_LD_B1, j << 16, (uint32_t)m->b1[j]);
-        command(NCA_OP_LOAD, NCA_LD_S1, j << 16, m->shift1[j]);
-    }
-    for (unsigned k = 0; k < C; k++) {
-        command(NCA_OP_LOAD, NCA_LD_B2, k << 16, (uint32_t)m->b2[k]);
-        command(NCA_OP_LOAD, NCA_LD_S2, k << 16, m->shift2[k]);
-    }
-}
-
-// value of +name=VALUE (copied: Verilator returns a shared buffer), nullptr when absent
-static const char *plusarg(const char *name)
-{
-    static std::vector<std::string> keep;
-    keep.reserve(16);
-    const char *v = ctx->commandArgsPlusMatch(name);
-    if (!v || !*v)
-        return nullptr;
-    v += 1 + strlen(name);
-    keep.push_back(*v == '=' ? v + 1 : v);
-    return keep.back().c_str();
-}
-
-static int compare_grid(const nca_grid *g, unsigned step)
-{
-    int16_t w[TB_CHANNELS];
-    int bad = 0;
-    const bool words = (step % 8 == 1);
-    for (unsigned y = 0; y < g->height; y++)
-        for (unsigned x = 0; x < g->width; x++) {
-            read_any(x, y, w, words);
-            const int16_t *ref = g->s + ((size_t)y * g->width + x) * g->channels;
-            for (unsigned c = 0; c < g->channels; c++)
-                if (w[c] != ref[c]) {
-                    printf("tb_core: FAIL: after step %u cell (%u,%u) channel %u: rtl %d, C %d\n",
-                           step, x, y, c, w[c], ref[c]);
-                    if (++bad >= 8)
-                        return 1;
-                    break;
-                }
+    // READ (whole cell) or C x READW
+    void read_any(unsigned x, unsigned y, int16_t *out, bool words)
+    {
+        if (words || !WIDE_CELL) {
+            for (unsigned c = 0; c < CHANNELS; c++)
+                out[c] = read_word(x, y, c);
+        } else {
+            read_cell(x, y, out);
         }
-    return bad;
-}
-
-static void apply_damage(nca_grid *g, const nca_damage *d)
-{
-    nca_grid_damage(g, d);
-    int op = d->kind == NCA_DMG_CIRCLE ? NCA_OP_CIRCLE : d->kind == NCA_DMG_HALF ? NCA_OP_HALF : NCA_OP_SQUARE;
-    command(op, (uint32_t)d->a, (uint32_t)d->b, (uint32_t)d->c);
-    wait_idle();
-}
-
-int main(int argc, char **argv)
-{
-    ctx = new VerilatedContext;
-    ctx->commandArgs(argc, argv);
-    top = new Vtop{ctx};
-    const char *model_path = plusarg("model");
-    if (!model_path)
-        model_path = "weights/distill/ex3-regen-lizard.bin";
-    const char *sv = plusarg("steps");
-    const unsigned steps = sv ? (unsigned)strtoul(sv, nullptr, 0) : 320;
-    const char *seedv = plusarg("seed");
-    const uint32_t seed = seedv ? (uint32_t)strtoul(seedv, nullptr, 0) : 1;
-    trace = ctx->commandArgsPlusMatch("trace")[0] != 0;
-    const bool quiet = ctx->commandArgsPlusMatch("quiet")[0] != 0;
-    const bool wrap = ctx->commandArgsPlusMatch("wrap")[0] != 0;
-#if VM_TRACE
-    const char *vcd_path = plusarg("vcd");
-    if (trace && vcd_path) {
-        ctx->traceEverOn(true);
-        vcd = new VerilatedVcdC;
-        top->trace(vcd, 99);
-        vcd->open(vcd_path);
-    }
-#endif
-
-    nca_error err;
-    static nca_model m;
-    if (nca_model_load(model_path, &m, &err) != NCA_OK) {
-        printf("tb_core: FAIL: %s\n", err.msg);
-        return 1;
-    }
-    if (m.channels != TB_CHANNELS || m.hidden > TB_HIDDEN) {
-        printf("tb_core: FAIL: model %ux%u does not fit the core (%d channels, %d hidden)\n",
-               m.channels, m.hidden, TB_CHANNELS, TB_HIDDEN);
-        return 1;
-    }
-    nca_grid g;
-    if (nca_grid_init(&g, &m, TB_GRID_W, TB_GRID_H, seed, 0, &err) != NCA_OK) {
-        printf("tb_core: FAIL: %s\n", err.msg);
-        return 1;
-    }
-    g.boundary = wrap ? NCA_BOUNDARY_WRAP : NCA_BOUNDARY_ZERO;
-    nca_workspace ws;
-    if (nca_workspace_init(&ws, &g, &err) != NCA_OK) {
-        printf("tb_core: FAIL: %s\n", err.msg);
-        return 1;
     }
 
-    top->i_rst = 1;
-    top->i_cmd_valid = 0;
-    top->i_rsp_ready = 0;
-    tick();
-    tick();
-    top->i_rst = 0;
-    tick();
-    load_model(&m, wrap, seed);
-    command(NCA_OP_CLEAR);
-    wait_idle();
-    const unsigned W = TB_GRID_W, H = TB_GRID_H;
-    if (nca_grid_seed(&g, W / 2, H / 2, &err) != NCA_OK) {
-        printf("tb_core: FAIL: %s\n", err.msg);
-        return 1;
+    // WRITEW of channels first..last-1, junk above bit 15 (must be ignored)
+    void write_words(unsigned x, unsigned y, const int16_t *w, unsigned first, unsigned last)
+    {
+        for (unsigned c = first; c < last; c++) {
+            for (int k = 0; k < (CHANNELS + 1) / 2; k++)
+                top->i_cmd_cell[k] = 0xBEEF0000u ^ (uint32_t)(k * 0x01010101u);
+            top->i_cmd_cell[0] = 0xDEAD0000u | (uint16_t)w[c];
+            command(NCA_OP_WRITEW, x, y, c);
+        }
     }
-    command(NCA_OP_SEED, W / 2, H / 2);
-    {  // outside the grid: WRITE and SEED do nothing, READ answers 0
-        int16_t w[TB_CHANNELS];
-        for (int c = 0; c < TB_CHANNELS; c++)
-            w[c] = (int16_t)(1000 + c);
-        write_any(W, 0, w, false);
-        write_any(0, H, w, false);
-        write_any(W, 1, w, true);
-        write_any(2, H + 5, w, true);
-        command(NCA_OP_SEED, W + 3, H + 3);
-        read_any(W + 1, 2, w, false);
-        for (int c = 0; c < TB_CHANNELS; c++)
-            if (w[c] != 0) {
-                printf("tb_core: FAIL: READ outside the grid gave %d\n", w[c]);
-                return 1;
+
+    // WRITE (whole cell) or C x WRITEW
+    void write_any(unsigned x, unsigned y, const int16_t *w, bool words)
+    {
+        if (words || !WIDE_CELL) {
+            write_words(x, y, w, 0, CHANNELS);
+            wait_idle();
+        } else {
+            command(NCA_OP_WRITE, x, y, 0, w);
+        }
+    }
+
+    void load_model(const nca_model *m, unsigned wrap, uint32_t seed)
+    {
+        const unsigned I = nca_model_inputs(m), H = m->hidden, C = m->channels;
+        command(NCA_OP_CFG, NCA_CFG_HIDDEN, H);
+        command(NCA_OP_CFG, NCA_CFG_KERNELS, m->kernels);
+        command(NCA_OP_CFG, NCA_CFG_WRAP, wrap);
+        command(NCA_OP_CFG, NCA_CFG_FIRE, m->fire_q);
+        command(NCA_OP_CFG, NCA_CFG_ALIVE, (uint32_t)m->alive_q);
+        command(NCA_OP_CFG, NCA_CFG_SF, m->state_frac);
+        command(NCA_OP_CFG, NCA_CFG_SEED, seed);
+        command(NCA_OP_CFG, NCA_CFG_STEPS, 0);
+        for (unsigned j = 0; j < H; j++)
+            for (unsigned i = 0; i < I; i++)
+                command(NCA_OP_LOAD, NCA_LD_W1, (j << 16) | i, (uint32_t)(int32_t)m->w1[j * I + i]);
+        for (unsigned k = 0; k < C; k++)
+            for (unsigned j = 0; j < H; j++)
+                command(NCA_OP_LOAD, NCA_LD_W2, (k << 16) | j, (uint32_t)(int32_t)m->w2[k * H + j]);
+        for (unsigned j = 0; j < H; j++) {
+            command(NCA_OP_LOAD, NCA_LD_B1, j << 16, (uint32_t)m->b1[j]);
+            command(NCA_OP_LOAD, NCA_LD_S1, j << 16, m->shift1[j]);
+        }
+        for (unsigned k = 0; k < C; k++) {
+            command(NCA_OP_LOAD, NCA_LD_B2, k << 16, (uint32_t)m->b2[k]);
+            command(NCA_OP_LOAD, NCA_LD_S2, k << 16, m->shift2[k]);
+        }
+    }
+
+    // value of +name=VALUE (copied: Verilator returns a shared buffer), nullptr when absent
+    int compare_grid(const nca_grid *g, unsigned step)
+    {
+        int16_t w[CHANNELS];
+        int bad = 0;
+        const bool words = (step % 8 == 1);
+        for (unsigned y = 0; y < g->height; y++)
+            for (unsigned x = 0; x < g->width; x++) {
+                read_any(x, y, w, words);
+                const int16_t *ref = g->s + ((size_t)y * g->width + x) * g->channels;
+                for (unsigned c = 0; c < g->channels; c++)
+                    if (w[c] != ref[c]) {
+                        printf("tb_core: FAIL: after step %u cell (%u,%u) channel %u: rtl %d, C %d\n",
+                               step, x, y, c, w[c], ref[c]);
+                        if (++bad >= 8)
+                            return 1;
+                        break;
+                    }
             }
-        read_any(1, H, w, true);
-        for (int c = 0; c < TB_CHANNELS; c++)
-            if (w[c] != 0) {
-                printf("tb_core: FAIL: READW outside the grid gave %d\n", w[c]);
-                return 1;
-            }
-        // a cell half written by WRITEW is unchanged until its last channel
-        for (int c = 0; c < TB_CHANNELS; c++)
-            w[c] = (int16_t)(3000 - 77 * c);
-        write_words(1, 2, w, 0, TB_CHANNELS - 1);
+        return bad;
+    }
+
+    void apply_damage(nca_grid *g, const nca_damage *d)
+    {
+        nca_grid_damage(g, d);
+        int op = d->kind == NCA_DMG_CIRCLE ? NCA_OP_CIRCLE : d->kind == NCA_DMG_HALF ? NCA_OP_HALF : NCA_OP_SQUARE;
+        command(op, (uint32_t)d->a, (uint32_t)d->b, (uint32_t)d->c);
         wait_idle();
-        for (unsigned c = 0; c < TB_CHANNELS; c++)
-            if (read_word(1, 2, c) != 0) {
-                printf("tb_core: FAIL: WRITEW changed the cell before its last channel\n");
-                return 1;
-            }
-        write_words(1, 2, w, TB_CHANNELS - 1, TB_CHANNELS);
-        wait_idle();
-        int16_t r[TB_CHANNELS];
-        read_any(1, 2, r, false);
-        if (memcmp(r, w, sizeof r) != 0 || (TB_CHANNELS < 16 && read_word(1, 2, TB_CHANNELS) != 0)) {
-            printf("tb_core: FAIL: WRITEW / READW of cell (1,2) (or READW of channel %d)\n",
-                   TB_CHANNELS);
+    }
+
+    int run()
+    {
+        std::string model_arg = arg("model");
+        const char *model_path = model_arg.empty() ? "weights/distill/ex3-regen-lizard.bin"
+                                                   : model_arg.c_str();
+        const unsigned steps = (unsigned)arg_ul("steps", 320);
+        const uint32_t seed = (uint32_t)arg_ul("seed", 1);
+        trace = flag("trace");
+        const bool quiet = flag("quiet");
+        const bool wrap = flag("wrap");
+        if (!trace_from_plusargs()) {
+            printf("tb_core: FAIL: cannot open +vcd=%s\n", arg("vcd").c_str());
             return 1;
         }
-        memset(w, 0, sizeof w);  // back to 0, as the C model's grid
-        write_any(1, 2, w, true);
-    }
-    {  // erasure edge cases on a few written cells: each half, a square with a negative
-       // side, a circle with a negative radius, boxes over the edges, a far circle
-        const nca_damage probes[] = {
-            {NCA_DMG_HALF, NCA_HALF_LEFT, 0, 0},   {NCA_DMG_HALF, NCA_HALF_TOP, 0, 0},
-            {NCA_DMG_HALF, NCA_HALF_BOTTOM, 0, 0}, {NCA_DMG_HALF, 7, 0, 0},
-            {NCA_DMG_SQUARE, 5, 5, -4},            {NCA_DMG_CIRCLE, 1, 1, -2},
-            {NCA_DMG_SQUARE, (int)W - 2, (int)H + 1, 7},
-            {NCA_DMG_SQUARE, -65000, 3, 130001},
-            {NCA_DMG_CIRCLE, -100000, (int)H / 2, 100001},
-            // nca_core_seq walks from (a + c, b) to (0, 0): left and down, a long walk
-            {NCA_DMG_CIRCLE, (int)W + 70, -30, -75},
-            {NCA_DMG_CIRCLE, 90000, -40000, 98500},
-        };
-        const unsigned px[] = {0, W - 1, 0, W - 1, W / 2 - 1, W / 2, 1, W - 2};
-        const unsigned py[] = {0, 0, H - 1, H - 1, H / 2 - 1, H / 2, H - 2, 1};
-        for (const nca_damage &d : probes) {
-            for (unsigned k = 0; k < 8; k++) {
-                int16_t w[TB_CHANNELS];
-                for (int c = 0; c < TB_CHANNELS; c++)
-                    w[c] = (int16_t)(100 * k + c + 1);
-                memcpy(g.s + ((size_t)py[k] * W + px[k]) * TB_CHANNELS, w, sizeof w);
-                write_any(px[k], py[k], w, (k & 1) != 0);
-            }
-            apply_damage(&g, &d);
-            if (compare_grid(&g, 0)) {
-                printf("tb_core: FAIL: erasure kind %d (%d, %d, %d)\n", d.kind, d.a, d.b, d.c);
-                return 1;
-            }
+
+        nca_error err;
+        static nca_model m;
+        if (nca_model_load(model_path, &m, &err) != NCA_OK) {
+            printf("tb_core: FAIL: %s\n", err.msg);
+            return 1;
         }
-        command(NCA_OP_CLEAR);  // back to the seeded grid
+        if (m.channels != CHANNELS || m.hidden > HIDDEN) {
+            printf("tb_core: FAIL: model %ux%u does not fit the core (%d channels, %d hidden)\n",
+                   m.channels, m.hidden, CHANNELS, HIDDEN);
+            return 1;
+        }
+        nca_grid g;
+        if (nca_grid_init(&g, &m, GRID_W, GRID_H, seed, 0, &err) != NCA_OK) {
+            printf("tb_core: FAIL: %s\n", err.msg);
+            return 1;
+        }
+        g.boundary = wrap ? NCA_BOUNDARY_WRAP : NCA_BOUNDARY_ZERO;
+        nca_workspace ws;
+        if (nca_workspace_init(&ws, &g, &err) != NCA_OK) {
+            printf("tb_core: FAIL: %s\n", err.msg);
+            return 1;
+        }
+
+        top->i_rst = 1;
+        top->i_cmd_valid = 0;
+        top->i_rsp_ready = 0;
+        tick();
+        tick();
+        top->i_rst = 0;
+        tick();
+        load_model(&m, wrap, seed);
+        command(NCA_OP_CLEAR);
         wait_idle();
-        memset(g.s, 0, (size_t)W * H * TB_CHANNELS * sizeof *g.s);
+        const unsigned W = GRID_W, H = GRID_H;
         if (nca_grid_seed(&g, W / 2, H / 2, &err) != NCA_OK) {
             printf("tb_core: FAIL: %s\n", err.msg);
             return 1;
         }
         command(NCA_OP_SEED, W / 2, H / 2);
-    }
-    if (compare_grid(&g, 0))
-        return 1;
-
-    // damage schedule, scaled to the run: circle, half, square, then random cell writes
-    struct Event {
-        unsigned step;
-        nca_damage d;
-    };
-    std::vector<Event> dmg = {
-        {steps * 3 / 8, {NCA_DMG_CIRCLE, (int)W / 2, (int)H / 2 - (int)H / 8, (int)W / 8}},
-        {steps * 5 / 8, {NCA_DMG_HALF, NCA_HALF_RIGHT, 0, 0}},
-        {steps * 6 / 8, {NCA_DMG_SQUARE, (int)W / 2, (int)H / 2 + (int)H / 8, (int)W / 5}},
-        {steps * 6 / 8 + 2, {NCA_DMG_CIRCLE, -(int)W / 4, (int)H + 7, (int)W}},
-        {steps * 6 / 8 + 4, {NCA_DMG_SQUARE, -3, (int)H - 2, 9}},
-    };
-    const unsigned write_step = steps * 7 / 8;
-    uint32_t rng = 12345u ^ seed;
-
-    uint64_t sum_useful = 0, sum_cycles = 0, sum_active = 0;
-    unsigned ss_steps = 0;
-    uint64_t t0 = cycle;
-    const unsigned multi = steps >= 8 ? 3 : 0;  // the last steps run as one STEP command
-    for (unsigned s = 0; s < steps - multi; s++) {
-        for (const Event &e : dmg)
-            if (e.step == s && s > 0)
-                apply_damage(&g, &e.d);
-        if (s == write_step) {
-            for (int k = 0; k < 24; k++) {  // random cells, random words (mature or not)
-                int16_t w[TB_CHANNELS];
-                rng = rng * 1664525u + 1013904223u;
-                unsigned x = (rng >> 8) % W, y = (rng >> 20) % H;
-                for (int c = 0; c < TB_CHANNELS; c++) {
-                    rng = rng * 1664525u + 1013904223u;
-                    w[c] = (int16_t)((int32_t)(rng >> 16) % 4096 - 1024);
+        {  // outside the grid: WRITE and SEED do nothing, READ answers 0
+            int16_t w[CHANNELS];
+            for (int c = 0; c < CHANNELS; c++)
+                w[c] = (int16_t)(1000 + c);
+            write_any(W, 0, w, false);
+            write_any(0, H, w, false);
+            write_any(W, 1, w, true);
+            write_any(2, H + 5, w, true);
+            command(NCA_OP_SEED, W + 3, H + 3);
+            read_any(W + 1, 2, w, false);
+            for (int c = 0; c < CHANNELS; c++)
+                if (w[c] != 0) {
+                    printf("tb_core: FAIL: READ outside the grid gave %d\n", w[c]);
+                    return 1;
                 }
-                memcpy(g.s + ((size_t)y * W + x) * TB_CHANNELS, w, sizeof w);
-                write_any(x, y, w, (k & 1) != 0);
-            }
-        }
-        if (trace) {  // the cells that will run the MLP this step
-            printf("step %u active:", s);
-            for (unsigned y = 0; y < H; y++)
-                for (unsigned x = 0; x < W; x++) {
-                    int pre = 0;
-                    for (int dy = -1; dy <= 1; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            int yy = (int)y + dy, xx = (int)x + dx;
-                            if (wrap) {
-                                yy = (yy + (int)H) % (int)H;
-                                xx = (xx + (int)W) % (int)W;
-                            } else if (yy < 0 || xx < 0 || yy >= (int)H || xx >= (int)W)
-                                continue;
-                            pre |= g.s[((size_t)yy * W + (size_t)xx) * TB_CHANNELS + 3] > m.alive_q;
-                        }
-                    if (pre && nca_fires(m.fire_q, g.seed, g.step, x, y))
-                        printf(" (%u,%u)", x, y);
+            read_any(1, H, w, true);
+            for (int c = 0; c < CHANNELS; c++)
+                if (w[c] != 0) {
+                    printf("tb_core: FAIL: READW outside the grid gave %d\n", w[c]);
+                    return 1;
                 }
-            printf("\n");
-        }
-        nca_cycle_report rep;
-        uint64_t pred = TB_CYCLES(&m, &g, &rep);
-        nca_step_stats st;
-        nca_step_fixed(&m, &g, &ws, &st);
-        events.clear();
-        command(NCA_OP_STEP, 1);
-        wait_idle();
-        if (events.size() != 1) {
-            printf("tb_core: FAIL: step %u: %zu step-done pulses\n", s, events.size());
-            return 1;
-        }
-        const StepEvent &ev = events[0];
-        if (trace || (!quiet && s % 40 == 0))
-            printf("step %3u: pre-alive %4u active %4u alive %4u cycles %7u (model %7llu, "
-                   "A %llu B %llu C %llu D %llu) util %.3f\n",
-                   s, st.pre_alive, st.active, st.alive, ev.cycles, (unsigned long long)pred,
-                   (unsigned long long)rep.phase_a, (unsigned long long)rep.phase_b,
-                   (unsigned long long)rep.phase_c, (unsigned long long)rep.phase_d,
-                   nca_cycles_utilisation(&rep, TB_LANES));
-        if (ev.pre != st.pre_alive || ev.act != st.active) {
-            printf("tb_core: FAIL: step %u: rtl pre-alive %u active %u, C %u %u\n", s, ev.pre,
-                   ev.act, st.pre_alive, st.active);
-            return 1;
-        }
-        if (ev.cycles != pred) {
-            printf("tb_core: FAIL: step %u: rtl %u cycles, cycle model %llu\n", s, ev.cycles,
-                   (unsigned long long)pred);
-            return 1;
-        }
-        if (compare_grid(&g, s + 1))
-            return 1;
-        // steady state: the last quarter before the damage (grown, undisturbed)
-        if (s >= steps / 4 && s < steps * 3 / 8) {
-            sum_useful += rep.useful_macs;
-            sum_cycles += rep.total;
-            sum_active += rep.active;
-            ss_steps++;
-        }
-#if VM_TRACE
-        if (vcd && s == 1) {
-            vcd->close();
-            vcd = nullptr;
-        }
-#endif
-    }
-    // the last steps as one command: one step-done pulse and cycle count per step
-    if (multi) {
-        std::vector<uint64_t> preds;
-        for (unsigned k = 0; k < multi; k++) {
-            preds.push_back(TB_CYCLES(&m, &g, nullptr));
-            nca_step_fixed(&m, &g, &ws, nullptr);
-        }
-        events.clear();
-        command(NCA_OP_STEP, multi);
-        wait_idle();
-        if (events.size() != multi) {
-            printf("tb_core: FAIL: STEP %u gave %zu step-done pulses\n", multi, events.size());
-            return 1;
-        }
-        for (unsigned k = 0; k < multi; k++)
-            if (events[k].cycles != preds[k]) {
-                printf("tb_core: FAIL: multi-step %u: rtl %u cycles, model %llu\n", k,
-                       events[k].cycles, (unsigned long long)preds[k]);
+            // a cell half written by WRITEW is unchanged until its last channel
+            for (int c = 0; c < CHANNELS; c++)
+                w[c] = (int16_t)(3000 - 77 * c);
+            write_words(1, 2, w, 0, CHANNELS - 1);
+            wait_idle();
+            for (unsigned c = 0; c < CHANNELS; c++)
+                if (read_word(1, 2, c) != 0) {
+                    printf("tb_core: FAIL: WRITEW changed the cell before its last channel\n");
+                    return 1;
+                }
+            write_words(1, 2, w, CHANNELS - 1, CHANNELS);
+            wait_idle();
+            int16_t r[CHANNELS];
+            read_any(1, 2, r, false);
+            if (memcmp(r, w, sizeof r) != 0 || (CHANNELS < 16 && read_word(1, 2, CHANNELS) != 0)) {
+                printf("tb_core: FAIL: WRITEW / READW of cell (1,2) (or READW of channel %d)\n",
+                       CHANNELS);
                 return 1;
             }
-        if (compare_grid(&g, steps))
-            return 1;
-    }
-    // dense: every cell mature (random words, alpha in (T, 1.0]), fire rate as the model
-    const char *dv = plusarg("dense");
-    const unsigned dense = dv ? (unsigned)strtoul(dv, nullptr, 0) : 0;
-    for (unsigned k = 0; k < dense; k++) {
-        if (k == 0) {
-            for (unsigned y = 0; y < H; y++)
-                for (unsigned x = 0; x < W; x++) {
-                    int16_t w[TB_CHANNELS];
-                    for (int c = 0; c < TB_CHANNELS; c++) {
-                        rng = rng * 1664525u + 1013904223u;
-                        w[c] = (int16_t)((int32_t)(rng >> 16) % 2048);
-                    }
-                    w[3] = (int16_t)(m.alive_q + 1 + (int)((rng >> 8) % (uint32_t)(2048 - m.alive_q)));
-                    memcpy(g.s + ((size_t)y * W + x) * TB_CHANNELS, w, sizeof w);
-                    write_any(x, y, w, (x + y) % 3 == 0);
+            memset(w, 0, sizeof w);  // back to 0, as the C model's grid
+            write_any(1, 2, w, true);
+        }
+        {  // erasure edge cases on a few written cells: each half, a square with a negative
+           // side, a circle with a negative radius, boxes over the edges, a far circle
+            const nca_damage probes[] = {
+                {NCA_DMG_HALF, NCA_HALF_LEFT, 0, 0},   {NCA_DMG_HALF, NCA_HALF_TOP, 0, 0},
+                {NCA_DMG_HALF, NCA_HALF_BOTTOM, 0, 0}, {NCA_DMG_HALF, 7, 0, 0},
+                {NCA_DMG_SQUARE, 5, 5, -4},            {NCA_DMG_CIRCLE, 1, 1, -2},
+                {NCA_DMG_SQUARE, (int)W - 2, (int)H + 1, 7},
+                {NCA_DMG_SQUARE, -65000, 3, 130001},
+                {NCA_DMG_CIRCLE, -100000, (int)H / 2, 100001},
+                // nca_core_seq walks from (a + c, b) to (0, 0): left and down, a long walk
+                {NCA_DMG_CIRCLE, (int)W + 70, -30, -75},
+                {NCA_DMG_CIRCLE, 90000, -40000, 98500},
+            };
+            const unsigned px[] = {0, W - 1, 0, W - 1, W / 2 - 1, W / 2, 1, W - 2};
+            const unsigned py[] = {0, 0, H - 1, H - 1, H / 2 - 1, H / 2, H - 2, 1};
+            for (const nca_damage &d : probes) {
+                for (unsigned k = 0; k < 8; k++) {
+                    int16_t w[CHANNELS];
+                    for (int c = 0; c < CHANNELS; c++)
+                        w[c] = (int16_t)(100 * k + c + 1);
+                    memcpy(g.s + ((size_t)py[k] * W + px[k]) * CHANNELS, w, sizeof w);
+                    write_any(px[k], py[k], w, (k & 1) != 0);
                 }
+                apply_damage(&g, &d);
+                if (compare_grid(&g, 0)) {
+                    printf("tb_core: FAIL: erasure kind %d (%d, %d, %d)\n", d.kind, d.a, d.b, d.c);
+                    return 1;
+                }
+            }
+            command(NCA_OP_CLEAR);  // back to the seeded grid
+            wait_idle();
+            memset(g.s, 0, (size_t)W * H * CHANNELS * sizeof *g.s);
+            if (nca_grid_seed(&g, W / 2, H / 2, &err) != NCA_OK) {
+                printf("tb_core: FAIL: %s\n", err.msg);
+                return 1;
+            }
+            command(NCA_OP_SEED, W / 2, H / 2);
         }
-        nca_cycle_report rep;
-        uint64_t pred = TB_CYCLES(&m, &g, &rep);
-        nca_step_stats st;
-        nca_step_fixed(&m, &g, &ws, &st);
-        events.clear();
-        command(NCA_OP_STEP, 1);
-        wait_idle();
-        if (events.size() != 1 || events[0].cycles != pred || events[0].act != st.active ||
-            compare_grid(&g, steps + k + 1)) {
-            printf("tb_core: FAIL: dense step %u (rtl %u cycles, model %llu)\n", k,
-                   events.empty() ? 0u : events[0].cycles, (unsigned long long)pred);
+        if (compare_grid(&g, 0))
+            return 1;
+
+        // damage schedule, scaled to the run: circle, half, square, then random cell writes
+        struct Event {
+            unsigned step;
+            nca_damage d;
+        };
+        std::vector<Event> dmg = {
+            {steps * 3 / 8, {NCA_DMG_CIRCLE, (int)W / 2, (int)H / 2 - (int)H / 8, (int)W / 8}},
+            {steps * 5 / 8, {NCA_DMG_HALF, NCA_HALF_RIGHT, 0, 0}},
+            {steps * 6 / 8, {NCA_DMG_SQUARE, (int)W / 2, (int)H / 2 + (int)H / 8, (int)W / 5}},
+            {steps * 6 / 8 + 2, {NCA_DMG_CIRCLE, -(int)W / 4, (int)H + 7, (int)W}},
+            {steps * 6 / 8 + 4, {NCA_DMG_SQUARE, -3, (int)H - 2, 9}},
+        };
+        const unsigned write_step = steps * 7 / 8;
+        uint32_t rng = 12345u ^ seed;
+
+        uint64_t sum_useful = 0, sum_cycles = 0, sum_active = 0;
+        unsigned ss_steps = 0;
+        uint64_t t0 = cycle;
+        const unsigned multi = steps >= 8 ? 3 : 0;  // the last steps run as one STEP command
+        for (unsigned s = 0; s < steps - multi; s++) {
+            for (const Event &e : dmg)
+                if (e.step == s && s > 0)
+                    apply_damage(&g, &e.d);
+            if (s == write_step) {
+                for (int k = 0; k < 24; k++) {  // random cells, random words (mature or not)
+                    int16_t w[CHANNELS];
+                    rng = rng * 1664525u + 1013904223u;
+                    unsigned x = (rng >> 8) % W, y = (rng >> 20) % H;
+                    for (int c = 0; c < CHANNELS; c++) {
+                        rng = rng * 1664525u + 1013904223u;
+                        w[c] = (int16_t)((int32_t)(rng >> 16) % 4096 - 1024);
+                    }
+                    memcpy(g.s + ((size_t)y * W + x) * CHANNELS, w, sizeof w);
+                    write_any(x, y, w, (k & 1) != 0);
+                }
+            }
+            if (trace) {  // the cells that will run the MLP this step
+                printf("step %u active:", s);
+                for (unsigned y = 0; y < H; y++)
+                    for (unsigned x = 0; x < W; x++) {
+                        int pre = 0;
+                        for (int dy = -1; dy <= 1; dy++)
+                            for (int dx = -1; dx <= 1; dx++) {
+                                int yy = (int)y + dy, xx = (int)x + dx;
+                                if (wrap) {
+                                    yy = (yy + (int)H) % (int)H;
+                                    xx = (xx + (int)W) % (int)W;
+                                } else if (yy < 0 || xx < 0 || yy >= (int)H || xx >= (int)W)
+                                    continue;
+                                pre |= g.s[((size_t)yy * W + (size_t)xx) * CHANNELS + 3] > m.alive_q;
+                            }
+                        if (pre && nca_fires(m.fire_q, g.seed, g.step, x, y))
+                            printf(" (%u,%u)", x, y);
+                    }
+                printf("\n");
+            }
+            nca_cycle_report rep;
+            uint64_t pred = cycles_step(&m, &g, &rep);
+            nca_step_stats st;
+            nca_step_fixed(&m, &g, &ws, &st);
+            events.clear();
+            command(NCA_OP_STEP, 1);
+            wait_idle();
+            if (events.size() != 1) {
+                printf("tb_core: FAIL: step %u: %zu step-done pulses\n", s, events.size());
+                return 1;
+            }
+            const StepEvent &ev = events[0];
+            if (trace || (!quiet && s % 40 == 0))
+                printf("step %3u: pre-alive %4u active %4u alive %4u cycles %7u (model %7llu, "
+                       "A %llu B %llu C %llu D %llu) util %.3f\n",
+                       s, st.pre_alive, st.active, st.alive, ev.cycles, (unsigned long long)pred,
+                       (unsigned long long)rep.phase_a, (unsigned long long)rep.phase_b,
+                       (unsigned long long)rep.phase_c, (unsigned long long)rep.phase_d,
+                       nca_cycles_utilisation(&rep, LANES));
+            if (ev.pre != st.pre_alive || ev.act != st.active) {
+                printf("tb_core: FAIL: step %u: rtl pre-alive %u active %u, C %u %u\n", s, ev.pre,
+                       ev.act, st.pre_alive, st.active);
+                return 1;
+            }
+            if (ev.cycles != pred) {
+                printf("tb_core: FAIL: step %u: rtl %u cycles, cycle model %llu\n", s, ev.cycles,
+                       (unsigned long long)pred);
+                return 1;
+            }
+            if (compare_grid(&g, s + 1))
+                return 1;
+            // steady state: the last quarter before the damage (grown, undisturbed)
+            if (s >= steps / 4 && s < steps * 3 / 8) {
+                sum_useful += rep.useful_macs;
+                sum_cycles += rep.total;
+                sum_active += rep.active;
+                ss_steps++;
+            }
+            if (s == 1)
+                trace_close();   // the VCD of the first two steps
+        }
+        // the last steps as one command: one step-done pulse and cycle count per step
+        if (multi) {
+            std::vector<uint64_t> preds;
+            for (unsigned k = 0; k < multi; k++) {
+                preds.push_back(cycles_step(&m, &g, nullptr));
+                nca_step_fixed(&m, &g, &ws, nullptr);
+            }
+            events.clear();
+            command(NCA_OP_STEP, multi);
+            wait_idle();
+            if (events.size() != multi) {
+                printf("tb_core: FAIL: STEP %u gave %zu step-done pulses\n", multi, events.size());
+                return 1;
+            }
+            for (unsigned k = 0; k < multi; k++)
+                if (events[k].cycles != preds[k]) {
+                    printf("tb_core: FAIL: multi-step %u: rtl %u cycles, model %llu\n", k,
+                           events[k].cycles, (unsigned long long)preds[k]);
+                    return 1;
+                }
+            if (compare_grid(&g, steps))
+                return 1;
+        }
+        // dense: every cell mature (random words, alpha in (T, 1.0]), fire rate as the model
+        const unsigned dense = (unsigned)arg_ul("dense", 0);
+        for (unsigned k = 0; k < dense; k++) {
+            if (k == 0) {
+                for (unsigned y = 0; y < H; y++)
+                    for (unsigned x = 0; x < W; x++) {
+                        int16_t w[CHANNELS];
+                        for (int c = 0; c < CHANNELS; c++) {
+                            rng = rng * 1664525u + 1013904223u;
+                            w[c] = (int16_t)((int32_t)(rng >> 16) % 2048);
+                        }
+                        w[3] = (int16_t)(m.alive_q + 1 + (int)((rng >> 8) % (uint32_t)(2048 - m.alive_q)));
+                        memcpy(g.s + ((size_t)y * W + x) * CHANNELS, w, sizeof w);
+                        write_any(x, y, w, (x + y) % 3 == 0);
+                    }
+            }
+            nca_cycle_report rep;
+            uint64_t pred = cycles_step(&m, &g, &rep);
+            nca_step_stats st;
+            nca_step_fixed(&m, &g, &ws, &st);
+            events.clear();
+            command(NCA_OP_STEP, 1);
+            wait_idle();
+            if (events.size() != 1 || events[0].cycles != pred || events[0].act != st.active ||
+                compare_grid(&g, steps + k + 1)) {
+                printf("tb_core: FAIL: dense step %u (rtl %u cycles, model %llu)\n", k,
+                       events.empty() ? 0u : events[0].cycles, (unsigned long long)pred);
+                return 1;
+            }
+            printf("tb_core: dense step %u: pre-alive %u active %u, %u clocks (model %llu), "
+                   "MAC utilisation %.3f\n", k, st.pre_alive, st.active, events[0].cycles,
+                   (unsigned long long)pred, nca_cycles_utilisation(&rep, LANES));
+        }
+        if (top->o_steps != steps + dense) {
+            printf("tb_core: FAIL: core counts %u steps, expected %u\n", top->o_steps, steps + dense);
             return 1;
         }
-        printf("tb_core: dense step %u: pre-alive %u active %u, %u clocks (model %llu), "
-               "MAC utilisation %.3f\n", k, st.pre_alive, st.active, events[0].cycles,
-               (unsigned long long)pred, nca_cycles_utilisation(&rep, TB_LANES));
+        printf("tb_core: %ux%u LANES=%d %s boundary, %u steps (damage at %u %u %u, writes at %u), "
+               "%llu clocks simulated\n",
+               W, H, LANES, wrap ? "wrap" : "zero", steps, dmg[0].step, dmg[1].step, dmg[2].step,
+               write_step, (unsigned long long)(cycle - t0));
+        if (ss_steps)
+            printf("tb_core: steady state (steps %u..%u): %.1f active cells, %.0f clocks/step, "
+                   "MAC utilisation %.3f\n",
+                   steps / 4, steps * 3 / 8 - 1, (double)sum_active / ss_steps,
+                   (double)sum_cycles / ss_steps,
+                   (double)sum_useful / ((double)LANES * (double)sum_cycles));
+        printf("tb_core: PASS\n");
+        nca_workspace_free(&ws);
+        nca_grid_free(&g);
+        return 0;
     }
-    if (top->o_steps != steps + dense) {
-        printf("tb_core: FAIL: core counts %u steps, expected %u\n", top->o_steps, steps + dense);
-        return 1;
-    }
-    printf("tb_core: %ux%u LANES=%d %s boundary, %u steps (damage at %u %u %u, writes at %u), "
-           "%llu clocks simulated\n",
-           W, H, TB_LANES, wrap ? "wrap" : "zero", steps, dmg[0].step, dmg[1].step, dmg[2].step,
-           write_step, (unsigned long long)(cycle - t0));
-    if (ss_steps)
-        printf("tb_core: steady state (steps %u..%u): %.1f active cells, %.0f clocks/step, "
-               "MAC utilisation %.3f\n",
-               steps / 4, steps * 3 / 8 - 1, (double)sum_active / ss_steps,
-               (double)sum_cycles / ss_steps,
-               (double)sum_useful / ((double)TB_LANES * (double)sum_cycles));
-    printf("tb_core: PASS\n");
-    nca_workspace_free(&ws);
-    nca_grid_free(&g);
-    top->final();
-    delete top;
-    return 0;
+};
+
+int main(int argc, char **argv)
+{
+    CoreBench b(argc, argv);
+    return b.run();
 }

@@ -6,14 +6,18 @@
 //               cells back to back, and its cycle count vs nca_cycles_mac_len
 //   hash        nca_hash vs C nca_hash, one input per clock
 //   alive rows  nca_alive_row vs the 3x3 rule of docs/fixed-point.md (zero and wrap)
-// Plusargs: +seed=N (default 1) +trace. Prints PASS/FAIL, exit 1 on failure.
-#include <verilated.h>
-
+//   and nca_core_seq's serial blocks (hash, requant, alive rows, perception, MAC array,
+//   erasure walker, pending-update FIFO) against the C model or the rule they implement
+// Plusargs: +seed=N (default 1) +trace. Prints PASS/FAIL, exit 1 on failure. LANES, CHANNELS
+// and HIDDEN come from the Verilated model (sim/nca_bench.vlt makes them public).
+#include "nca_bench.h"
 #include "Vtb_units.h"
+#include "Vtb_units_tb_units.h"
 
 extern "C" {
 #include "nca.h"
 #include "nca_cycles.h"
+#include "nca_ids.h"
 }
 
 #include <cstdio>
@@ -23,634 +27,823 @@ extern "C" {
 #include <string>
 #include <vector>
 
-#ifndef TB_LANES
-#define TB_LANES 16
-#endif
-#ifndef TB_CHANNELS
-#define TB_CHANNELS 16
-#endif
-#ifndef TB_HIDDEN
-#define TB_HIDDEN 128
-#endif
-enum { C = TB_CHANNELS, HID = TB_HIDDEN, GW = 64 };
+static constexpr unsigned LANES = Vtb_units_tb_units::LANES;
+enum { C = Vtb_units_tb_units::CHANNELS, HID = Vtb_units_tb_units::HIDDEN, GW = 64 };
 
-static Vtb_units *top;
-static uint64_t rng_state = 1;
-static bool trace;
+struct UnitBench : NcaBench<Vtb_units> {
+    using NcaBench<Vtb_units>::NcaBench;
+    uint64_t rng_state = 1;
+    bool trace = false;
 
-static uint32_t rnd()
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
-}
-static int32_t rnd_range(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1)); }
-
-static void tick()
-{
-    top->clk = 0;
-    top->eval();
-    top->clk = 1;
-    top->eval();
-}
-
-// pack/unpack 16-bit lanes of a wide Verilator vector (32-bit words)
-template <typename T> static void put16(T &vec, int idx, int16_t v)
-{
-    uint32_t &w = vec[idx / 2];
-    int sh = 16 * (idx & 1);
-    w = (w & ~(0xFFFFu << sh)) | ((uint32_t)(uint16_t)v << sh);
-}
-template <typename T> static int16_t get16(const T &vec, int idx)
-{
-    return (int16_t)(vec[idx / 2] >> (16 * (idx & 1)));
-}
-
-// the same for ports of 64 bits or less (Verilator QData)
-static void put16(uint64_t &w, int idx, int16_t v)
-{
-    int sh = 16 * idx;
-    w = (w & ~(0xFFFFull << sh)) | ((uint64_t)(uint16_t)v << sh);
-}
-static int16_t get16(const uint64_t &w, int idx) { return (int16_t)(w >> (16 * idx)); }
-
-static int16_t rnd_word()
-{
-    switch (rnd() % 4) {
-    case 0: return (int16_t)rnd();                        // full range
-    case 1: return (int16_t)rnd_range(-32768, -32000);     // near the rails
-    case 2: return (int16_t)rnd_range(32000, 32767);
-    default: return (int16_t)rnd_range(-4096, 4096);       // typical states
+    uint32_t rnd()
+    {
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 7;
+        rng_state ^= rng_state << 17;
+        return (uint32_t)(rng_state >> 16);
     }
-}
+    int32_t rnd_range(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1)); }
 
-// a model with every kernel and a 3x3 zero-boundary grid: one cell's window, for nca_perceive
-static int window_init(nca_model *m, nca_grid *g)
-{
-    memset(m, 0, sizeof *m);
-    m->channels = C;
-    m->hidden = 1;
-    m->kernels = NCA_K_ALL;
-    nca_error err;
-    if (nca_grid_init(g, m, 3, 3, 1, 0, &err) != NCA_OK) {
-        printf("tb_units: FAIL: %s\n", err.msg);
-        return 1;
+    // pack/unpack 16-bit lanes of a wide Verilator vector (32-bit words)
+    template <typename T> void put16(T &vec, int idx, int16_t v)
+    {
+        uint32_t &w = vec[idx / 2];
+        int sh = 16 * (idx & 1);
+        w = (w & ~(0xFFFFu << sh)) | ((uint32_t)(uint16_t)v << sh);
     }
-    g->boundary = NCA_BOUNDARY_ZERO;
-    return 0;
-}
-
-static int test_perception(int n)
-{
-    static nca_model m;
-    nca_grid g;
-    if (window_init(&m, &g))
-        return 1;
-    for (int t = 0; t < n; t++) {
-        for (int i = 0; i < 9 * C; i++)
-            g.s[i] = (rnd() % 5 == 0) ? 0 : rnd_word();
-        top->i_pc_clear = 1;
-        tick();
-        top->i_pc_clear = 0;
-        int order[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
-        for (int i = 8; i > 0; i--) {
-            int j = (int)(rnd() % (uint32_t)(i + 1)), tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
-        for (int k = 0; k < 9; k++) {
-            top->i_pc_valid = 1;
-            top->i_pc_pos = order[k];
-            for (int c = 0; c < C; c++)
-                put16(top->i_pc_word, c, g.s[order[k] * C + c]);
-            tick();
-        }
-        top->i_pc_valid = 0;
-        tick();
-        int16_t p[NCA_MAX_INPUTS];
-        nca_perceive(&m, &g, 1, 1, p);
-        for (int i = 0; i < 4 * C; i++)
-            if (get16(top->o_pc_p, i) != p[i]) {
-                printf("tb_units: FAIL: perception %d input %d: rtl %d, C %d\n", t, i,
-                       get16(top->o_pc_p, i), p[i]);
-                return 1;
-            }
+    template <typename T> int16_t get16(const T &vec, int idx)
+    {
+        return (int16_t)(vec[idx / 2] >> (16 * (idx & 1)));
     }
-    nca_grid_free(&g);
-    printf("tb_units: perception: %d random windows match nca_perceive\n", n);
-    return 0;
-}
 
-static void load(int sel, unsigned a, unsigned b, int32_t v)
-{
-    top->i_ld_valid = 1;
-    top->i_ld_sel = sel;
-    top->i_ld_a = a;
-    top->i_ld_b = b;
-    top->i_ld_data = (uint32_t)v;
-    tick();
-    top->i_ld_valid = 0;
-}
-
-static void random_model(nca_model *m, unsigned hidden, unsigned kernels)
-{
-    memset(m, 0, sizeof *m);
-    m->channels = C;
-    m->hidden = (uint8_t)hidden;
-    m->kernels = (uint8_t)kernels;
-    const unsigned I = nca_model_inputs(m);
-    const int realistic = rnd() % 2;  // shifts that keep h inside 0..255 most of the time
-    for (unsigned j = 0; j < hidden; j++) {
-        for (unsigned i = 0; i < I; i++)
-            m->w1[j * I + i] = (int8_t)rnd();
-        m->b1[j] = rnd_range(-(1 << 24) + 1, (1 << 24) - 1);
-        m->shift1[j] = (uint8_t)(realistic ? rnd_range(16, 24) : rnd_range(0, 24));
+    // the same for ports of 64 bits or less (Verilator QData)
+    void put16(uint64_t &w, int idx, int16_t v)
+    {
+        int sh = 16 * idx;
+        w = (w & ~(0xFFFFull << sh)) | ((uint64_t)(uint16_t)v << sh);
     }
-    for (unsigned k = 0; k < C; k++) {
-        for (unsigned j = 0; j < hidden; j++)
-            m->w2[k * hidden + j] = (int8_t)rnd();
-        m->b2[k] = rnd_range(-(1 << 24) + 1, (1 << 24) - 1);
-        m->shift2[k] = (uint8_t)(realistic ? rnd_range(4, 14) : rnd_range(0, 24));
-    }
-}
+    int16_t get16(const uint64_t &w, int idx) { return (int16_t)(w >> (16 * idx)); }
 
-static int test_mlp(int models, int cells)
-{
-    static nca_model m;
-    for (int t = 0; t < models; t++) {
-        unsigned hidden;
-        switch (t % 4) {
-        case 0: hidden = HID; break;
-        case 1: hidden = (unsigned)rnd_range(1, TB_LANES < HID ? TB_LANES : HID); break;  // G = 1
-        default: hidden = (unsigned)rnd_range(1, HID); break;
+    int16_t rnd_word()
+    {
+        switch (rnd() % 4) {
+        case 0: return (int16_t)rnd();                        // full range
+        case 1: return (int16_t)rnd_range(-32768, -32000);     // near the rails
+        case 2: return (int16_t)rnd_range(32000, 32767);
+        default: return (int16_t)rnd_range(-4096, 4096);       // typical states
         }
-        unsigned kernels = t == 0 ? 0x7u : (1u | ((rnd() % 8) << 1));
-        random_model(&m, hidden, kernels);
-        const unsigned I = nca_model_inputs(&m);
-        top->i_kernels = kernels;
-        top->i_hidden = hidden;
-        tick();
-        for (unsigned j = 0; j < hidden; j++)
-            for (unsigned i = 0; i < I; i++)
-                load(0, j, i, m.w1[j * I + i]);
-        for (unsigned k = 0; k < C; k++)
-            for (unsigned j = 0; j < hidden; j++)
-                load(1, k, j, m.w2[k * hidden + j]);
-        for (unsigned j = 0; j < hidden; j++) {
-            load(2, j, 0, m.b1[j]);
-            load(3, j, 0, m.shift1[j]);
-        }
-        for (unsigned k = 0; k < C; k++) {
-            load(4, k, 0, m.b2[k]);
-            load(5, k, 0, m.shift2[k]);
-        }
-        const unsigned want_len = nca_cycles_mac_len(&m, TB_LANES);
-        if (top->o_mac_len != want_len) {
-            printf("tb_units: FAIL: MLP model %d: o_mac_len %u, cycle model %u\n", t,
-                   top->o_mac_len, want_len);
+    }
+
+    // a model with every kernel and a 3x3 zero-boundary grid: one cell's window, for nca_perceive
+    int window_init(nca_model *m, nca_grid *g)
+    {
+        memset(m, 0, sizeof *m);
+        m->channels = C;
+        m->hidden = 1;
+        m->kernels = NCA_K_ALL;
+        nca_error err;
+        if (nca_grid_init(g, m, 3, 3, 1, 0, &err) != NCA_OK) {
+            printf("tb_units: FAIL: %s\n", err.msg);
             return 1;
         }
-        // physical filter of each rank
-        int phys[4], nf = 0;
-        for (int f = 0; f < 4; f++)
-            if (kernels & (1u << f))
-                phys[nf++] = f;
-        // cells back to back: p vectors (physical layout), expected u
-        std::vector<std::vector<int16_t>> pv(cells, std::vector<int16_t>(4 * C));
-        std::deque<std::vector<int16_t>> expect;
-        for (int n = 0; n < cells; n++) {
-            int16_t pc[NCA_MAX_INPUTS];
-            int32_t ds[NCA_MAX_CHANNELS];
-            for (int i = 0; i < 4 * C; i++)
-                pv[n][i] = (rnd() % 3 == 0) ? rnd_word() : (int16_t)rnd_range(-3000, 3000);
-            for (int r = 0; r < nf; r++)
+        g->boundary = NCA_BOUNDARY_ZERO;
+        return 0;
+    }
+
+    int test_perception(int n)
+    {
+        static nca_model m;
+        nca_grid g;
+        if (window_init(&m, &g))
+            return 1;
+        for (int t = 0; t < n; t++) {
+            for (int i = 0; i < 9 * C; i++)
+                g.s[i] = (rnd() % 5 == 0) ? 0 : rnd_word();
+            top->i_pc_clear = 1;
+            tick();
+            top->i_pc_clear = 0;
+            int order[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+            for (int i = 8; i > 0; i--) {
+                int j = (int)(rnd() % (uint32_t)(i + 1)), tmp = order[i];
+                order[i] = order[j];
+                order[j] = tmp;
+            }
+            for (int k = 0; k < 9; k++) {
+                top->i_pc_valid = 1;
+                top->i_pc_pos = order[k];
                 for (int c = 0; c < C; c++)
-                    pc[r * C + c] = pv[n][phys[r] * C + c];
-            nca_mlp(&m, pc, ds);
-            std::vector<int16_t> u(C);
-            for (int c = 0; c < C; c++)
-                u[c] = nca_sat16((int64_t)pc[c] + ds[c]);
-            expect.push_back(u);
-        }
-        auto write_p = [&](int n) {
-            top->i_p_we = 1;
-            top->i_p_bank = n & 1;
-            for (int i = 0; i < 4 * C; i++)
-                put16(top->i_p_vec, i, pv[n][i]);
-        };
-        write_p(0);
-        tick();
-        top->i_p_we = 0;
-        int started = 0, done = 0, since = 0;
-        uint64_t busy = 0, guard = 0;
-        while (done < cells) {
-            top->i_start = 0;
-            top->i_p_we = 0;
-            if (!top->o_busy && started < cells) {
-                top->i_start = 1;
-                top->i_bank = started & 1;
-                started++;
-                since = 0;
-            } else if (started < cells && started >= 1 && ++since == 13) {
-                // the next cell's p into the bank of the cell before the running one, at the
-                // clock the core does it (the previous cell's result needs its bank 4 clocks)
-                write_p(started);
-            }
-            tick();
-            busy += top->o_busy;
-            if (top->o_u_valid) {
-                const std::vector<int16_t> &u = expect.front();
-                for (int c = 0; c < C; c++)
-                    if (get16(top->o_u, c) != u[c]) {
-                        printf("tb_units: FAIL: MLP model %d (H=%u K=%u) cell %d channel %d: "
-                               "rtl %d, C %d\n", t, hidden, kernels, done, c,
-                               get16(top->o_u, c), u[c]);
-                        return 1;
-                    }
-                expect.pop_front();
-                done++;
-            }
-            if (++guard > 10000000) {
-                printf("tb_units: FAIL: MLP model %d hangs\n", t);
-                return 1;
-            }
-        }
-        top->i_start = 0;
-        if (busy != (uint64_t)want_len * cells) {
-            printf("tb_units: FAIL: MLP model %d: busy %llu clocks for %d cells, expected %u each\n",
-                   t, (unsigned long long)busy, cells, want_len);
-            return 1;
-        }
-        if (trace)
-            printf("  model %d: H=%u K=%u I=%u mac_len %u ok\n", t, hidden, kernels, I, want_len);
-    }
-    printf("tb_units: MLP (LANES=%d, C=%d, hidden<=%d): %d random models x %d cells match "
-           "nca_mlp, cycles = nca_cycles_mac_len\n", TB_LANES, C, HID, models, cells);
-    return 0;
-}
-
-static int test_hash(int n)
-{
-    struct In {
-        uint32_t seed, step, x, y;
-    };
-    std::deque<In> q;
-    int checked = 0;
-    for (int t = 0; t < n + 2; t++) {
-        In in = {rnd() ^ (rnd() << 16), rnd() % 8 ? rnd() % 5000 : rnd() ^ (rnd() << 16),
-                 rnd() & 0xFFFF, rnd() & 0xFFFF};
-        top->i_h_valid = t < n;
-        top->i_h_seed = in.seed;
-        top->i_h_step = in.step;
-        top->i_h_x = in.x;
-        top->i_h_y = in.y;
-        if (t < n)
-            q.push_back(in);
-        tick();
-        if (top->o_h_valid) {
-            In e = q.front();
-            q.pop_front();
-            uint32_t h = nca_hash(e.seed, e.step, e.x, e.y);
-            if (top->o_h_hash != h || top->o_h_tag != e.x) {
-                printf("tb_units: FAIL: hash(%u,%u,%u,%u): rtl %08x, C %08x\n", e.seed, e.step,
-                       e.x, e.y, top->o_h_hash, h);
-                return 1;
-            }
-            checked++;
-        }
-    }
-    top->i_h_valid = 0;
-    if (checked != n) {
-        printf("tb_units: FAIL: hash: %d of %d results (latency is not 2)\n", checked, n);
-        return 1;
-    }
-    printf("tb_units: hash: %d random inputs match nca_hash (latency 2)\n", n);
-    return 0;
-}
-
-// nca_hash_serial: random seeds, steps, cells and thresholds; 64 clocks busy, then o_done
-// with the fire bit of nca_hash; o_done stays until acknowledged; the seed register is
-// back in place after each hash (the next hash uses it unchanged)
-static int test_hash_serial(int n)
-{
-    top->i_hs_seed_we = 0;
-    top->i_hs_start = 0;
-    top->i_hs_ack = 0;
-    uint32_t seed = 0;
-    for (int t = 0; t < n; t++) {
-        if (t % 16 == 0) {  // a new seed now and then, through the load port
-            seed = rnd() ^ (rnd() << 16);
-            top->i_h_seed = seed;
-            top->i_hs_seed_we = 1;
-            tick();
-            top->i_hs_seed_we = 0;
-        }
-        uint32_t step = rnd() % 4 ? rnd() % 5000 : rnd() ^ (rnd() << 16);
-        uint32_t x = rnd() & 63, y = rnd() & 63;
-        uint32_t fire = rnd() % 8 ? 32768 : rnd() % 65537;
-        top->i_h_step = step;
-        top->i_h_seed = rnd();  // not loaded: the block keeps its own seed
-        top->i_hs_fire = fire;
-        top->i_hs_x = x;
-        top->i_hs_y = y;
-        top->i_hs_start = 1;
-        tick();
-        top->i_hs_start = 0;
-        top->i_hs_x = rnd() & 63;  // taken at the start; y must hold
-        int clocks = 0;
-        while (top->o_hs_busy && clocks < 100) {
-            tick();
-            clocks++;
-        }
-        uint32_t h = nca_hash(seed, step, x, y);
-        bool want = (h >> 16) < fire;
-        if (clocks != 64 || !top->o_hs_done || top->o_hs_x != x || top->o_hs_fire != want) {
-            printf("tb_units: FAIL: hash_serial(%u,%u,%u,%u) fire %u: %d clocks, done %d, x %u, "
-                   "fire %d (C %d)\n", seed, step, x, y, fire, clocks, top->o_hs_done,
-                   top->o_hs_x, top->o_hs_fire, want);
-            return 1;
-        }
-        tick();
-        if (!top->o_hs_done) {
-            printf("tb_units: FAIL: hash_serial: o_done fell before i_ack\n");
-            return 1;
-        }
-        top->i_hs_ack = 1;
-        tick();
-        top->i_hs_ack = 0;
-        if (top->o_hs_done) {
-            printf("tb_units: FAIL: hash_serial: o_done stayed after i_ack\n");
-            return 1;
-        }
-    }
-    printf("tb_units: hash_serial: %d random cells match nca_hash's fire bit (64 clocks)\n", n);
-    return 0;
-}
-
-// nca_requant_serial: an accumulator a clock (|acc| < 2^29, shifts 0..24), both layers;
-// each result two clocks later, checked against nca_rshift_round / clamp / nca_sat16 with
-// the layer and residual given in its output clock
-static int test_requant_serial(int n)
-{
-    struct In {
-        int32_t acc;
-        unsigned sh, lane;
-        bool l2;
-        int16_t res;
-    };
-    std::deque<In> q;
-    int checked = 0;
-    for (int t = 0; t < n + 3; t++) {
-        bool issue = t < n && rnd() % 8 != 0;  // a gap now and then
-        In in = {rnd_range(-(1 << 29) + 1, (1 << 29) - 1), rnd() % 25, rnd() & 7, (rnd() & 1) != 0,
-                 (int16_t)rnd()};
-        if (rnd() % 4 == 0)  // small values: the rounding and the clamps' edges
-            in.acc = rnd_range(-4096, 4096);
-        top->i_rq_v = issue;
-        top->i_rq_i = in.lane;
-        top->i_rq_acc = (uint32_t)in.acc & 0x3FFFFFFFu;
-        top->i_rq_shift = ((in.sh >= 16) << 4) | (in.sh & 15);
-        if (issue)
-            q.push_back(in);
-        tick();
-        top->i_rq_v = 0;
-        if (top->o_rq_v) {
-            In e = q.front();
-            q.pop_front();
-            top->i_rq_l2 = e.l2;
-            top->i_rq_res = (uint16_t)e.res;
-            top->eval();
-            int32_t v = nca_rshift_round(e.acc, e.sh);
-            unsigned h = v < 0 ? 0 : v > 255 ? 255 : (unsigned)v;
-            uint16_t u = (uint16_t)nca_sat16((int64_t)e.res + v);
-            if (top->o_rq_i != e.lane || (!e.l2 && top->o_rq_h != h) ||
-                (e.l2 && top->o_rq_u != u)) {
-                printf("tb_units: FAIL: requant_serial(acc %d, s %u, layer %d, res %d): lane %u "
-                       "(%u), h %u (C %u), u %d (C %d)\n", e.acc, e.sh, e.l2 ? 2 : 1, e.res,
-                       top->o_rq_i, e.lane, top->o_rq_h, h, (int16_t)top->o_rq_u, (int16_t)u);
-                return 1;
-            }
-            checked++;
-        }
-    }
-    if (checked == 0 || !q.empty()) {
-        printf("tb_units: FAIL: requant_serial: %d results, %zu missing (latency is not 2)\n",
-               checked, q.size());
-        return 1;
-    }
-    printf("tb_units: requant_serial: %d random accumulators match the C model (latency 2)\n",
-           checked);
-    return 0;
-}
-
-// nca_alive_rows_serial at 64 and 37 cells: random bitmaps of 8 rows (bits past the width
-// 0, as the core keeps them), zero and torus; each row counted 0..16 with the bitmap read
-// one clock after its address, as the core's RAM answers; every word's mask against the
-// 3x3 OR computed here
-static int test_alive_serial(int n)
-{
-    enum { AH = 8 };
-    const int widths[2] = {64, 37};
-    for (int t = 0; t < n; t++) {
-        uint16_t bm[2][AH][4];
-        int dens = rnd_range(1, 40);
-        int wrap = rnd() & 1;
-        for (int w = 0; w < 2; w++)
-            for (int y = 0; y < AH; y++)
-                for (int q = 0; q < 4; q++) {
-                    bm[w][y][q] = 0;
-                    for (int b = 0; b < 16; b++)
-                        if (16 * q + b < widths[w] && (int)(rnd() % 100) < dens)
-                            bm[w][y][q] |= (uint16_t)(1u << b);
-                }
-        top->i_as_wrap = wrap;
-        for (int y = 0; y < AH; y++) {
-            top->i_as_y = y;
-            top->i_as_y_prev = y == 0 ? AH - 1 : y - 1;
-            top->i_as_y_next = y == AH - 1 ? 0 : y + 1;
-            top->i_as_y_last = y == AH - 1;
-            unsigned addr[2] = {0, 0};
-            uint16_t got[2][4];
-            int seen[4] = {0, 0, 0, 0};
-            for (int cn = 0; cn <= 16; cn++) {
-                top->i_as_cn = cn;
-                top->i_as_rdata = bm[0][(addr[0] >> 2) % AH][addr[0] & 3];
-                top->i_as37_rdata = bm[1][(addr[1] >> 2) % AH][addr[1] & 3];
-                top->eval();
-                if (top->o_as_out) {
-                    got[0][top->o_as_wq] = top->o_as_mask;
-                    got[1][top->o_as_wq] = top->o_as37_mask;
-                    seen[top->o_as_wq]++;
-                }
-                addr[0] = top->o_as_raddr;
-                addr[1] = top->o_as37_raddr;
+                    put16(top->i_pc_word, c, g.s[order[k] * C + c]);
                 tick();
             }
-            for (int q = 0; q < 4; q++)
-                if (seen[q] != 1) {
-                    printf("tb_units: FAIL: alive_serial: word %d out %d times in a row\n", q,
-                           seen[q]);
-                    return 1;
-                }
-            for (int w = 0; w < 2; w++)
-                for (int x = 0; x < 64; x++) {
-                    int a = 0;
-                    for (int dy = -1; dy <= 1 && x < widths[w]; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            int yy = y + dy, xx = x + dx;
-                            if (yy < 0 || yy >= AH || xx < 0 || xx >= widths[w]) {
-                                if (!wrap)
-                                    continue;
-                                yy = (yy + AH) % AH;
-                                xx = (xx + widths[w]) % widths[w];
-                            }
-                            a |= (bm[w][yy][xx / 16] >> (xx % 16)) & 1;
-                        }
-                    if (((got[w][x / 16] >> (x % 16)) & 1) != a) {
-                        printf("tb_units: FAIL: alive_serial: width %d %s, row %d cell %d: rtl %d, "
-                               "expected %d\n", widths[w], wrap ? "wrap" : "zero", y, x,
-                               (got[w][x / 16] >> (x % 16)) & 1, a);
-                        return 1;
-                    }
-                }
-        }
-    }
-    printf("tb_units: alive_serial: %d random 8-row bitmaps, widths 64 and 37, match the 3x3 "
-           "rule\n", n);
-    return 0;
-}
-
-// nca_perceive_serial: random 3x3 windows of C channels fed as nca_core_seq does (channel
-// by channel, its 9 words in the core's order, each word one clock after it is asked for,
-// then 6 clocks more); the words it writes (identity, Sobel x, y, Laplacian of each channel)
-// against nca_perceive
-static void perc_dydx(int k, int *dy, int *dx)  // nca_core_seq's neighbour order
-{
-    *dy = (k == 0 || k == 5 || k == 6) ? 1 : (k == 2 || k == 7 || k == 8) ? 2 : 0;
-    *dx = (k == 3 || k == 5 || k == 7) ? 0 : (k == 4 || k == 6 || k == 8) ? 2 : 1;
-}
-
-static int test_perception_serial(int n)
-{
-    static nca_model m;
-    nca_grid g;
-    if (window_init(&m, &g))
-        return 1;
-    for (int t = 0; t < n; t++) {
-        for (int i = 0; i < 9 * C; i++)
-            g.s[i] = (rnd() % 5 == 0) ? 0 : rnd_word();
-        int16_t got[4][C];
-        int seen[4][C];
-        memset(seen, 0, sizeof seen);
-        int prev = -1;  // the word asked for last clock: 9 c + k, or -1
-        for (int cnt = 0; cnt < 9 * C + 6; cnt++) {
-            int k = cnt % 9, c = cnt / 9, issue = cnt < 9 * C, dy, dx;
-            perc_dydx(k, &dy, &dx);
-            top->i_ps_issue = issue;
-            top->i_ps_k = k;
-            top->i_ps_dy = dy;
-            top->i_ps_dx = dx;
-            top->i_ps_c = c & 15;
-            if (prev >= 0) {
-                int pc = prev / 9, pdy, pdx;
-                perc_dydx(prev % 9, &pdy, &pdx);
-                top->i_ps_word = (uint16_t)g.s[(pdy * 3 + pdx) * C + pc];
-            } else {
-                top->i_ps_word = rnd();  // no word in flight: ignored
-            }
-            top->eval();
-            unsigned w = top->o_ps_w;
-            for (int f = 0; f < 4; f++) {  // l, y, x, id
-                if (!((w >> f) & 1))
-                    continue;
-                int ch = f == 3 ? top->o_ps_c : top->o_ps_wc;
-                int slot = f == 3 ? 0 : f == 2 ? 1 : f == 1 ? 2 : 3;  // nca_perceive's order
-                got[slot][ch] = (int16_t)top->o_ps_wdata;
-                seen[slot][ch]++;
-            }
-            prev = issue ? cnt : -1;
+            top->i_pc_valid = 0;
             tick();
-        }
-        int16_t p[NCA_MAX_INPUTS];
-        nca_perceive(&m, &g, 1, 1, p);
-        for (int f = 0; f < 4; f++)
-            for (int c = 0; c < C; c++)
-                if (seen[f][c] != 1 || got[f][c] != p[f * C + c]) {
-                    printf("tb_units: FAIL: perception_serial %d filter %d channel %d: %d writes, "
-                           "rtl %d, C %d\n", t, f, c, seen[f][c], got[f][c], p[f * C + c]);
+            int16_t p[NCA_MAX_INPUTS];
+            nca_perceive(&m, &g, 1, 1, p);
+            for (int i = 0; i < 4 * C; i++)
+                if (get16(top->o_pc_p, i) != p[i]) {
+                    printf("tb_units: FAIL: perception %d input %d: rtl %d, C %d\n", t, i,
+                           get16(top->o_pc_p, i), p[i]);
                     return 1;
                 }
-    }
-    nca_grid_free(&g);
-    printf("tb_units: perception_serial: %d random windows match nca_perceive (9C + 6 clocks)\n",
-           n);
-    return 0;
-}
-
-static int test_alive(int n)
-{
-    for (int t = 0; t < n; t++) {
-        uint8_t rows[3][GW];
-        int dens = rnd_range(1, 30);
-        for (int r = 0; r < 3; r++)
-            for (int x = 0; x < GW; x++)
-                rows[r][x] = (int)(rnd() % 100) < dens;
-        int wrap = rnd() & 1;
-        uint64_t up = 0, mid = 0, dn = 0;
-        for (int x = 0; x < GW; x++) {
-            up |= (uint64_t)rows[0][x] << x;
-            mid |= (uint64_t)rows[1][x] << x;
-            dn |= (uint64_t)rows[2][x] << x;
         }
-        top->i_ar_up = up;
-        top->i_ar_mid = mid;
-        top->i_ar_dn = dn;
-        top->i_ar_wrap = wrap;
-        top->eval();
-        uint64_t got = top->o_ar_row;
-        for (int x = 0; x < GW; x++) {
-            int a = 0;
-            for (int r = 0; r < 3; r++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    int xx = x + dx;
-                    if (xx < 0 || xx >= GW) {
-                        if (!wrap)
-                            continue;
-                        xx = (xx + GW) % GW;
-                    }
-                    a |= rows[r][xx];
+        nca_grid_free(&g);
+        printf("tb_units: perception: %d random windows match nca_perceive\n", n);
+        return 0;
+    }
+
+    void load(int sel, unsigned a, unsigned b, int32_t v)
+    {
+        top->i_ld_valid = 1;
+        top->i_ld_sel = sel;
+        top->i_ld_a = a;
+        top->i_ld_b = b;
+        top->i_ld_data = (uint32_t)v;
+        tick();
+        top->i_ld_valid = 0;
+    }
+
+    void random_model(nca_model *m, unsigned hidden, unsigned kernels)
+    {
+        memset(m, 0, sizeof *m);
+        m->channels = C;
+        m->hidden = (uint8_t)hidden;
+        m->kernels = (uint8_t)kernels;
+        const unsigned I = nca_model_inputs(m);
+        const int realistic = rnd() % 2;  // shifts that keep h inside 0..255 most of the time
+        for (unsigned j = 0; j < hidden; j++) {
+            for (unsigned i = 0; i < I; i++)
+                m->w1[j * I + i] = (int8_t)rnd();
+            m->b1[j] = rnd_range(-(1 << 24) + 1, (1 << 24) - 1);
+            m->shift1[j] = (uint8_t)(realistic ? rnd_range(16, 24) : rnd_range(0, 24));
+        }
+        for (unsigned k = 0; k < C; k++) {
+            for (unsigned j = 0; j < hidden; j++)
+                m->w2[k * hidden + j] = (int8_t)rnd();
+            m->b2[k] = rnd_range(-(1 << 24) + 1, (1 << 24) - 1);
+            m->shift2[k] = (uint8_t)(realistic ? rnd_range(4, 14) : rnd_range(0, 24));
+        }
+    }
+
+    int test_mlp(int models, int cells)
+    {
+        static nca_model m;
+        for (int t = 0; t < models; t++) {
+            unsigned hidden;
+            switch (t % 4) {
+            case 0: hidden = HID; break;
+            case 1: hidden = (unsigned)rnd_range(1, LANES < HID ? LANES : HID); break;  // G = 1
+            default: hidden = (unsigned)rnd_range(1, HID); break;
+            }
+            unsigned kernels = t == 0 ? 0x7u : (1u | ((rnd() % 8) << 1));
+            random_model(&m, hidden, kernels);
+            const unsigned I = nca_model_inputs(&m);
+            top->i_kernels = kernels;
+            top->i_hidden = hidden;
+            tick();
+            for (unsigned j = 0; j < hidden; j++)
+                for (unsigned i = 0; i < I; i++)
+                    load(0, j, i, m.w1[j * I + i]);
+            for (unsigned k = 0; k < C; k++)
+                for (unsigned j = 0; j < hidden; j++)
+                    load(1, k, j, m.w2[k * hidden + j]);
+            for (unsigned j = 0; j < hidden; j++) {
+                load(2, j, 0, m.b1[j]);
+                load(3, j, 0, m.shift1[j]);
+            }
+            for (unsigned k = 0; k < C; k++) {
+                load(4, k, 0, m.b2[k]);
+                load(5, k, 0, m.shift2[k]);
+            }
+            const unsigned want_len = nca_cycles_mac_len(&m, LANES);
+            if (top->o_mac_len != want_len) {
+                printf("tb_units: FAIL: MLP model %d: o_mac_len %u, cycle model %u\n", t,
+                       top->o_mac_len, want_len);
+                return 1;
+            }
+            // physical filter of each rank
+            int phys[4], nf = 0;
+            for (int f = 0; f < 4; f++)
+                if (kernels & (1u << f))
+                    phys[nf++] = f;
+            // cells back to back: p vectors (physical layout), expected u
+            std::vector<std::vector<int16_t>> pv(cells, std::vector<int16_t>(4 * C));
+            std::deque<std::vector<int16_t>> expect;
+            for (int n = 0; n < cells; n++) {
+                int16_t pc[NCA_MAX_INPUTS];
+                int32_t ds[NCA_MAX_CHANNELS];
+                for (int i = 0; i < 4 * C; i++)
+                    pv[n][i] = (rnd() % 3 == 0) ? rnd_word() : (int16_t)rnd_range(-3000, 3000);
+                for (int r = 0; r < nf; r++)
+                    for (int c = 0; c < C; c++)
+                        pc[r * C + c] = pv[n][phys[r] * C + c];
+                nca_mlp(&m, pc, ds);
+                std::vector<int16_t> u(C);
+                for (int c = 0; c < C; c++)
+                    u[c] = nca_sat16((int64_t)pc[c] + ds[c]);
+                expect.push_back(u);
+            }
+            auto write_p = [&](int n) {
+                top->i_p_we = 1;
+                top->i_p_bank = n & 1;
+                for (int i = 0; i < 4 * C; i++)
+                    put16(top->i_p_vec, i, pv[n][i]);
+            };
+            write_p(0);
+            tick();
+            top->i_p_we = 0;
+            int started = 0, done = 0, since = 0;
+            uint64_t busy = 0, guard = 0;
+            while (done < cells) {
+                top->i_start = 0;
+                top->i_p_we = 0;
+                if (!top->o_busy && started < cells) {
+                    top->i_start = 1;
+                    top->i_bank = started & 1;
+                    started++;
+                    since = 0;
+                } else if (started < cells && started >= 1 && ++since == 13) {
+                    // the next cell's p into the bank of the cell before the running one, at the
+                    // clock the core does it (the previous cell's result needs its bank 4 clocks)
+                    write_p(started);
                 }
-            if ((int)((got >> x) & 1) != a) {
-                printf("tb_units: FAIL: alive row %d cell %d: rtl %d, spec %d\n", t, x,
-                       (int)((got >> x) & 1), a);
+                tick();
+                busy += top->o_busy;
+                if (top->o_u_valid) {
+                    const std::vector<int16_t> &u = expect.front();
+                    for (int c = 0; c < C; c++)
+                        if (get16(top->o_u, c) != u[c]) {
+                            printf("tb_units: FAIL: MLP model %d (H=%u K=%u) cell %d channel %d: "
+                                   "rtl %d, C %d\n", t, hidden, kernels, done, c,
+                                   get16(top->o_u, c), u[c]);
+                            return 1;
+                        }
+                    expect.pop_front();
+                    done++;
+                }
+                if (++guard > 10000000) {
+                    printf("tb_units: FAIL: MLP model %d hangs\n", t);
+                    return 1;
+                }
+            }
+            top->i_start = 0;
+            if (busy != (uint64_t)want_len * cells) {
+                printf("tb_units: FAIL: MLP model %d: busy %llu clocks for %d cells, expected %u each\n",
+                       t, (unsigned long long)busy, cells, want_len);
+                return 1;
+            }
+            if (trace)
+                printf("  model %d: H=%u K=%u I=%u mac_len %u ok\n", t, hidden, kernels, I, want_len);
+        }
+        printf("tb_units: MLP (LANES=%d, C=%d, hidden<=%d): %d random models x %d cells match "
+               "nca_mlp, cycles = nca_cycles_mac_len\n", LANES, C, HID, models, cells);
+        return 0;
+    }
+
+    int test_hash(int n)
+    {
+        struct In {
+            uint32_t seed, step, x, y;
+        };
+        std::deque<In> q;
+        int checked = 0;
+        for (int t = 0; t < n + 2; t++) {
+            In in = {rnd() ^ (rnd() << 16), rnd() % 8 ? rnd() % 5000 : rnd() ^ (rnd() << 16),
+                     rnd() & 0xFFFF, rnd() & 0xFFFF};
+            top->i_h_valid = t < n;
+            top->i_h_seed = in.seed;
+            top->i_h_step = in.step;
+            top->i_h_x = in.x;
+            top->i_h_y = in.y;
+            if (t < n)
+                q.push_back(in);
+            tick();
+            if (top->o_h_valid) {
+                In e = q.front();
+                q.pop_front();
+                uint32_t h = nca_hash(e.seed, e.step, e.x, e.y);
+                if (top->o_h_hash != h || top->o_h_tag != e.x) {
+                    printf("tb_units: FAIL: hash(%u,%u,%u,%u): rtl %08x, C %08x\n", e.seed, e.step,
+                           e.x, e.y, top->o_h_hash, h);
+                    return 1;
+                }
+                checked++;
+            }
+        }
+        top->i_h_valid = 0;
+        if (checked != n) {
+            printf("tb_units: FAIL: hash: %d of %d results (latency is not 2)\n", checked, n);
+            return 1;
+        }
+        printf("tb_units: hash: %d random inputs match nca_hash (latency 2)\n", n);
+        return 0;
+    }
+
+    // nca_hash_serial: random seeds, steps, cells and thresholds; 64 clocks busy, then o_done
+    // with the fire bit of nca_hash; o_done stays until acknowledged; the seed register is
+    // back in place after each hash (the next hash uses it unchanged)
+    int test_hash_serial(int n)
+    {
+        top->i_hs_seed_we = 0;
+        top->i_hs_start = 0;
+        top->i_hs_ack = 0;
+        uint32_t seed = 0;
+        for (int t = 0; t < n; t++) {
+            if (t % 16 == 0) {  // a new seed now and then, through the load port
+                seed = rnd() ^ (rnd() << 16);
+                top->i_h_seed = seed;
+                top->i_hs_seed_we = 1;
+                tick();
+                top->i_hs_seed_we = 0;
+            }
+            uint32_t step = rnd() % 4 ? rnd() % 5000 : rnd() ^ (rnd() << 16);
+            uint32_t x = rnd() & 63, y = rnd() & 63;
+            uint32_t fire = rnd() % 8 ? 32768 : rnd() % 65537;
+            top->i_h_step = step;
+            top->i_h_seed = rnd();  // not loaded: the block keeps its own seed
+            top->i_hs_fire = fire;
+            top->i_hs_x = x;
+            top->i_hs_y = y;
+            top->i_hs_start = 1;
+            tick();
+            top->i_hs_start = 0;
+            top->i_hs_x = rnd() & 63;  // taken at the start; y must hold
+            int clocks = 0;
+            while (top->o_hs_busy && clocks < 100) {
+                tick();
+                clocks++;
+            }
+            uint32_t h = nca_hash(seed, step, x, y);
+            bool want = (h >> 16) < fire;
+            if (clocks != 64 || !top->o_hs_done || top->o_hs_x != x || top->o_hs_fire != want) {
+                printf("tb_units: FAIL: hash_serial(%u,%u,%u,%u) fire %u: %d clocks, done %d, x %u, "
+                       "fire %d (C %d)\n", seed, step, x, y, fire, clocks, top->o_hs_done,
+                       top->o_hs_x, top->o_hs_fire, want);
+                return 1;
+            }
+            tick();
+            if (!top->o_hs_done) {
+                printf("tb_units: FAIL: hash_serial: o_done fell before i_ack\n");
+                return 1;
+            }
+            top->i_hs_ack = 1;
+            tick();
+            top->i_hs_ack = 0;
+            if (top->o_hs_done) {
+                printf("tb_units: FAIL: hash_serial: o_done stayed after i_ack\n");
                 return 1;
             }
         }
+        printf("tb_units: hash_serial: %d random cells match nca_hash's fire bit (64 clocks)\n", n);
+        return 0;
     }
-    printf("tb_units: alive rows: %d random rows match the 3x3 rule (zero and wrap)\n", n);
-    return 0;
-}
+
+    // nca_requant_serial: an accumulator a clock (|acc| < 2^29, shifts 0..24), both layers;
+    // each result two clocks later, checked against nca_rshift_round / clamp / nca_sat16 with
+    // the layer and residual given in its output clock
+    int test_requant_serial(int n)
+    {
+        struct In {
+            int32_t acc;
+            unsigned sh, lane;
+            bool l2;
+            int16_t res;
+        };
+        std::deque<In> q;
+        int checked = 0;
+        for (int t = 0; t < n + 3; t++) {
+            bool issue = t < n && rnd() % 8 != 0;  // a gap now and then
+            In in = {rnd_range(-(1 << 29) + 1, (1 << 29) - 1), rnd() % 25, rnd() & 7, (rnd() & 1) != 0,
+                     (int16_t)rnd()};
+            if (rnd() % 4 == 0)  // small values: the rounding and the clamps' edges
+                in.acc = rnd_range(-4096, 4096);
+            top->i_rq_v = issue;
+            top->i_rq_i = in.lane;
+            top->i_rq_acc = (uint32_t)in.acc & 0x3FFFFFFFu;
+            top->i_rq_shift = ((in.sh >= 16) << 4) | (in.sh & 15);
+            if (issue)
+                q.push_back(in);
+            tick();
+            top->i_rq_v = 0;
+            if (top->o_rq_v) {
+                In e = q.front();
+                q.pop_front();
+                top->i_rq_l2 = e.l2;
+                top->i_rq_res = (uint16_t)e.res;
+                top->eval();
+                int32_t v = nca_rshift_round(e.acc, e.sh);
+                unsigned h = v < 0 ? 0 : v > 255 ? 255 : (unsigned)v;
+                uint16_t u = (uint16_t)nca_sat16((int64_t)e.res + v);
+                if (top->o_rq_i != e.lane || (!e.l2 && top->o_rq_h != h) ||
+                    (e.l2 && top->o_rq_u != u)) {
+                    printf("tb_units: FAIL: requant_serial(acc %d, s %u, layer %d, res %d): lane %u "
+                           "(%u), h %u (C %u), u %d (C %d)\n", e.acc, e.sh, e.l2 ? 2 : 1, e.res,
+                           top->o_rq_i, e.lane, top->o_rq_h, h, (int16_t)top->o_rq_u, (int16_t)u);
+                    return 1;
+                }
+                checked++;
+            }
+        }
+        if (checked == 0 || !q.empty()) {
+            printf("tb_units: FAIL: requant_serial: %d results, %zu missing (latency is not 2)\n",
+                   checked, q.size());
+            return 1;
+        }
+        printf("tb_units: requant_serial: %d random accumulators match the C model (latency 2)\n",
+               checked);
+        return 0;
+    }
+
+    // nca_alive_rows_serial at 64 and 37 cells: random bitmaps of 8 rows (bits past the width
+    // 0, as the core keeps them), zero and torus; each row counted 0..16 with the bitmap read
+    // one clock after its address, as the core's RAM answers; every word's mask against the
+    // 3x3 OR computed here
+    int test_alive_serial(int n)
+    {
+        enum { AH = 8 };
+        const int widths[2] = {64, 37};
+        for (int t = 0; t < n; t++) {
+            uint16_t bm[2][AH][4];
+            int dens = rnd_range(1, 40);
+            int wrap = rnd() & 1;
+            for (int w = 0; w < 2; w++)
+                for (int y = 0; y < AH; y++)
+                    for (int q = 0; q < 4; q++) {
+                        bm[w][y][q] = 0;
+                        for (int b = 0; b < 16; b++)
+                            if (16 * q + b < widths[w] && (int)(rnd() % 100) < dens)
+                                bm[w][y][q] |= (uint16_t)(1u << b);
+                    }
+            top->i_as_wrap = wrap;
+            for (int y = 0; y < AH; y++) {
+                top->i_as_y = y;
+                top->i_as_y_prev = y == 0 ? AH - 1 : y - 1;
+                top->i_as_y_next = y == AH - 1 ? 0 : y + 1;
+                top->i_as_y_last = y == AH - 1;
+                unsigned addr[2] = {0, 0};
+                uint16_t got[2][4];
+                int seen[4] = {0, 0, 0, 0};
+                for (int cn = 0; cn <= 16; cn++) {
+                    top->i_as_cn = cn;
+                    top->i_as_rdata = bm[0][(addr[0] >> 2) % AH][addr[0] & 3];
+                    top->i_as37_rdata = bm[1][(addr[1] >> 2) % AH][addr[1] & 3];
+                    top->eval();
+                    if (top->o_as_out) {
+                        got[0][top->o_as_wq] = top->o_as_mask;
+                        got[1][top->o_as_wq] = top->o_as37_mask;
+                        seen[top->o_as_wq]++;
+                    }
+                    addr[0] = top->o_as_raddr;
+                    addr[1] = top->o_as37_raddr;
+                    tick();
+                }
+                for (int q = 0; q < 4; q++)
+                    if (seen[q] != 1) {
+                        printf("tb_units: FAIL: alive_serial: word %d out %d times in a row\n", q,
+                               seen[q]);
+                        return 1;
+                    }
+                for (int w = 0; w < 2; w++)
+                    for (int x = 0; x < 64; x++) {
+                        int a = 0;
+                        for (int dy = -1; dy <= 1 && x < widths[w]; dy++)
+                            for (int dx = -1; dx <= 1; dx++) {
+                                int yy = y + dy, xx = x + dx;
+                                if (yy < 0 || yy >= AH || xx < 0 || xx >= widths[w]) {
+                                    if (!wrap)
+                                        continue;
+                                    yy = (yy + AH) % AH;
+                                    xx = (xx + widths[w]) % widths[w];
+                                }
+                                a |= (bm[w][yy][xx / 16] >> (xx % 16)) & 1;
+                            }
+                        if (((got[w][x / 16] >> (x % 16)) & 1) != a) {
+                            printf("tb_units: FAIL: alive_serial: width %d %s, row %d cell %d: rtl %d, "
+                                   "expected %d\n", widths[w], wrap ? "wrap" : "zero", y, x,
+                                   (got[w][x / 16] >> (x % 16)) & 1, a);
+                            return 1;
+                        }
+                    }
+            }
+        }
+        printf("tb_units: alive_serial: %d random 8-row bitmaps, widths 64 and 37, match the 3x3 "
+               "rule\n", n);
+        return 0;
+    }
+
+    // nca_mac_array_serial: groups of random length (idle clocks between MACs), full-range
+    // 16-bit operands and weight bytes, 25-bit biases; 8 loads start each group at its biases,
+    // and the 8 loads of the next group bring every lane's sum to lane 0 in order, checked
+    // against the sums kept here
+    int test_mac_array(int n)
+    {
+        int64_t acc[8], next[8];
+        for (int l = 0; l < 8; l++) {
+            next[l] = rnd_range(-(1 << 24), (1 << 24) - 1);
+            top->i_ma_ld = 1;
+            top->i_ma_bias = (uint32_t)next[l] & 0x1FFFFFFu;
+            tick();
+        }
+        top->i_ma_ld = 0;
+        for (int t = 0; t < n; t++) {
+            memcpy(acc, next, sizeof acc);
+            int macs = rnd_range(0, 100);   // |acc| < 2^24 + 100 x 2^22 < 2^29
+            for (int k = 0; k < macs;) {
+                bool v = rnd() % 5 != 0;
+                int16_t a = (int16_t)rnd();
+                uint64_t w = ((uint64_t)rnd() << 32) | rnd();
+                top->i_ma_v = v;
+                top->i_ma_a = (uint16_t)a;
+                top->i_ma_w = w;
+                tick();
+                if (!v)
+                    continue;
+                for (int l = 0; l < 8; l++)
+                    acc[l] += (int64_t)a * (int8_t)(w >> (8 * l));
+                k++;
+            }
+            top->i_ma_v = 0;
+            for (int l = 0; l < 8; l++) {
+                top->eval();
+                int32_t got = (int32_t)(top->o_ma_acc0 << 2) >> 2;
+                if (got != acc[l]) {
+                    printf("tb_units: FAIL: mac_array: group %d (%d MACs), lane %d: rtl %d, "
+                           "expected %lld\n", t, macs, l, got, (long long)acc[l]);
+                    return 1;
+                }
+                next[l] = rnd_range(-(1 << 24), (1 << 24) - 1);
+                top->i_ma_ld = 1;
+                top->i_ma_bias = (uint32_t)next[l] & 0x1FFFFFFu;
+                tick();
+            }
+            top->i_ma_ld = 0;
+        }
+        printf("tb_units: mac_array: %d random groups of up to 100 MACs match, each lane read at "
+               "lane 0 in order\n", n);
+        return 0;
+    }
+
+    // nca_damage_serial at 64x64 and 37x21: random HALF, SQUARE and CIRCLE commands (centres
+    // and corners off the grid too, negative sides and radii); each cell it erases (its four
+    // channel groups in order, once) against nca_damage_hits, and its clocks against
+    // 5 W H (+ |a + c| + |b| + 4 for a circle)
+    int test_damage_serial(int n)
+    {
+        const unsigned gw[2] = {64, 37}, gh[2] = {64, 21};
+        for (int t = 0; t < n; t++) {
+            nca_damage d;
+            d.kind = (nca_damage_kind)(rnd() % 3);
+            d.a = d.kind == NCA_DMG_HALF ? rnd_range(0, 5) : rnd_range(-80, 140);
+            d.b = rnd_range(-80, 140);
+            d.c = rnd_range(-4, 70);
+            top->i_dm_op = d.kind == NCA_DMG_CIRCLE ? NCA_OP_CIRCLE
+                           : d.kind == NCA_DMG_HALF ? NCA_OP_HALF : NCA_OP_SQUARE;
+            top->i_dm_a = (uint32_t)d.a;
+            top->i_dm_b = (uint32_t)d.b;
+            top->i_dm_c = (uint32_t)d.c;
+            top->i_dm_start = 1;
+            tick();
+            top->i_dm_start = 0;
+            std::vector<int> subs[2] = {std::vector<int>(64 * 64, 0), std::vector<int>(37 * 21, 0)};
+            long clocks[2] = {0, 0};
+            bool done[2] = {false, false};
+            for (long k = 0; !(done[0] && done[1]); k++) {
+                if (k > 5 * 64 * 64 + 1000) {
+                    printf("tb_units: FAIL: damage_serial: no end (kind %d a %d b %d c %d)\n",
+                           d.kind, d.a, d.b, d.c);
+                    return 1;
+                }
+                top->eval();
+                for (int g = 0; g < 2; g++) {
+                    bool busy = (top->o_dm_busy >> g) & 1;
+                    if (done[g]) {
+                        if (busy || ((top->o_dm_erase >> g) & 1)) {
+                            printf("tb_units: FAIL: damage_serial: %ux%u busy after its last "
+                                   "clock\n", gw[g], gh[g]);
+                            return 1;
+                        }
+                        continue;
+                    }
+                    if (!busy) {
+                        printf("tb_units: FAIL: damage_serial: %ux%u not busy at clock %ld\n",
+                               gw[g], gh[g], clocks[g]);
+                        return 1;
+                    }
+                    clocks[g]++;
+                    if ((top->o_dm_erase >> g) & 1) {
+                        unsigned x = (top->o_dm_x >> (6 * g)) & 63, y = (top->o_dm_y >> (6 * g)) & 63;
+                        int sub = (top->o_dm_sub >> (2 * g)) & 3;
+                        if (x >= gw[g] || y >= gh[g] || subs[g][y * gw[g] + x] != sub) {
+                            printf("tb_units: FAIL: damage_serial: %ux%u erases (%u, %u) group %d "
+                                   "out of order\n", gw[g], gh[g], x, y, sub);
+                            return 1;
+                        }
+                        subs[g][y * gw[g] + x]++;
+                    }
+                    done[g] = (top->o_dm_last >> g) & 1;
+                }
+                tick();
+            }
+            for (int g = 0; g < 2; g++) {
+                long want = 5L * gw[g] * gh[g];
+                if (d.kind == NCA_DMG_CIRCLE)
+                    want += labs((long)d.a + d.c) + labs((long)d.b) + 4;
+                if (clocks[g] != want) {
+                    printf("tb_units: FAIL: damage_serial: %ux%u kind %d a %d b %d c %d: %ld "
+                           "clocks, expected %ld\n", gw[g], gh[g], d.kind, d.a, d.b, d.c,
+                           clocks[g], want);
+                    return 1;
+                }
+                for (unsigned y = 0; y < gh[g]; y++)
+                    for (unsigned x = 0; x < gw[g]; x++) {
+                        int want_sub = nca_damage_hits(&d, gw[g], gh[g], x, y) ? 4 : 0;
+                        if (subs[g][y * gw[g] + x] != want_sub) {
+                            printf("tb_units: FAIL: damage_serial: %ux%u kind %d a %d b %d c %d: "
+                                   "cell (%u, %u) erased %d groups, expected %d\n", gw[g], gh[g],
+                                   d.kind, d.a, d.b, d.c, x, y, subs[g][y * gw[g] + x], want_sub);
+                            return 1;
+                        }
+                    }
+            }
+        }
+        printf("tb_units: damage_serial: %d random erasures on 64x64 and 37x21 match "
+               "nca_damage_hits and the clock formula\n", n);
+        return 0;
+    }
+
+    // nca_pending_fifo (65 slots): random clears, pushes, pops and flushes, long runs of pushes
+    // (the ring wraps) and pops; head and tail against a queue kept here, and the commit rule
+    // against its meaning: not empty, and flushing or cell (tag_x + 1, tag_y + 1) perceived by a
+    // raster scan now at (x, y) (index 64 row + column, up to and including the scan's cell)
+    int test_fifo(int n)
+    {
+        enum { SLOTS = 65 };
+        unsigned head = 0, tail = 0, count = 0;
+        bool flush = false;
+        top->i_ff_clear = 1;
+        tick();
+        for (int t = 0; t < n; t++) {
+            int bias = (t / 300) % 3;    // runs that fill, drain or hover
+            unsigned r = rnd() % 100;
+            bool clear = r < 1;
+            bool push = !clear && count < SLOTS && (rnd() % 100) < (bias == 0 ? 70u : bias == 1 ? 25u : 50u);
+            bool pop = !clear && !push && count > 0 && (rnd() & 1);
+            bool fl = (rnd() % 100) < 3;
+            top->i_ff_clear = clear;
+            top->i_ff_push = push;
+            top->i_ff_pop = pop;
+            top->i_ff_flush = fl;
+            unsigned tx = rnd() % 64, ty = rnd() % 64, x = rnd() % 64, y = rnd() % 64;
+            if (rnd() & 1) {   // near the boundary of the rule
+                ty = y == 0 ? 0 : y - 1;
+                tx = (x + rnd_range(-2, 2)) & 63;
+            }
+            top->i_ff_tag_x = tx;
+            top->i_ff_tag_y = ty;
+            top->i_ff_x = x;
+            top->i_ff_y = y;
+            top->eval();
+            bool elig = count != 0 && (flush || 64 * (ty + 1) + tx + 1 <= 64 * y + x);
+            if (top->o_ff_head != head || top->o_ff_tail != tail || top->o_ff_flush != flush ||
+                top->o_ff_elig != elig) {
+                printf("tb_units: FAIL: fifo: clock %d: head %u tail %u flush %u elig %u, expected "
+                       "%u %u %u %u (tag (%u, %u), scan (%u, %u), %u queued)\n", t, top->o_ff_head,
+                       top->o_ff_tail, top->o_ff_flush, top->o_ff_elig, head, tail, flush, elig, tx,
+                       ty, x, y, count);
+                return 1;
+            }
+            tick();
+            if (clear) {
+                head = tail = count = 0;
+                flush = false;
+                continue;
+            }
+            flush = flush || fl;
+            if (push) {
+                tail = (tail + 1) % SLOTS;
+                count++;
+            } else if (pop) {
+                head = (head + 1) % SLOTS;
+                count--;
+            }
+        }
+        top->i_ff_clear = top->i_ff_push = top->i_ff_pop = top->i_ff_flush = 0;
+        printf("tb_units: fifo: %d random clocks (the ring wrapped) match the queue and the commit "
+               "rule\n", n);
+        return 0;
+    }
+
+    // nca_perceive_serial: random 3x3 windows of C channels fed as nca_core_seq does (channel
+    // by channel, its 9 words in the core's order, each word one clock after it is asked for,
+    // then 6 clocks more); the words it writes (identity, Sobel x, y, Laplacian of each channel)
+    // against nca_perceive
+    void perc_dydx(int k, int *dy, int *dx)  // nca_core_seq's neighbour order
+    {
+        *dy = (k == 0 || k == 5 || k == 6) ? 1 : (k == 2 || k == 7 || k == 8) ? 2 : 0;
+        *dx = (k == 3 || k == 5 || k == 7) ? 0 : (k == 4 || k == 6 || k == 8) ? 2 : 1;
+    }
+
+    int test_perception_serial(int n)
+    {
+        static nca_model m;
+        nca_grid g;
+        if (window_init(&m, &g))
+            return 1;
+        for (int t = 0; t < n; t++) {
+            for (int i = 0; i < 9 * C; i++)
+                g.s[i] = (rnd() % 5 == 0) ? 0 : rnd_word();
+            int16_t got[4][C];
+            int seen[4][C];
+            memset(seen, 0, sizeof seen);
+            int prev = -1;  // the word asked for last clock: 9 c + k, or -1
+            for (int cnt = 0; cnt < 9 * C + 6; cnt++) {
+                int k = cnt % 9, c = cnt / 9, issue = cnt < 9 * C, dy, dx;
+                perc_dydx(k, &dy, &dx);
+                top->i_ps_issue = issue;
+                top->i_ps_k = k;
+                top->i_ps_dy = dy;
+                top->i_ps_dx = dx;
+                top->i_ps_c = c & 15;
+                if (prev >= 0) {
+                    int pc = prev / 9, pdy, pdx;
+                    perc_dydx(prev % 9, &pdy, &pdx);
+                    top->i_ps_word = (uint16_t)g.s[(pdy * 3 + pdx) * C + pc];
+                } else {
+                    top->i_ps_word = rnd();  // no word in flight: ignored
+                }
+                top->eval();
+                unsigned w = top->o_ps_w;
+                for (int f = 0; f < 4; f++) {  // l, y, x, id
+                    if (!((w >> f) & 1))
+                        continue;
+                    int ch = f == 3 ? top->o_ps_c : top->o_ps_wc;
+                    int slot = f == 3 ? 0 : f == 2 ? 1 : f == 1 ? 2 : 3;  // nca_perceive's order
+                    got[slot][ch] = (int16_t)top->o_ps_wdata;
+                    seen[slot][ch]++;
+                }
+                prev = issue ? cnt : -1;
+                tick();
+            }
+            int16_t p[NCA_MAX_INPUTS];
+            nca_perceive(&m, &g, 1, 1, p);
+            for (int f = 0; f < 4; f++)
+                for (int c = 0; c < C; c++)
+                    if (seen[f][c] != 1 || got[f][c] != p[f * C + c]) {
+                        printf("tb_units: FAIL: perception_serial %d filter %d channel %d: %d writes, "
+                               "rtl %d, C %d\n", t, f, c, seen[f][c], got[f][c], p[f * C + c]);
+                        return 1;
+                    }
+        }
+        nca_grid_free(&g);
+        printf("tb_units: perception_serial: %d random windows match nca_perceive (9C + 6 clocks)\n",
+               n);
+        return 0;
+    }
+
+    int test_alive(int n)
+    {
+        for (int t = 0; t < n; t++) {
+            uint8_t rows[3][GW];
+            int dens = rnd_range(1, 30);
+            for (int r = 0; r < 3; r++)
+                for (int x = 0; x < GW; x++)
+                    rows[r][x] = (int)(rnd() % 100) < dens;
+            int wrap = rnd() & 1;
+            uint64_t up = 0, mid = 0, dn = 0;
+            for (int x = 0; x < GW; x++) {
+                up |= (uint64_t)rows[0][x] << x;
+                mid |= (uint64_t)rows[1][x] << x;
+                dn |= (uint64_t)rows[2][x] << x;
+            }
+            top->i_ar_up = up;
+            top->i_ar_mid = mid;
+            top->i_ar_dn = dn;
+            top->i_ar_wrap = wrap;
+            top->eval();
+            uint64_t got = top->o_ar_row;
+            for (int x = 0; x < GW; x++) {
+                int a = 0;
+                for (int r = 0; r < 3; r++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int xx = x + dx;
+                        if (xx < 0 || xx >= GW) {
+                            if (!wrap)
+                                continue;
+                            xx = (xx + GW) % GW;
+                        }
+                        a |= rows[r][xx];
+                    }
+                if ((int)((got >> x) & 1) != a) {
+                    printf("tb_units: FAIL: alive row %d cell %d: rtl %d, spec %d\n", t, x,
+                           (int)((got >> x) & 1), a);
+                    return 1;
+                }
+            }
+        }
+        printf("tb_units: alive rows: %d random rows match the 3x3 rule (zero and wrap)\n", n);
+        return 0;
+    }
+
+    int run()
+    {
+        rng_state = arg_ul("seed", 1) * 0x9E3779B97F4A7C15ull + 1;
+        trace = flag("trace");
+        top->i_rst = 1;
+        tick();
+        tick();
+        top->i_rst = 0;
+        tick();
+        int bad = test_hash(5000) || test_hash_serial(2000) || test_requant_serial(20000) ||
+                  test_alive_serial(300) || test_perception_serial(2000) || test_damage_serial(60) ||
+                  test_mac_array(500) || test_fifo(30000) || test_alive(3000) ||
+                  test_perception(3000) ||
+                  test_mlp(20, 6);
+        printf("tb_units: %s\n", bad ? "FAIL" : "PASS");
+        return bad;
+    }
+};
 
 int main(int argc, char **argv)
 {
-    Verilated::commandArgs(argc, argv);
-    const char *sv = Verilated::commandArgsPlusMatch("seed");
-    if (sv && *sv && strlen(sv) > 6)
-        rng_state = strtoull(sv + 6, nullptr, 0) * 0x9E3779B97F4A7C15ull + 1;
-    trace = Verilated::commandArgsPlusMatch("trace")[0] != 0;
-    top = new Vtb_units;
-    top->i_rst = 1;
-    tick();
-    tick();
-    top->i_rst = 0;
-    tick();
-    int bad = test_hash(5000) || test_hash_serial(2000) || test_requant_serial(20000) ||
-              test_alive_serial(300) || test_perception_serial(2000) || test_alive(3000) ||
-              test_perception(3000) ||
-              test_mlp(20, 6);
-    top->final();
-    delete top;
-    printf("tb_units: %s\n", bad ? "FAIL" : "PASS");
-    return bad;
+    UnitBench b(argc, argv);
+    return b.run();
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_units - bench wrapper: the unit-tested blocks side by side (nca_perceive, nca_mlp,
 // nca_hash, nca_alive_row, and nca_core_seq's nca_hash_serial, nca_requant_serial,
-// nca_alive_rows_serial and nca_perceive_serial) with their ports brought out
-// for tb_units.cpp.
+// nca_alive_rows_serial, nca_perceive_serial, nca_mac_array_serial, nca_damage_serial
+// (64x64 and 37x21) and nca_pending_fifo) with their ports brought out for tb_units.cpp.
 //
 // Usage: Verilator top only (no logic of its own); see tb_units.cpp.
 `default_nettype none
@@ -97,6 +97,38 @@ module tb_units #(
     output wire [3:0]               o_ps_wc,
     output wire [4:0]               o_ps_w,      // {c0, id, x, y, l}
     output wire [15:0]              o_ps_wdata,
+    // serial erasure walker (nca_core_seq's), 64x64 and 37x21
+    input  wire                     i_dm_start,
+    input  wire [3:0]               i_dm_op,
+    input  wire [31:0]              i_dm_a,
+    input  wire [31:0]              i_dm_b,
+    input  wire [31:0]              i_dm_c,
+    output wire [1:0]               o_dm_busy,   // {37x21, 64x64}, likewise below
+    output wire [1:0]               o_dm_erase,
+    output wire [1:0]               o_dm_last,
+    output wire [3:0]               o_dm_sub,
+    output wire [11:0]              o_dm_x,
+    output wire [11:0]              o_dm_y,
+    // MAC array (nca_core_seq's): 8 lanes in a load chain
+    input  wire                     i_ma_v,
+    input  wire                     i_ma_ld,
+    input  wire [24:0]              i_ma_bias,
+    input  wire [15:0]              i_ma_a,
+    input  wire [63:0]              i_ma_w,
+    output wire [29:0]              o_ma_acc0,
+    // pending-update FIFO (nca_core_seq's), 65 slots
+    input  wire                     i_ff_clear,
+    input  wire                     i_ff_flush,
+    input  wire                     i_ff_push,
+    input  wire                     i_ff_pop,
+    input  wire [5:0]               i_ff_tag_x,
+    input  wire [5:0]               i_ff_tag_y,
+    input  wire [5:0]               i_ff_x,
+    input  wire [5:0]               i_ff_y,
+    output wire [6:0]               o_ff_head,
+    output wire [6:0]               o_ff_tail,
+    output wire                     o_ff_flush,
+    output wire                     o_ff_elig,
     // alive row
     input  wire [GRID_W-1:0]        i_ar_up,
     input  wire [GRID_W-1:0]        i_ar_mid,
@@ -145,6 +177,24 @@ module tb_units #(
         .i_dx(i_ps_dx), .i_c(i_ps_c), .i_word(i_ps_word), .o_c(o_ps_c), .o_wc(o_ps_wc),
         .o_w_l(o_ps_w[0]), .o_w_y(o_ps_w[1]), .o_w_x(o_ps_w[2]), .o_w_id(o_ps_w[3]),
         .o_w_c0(o_ps_w[4]), .o_wdata(o_ps_wdata));
+    genvar gd;
+    generate
+        for (gd = 0; gd < 2; gd = gd + 1) begin : g_damage
+            nca_damage_serial #(.GRID_W(gd ? 37 : 64), .GRID_H(gd ? 21 : 64)) u_damage (
+                .clk(clk), .i_rst(i_rst), .i_start(i_dm_start), .i_op(i_dm_op),
+                .i_a(i_dm_a), .i_b(i_dm_b), .i_c(i_dm_c), .o_busy(o_dm_busy[gd]),
+                .o_erase(o_dm_erase[gd]), .o_sub(o_dm_sub[2*gd +: 2]),
+                .o_x(o_dm_x[6*gd +: 6]), .o_y(o_dm_y[6*gd +: 6]), .o_last(o_dm_last[gd]));
+        end
+    endgenerate
+    nca_mac_array_serial u_mac_array (
+        .clk(clk), .i_v(i_ma_v), .i_ld(i_ma_ld), .i_bias(i_ma_bias), .i_a(i_ma_a),
+        .i_w(i_ma_w), .o_acc0(o_ma_acc0));
+    nca_pending_fifo #(.SLOTS(65)) u_fifo (
+        .clk(clk), .i_clear(i_ff_clear), .i_flush(i_ff_flush), .i_push(i_ff_push),
+        .i_pop(i_ff_pop), .i_tag_x(i_ff_tag_x), .i_tag_y(i_ff_tag_y), .i_x(i_ff_x),
+        .i_y(i_ff_y), .o_head(o_ff_head), .o_tail(o_ff_tail), .o_flush(o_ff_flush),
+        .o_elig(o_ff_elig));
     nca_alive_row #(.GRID_W(GRID_W)) u_alive (
         .i_up(i_ar_up), .i_mid(i_ar_mid), .i_dn(i_ar_dn), .i_wrap(i_ar_wrap),
         .o_row(o_ar_row));

@@ -11,14 +11,12 @@
 // packet that stops half way (nca_board's dbg_rx_busy) gets 20 ms of real time to go on;
 // after that the clock runs until the board's 1 ms LINK_TIMEOUT has dropped it, as on a
 // real board. The grid and the other build parameters are fixed when it is built
-// (`make -C sim vboard`: 64x64, 16 channels, 128 hidden, 64 lanes, 48 MHz, 12 Mbaud; the
-// Makefile passes VB_LANES and VB_BAUD to match, docs/design.md "Virtual board speed").
-#include <verilated.h>
-#if VM_TRACE
-#include <verilated_vcd_c.h>
-#endif
+// (`make -C sim vboard`: 64x64, 16 channels, 128 hidden, 64 lanes, 48 MHz, 12 Mbaud,
+// docs/design.md "Virtual board speed"); this program reads them from the Verilated model.
 #include "Vnca_board.h"
 #include "Vnca_board___024root.h"
+#include "Vnca_board_nca_board.h"
+#include "nca_bench.h"
 #include "nca_uart_line.h"
 
 #include <cerrno>
@@ -33,59 +31,24 @@
 #include <termios.h>
 #include <unistd.h>
 
-#ifndef VB_GRID_W
-#define VB_GRID_W 64
-#endif
-#ifndef VB_GRID_H
-#define VB_GRID_H 64
-#endif
-#ifndef VB_CLK_HZ
-#define VB_CLK_HZ 48000000
-#endif
-#ifndef VB_BAUD
-#define VB_BAUD 3000000
-#endif
-#ifndef VB_LANES
-#define VB_LANES 16
-#endif
-
-static const double BIT = (double)VB_CLK_HZ / VB_BAUD;  // clocks per bit
+using Params = Vnca_board_nca_board;
+static constexpr double BIT = (double)Params::CLK_HZ / Params::BAUD;  // clocks per bit
 
 namespace {
 
-struct Board {
-    VerilatedContext *ctx = nullptr;
-    Vnca_board *top = nullptr;
-#if VM_TRACE
-    VerilatedVcdC *vcd = nullptr;
-#endif
-    uint64_t cycle = 0;
+struct Board : NcaBench<Vnca_board> {
     UartLine uart{BIT};           // the client's end of the board's UART
     std::deque<uint8_t> out;      // board -> client
 
     void tick()
     {
-        top->clk = 0;
-        top->eval();
-#if VM_TRACE
-        if (vcd)
-            vcd->dump(ctx->time());
-#endif
-        ctx->timeInc(1);
-        top->clk = 1;
-        top->eval();
-#if VM_TRACE
-        if (vcd)
-            vcd->dump(ctx->time());
-#endif
-        ctx->timeInc(1);
-        cycle++;
+        NcaBench<Vnca_board>::tick();
         top->i_uart_rx = uart.clock(cycle, top->o_uart_tx, out);
     }
 
     bool lines_quiet() const { return !uart.tx_busy() && !uart.rx_busy(); }
     bool idle() const { return lines_quiet() && top->o_led_idle && !rx_partial(); }
-    bool rx_partial() const { return top->rootp->nca_board__DOT__dbg_rx_busy; }
+    bool rx_partial() const { return top->rootp->nca_board->dbg_rx_busy; }
 };
 
 void usage(FILE *f)
@@ -99,9 +62,9 @@ void usage(FILE *f)
             "  --trace FILE     write a VCD of the whole run (builds made with TRACE=1)\n"
             "  --quiet          no messages on stderr (errors excepted)\n"
             "  --help           this text\n"
-            "Build: GRID %ux%u, CHANNELS 16, HIDDEN 128, LANES %u, CLK_HZ %u, BAUD %u.\n",
-            VB_GRID_W, VB_GRID_H, VB_GRID_W, VB_GRID_H, (unsigned)VB_LANES, (unsigned)VB_CLK_HZ,
-            (unsigned)VB_BAUD);
+            "Build: GRID %ux%u, CHANNELS %u, HIDDEN %u, LANES %u, CLK_HZ %u, BAUD %u.\n",
+            Params::GRID_W, Params::GRID_H, Params::GRID_W, Params::GRID_H, Params::CHANNELS,
+            Params::HIDDEN, Params::LANES, Params::CLK_HZ, Params::BAUD);
 }
 
 bool set_nonblock(int fd)
@@ -132,10 +95,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "nca-vboard: --grid %s: expected WxH\n", argv[i]);
                 return 1;
             }
-            if (w != VB_GRID_W || h != VB_GRID_H) {
+            if (w != Params::GRID_W || h != Params::GRID_H) {
                 fprintf(stderr, "nca-vboard: --grid %ux%u: this build's grid is %ux%u (the grid "
-                        "is a parameter of the Verilated nca_board)\n", w, h, VB_GRID_W,
-                        VB_GRID_H);
+                        "is a parameter of the Verilated nca_board)\n", w, h, Params::GRID_W,
+                        Params::GRID_H);
                 return 1;
             }
         } else if (a == "--trace" && i + 1 < argc) {
@@ -172,19 +135,14 @@ int main(int argc, char **argv)
     }
 
     Board b;
-    b.ctx = new VerilatedContext;
-    b.top = new Vnca_board{b.ctx};
-    if (trace_path) {
+    if (trace_path && !b.trace_open(trace_path)) {
 #if VM_TRACE
-        b.ctx->traceEverOn(true);
-        b.vcd = new VerilatedVcdC;
-        b.top->trace(b.vcd, 99);
-        b.vcd->open(trace_path);
+        fprintf(stderr, "nca-vboard: --trace: cannot write %s\n", trace_path);
 #else
         fprintf(stderr, "nca-vboard: --trace: this build has no VCD support (make -C sim "
                 "vboard TRACE=1)\n");
-        return 1;
 #endif
+        return 1;
     }
     b.top->i_uart_rx = 1;
     b.top->i_rst = 1;
@@ -198,8 +156,8 @@ int main(int argc, char **argv)
     // pipe cost the last message only
     signal(SIGPIPE, SIG_IGN);
     if (!quiet)
-        fprintf(stderr, "nca-vboard: %ux%u board at %u Hz, %u baud on %s\n", VB_GRID_W,
-                VB_GRID_H, (unsigned)VB_CLK_HZ, (unsigned)VB_BAUD, spath.c_str());
+        fprintf(stderr, "nca-vboard: %ux%u board at %u Hz, %u baud on %s\n", Params::GRID_W,
+                Params::GRID_H, Params::CLK_HZ, Params::BAUD, spath.c_str());
     printf("pty: %s\n", spath.c_str());
     fflush(stdout);
 
@@ -263,13 +221,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "nca-vboard: %llu clocks simulated, %llu bytes in, %llu out%s\n",
                 (unsigned long long)b.cycle, (unsigned long long)b.uart.bytes_tx,
                 (unsigned long long)b.uart.bytes_rx, b.uart.framing ? ", FRAMING ERRORS" : "");
-#if VM_TRACE
-    if (b.vcd)
-        b.vcd->close();
-#endif
-    b.top->final();
-    delete b.top;
-    delete b.ctx;
     close(sfd);
     close(mfd);
     return status;
