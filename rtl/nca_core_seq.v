@@ -111,8 +111,8 @@ module nca_core_seq #(
     // 1040 + s, column-0 old words at 1120 + 16 slot + c, p at 1152 + 16 rank + c,
     // h[j] at 1216 + j/2 (byte j%2)
     localparam [10:0] A_TAG = 11'd1040, A_COL0 = 11'd1120, A_P = 11'd1152, A_H = 11'd1216;
-    localparam [15:0] W16 = W32[15:0], H16 = H32[15:0];
-    localparam [5:0] WM1 = W16[5:0] - 6'd1, HM1 = H16[5:0] - 6'd1;
+    localparam [15:0] H16 = H32[15:0];
+    localparam [5:0] HM1 = H16[5:0] - 6'd1;
 
     // ---- configuration -------------------------------------------------------------
     wire [7:0]  cfg_hidden;
@@ -271,46 +271,6 @@ module nca_core_seq #(
         .i_y_last(y_last), .i_wrap(cfg_wrap), .o_raddr_y(rr_y), .o_raddr_q(rr_q),
         .i_rdata(mt_rdata), .o_out(ac_out), .o_wq(wq), .o_mask(mask_word));
 
-    // ---- perception ------------------------------------------------------------------------
-    reg [3:0]  cur_c;                    // channel being read
-    // the 9 neighbours of a channel in the order k = 0..8: (dy, dx) = (1, 1), (0, 1), (2, 1),
-    // then (0, 0), (0, 2), (1, 0), (1, 2), (2, 0), (2, 2): the centre and the dx = 1 column
-    // first, so the previous channel's Sobel-y sum stays put for one more clock and the
-    // Sobel-x sum for three (their terms are 0 there): each sum is written from its own
-    // accumulator (Laplacian at k = 0, Sobel-y 1, Sobel-x 2), no copies
-    reg [3:0]  pk_r;                     // k of the word being read
-    wire [1:0] pdy = (pk_r == 4'd0 || pk_r == 4'd5 || pk_r == 4'd6) ? 2'd1 :
-                     (pk_r == 4'd2 || pk_r == 4'd7 || pk_r == 4'd8) ? 2'd2 : 2'd0;
-    wire [1:0] pdx = (pk_r == 4'd3 || pk_r == 4'd5 || pk_r == 4'd7) ? 2'd0 :
-                     (pk_r == 4'd4 || pk_r == 4'd6 || pk_r == 4'd8) ? 2'd2 : 2'd1;
-    reg [1:0]  src_r;                    // of the word arriving: 0 zero, 1 grid, 2 row 0, 3 col 0
-    reg [1:0]  c0v_r;                    // column-0 slot (row parity) valid
-    reg [5:0]  c0tag0_r, c0tag1_r;
-    wire       p_issue = (st_r == S_BP) && nca_lt({16'd0, cnt_r}, 32'd9 * C32);
-    // the cell's neighbour columns / rows (wrapped) and edge flags
-    reg        c0ok_r;
-    wire [5:0] xm1 = (xc_r == 6'd0) ? WM1 : xc_r - 6'd1;
-    wire [5:0] xp1 = (xc_r == WM1) ? 6'd0 : xc_r + 6'd1;
-    wire       nx_lo = (pdx == 2'd0) && (xc_r == 6'd0);
-    wire       nx_hi = (pdx == 2'd2) && (xc_r == WM1);
-    wire       ny_lo = (pdy == 2'd0) && (y_r == 6'd0);
-    wire       ny_hi = (pdy == 2'd2) && y_last;
-    wire [5:0] nb_x = (pdx == 2'd0) ? xm1 : (pdx == 2'd1) ? xc_r : xp1;
-    wire [5:0] nb_y = (pdy == 2'd0) ? y_prev : (pdy == 2'd1) ? y_r : y_next;
-    wire       nb_out = !cfg_wrap && (nx_lo || nx_hi || ny_lo || ny_hi);
-    wire       use_r0 = cfg_wrap && ny_hi;
-    wire [5:0] c0tag = y_r[0] ? c0tag0_r : c0tag1_r;  // slot of row y-1
-    wire       use_c0 = c0ok_r && (pdx == 2'd2) && (pdy == 2'd0);
-    wire [15:0] nb_word = (src_r == 2'd0) ? 16'd0 : (src_r == 2'd1) ? g_rdata :
-                          (src_r == 2'd2) ? r0_rdata : sc_rdata;
-    wire [3:0]  pd_c, wc_r;              // channel of the word arriving; of the sums written
-    wire        w_l, w_y, w_x, w_id, w_c0;
-    wire [15:0] p_wdata;
-    nca_perceive_serial u_perceive (
-        .clk(clk), .i_rst(i_rst), .i_issue(p_issue), .i_k(pk_r), .i_dy(pdy), .i_dx(pdx),
-        .i_c(cur_c), .i_word(nb_word), .o_c(pd_c), .o_wc(wc_r), .o_w_l(w_l), .o_w_y(w_y),
-        .o_w_x(w_x), .o_w_id(w_id), .o_w_c0(w_c0), .o_wdata(p_wdata));
-
     // row-0 old words (torus, nca_row0_copy): {x, c}, copied during phase A (which does not
     // use the grid), one word a clock; row H-1 reads its lower neighbours there
     reg  [9:0]  r0_raddr;
@@ -324,6 +284,28 @@ module nca_core_seq #(
         .clk(clk), .i_rst(i_rst), .i_run(st_r == S_A && cfg_wrap), .i_restart(a_end),
         .o_issue(cp_issue), .o_x(cp_x), .o_c(cp_c), .i_gword(g_rdata), .o_done(cp_done),
         .i_ren(st_r == S_BP && cfg_wrap && y_last), .i_raddr(r0_raddr), .o_rdata(r0_rdata));
+
+    // ---- perception ------------------------------------------------------------------------
+    reg [3:0]  cur_c;                    // channel being read
+    reg [3:0]  pk_r;                     // k of the word being read (nca_neighbours_serial's order)
+    wire       p_issue = (st_r == S_BP) && nca_lt({16'd0, cnt_r}, 32'd9 * C32);
+    wire [1:0] pdy, pdx;
+    wire [5:0] nb_x, nb_y;
+    wire       nb_out, use_r0, use_c0;
+    wire [15:0] nb_word;
+    nca_neighbours_serial #(.GRID_W(GRID_W)) u_neighbours (
+        .clk(clk), .i_clear(a_end), .i_cell(st_r == S_BF && bfire_r), .i_wrap(cfg_wrap),
+        .i_k(pk_r), .i_x(xc_r), .i_y(y_r), .i_y_prev(y_prev), .i_y_next(y_next),
+        .i_y_last(y_last), .o_dy(pdy), .o_dx(pdx), .o_nb_x(nb_x), .o_nb_y(nb_y),
+        .o_zero(nb_out), .o_row0(use_r0), .o_col0(use_c0), .i_grid(g_rdata),
+        .i_row0(r0_rdata), .i_scratch(sc_rdata), .o_word(nb_word));
+    wire [3:0]  pd_c, wc_r;              // channel of the word arriving; of the sums written
+    wire        w_l, w_y, w_x, w_id, w_c0;
+    wire [15:0] p_wdata;
+    nca_perceive_serial u_perceive (
+        .clk(clk), .i_rst(i_rst), .i_issue(p_issue), .i_k(pk_r), .i_dy(pdy), .i_dx(pdx),
+        .i_c(cur_c), .i_word(nb_word), .o_c(pd_c), .o_wc(wc_r), .o_w_l(w_l), .o_w_y(w_y),
+        .o_w_x(w_x), .o_w_id(w_id), .o_w_c0(w_c0), .o_wdata(p_wdata));
 
     // ---- MAC array (nca_mac_array_serial): 8 lanes, each accumulator starting a group at its
     // bias; a load (rq1_ld) shifts the lanes' chain towards lane 0, where the requant reads
@@ -577,8 +559,6 @@ module nca_core_seq #(
             rq1_ld <= ((st_r == S_RQ || st_r == S_DR || st_r == S_BP) && cnt_r[15:3] == 13'd0) ||
                       (st_r == S_RQ && grp_last);
             rq1_i <= cnt_r[2:0];
-            // perception data stage
-            src_r <= nb_out ? 2'd0 : use_r0 ? 2'd2 : use_c0 ? 2'd3 : 2'd1;
             case (st_r)
                 S_IDLE: if (cmd) begin
                     case (i_cmd_op)
@@ -671,7 +651,6 @@ module nca_core_seq #(
                         end else begin
                             y_r <= 6'd0;
                             st_r <= S_BR;
-                            c0v_r <= 2'b00;
                             cand_q_r <= 2'd0;
                         end
                     end
@@ -708,17 +687,8 @@ module nca_core_seq #(
                     cnt_r <= 16'd0;
                     if (bfire_r) begin
                         bfire_r <= 1'b0;
-                        c0ok_r <= cfg_wrap && (xc_r == WM1) && (y_r != 6'd0) &&
-                                  c0v_r[~y_r[0]] && (c0tag == y_r - 6'd1);
                         cur_c <= 4'd0;
                         pk_r <= 4'd0;
-                        if (xc_r == 6'd0) begin
-                            c0v_r[y_r[0]] <= 1'b1;
-                            if (y_r[0])
-                                c0tag1_r <= y_r;
-                            else
-                                c0tag0_r <= y_r;
-                        end
                         st_r <= S_BP;
                     end else if (y_last) begin
                         st_r <= S_CM0;

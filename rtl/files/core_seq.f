@@ -4,6 +4,7 @@ rtl/nca_core_cfg.v
 rtl/nca_hash_serial.v
 rtl/nca_alive_rows_serial.v
 rtl/nca_perceive_serial.v
+rtl/nca_neighbours_serial.v
 rtl/nca_requant_serial.v
 rtl/nca_damage_serial.v
 rtl/nca_pending_fifo.v
