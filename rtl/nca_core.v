@@ -348,12 +348,18 @@ module nca_core #(
         .o_busy(mlp_busy), .o_mac_len(mac_len), .o_u_valid(u_valid), .o_u(u_word));
 
     // ---- damage hit test ---------------------------------------------------------------
-    // circle without multipliers: (x-a)^2 and (y-b)^2 follow the raster scan by adding
-    // 2(x-a)+1; a^2, b^2, c^2 come from a shift-add squarer first (3 x 22 clocks).
-    // |a|, |b|, |c| < 2^21 (the C parser allows 100000).
+    // circle without multipliers: d(x, y) = c^2 - (x-a)^2 - (y-b)^2 follows the raster scan,
+    // d -= 2(x-a)+1 a step right, and at the end of a row e (d at x = 0) -= 2(y-b)+1; a^2,
+    // b^2, c^2 come from a shift-add squarer first (3 x 22 clocks). A cell is hit when
+    // d >= 0: the sign bit of a register, so the erase's write enables wait on no adder
+    // (the sum-and-compare here was the ECP5 builds' critical path). |a|, |b|, |c| < 2^21
+    // (the C parser allows 100000): |d| < 2^44.
     reg [1:0]  sq_i_r;                 // value being squared: 0 a, 1 b, 2 c
     reg [4:0]  sq_bit_r;
-    reg [43:0] sq_acc_r, a2_r, r2_r, ex_r, ey_r;
+    reg [43:0] sq_acc_r;
+    reg signed [44:0] d_r, e_r;        // d(x, y); d(0, y)
+    // SQUARE: the box x0 <= x < x1, y0 <= y < y1, set at the command (c/2 rounds to 0)
+    reg signed [31:0] sqx0_r, sqx1_r, sqy0_r, sqy1_r;
     wire [31:0] sq_src = (sq_i_r == 2'd0) ? dmg_a_r : (sq_i_r == 2'd1) ? dmg_b_r : dmg_c_r;
     wire [31:0] sq_abs = sq_src[31] ? -sq_src : sq_src;
     /* verilator lint_off UNUSEDSIGNAL */
@@ -362,20 +368,21 @@ module nca_core #(
     wire signed [43:0] xa2 = ($signed({{(44-XW){1'b0}}, x_r}) - {{12{dmg_a_r[31]}}, dmg_a_r}) <<< 1;
     wire signed [43:0] yb2 = ($signed({{(44-YW){1'b0}}, y_r}) - {{12{dmg_b_r[31]}}, dmg_b_r}) <<< 1;
     /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [31:0] half_side = dmg_c_r[31] ? -((-dmg_c_r) >>> 1) : (dmg_c_r >>> 1);
-    wire signed [31:0] sq_x0 = dmg_a_r - half_side;
-    wire signed [31:0] sq_y0 = dmg_b_r - half_side;
+    wire signed [31:0] cmd_c32 = i_cmd_c;
+    wire signed [31:0] half_side = cmd_c32[31] ? -((-cmd_c32) >>> 1) : (cmd_c32 >>> 1);
+    wire signed [31:0] sq_x0 = $signed(i_cmd_a) - half_side;
+    wire signed [31:0] sq_y0 = $signed(i_cmd_b) - half_side;
+    wire signed [44:0] sq_s45 = {1'b0, sq_next};
     wire signed [31:0] xs = $signed({{(32-XW){1'b0}}, x_r});
     wire signed [31:0] ys = $signed({{(32-YW){1'b0}}, y_r});
     reg dmg_hit;
     always @* begin
         case (dmg_kind_r)
-            2'd0: dmg_hit = (ex_r + ey_r) <= r2_r;
+            2'd0: dmg_hit = !d_r[44];
             2'd1: dmg_hit = (dmg_a_r == 32'sd0) ? (xs < W / 2) :
                             (dmg_a_r == 32'sd1) ? (xs >= W / 2) :
                             (dmg_a_r == 32'sd2) ? (ys < H / 2) : (ys >= H / 2);
-            default: dmg_hit = xs >= sq_x0 && xs < sq_x0 + dmg_c_r &&
-                               ys >= sq_y0 && ys < sq_y0 + dmg_c_r;
+            default: dmg_hit = xs >= sqx0_r && xs < sqx1_r && ys >= sqy0_r && ys < sqy1_r;
         endcase
     end
     wire dmg_last_x = (x_r == W[XW-1:0] - 1'b1);
@@ -545,6 +552,10 @@ module nca_core #(
                             dmg_a_r <= i_cmd_a;
                             dmg_b_r <= i_cmd_b;
                             dmg_c_r <= i_cmd_c;
+                            sqx0_r <= sq_x0;
+                            sqx1_r <= sq_x0 + cmd_c32;
+                            sqy0_r <= sq_y0;
+                            sqy1_r <= sq_y0 + cmd_c32;
                             idx_r <= {AW{1'b0}};
                             x_r <= {XW{1'b0}};
                             y_r <= {YW{1'b0}};
@@ -590,12 +601,12 @@ module nca_core #(
                         sq_bit_r <= 5'd0;
                         sq_i_r <= sq_i_r + 2'd1;
                         if (sq_i_r == 2'd0) begin
-                            a2_r <= sq_next;
-                            ex_r <= sq_next;
+                            e_r <= -sq_s45;                // -a^2
                         end else if (sq_i_r == 2'd1) begin
-                            ey_r <= sq_next;
+                            e_r <= e_r - sq_s45;           // -a^2 - b^2
                         end else begin
-                            r2_r <= sq_next;
+                            e_r <= e_r + sq_s45;           // d(0, 0) = c^2 - a^2 - b^2
+                            d_r <= e_r + sq_s45;
                             st_r <= S_DMG;
                         end
                     end
@@ -603,10 +614,10 @@ module nca_core #(
                 S_DMG: begin
                     // (x+1-a)^2 = (x-a)^2 + 2(x-a) + 1, same for y at the end of a row
                     if (dmg_last_x) begin
-                        ex_r <= a2_r;
-                        ey_r <= ey_r + yb2 + 44'd1;
+                        e_r <= e_r - {yb2[43], yb2} - 45'sd1;
+                        d_r <= e_r - {yb2[43], yb2} - 45'sd1;
                     end else begin
-                        ex_r <= ex_r + xa2 + 44'd1;
+                        d_r <= d_r - {xa2[43], xa2} - 45'sd1;
                     end
                     idx_r <= idx_r + 1'b1;
                     x_r <= dmg_last_x ? {XW{1'b0}} : x_r + 1'b1;
