@@ -73,6 +73,7 @@ $(BUILD)/nca-convert: host/tools/nca_convert.c $(BUILD)/libnca.a
 # speed figures into docs/results.md (never timed assertions in tests)
 bench: $(BUILD)/nca-host
 	tools/bench_c.sh --out docs/results.md
+	tools/bench_boards.sh --out docs/results.md
 	tools/bench_live.sh --out docs/results.md
 
 # sanitizer build of the same sources, used by every test

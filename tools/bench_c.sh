@@ -1,13 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # C model speed: steps/s of the ref backend (fixed point, sparse) and the float twin (dense),
-# growing the regenerating lizard. Prints a markdown table; with --out FILE replaces the
+# growing the regenerating lizard, and the same step in PyTorch float32 (tools/bench_torch.py)
+# in the same run. Prints a markdown table; with --out FILE replaces the
 # "## C model speed" section of FILE.
 set -eu
 cd "$(dirname "$0")/.."
 HOST=build/nca-host
 MODEL=weights/distill/ex3-regen-lizard.bin
 OUT=""
+PY=${PYTHON:-/usr/bin/python3}   # Debian's python3-torch belongs to the system interpreter
 [ "${1:-}" = "--out" ] && OUT=$2
 [ -x $HOST ] || make -s $HOST
 now() { date +%s.%N; }
@@ -30,11 +32,22 @@ table=$(mktemp)
     echo
     echo "| backend | grid | steps | seconds | steps/s | active cells (last step) |"
     echo "|---|---|---:|---:|---:|---:|"
-    row ref 64x64 1000
+    r64=$(row ref 64x64 1000)
+    echo "$r64"
     row ref 72x72 1000
     row float 72x72 1000
     row ref 256x256 200
+    # the same step in PyTorch float32 on the same machine, in the same run (dense)
+    tv=$($PY -c 'import torch; print(torch.__version__)')
+    best=0
+    for th in 1 2; do
+        t=$($PY tools/bench_torch.py $MODEL --grid 64x64 --steps 300 --threads $th)
+        echo "$t" | awk -v v="$tv" -v th=$th '{ printf "| PyTorch %s float32, %d thread(s) (tools/bench_torch.py) | %s | %d | %.2f | %.0f | all (dense) |\n", v, th, $2, $3, $4, $5 }'
+        best=$(echo "$t $best" | awk '{ print ($5 > $6) ? $5 : $6 }')
+    done
     echo
+    ref=$(echo "$r64" | awk -F'|' '{ print $6 }')
+    echo "$ref $best" | awk '{ printf "The C model (ref, 64x64, one thread) runs %.1fx the faster PyTorch float32 step in this run.\n", $1 / $2 }'
     echo "The fixed-point step runs the MLP only on active cells (about half the living ones) and is"
     echo "vectorised by the compiler (SSE2); the float twin is dense, as the TF notebook."
 } >"$table"

@@ -4,6 +4,7 @@
 # does not fit the device or misses the clock target.
 #
 #   tools/bitstream.sh BOARD        BOARD = icebreaker | ulx3s-25f | ulx3s-85f
+#   tools/bitstream.sh BOARD --config   prints LANES WxH CLK_MHZ CORE and builds nothing
 #
 # Writes build/bitstream/BOARD/ (OUT=DIR to write elsewhere): nca-BOARD.bin (iCE40) or
 # nca-BOARD.bit (ECP5), report.md (device, parameters, use, Fmax), the tool logs.
@@ -47,6 +48,11 @@ case "$GRID_W$GRID_H$LANES$CLK_MHZ$CORE$HIDDEN$CHANNELS$SEED" in
 *[!0-9]*|'') echo "bitstream: GRID must be WxH and LANES, CLK_MHZ, CORE, HIDDEN, CHANNELS, SEED numbers" >&2
     exit 1 ;;
 esac
+# --config: print the configuration (LANES WxH CLK_MHZ CORE) and stop (tools/bench_boards.sh)
+if [ "${2:-}" = "--config" ]; then
+    echo "$LANES ${GRID_W}x$GRID_H $CLK_MHZ $CORE"
+    exit 0
+fi
 OUT=${OUT:-build/bitstream/$BOARD}
 mkdir -p "$OUT"
 rm -f "$OUT"/nca-* "$OUT"/report.md "$OUT"/*.json
