@@ -74,6 +74,7 @@ $(BUILD)/nca-convert: host/tools/nca_convert.c $(BUILD)/libnca.a
 bench: $(BUILD)/nca-host
 	tools/bench_c.sh --out docs/results.md
 	tools/bench_boards.sh --out docs/results.md
+	$(PYTHON) tools/bench_plot.py --torch $$(cat build/bench-torch.txt) --out docs/img/speed.png
 	tools/bench_live.sh --out docs/results.md
 
 # sanitizer build of the same sources, used by every test

@@ -4,23 +4,35 @@
  * model (sim/nca_cycles.c), which `make sim` proves equal to the Verilated RTL on every step
  * (tb_core, both cores). For tools/bench_boards.sh (`make bench`).
  *
- * usage: bench_cycles MODEL CORE LANES WxH
+ * usage: bench_cycles MODEL CORE LANES WxH [curve]
  *   CORE 0: nca_core with LANES MAC lanes; 1: nca_core_seq (8 lanes, LANES ignored).
+ * With "curve" it prints one line per step of the growth instead, steps 0..199:
+ *   STEP ACTIVE CLOCKS SECONDS
+ * SECONDS being the C model's own time for that step (nca_step_fixed, one thread), for the
+ * plot of tools/bench_plot.py.
  * Grows MODEL from one seed cell in the centre (rng seed 1, zero boundary unless the model
  * says wrap) as tb_core does and prints two lines, "grown" (the mean of steps 80..119: the
  * grown pattern before tb_core's first damage) and "dense" (one step from a grid of random
  * mature cells):
- *   CASE active=A clocks=N useful_macs=M
- * with A and N and M the means over the steps. Exit 1 with one line on stderr on an error.
+ *   CASE active=A clocks=N useful_macs=M [c_seconds=T]
+ * with A and N and M the means over the steps (T: the C model's time for the dense step). Exit 1 with one line on stderr on an error.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nca.h"
 #include "nca_cycles.h"
 
-enum { FIRST = 80, LAST = 119 };
+enum { FIRST = 80, LAST = 119, CURVE = 200 };
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 static uint64_t clocks(const nca_model *m, const nca_grid *g, unsigned core, unsigned lanes,
                        nca_cycle_report *r)
@@ -29,7 +41,7 @@ static uint64_t clocks(const nca_model *m, const nca_grid *g, unsigned core, uns
 }
 
 static int run(const char *path, unsigned core, unsigned lanes, unsigned w, unsigned h,
-               nca_error *err)
+               int curve, nca_error *err)
 {
     nca_model m;
     nca_grid g;
@@ -44,6 +56,17 @@ static int run(const char *path, unsigned core, unsigned lanes, unsigned w, unsi
         goto free_grid;
     if (nca_grid_seed(&g, w / 2, h / 2, err) != NCA_OK)
         goto free_ws;
+    if (curve) {
+        for (unsigned s = 0; s < CURVE; s++) {
+            nca_cycle_report rep;
+            uint64_t n = clocks(&m, &g, core, lanes, &rep);
+            double t0 = now();
+            nca_step_fixed(&m, &g, &ws, NULL);
+            printf("%u %u %llu %.9f\n", s, rep.active, (unsigned long long)n, now() - t0);
+        }
+        rc = 0;
+        goto free_ws;
+    }
     double act = 0, clk = 0, macs = 0;
     for (unsigned s = 0; s <= LAST; s++) {
         nca_cycle_report rep;
@@ -69,8 +92,10 @@ static int run(const char *path, unsigned core, unsigned lanes, unsigned w, unsi
     }
     nca_cycle_report rep;
     uint64_t n = clocks(&m, &g, core, lanes, &rep);
-    printf("dense active=%u clocks=%llu useful_macs=%llu\n", rep.active, (unsigned long long)n,
-           (unsigned long long)rep.useful_macs);
+    double t0 = now();
+    nca_step_fixed(&m, &g, &ws, NULL);
+    printf("dense active=%u clocks=%llu useful_macs=%llu c_seconds=%.6f\n", rep.active,
+           (unsigned long long)n, (unsigned long long)rep.useful_macs, now() - t0);
     rc = 0;
 free_ws:
     nca_workspace_free(&ws);
@@ -82,8 +107,9 @@ free_grid:
 int main(int argc, char **argv)
 {
     unsigned w, h;
-    if (argc != 5 || sscanf(argv[4], "%ux%u", &w, &h) != 2) {
-        fprintf(stderr, "usage: bench_cycles MODEL CORE(0|1) LANES WxH\n");
+    int curve = argc == 6 && !strcmp(argv[5], "curve");
+    if ((argc != 5 && !curve) || sscanf(argv[4], "%ux%u", &w, &h) != 2) {
+        fprintf(stderr, "usage: bench_cycles MODEL CORE(0|1) LANES WxH [curve]\n");
         return 1;
     }
     unsigned core = (unsigned)strtoul(argv[2], NULL, 10);
@@ -93,7 +119,7 @@ int main(int argc, char **argv)
         return 1;
     }
     nca_error err;
-    if (run(argv[1], core, lanes, w, h, &err)) {
+    if (run(argv[1], core, lanes, w, h, curve, &err)) {
         fprintf(stderr, "bench_cycles: %s\n", err.msg);
         return 1;
     }

@@ -30,7 +30,7 @@ rows() { # board multipliers-a-clock
     board=$1 mults=$2 lanes=$3 grid=$4 clk=$5 core=$6
     f=$(fmax "$board")
     name=$([ "$core" = 1 ] && echo "nca_core_seq, 8 lanes" || echo "nca_core, $lanes lanes")
-    $BC $MODEL "$core" "$lanes" "$grid" | while read -r case a c m; do
+    $BC $MODEL "$core" "$lanes" "$grid" | while read -r case a c m _; do
         echo "$board|$name|$grid|$case|${a#active=}|${c#clocks=}|${m#useful_macs=}|$lanes|$clk|${f:--}|$mults"
     done
 }
@@ -62,6 +62,12 @@ table=$(mktemp)
                board, $2, $3, $4, act, commas(clk), use, mhz, sps, fms, spsf, commas(lim),
                (f * 1e6 / clk) / lim
     }'
+    echo
+    echo "![steps/s against active cells](img/speed.png)"
+    echo
+    echo "(docs/img/speed.png, tools/bench_plot.py: each board's steps/s at its build clock and the"
+    echo "C model's over the lizard's first 200 steps and one dense step, with PyTorch float32 on"
+    echo "this CPU and issue 13's datacenter-GPU figure for scale.)"
     echo
     echo "The fraction is the share of the device's multipliers doing useful work each clock:"
     echo "lanes x MAC use / multipliers. The iCEBreaker uses one 16x16 product of each SB_MAC16"

@@ -45,6 +45,7 @@ table=$(mktemp)
         echo "$t" | awk -v v="$tv" -v th=$th '{ printf "| PyTorch %s float32, %d thread(s) (tools/bench_torch.py) | %s | %d | %.2f | %.0f | all (dense) |\n", v, th, $2, $3, $4, $5 }'
         best=$(echo "$t $best" | awk '{ print ($5 > $6) ? $5 : $6 }')
     done
+    echo "$best" >build/bench-torch.txt   # for tools/bench_plot.py
     echo
     ref=$(echo "$r64" | awk -F'|' '{ print $6 }')
     echo "$ref $best" | awk '{ printf "The C model (ref, 64x64, one thread) runs %.1fx the faster PyTorch float32 step in this run.\n", $1 / $2 }'

@@ -4,7 +4,7 @@
 # Uses sudo when not root. Safe to run again.
 set -eu
 PKGS="build-essential make pkg-config zlib1g-dev libpng-dev libcjson-dev libcmocka-dev
-      libftdi1-dev verilator iverilog python3 python3-numpy python3-pil python3-torch python3-pytest
+      libftdi1-dev verilator iverilog python3 python3-numpy python3-pil python3-torch python3-pytest python3-matplotlib
       python3-venv yosys nextpnr-ice40 fpga-icestorm openfpgaloader
       libsdl2-dev libgif-dev xvfb xauth xdotool imagemagick tmux python3-xlib"
 missing=""
