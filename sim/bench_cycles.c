@@ -56,27 +56,25 @@ static int run(const char *path, unsigned core, unsigned lanes, unsigned w, unsi
         goto free_grid;
     if (nca_grid_seed(&g, w / 2, h / 2, err) != NCA_OK)
         goto free_ws;
-    if (curve) {
-        for (unsigned s = 0; s < CURVE; s++) {
-            nca_cycle_report rep;
-            uint64_t n = clocks(&m, &g, core, lanes, &rep);
-            double t0 = now();
-            nca_step_fixed(&m, &g, &ws, NULL);
-            printf("%u %u %llu %.9f\n", s, rep.active, (unsigned long long)n, now() - t0);
-        }
-        rc = 0;
-        goto free_ws;
-    }
+    /* the growth: each step's clocks from the cycle model, then the C model's own step */
     double act = 0, clk = 0, macs = 0;
-    for (unsigned s = 0; s <= LAST; s++) {
+    const unsigned nsteps = curve ? CURVE : LAST + 1;
+    for (unsigned s = 0; s < nsteps; s++) {
         nca_cycle_report rep;
         uint64_t n = clocks(&m, &g, core, lanes, &rep);
-        if (s >= FIRST) {
+        double t0 = now();
+        nca_step_fixed(&m, &g, &ws, NULL);
+        if (curve) {
+            printf("%u %u %llu %.9f\n", s, rep.active, (unsigned long long)n, now() - t0);
+        } else if (s >= FIRST) {
             act += rep.active;
             clk += (double)n;
             macs += (double)rep.useful_macs;
         }
-        nca_step_fixed(&m, &g, &ws, NULL);
+    }
+    if (curve) {
+        rc = 0;
+        goto free_ws;
     }
     const double k = LAST - FIRST + 1;
     printf("grown active=%.1f clocks=%.0f useful_macs=%.0f\n", act / k, clk / k, macs / k);
