@@ -158,6 +158,27 @@ typedef struct nca_step_stats {
     uint32_t alive;     /* cells alive after the step (pre and post) */
 } nca_step_stats;
 
+/* A model's weights packed for the fast MLP (nca_mlp_fast.c): int16 pairs across hidden
+ * units (layer 1) and channels (layer 2), for an AVX2 kernel; simd 0 runs nca_mlp. */
+typedef struct nca_mlp_pack {
+    _Alignas(32) int16_t w1p[NCA_MAX_INPUTS * NCA_MAX_HIDDEN];
+    _Alignas(32) int16_t w2p[(NCA_MAX_HIDDEN + 2) * NCA_MAX_CHANNELS];
+    /* layer-1 bias and requant per unit: shift, shift - 1 (0 at shift 0), round bit mask */
+    _Alignas(32) int32_t b1[NCA_MAX_HIDDEN];
+    _Alignas(32) int32_t sh1[NCA_MAX_HIDDEN];
+    _Alignas(32) int32_t sh1m[NCA_MAX_HIDDEN];
+    _Alignas(32) int32_t rm1[NCA_MAX_HIDDEN];
+    const nca_model *model;
+    int simd;
+    unsigned in_pairs, h_pad, h_pairs, c_pad;
+} nca_mlp_pack;
+/* Is there an AVX2 unit (the fast MLP's kernel)? */
+int nca_cpu_has_simd(void);
+/* Packs m (kept by pointer: it must outlive the pack); simd 0 or no AVX2: the scalar MLP. */
+void nca_mlp_pack_init(nca_mlp_pack *pk, const nca_model *m, int simd);
+/* The same integers as nca_mlp(pk->model, p, ds). */
+void nca_mlp_packed(const nca_mlp_pack *pk, const int16_t *p, int32_t *ds);
+
 /* Scratch memory for the fixed step: one per grid size, reusable. */
 typedef struct nca_workspace {
     size_t cells;
@@ -166,6 +187,8 @@ typedef struct nca_workspace {
     uint8_t *pre;   /* alive before the update */
     uint8_t *post;  /* alive after the update */
     uint8_t *tmp;   /* scratch for the separable 3x3 max filter */
+    nca_mlp_pack *mlp; /* the step's model, packed at each step (a few microseconds) */
+    int scalar;     /* 1: the portable MLP even on an AVX2 CPU (tests compare the two) */
 } nca_workspace;
 nca_status nca_workspace_init(nca_workspace *ws, const nca_grid *g, nca_error *err);
 void nca_workspace_free(nca_workspace *ws);
@@ -188,6 +211,9 @@ int16_t nca_sat16(int64_t v);
 nca_status nca_state_save(const char *path, const nca_grid *g, nca_error *err);
 /* Loads into an initialised grid of the same size/channels/format. */
 nca_status nca_state_load(const char *path, nca_grid *g, nca_error *err);
+/* The same from n bytes in memory (name for messages); all-or-nothing: g is untouched on an error. */
+nca_status nca_state_parse(const uint8_t *buf, size_t n, const char *name, nca_grid *g,
+                           nca_error *err);
 /* Copies the float twin into the int grid (round to nearest, saturate) or back. */
 void nca_grid_f_to_s(nca_grid *g);
 void nca_grid_s_to_f(nca_grid *g);

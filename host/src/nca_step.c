@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* nca_step.c - one NCA step: the fixed-point spec (docs/fixed-point.md) and its float twin. */
 #include "nca.h"
+#include "nca_fixed.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,18 +14,9 @@ static const int8_t k_laplace[3][3] = {{1, 2, 1}, {2, -12, 2}, {1, 2, 1}};
 /* log2 of each kernel's divisor: sobel /8, laplace /16 */
 enum { SOBEL_SHIFT = 3, LAPLACE_SHIFT = 4 };
 
-/* floor(v / 2^sh) without relying on >> of negative values (implementation-defined in C) */
-static inline int64_t asr64(int64_t v, unsigned sh)
-{
-    return v < 0 ? ~(~v >> sh) : v >> sh;
-}
-
-/* floor((v + 2^(sh-1)) / 2^sh), computed as floor(v / 2^sh) + bit (sh-1) of v: never overflows */
 int32_t nca_rshift_round(int64_t v, unsigned sh)
 {
-    if (sh == 0)
-        return (int32_t)v;
-    return (int32_t)(asr64(v, sh) + (asr64(v, sh - 1) & 1));
+    return nca_fx_rshift_round(v, sh);
 }
 
 int16_t nca_sat16(int64_t v)
@@ -97,13 +89,16 @@ void nca_perceive(const nca_model *m, const nca_grid *g, unsigned x, unsigned y,
     for (unsigned f = 0; f < 3; f++) {
         if (!(m->kernels & kbit[f]))
             continue;
-        for (unsigned c = 0; c < C; c++) {
-            int32_t acc = 0;
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    acc += ks[f][i][j] * win[i][j][c];
-            p[o++] = nca_sat16(nca_rshift_round(acc, ksh[f]));
-        }
+        int32_t acc[NCA_MAX_CHANNELS] = {0}; /* channels innermost: the compiler vectorises */
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                const int32_t k = ks[f][i][j];
+                if (k)
+                    for (unsigned c = 0; c < C; c++)
+                        acc[c] += k * win[i][j][c];
+            }
+        for (unsigned c = 0; c < C; c++)
+            p[o++] = nca_sat16(nca_fx_rshift_round(acc[c], ksh[f]));
     }
 }
 
@@ -116,7 +111,7 @@ void nca_mlp(const nca_model *m, const int16_t *p, int32_t *ds)
         int32_t acc = m->b1[j];
         for (unsigned i = 0; i < n_in; i++)
             acc += (int32_t)w[i] * (int32_t)p[i];
-        int32_t v = nca_rshift_round(acc, m->shift1[j]);
+        int32_t v = nca_fx_rshift_round(acc, m->shift1[j]);
         h[j] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
     }
     for (unsigned k = 0; k < C; k++) {
@@ -124,7 +119,7 @@ void nca_mlp(const nca_model *m, const int16_t *p, int32_t *ds)
         int32_t acc = m->b2[k];
         for (unsigned j = 0; j < H; j++)
             acc += (int32_t)w[j] * (int32_t)h[j];
-        ds[k] = nca_rshift_round(acc, m->shift2[k]);
+        ds[k] = nca_fx_rshift_round(acc, m->shift2[k]);
     }
 }
 
@@ -138,7 +133,8 @@ nca_status nca_workspace_init(nca_workspace *ws, const nca_grid *g, nca_error *e
     ws->pre = malloc(cells);
     ws->post = malloc(cells);
     ws->tmp = malloc(cells);
-    if (!ws->next || (g->f && !ws->fnext) || !ws->pre || !ws->post || !ws->tmp) {
+    ws->mlp = aligned_alloc(32, sizeof *ws->mlp);
+    if (!ws->next || (g->f && !ws->fnext) || !ws->pre || !ws->post || !ws->tmp || !ws->mlp) {
         nca_workspace_free(ws);
         return nca_fail(err, NCA_E_NOMEM, "out of memory for a %ux%u step workspace", g->width,
                         g->height);
@@ -153,6 +149,7 @@ void nca_workspace_free(nca_workspace *ws)
     free(ws->pre);
     free(ws->post);
     free(ws->tmp);
+    free(ws->mlp);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -209,6 +206,7 @@ void nca_step_fixed(const nca_model *m, nca_grid *g, nca_workspace *ws, nca_step
     nca_step_stats s = {0, 0, 0};
     uint8_t *post = ws->post;
 
+    nca_mlp_pack_init(ws->mlp, m, !ws->scalar);
     alive_mask(g->s, C, W, H, wrap, m->alive_q, ws->tmp, ws->pre);
     memcpy(ws->next, g->s, n * C * sizeof *g->s);
     for (int y = 0; y < H; y++)
@@ -223,7 +221,7 @@ void nca_step_fixed(const nca_model *m, nca_grid *g, nca_workspace *ws, nca_step
             int16_t p[NCA_MAX_INPUTS];
             int32_t ds[NCA_MAX_CHANNELS];
             nca_perceive(m, g, (unsigned)x, (unsigned)y, p);
-            nca_mlp(m, p, ds);
+            nca_mlp_packed(ws->mlp, p, ds);
             int16_t *o = ws->next + i * C;
             for (unsigned c = 0; c < C; c++)
                 o[c] = nca_sat16((int64_t)o[c] + ds[c]);

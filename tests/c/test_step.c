@@ -174,20 +174,36 @@ static void random_model(nca_model *m, tu_rng *r)
     }
 }
 
+/* nca_mlp, and the fast MLP packed with and without its AVX2 kernel, all against ref_mlp */
+static void check_mlp(const nca_model *m, const int16_t *p, int32_t *ds)
+{
+    int32_t want[NCA_MAX_CHANNELS], got[NCA_MAX_CHANNELS];
+    static nca_mlp_pack pk; /* 21 KB, 32-byte aligned: not on the test's stack */
+    ref_mlp(m, p, want);
+    nca_mlp(m, p, ds);
+    assert_memory_equal(ds, want, m->channels * sizeof ds[0]);
+    for (int simd = 0; simd <= 1; simd++) {
+        nca_mlp_pack_init(&pk, m, simd);
+        memset(got, 0x5A, sizeof got);
+        nca_mlp_packed(&pk, p, got);
+        assert_memory_equal(got, want, m->channels * sizeof got[0]);
+    }
+}
+
 static void test_mlp_matches_spec(void **state)
 {
     (void)state;
+    if (!nca_cpu_has_simd())
+        print_message("no AVX2 on this CPU: the fast MLP's kernel is not exercised here\n");
     nca_model *m = tu_load_regen_lizard();
     tu_rng r = {2024};
     int16_t p[NCA_MAX_INPUTS];
-    int32_t ds[NCA_MAX_CHANNELS], want[NCA_MAX_CHANNELS];
+    int32_t ds[NCA_MAX_CHANNELS];
     unsigned nonzero = 0;
     for (int t = 0; t < 400; t++) { /* the real model on state-like perceptions */
         for (unsigned i = 0; i < 48; i++)
             p[i] = (int16_t)tu_range(&r, -4096, 4096);
-        nca_mlp(m, p, ds);
-        ref_mlp(m, p, want);
-        assert_memory_equal(ds, want, 16 * sizeof ds[0]);
+        check_mlp(m, p, ds);
         nonzero += ds[0] != 0;
     }
     assert_true(nonzero > 100);
@@ -197,9 +213,7 @@ static void test_mlp_matches_spec(void **state)
         assert_int_equal(nca_model_validate(m, &e), NCA_OK);
         for (unsigned i = 0; i < nca_model_inputs(m); i++)
             p[i] = (int16_t)tu_range(&r, INT16_MIN, INT16_MAX);
-        nca_mlp(m, p, ds);
-        ref_mlp(m, p, want);
-        assert_memory_equal(ds, want, m->channels * sizeof ds[0]);
+        check_mlp(m, p, ds);
     }
     free(m);
 }
@@ -213,7 +227,7 @@ static void test_mlp_extremes(void **state)
     m->channels = 16;
     m->hidden = 128;
     int16_t p[NCA_MAX_INPUTS];
-    int32_t ds[NCA_MAX_CHANNELS], want[NCA_MAX_CHANNELS];
+    int32_t ds[NCA_MAX_CHANNELS];
     for (int sign = -1; sign <= 1; sign += 2) {
         memset(m->w1, sign < 0 ? 0x80 : 0x7F, sizeof m->w1);
         memset(m->w2, sign < 0 ? 0x80 : 0x7F, sizeof m->w2);
@@ -227,14 +241,10 @@ static void test_mlp_extremes(void **state)
         }
         for (unsigned i = 0; i < 64; i++)
             p[i] = INT16_MIN;
-        nca_mlp(m, p, ds);
-        ref_mlp(m, p, want);
-        assert_memory_equal(ds, want, sizeof ds);
+        check_mlp(m, p, ds);
         for (unsigned i = 0; i < 64; i++)
             p[i] = INT16_MAX;
-        nca_mlp(m, p, ds);
-        ref_mlp(m, p, want);
-        assert_memory_equal(ds, want, sizeof ds);
+        check_mlp(m, p, ds);
     }
     free(m);
 }
