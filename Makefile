@@ -19,7 +19,7 @@ UI_LIBS    := $(SDL_LIBS) -lgif
 SAN     := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC := $(wildcard host/src/*.c)
-LIB_HDR := $(wildcard host/include/*.h)
+LIB_HDR := $(wildcard host/include/*.h) $(wildcard host/src/*.h)
 UI_SRC  := $(wildcard host/ui/*.c)
 UI_HDR  := $(wildcard host/ui/*.h)
 TOOLS   := nca-host nca-convert
@@ -100,7 +100,7 @@ C_TESTS := $(patsubst tests/c/test_%.c,$(BUILD)/san/test_%,$(wildcard tests/c/te
 # every suite, closing with one "N passed, N failed, N skipped" line (tests/run-all.sh); `bitstreams`
 # builds the iCEBreaker bitstream (CI_BOARDS), so a design that stops fitting fails the tests
 test:
-	@MAKE="$(MAKE)" tests/run-all.sh test-c test-py sim bitstreams
+	@MAKE="$(MAKE)" tests/run-all.sh test-c test-py fuzz-short sim bitstreams
 
 # Python: the trainer's integer path bit-exact with the C model, I/O, QAT, a tiny training run.
 # Debian's python3-torch and python3-pytest belong to the system interpreter.
@@ -122,6 +122,29 @@ HAVE_VERILATOR := $(shell command -v $(or $(VERILATOR),verilator) 2>/dev/null)
 
 test-c: $(C_TESTS) $(BUILD)/san/nca-host $(BUILD)/san/nca-convert $(BUILD)/nca-host $(if $(HAVE_VERILATOR),vboard)
 	@BUILD=$(BUILD) tests/run-c-tests.sh $(C_TESTS)
+
+# ---- fuzzing: libFuzzer (Debian's clang) targets in tests/fuzz/, tools/fuzz.sh runs them ----
+FUZZ_CC    ?= clang
+FUZZ_FLAGS  = $(CSTD) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -Ihost/include $(FTDI_DEF) $(CFLAGS)
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+$(BUILD)/fuzz/obj/%.o: host/src/%.c $(LIB_HDR) | $(BUILD)/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzz/libnca.a: $(patsubst host/src/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
+	ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libnca.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(BUILD)/fuzz/libnca.a $(LIBS) -o $@
+$(BUILD)/fuzz/obj:
+	mkdir -p $@
+.PHONY: fuzz fuzz-build fuzz-short
+fuzz-build: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+# the campaigns: FUZZ_SECONDS (600) each, figures into docs/results.md "Fuzzing"
+fuzz: fuzz-build
+	tools/fuzz.sh --seconds $(FUZZ_SECONDS) --out docs/results.md $(FUZZ_TARGETS)
+# the short form in `make test`: the regression inputs, then 30 s a target
+fuzz-short: fuzz-build
+	tools/fuzz.sh --seconds 30 $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD)

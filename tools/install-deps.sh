@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential make pkg-config zlib1g-dev libpng-dev libcjson-dev libcmocka-dev
       libftdi1-dev verilator iverilog python3 python3-numpy python3-pil python3-torch python3-pytest python3-matplotlib
       python3-venv yosys nextpnr-ice40 fpga-icestorm openfpgaloader
-      libsdl2-dev libgif-dev xvfb xauth xdotool imagemagick tmux python3-xlib"
+      libsdl2-dev libgif-dev xvfb xauth xdotool imagemagick tmux python3-xlib
+      clang libclang-rt-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

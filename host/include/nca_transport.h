@@ -44,6 +44,10 @@ nca_status nca_transport_open_usb(nca_transport **out, const char *spec, unsigne
  * the transport closes the pipe; the board exits on that EOF and is reaped. */
 nca_status nca_transport_open_vboard(nca_transport **out, const char *binary,
                                      unsigned start_ms, nca_error *err);
+/* Wraps inner (owned from here on, closed with the wrapper, also on an error): every byte
+ * read is also written to the file at path, created or truncated (`--capture`). */
+nca_status nca_transport_open_capture(nca_transport **out, nca_transport *inner,
+                                      const char *path, nca_error *err);
 void nca_transport_close(nca_transport *t); /* NULL is fine */
 
 /* Sets a custom baud rate on a tty with termios2/BOTHER (Linux); 0 ok, -1 with errno. */

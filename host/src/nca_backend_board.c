@@ -69,12 +69,14 @@ void nca_board_options_clear(nca_board_options *o)
 nca_status nca_board_options_set(nca_board_options *o, const char *name, const char *value,
                                  nca_error *err)
 {
-    char *dst = strcmp(name, "port") == 0     ? o->port
-                : strcmp(name, "device") == 0 ? o->device
-                : strcmp(name, "vboard") == 0 ? o->vboard
-                                              : NULL;
-    size_t cap = dst == o->port ? sizeof o->port
-                 : dst == o->device ? sizeof o->device : sizeof o->vboard;
+    char *dst = strcmp(name, "port") == 0      ? o->port
+                : strcmp(name, "device") == 0  ? o->device
+                : strcmp(name, "vboard") == 0  ? o->vboard
+                : strcmp(name, "capture") == 0 ? o->capture
+                                               : NULL;
+    size_t cap = dst == o->port     ? sizeof o->port
+                 : dst == o->device ? sizeof o->device
+                 : dst == o->vboard ? sizeof o->vboard : sizeof o->capture;
     if (!dst)
         return nca_fail(err, NCA_E_ARG, "board option %s: not a path option", name);
     if (!*value || strlen(value) >= cap)
@@ -112,7 +114,8 @@ nca_status nca_board_options_parse(const char *kind, const char *text, nca_board
         }
         unsigned long v;
         nca_status st;
-        if (strcmp(key, "port") == 0 || strcmp(key, "vboard") == 0 || strcmp(key, "device") == 0) {
+        if (strcmp(key, "port") == 0 || strcmp(key, "vboard") == 0 || strcmp(key, "device") == 0 ||
+            strcmp(key, "capture") == 0) {
             if ((st = nca_board_options_set(o, key, val, err)) != NCA_OK)
                 return st;
         } else if (strcmp(key, "baud") == 0) {
@@ -130,7 +133,7 @@ nca_status nca_board_options_parse(const char *kind, const char *text, nca_board
         } else {
             return nca_fail(err, NCA_E_ARG,
                             "unknown board option '%s' (port, baud, device, vboard, timeout, "
-                            "retries)",
+                            "retries, capture)",
                             key);
         }
     }
@@ -153,6 +156,8 @@ static nca_status resolve_options(const char *kind, const nca_backend_config *cf
             memcpy(o->device, t->device, sizeof o->device);
         if (t->vboard[0])
             memcpy(o->vboard, t->vboard, sizeof o->vboard);
+        if (t->capture[0])
+            memcpy(o->capture, t->capture, sizeof o->capture);
         if (t->baud)
             o->baud = t->baud;
         if (t->timeout_ms)
@@ -191,6 +196,8 @@ nca_status nca_board_open(const char *kind, const nca_backend_config *cfg, nca_l
     } else {
         return nca_fail(err, NCA_E_ARG, "'%s' is not a board backend (serial, usb, vboard)", kind);
     }
+    if (st == NCA_OK && o.capture[0])
+        st = nca_transport_open_capture(&t, t, o.capture, err);
     if (st != NCA_OK)
         return st;
     if (o.timeout_ms)

@@ -183,9 +183,41 @@ nca_status nca_state_save(const char *path, const nca_grid *g, nca_error *err)
     return st;
 }
 
-nca_status nca_state_load(const char *path, nca_grid *g, nca_error *err)
+nca_status nca_state_parse(const uint8_t *buf, size_t n, const char *name, nca_grid *g,
+                           nca_error *err)
 {
     size_t words = grid_words(g), len = STATE_HEADER + 2 * words + 4;
+    if (n < 4 || memcmp(buf, STATE_MAGIC, 4) != 0)
+        return nca_fail(err, NCA_E_FORMAT, "%s: not an nca state file", name);
+    if (n < STATE_HEADER)
+        return nca_fail(err, NCA_E_FORMAT, "%s: truncated header", name);
+    if (nca_rd16(buf + 4) != STATE_VERSION)
+        return nca_fail(err, NCA_E_FORMAT, "%s: unsupported state version %u", name,
+                        nca_rd16(buf + 4));
+    if (nca_rd16(buf + 6) != g->width || nca_rd16(buf + 8) != g->height ||
+        buf[10] != g->channels || buf[11] != g->state_frac)
+        return nca_fail(err, NCA_E_FORMAT, "%s: state is %ux%ux%u Q%u, grid is %ux%ux%u Q%u",
+                        name, nca_rd16(buf + 6), nca_rd16(buf + 8), buf[10], buf[11], g->width,
+                        g->height, g->channels, g->state_frac);
+    if (n != len)
+        return nca_fail(err, NCA_E_FORMAT, "%s: %zu bytes, expected %zu", name, n, len);
+    if (nca_rd32(buf + len - 4) != (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4)))
+        return nca_fail(err, NCA_E_FORMAT, "%s: CRC mismatch", name);
+    if (buf[20] > NCA_BOUNDARY_WRAP || buf[21] || buf[22] || buf[23])
+        return nca_fail(err, NCA_E_FORMAT, "%s: bad boundary or reserved bytes", name);
+    g->step = nca_rd32(buf + 12);
+    g->seed = nca_rd32(buf + 16);
+    g->boundary = buf[20];
+    for (size_t i = 0; i < words; i++)
+        g->s[i] = (int16_t)nca_rd16(buf + STATE_HEADER + 2 * i);
+    if (g->f)
+        nca_grid_s_to_f(g);
+    return NCA_OK;
+}
+
+nca_status nca_state_load(const char *path, nca_grid *g, nca_error *err)
+{
+    size_t len = STATE_HEADER + 2 * grid_words(g) + 4;
     FILE *f = fopen(path, "rb");
     if (!f)
         return nca_fail(err, NCA_E_IO, "%s: %s", path, strerror(errno));
@@ -194,35 +226,9 @@ nca_status nca_state_load(const char *path, nca_grid *g, nca_error *err)
         fclose(f);
         return nca_fail(err, NCA_E_NOMEM, "out of memory");
     }
-    size_t n = fread(buf, 1, len + 1, f);
+    size_t n = fread(buf, 1, len + 1, f); /* one more than a good file: a longer one fails */
     fclose(f);
-    nca_status st = NCA_OK;
-    if (n < 4 || memcmp(buf, STATE_MAGIC, 4) != 0)
-        st = nca_fail(err, NCA_E_FORMAT, "%s: not an nca state file", path);
-    else if (n < STATE_HEADER)
-        st = nca_fail(err, NCA_E_FORMAT, "%s: truncated header", path);
-    else if (nca_rd16(buf + 4) != STATE_VERSION)
-        st = nca_fail(err, NCA_E_FORMAT, "%s: unsupported state version %u", path, nca_rd16(buf + 4));
-    else if (nca_rd16(buf + 6) != g->width || nca_rd16(buf + 8) != g->height ||
-             buf[10] != g->channels || buf[11] != g->state_frac)
-        st = nca_fail(err, NCA_E_FORMAT, "%s: state is %ux%ux%u Q%u, grid is %ux%ux%u Q%u", path,
-                      nca_rd16(buf + 6), nca_rd16(buf + 8), buf[10], buf[11], g->width, g->height,
-                      g->channels, g->state_frac);
-    else if (n != len)
-        st = nca_fail(err, NCA_E_FORMAT, "%s: %zu bytes, expected %zu", path, n, len);
-    else if (nca_rd32(buf + len - 4) != (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4)))
-        st = nca_fail(err, NCA_E_FORMAT, "%s: CRC mismatch", path);
-    else if (buf[20] > NCA_BOUNDARY_WRAP || buf[21] || buf[22] || buf[23])
-        st = nca_fail(err, NCA_E_FORMAT, "%s: bad boundary or reserved bytes", path);
-    else {
-        g->step = nca_rd32(buf + 12);
-        g->seed = nca_rd32(buf + 16);
-        g->boundary = buf[20];
-        for (size_t i = 0; i < words; i++)
-            g->s[i] = (int16_t)nca_rd16(buf + STATE_HEADER + 2 * i);
-        if (g->f)
-            nca_grid_s_to_f(g);
-    }
+    nca_status st = nca_state_parse(buf, n, path, g, err);
     free(buf);
     return st;
 }

@@ -85,6 +85,8 @@ static void usage(FILE *o)
             "      --baud N            link baud rate, serial and usb (default %u)\n"
             "      --vboard PATH       virtual board binary of --backend vboard (default:\n"
             "                          %s beside this program, or in the source tree)\n"
+            "      --capture FILE      write every byte the board sends to FILE (link\n"
+            "                          debugging; the fuzz corpus of the link decoder)\n"
             "      --board-info        print the board's INFO (grid, channels, lanes, clock,\n"
             "                          baud, build) and exit; needs no --model\n"
             "\n"
@@ -120,7 +122,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int parse_args(int argc, char **argv, host_opts *o)
 {
     enum { O_BOUNDARY = 256, O_VIEW, O_SAVE_STATE, O_LOAD_STATE, O_SAVE_FRAME, O_TARGET,
-           O_REPORT, O_VERIFY, O_LIST, O_PORT, O_BAUD, O_VBOARD, O_BOARD_INFO, O_RECORD,
+           O_REPORT, O_VERIFY, O_LIST, O_PORT, O_BAUD, O_VBOARD, O_CAPTURE, O_BOARD_INFO, O_RECORD,
            O_EVENTS, O_SCALE, O_SPF, O_RADIUS };
     static const struct option lo[] = {
         {"model", required_argument, 0, 'm'},   {"backend", required_argument, 0, 'b'},
@@ -134,6 +136,7 @@ static int parse_args(int argc, char **argv, host_opts *o)
         {"verify", required_argument, 0, O_VERIFY}, {"list-backends", no_argument, 0, O_LIST},
         {"port", required_argument, 0, O_PORT}, {"baud", required_argument, 0, O_BAUD},
         {"vboard", required_argument, 0, O_VBOARD},
+        {"capture", required_argument, 0, O_CAPTURE},
         {"board-info", no_argument, 0, O_BOARD_INFO},
         {"record", required_argument, 0, O_RECORD}, {"events", required_argument, 0, O_EVENTS},
         {"scale", required_argument, 0, O_SCALE}, {"spf", required_argument, 0, O_SPF},
@@ -262,11 +265,12 @@ static int parse_args(int argc, char **argv, host_opts *o)
             break;
         case O_VERIFY: o->verify = optarg; break;
         case O_PORT:
-        case O_VBOARD: {
+        case O_VBOARD:
+        case O_CAPTURE: {
             nca_error e;
-            if (nca_board_options_set(&o->board, c == O_PORT ? "port" : "vboard", optarg, &e) !=
-                NCA_OK) {
-                fprintf(stderr, "nca-host: --%s: %s\n", c == O_PORT ? "port" : "vboard", e.msg);
+            const char *name = c == O_PORT ? "port" : c == O_VBOARD ? "vboard" : "capture";
+            if (nca_board_options_set(&o->board, name, optarg, &e) != NCA_OK) {
+                fprintf(stderr, "nca-host: --%s: %s\n", name, e.msg);
                 return EXIT_USAGE;
             }
             break;
