@@ -100,7 +100,7 @@ C_TESTS := $(patsubst tests/c/test_%.c,$(BUILD)/san/test_%,$(wildcard tests/c/te
 # every suite, closing with one "N passed, N failed, N skipped" line (tests/run-all.sh); `bitstreams`
 # builds the iCEBreaker bitstream (CI_BOARDS), so a design that stops fitting fails the tests
 test:
-	@MAKE="$(MAKE)" tests/run-all.sh test-c test-py fuzz-short sim bitstreams
+	@MAKE="$(MAKE)" tests/run-all.sh test-c test-py fuzz-short soak-short sim bitstreams
 
 # Python: the trainer's integer path bit-exact with the C model, I/O, QAT, a tiny training run.
 # Debian's python3-torch and python3-pytest belong to the system interpreter.
@@ -127,7 +127,8 @@ test-c: $(C_TESTS) $(BUILD)/san/nca-host $(BUILD)/san/nca-convert $(BUILD)/nca-h
 FUZZ_CC    ?= clang
 FUZZ_FLAGS  = $(CSTD) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -Ihost/include $(FTDI_DEF) $(CFLAGS)
-FUZZ_SECONDS ?= 600
+FUZZ_RUNS    ?= 1000000
+FUZZ_SECONDS ?= 1800
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 $(BUILD)/fuzz/obj/%.o: host/src/%.c $(LIB_HDR) | $(BUILD)/fuzz/obj
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
@@ -139,12 +140,20 @@ $(BUILD)/fuzz/obj:
 	mkdir -p $@
 .PHONY: fuzz fuzz-build fuzz-short
 fuzz-build: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
-# the campaigns: FUZZ_SECONDS (600) each, figures into docs/results.md "Fuzzing"
+# the campaigns: FUZZ_RUNS executions a target (at most FUZZ_SECONDS), into docs/results.md
 fuzz: fuzz-build
-	tools/fuzz.sh --seconds $(FUZZ_SECONDS) --out docs/results.md $(FUZZ_TARGETS)
+	tools/fuzz.sh --runs $(FUZZ_RUNS) --seconds $(FUZZ_SECONDS) --out docs/results.md $(FUZZ_TARGETS)
 # the short form in `make test`: the regression inputs, then 30 s a target
 fuzz-short: fuzz-build
 	tools/fuzz.sh --seconds 30 $(FUZZ_TARGETS)
+
+# ---- soak: nca-host's live loop against the virtual board, damages, frames, state vs ref ----
+.PHONY: soak soak-short
+soak: $(BUILD)/nca-host vboard
+	tools/soak.sh --steps 10000 --every 250 --spf 10 --host $(BUILD)/nca-host --out docs/results.md
+# the short form in `make test` (the sanitizer build: leaks and UB count too)
+soak-short: $(BUILD)/san/nca-host $(if $(HAVE_VERILATOR),vboard)
+	$(if $(HAVE_VERILATOR),tools/soak.sh --steps 300 --every 100 --spf 10 --host $(BUILD)/san/nca-host,@echo "soak: SKIP (no Verilator: no virtual board)")
 
 clean:
 	rm -rf $(BUILD)

@@ -76,11 +76,12 @@ if [ -n "$OUT" ]; then
     {
         echo "## Fuzzing"
         echo
-        echo "Command: \`tools/fuzz.sh --seconds $SECONDS_EACH --out docs/results.md\` (\`make fuzz\`), $(date -u +%Y-%m-%d),"
+        echo "Command: \`tools/fuzz.sh --seconds $SECONDS_EACH --runs $RUNS --out docs/results.md\` (\`make fuzz\`), $(date -u +%Y-%m-%d),"
         echo "commit $(git rev-parse --short HEAD), clang $(clang --version | sed -n 's/.*clang version \([0-9.]*\).*/\1/p' | head -n 1),"
         echo "\`-fsanitize=fuzzer,address,undefined\`, one process a target on $(nproc) cores. Each target starts"
         echo "from its committed seeds (tests/fuzz/corpus/) and the work corpus of earlier runs"
-        echo "(build/fuzz/corpus/); edges and features are libFuzzer's coverage counters at the end."
+        echo "(build/fuzz/corpus/) and runs until --runs executions or --seconds, whichever comes first;"
+        echo "edges and features are libFuzzer's coverage counters at the end."
         echo
         echo "| target | seconds | executions | edges | features | crashes |"
         echo "|---|---:|---:|---:|---:|---:|"

@@ -254,6 +254,9 @@ nca_status nca_quantize(const nca_model_f *mf, const nca_qparams *q, nca_model *
 nca_status nca_distill_parse(const char *json, size_t len, nca_model_f *out, nca_error *err);
 /* Reads a whole file (at most max bytes) into a NUL-terminated malloc'ed buffer. */
 nca_status nca_read_file(const char *path, size_t max, char **buf, size_t *len, nca_error *err);
+/* Writes len bytes to path through PATH.part and a rename: the file is replaced whole or
+ * not at all (an error leaves what was there, and no PATH.part). */
+nca_status nca_write_file(const char *path, const void *buf, size_t len, nca_error *err);
 
 #ifdef __cplusplus
 }

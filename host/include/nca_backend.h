@@ -62,6 +62,9 @@ typedef struct nca_backend_ops {
      * dropped). */
     nca_status (*run_frame)(nca_backend *b, unsigned k, uint32_t limit, unsigned timeout_ms,
                             uint8_t *rgba, int *got, nca_error *err);
+    /* Optional (with run_frame): frames of free runs that never arrived, from the FRAME
+     * events' sequence numbers since the backend opened (a repeated one counts 255). */
+    uint64_t (*frames_lost)(const nca_backend *b);
 } nca_backend_ops;
 
 /* NULL-terminated list of the backends built in. */

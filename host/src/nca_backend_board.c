@@ -462,20 +462,25 @@ static nca_status board_run_frame(nca_backend *b, unsigned k, uint32_t limit,
     return NCA_OK;
 }
 
+static uint64_t board_frames_lost(const nca_backend *b)
+{
+    return b->frames_dropped;
+}
+
 const nca_backend_ops nca_backend_serial_ops = {
     "serial", "a board on a serial port (--port, --baud; the link protocol)",
     serial_open, board_close, board_load, board_seed, board_damage, board_step,
     board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done,
-    board_run_frame};
+    board_run_frame, board_frames_lost};
 
 const nca_backend_ops nca_backend_usb_ops = {
     "usb", "a board's FTDI UART through libftdi1 (iCEBreaker 0403:6010 B, ULX3S 0403:6015)",
     usb_open, board_close, board_load, board_seed, board_damage, board_step,
     board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done,
-    board_run_frame};
+    board_run_frame, board_frames_lost};
 
 const nca_backend_ops nca_backend_vboard_ops = {
     "vboard", "the Verilated board behind a pty (--vboard; bit-exact RTL, slow)",
     vboard_open, board_close, board_load, board_seed, board_damage, board_step,
     board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done,
-    board_run_frame};
+    board_run_frame, board_frames_lost};

@@ -169,16 +169,7 @@ nca_status nca_state_save(const char *path, const nca_grid *g, nca_error *err)
     for (size_t i = 0; i < words; i++)
         nca_wr16(buf + STATE_HEADER + 2 * i, (uint16_t)g->s[i]);
     nca_wr32(buf + len - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4)));
-    nca_status st = NCA_OK;
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        st = nca_fail(err, NCA_E_IO, "%s: %s", path, strerror(errno));
-    else {
-        int ok = fwrite(buf, 1, len, f) == len;
-        ok = (fclose(f) == 0) && ok;
-        if (!ok)
-            st = nca_fail(err, NCA_E_IO, "%s: write failed", path);
-    }
+    nca_status st = nca_write_file(path, buf, len, err);
     free(buf);
     return st;
 }

@@ -262,17 +262,8 @@ nca_status nca_model_save(const char *path, const nca_model *m, nca_error *err)
     if (!buf)
         return nca_fail(err, NCA_E_NOMEM, "out of memory");
     nca_status st = nca_model_serialize(m, buf, cap, &len, err);
-    if (st == NCA_OK) {
-        FILE *f = fopen(path, "wb");
-        if (!f)
-            st = nca_fail(err, NCA_E_IO, "%s: %s", path, strerror(errno));
-        else {
-            int ok = fwrite(buf, 1, len, f) == len;
-            ok = (fclose(f) == 0) && ok;
-            if (!ok)
-                st = nca_fail(err, NCA_E_IO, "%s: write failed", path);
-        }
-    }
+    if (st == NCA_OK)
+        st = nca_write_file(path, buf, len, err);
     free(buf);
     return st;
 }

@@ -15,9 +15,19 @@ nca_status nca_png_write(const char *path, const uint8_t *rgba, unsigned w, unsi
     img.width = w;
     img.height = h;
     img.format = PNG_FORMAT_RGBA;
-    if (!png_image_write_to_file(&img, path, 0, rgba, 0, NULL))
-        return nca_fail(err, NCA_E_IO, "%s: PNG write failed: %s", path, img.message);
-    return NCA_OK;
+    png_alloc_size_t len = 0; /* encode in memory (size first), then replace the file whole */
+    if (!png_image_write_to_memory(&img, NULL, &len, 0, rgba, 0, NULL))
+        return nca_fail(err, NCA_E_IO, "%s: PNG encoding failed: %s", path, img.message);
+    void *mem = malloc(len);
+    if (!mem)
+        return nca_fail(err, NCA_E_NOMEM, "out of memory");
+    nca_status st = NCA_OK;
+    if (!png_image_write_to_memory(&img, mem, &len, 0, rgba, 0, NULL))
+        st = nca_fail(err, NCA_E_IO, "%s: PNG encoding failed: %s", path, img.message);
+    else
+        st = nca_write_file(path, mem, len, err);
+    free(mem);
+    return st;
 }
 
 nca_status nca_png_read(const char *path, uint8_t **rgba, unsigned *w, unsigned *h,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* nca_util.c - the library's error contract and file reading: nca_fail fills an nca_error
+/* nca_util.c - the library's error contract and whole-file I/O: nca_fail fills an nca_error
  * and returns its status (the one place a message is formatted), nca_read_file reads a whole
- * file with a size bound. */
+ * file with a size bound, nca_write_file replaces one whole or not at all. */
 #include "nca.h"
 
 #include <errno.h>
@@ -42,5 +42,30 @@ nca_status nca_read_file(const char *path, size_t max, char **buf, size_t *len, 
     b[n] = '\0';
     *buf = b;
     *len = n;
+    return NCA_OK;
+}
+
+nca_status nca_write_file(const char *path, const void *buf, size_t len, nca_error *err)
+{
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.part", path) >= sizeof tmp)
+        return nca_fail(err, NCA_E_ARG, "%.64s...: path too long", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return nca_fail(err, NCA_E_IO, "%s: %s", tmp, strerror(errno));
+    int ok = fwrite(buf, 1, len, f) == len;
+    int e = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = 0;
+        e = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = 0;
+        e = errno;
+    }
+    if (!ok) {
+        remove(tmp);
+        return nca_fail(err, NCA_E_IO, "%s: write failed: %s", path, strerror(e));
+    }
     return NCA_OK;
 }

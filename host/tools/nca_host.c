@@ -683,10 +683,12 @@ int main(int argc, char **argv)
         st = nca_live_run(&lc, &lr, &e);
         m = &models[lr.current];
         if (st == NCA_OK && o.verbose)
-            printf("live: %u steps in %.2f s (%.1f steps/s), %u frames (%.1f frames/s), %s\n",
+            printf("live: %u steps in %.2f s (%.1f steps/s), %u frames (%.1f frames/s), %s, "
+                   "%llu frames lost\n",
                    lr.steps_run, lr.seconds, lr.seconds > 0 ? lr.steps_run / lr.seconds : 0.0,
                    lr.frames, lr.seconds > 0 ? lr.frames / lr.seconds : 0.0,
-                   lr.user_quit ? "quit by the user" : "step limit");
+                   lr.user_quit ? "quit by the user" : "step limit",
+                   (unsigned long long)lr.frames_lost);
     }
     if (!rc && st == NCA_OK)
         st = finish(&o, m, &rb, seed, &target, &e);

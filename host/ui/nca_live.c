@@ -296,6 +296,7 @@ nca_status nca_live_run(const nca_live_config *c, nca_live_result *r, nca_error 
     r->steps = c->ops->steps_done(c->b);
     r->steps_run = L.run_steps;
     r->frames = L.frames;
+    r->frames_lost = c->ops->frames_lost ? c->ops->frames_lost(c->b) : 0;
     r->current = L.current;
     if (L.view)
         c->view->close(L.view);

@@ -50,6 +50,7 @@ typedef struct nca_live_result {
     uint32_t steps;        /* steps done at the end */
     uint32_t steps_run;    /* steps done by the loop */
     unsigned frames;       /* frames drawn */
+    uint64_t frames_lost;  /* a board's frames that never arrived (ops->frames_lost) */
     double seconds;
     int user_quit;         /* q, Esc, window closed, Ctrl-C */
     unsigned current;      /* the model loaded at the end */

@@ -5,6 +5,8 @@
 #include "nca_backend.h"
 
 #include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static void test_grid_init_limits(void **state)
@@ -442,6 +444,55 @@ static void test_png_round_trip(void **state)
     free(img);
 }
 
+/* Saves replace a file whole or not at all (nca_write_file): a save that cannot write keeps
+ * the good file that was there and leaves no PATH.part; a good one leaves no PATH.part. */
+static void test_saves_are_atomic(void **state)
+{
+    (void)state;
+    nca_model *m = tu_load_regen_lizard();
+    nca_grid g;
+    tu_grid(&g, m, 9, 7, 3, 0);
+    nca_error e = {""};
+    char p[256], part[300];
+    tu_tmpname(p, sizeof p, "atomic");
+    snprintf(part, sizeof part, "%s.part", p);
+    assert_int_equal(nca_state_save(p, &g, &e), NCA_OK);
+    assert_int_equal(access(part, F_OK), -1);
+    size_t good_len;
+    uint8_t *good = read_all(p, &good_len);
+    uint8_t rgba[9 * 7 * 4] = {0};
+    /* PATH.part cannot be created (a directory of that name): every writer fails with one
+     * line and the file keeps its bytes */
+    assert_int_equal(mkdir(part, 0700), 0);
+    g.step = 1234;
+    e.msg[0] = '\0';
+    assert_int_not_equal(nca_state_save(p, &g, &e), NCA_OK);
+    assert_one_line(&e);
+    e.msg[0] = '\0';
+    assert_int_not_equal(nca_png_write(p, rgba, 9, 7, &e), NCA_OK);
+    assert_one_line(&e);
+    e.msg[0] = '\0';
+    assert_int_not_equal(nca_model_save(p, m, &e), NCA_OK);
+    assert_one_line(&e);
+    size_t len;
+    uint8_t *now = read_all(p, &len);
+    assert_int_equal(len, good_len);
+    assert_memory_equal(now, good, len);
+    free(now);
+    assert_int_equal(rmdir(part), 0);
+    /* and once it can, the new state replaces the old */
+    assert_int_equal(nca_state_save(p, &g, &e), NCA_OK);
+    assert_int_equal(access(part, F_OK), -1);
+    now = read_all(p, &len);
+    assert_int_equal(len, good_len);
+    assert_memory_not_equal(now, good, len);
+    free(now);
+    free(good);
+    unlink(p);
+    nca_grid_free(&g);
+    free(m);
+}
+
 static void test_target_load(void **state)
 {
     (void)state;
@@ -502,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_state_round_trip),
         cmocka_unit_test(test_frame_rgba),
         cmocka_unit_test(test_png_round_trip),
+        cmocka_unit_test(test_saves_are_atomic),
         cmocka_unit_test(test_target_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
