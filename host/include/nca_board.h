@@ -7,8 +7,9 @@
  * of `--backend NAME:ARG`: comma-separated key=value pairs; a first item without '=' is the
  * backend's main argument (serial: port, usb: VID:PID[:IFACE], vboard: binary). Later keys
  * override earlier ones. Keys: port=PATH, baud=N, device=VID:PID[:IFACE], vboard=PATH,
- * timeout=MS (answer timeout), retries=N, capture=PATH (the board's bytes into a file). The
- * typed options that are set win over the text.
+ * timeout=MS (answer timeout), retries=N, capture=PATH (the board's bytes into a file),
+ * faults=SEED:PERMILLE[:KINDS] (injected link faults, for tests: nca_transport_open_faults).
+ * The typed options that are set win over the text.
  */
 #ifndef NCA_BOARD_H
 #define NCA_BOARD_H
@@ -32,6 +33,7 @@ typedef struct nca_board_options {
     char device[64];     /* usb: VID:PID[:IFACE] (default: the first FTDI board) */
     char vboard[512];    /* vboard: the program (default: nca_board_vboard_path) */
     char capture[512];   /* every byte the board sends is also written here ("": none) */
+    char faults[64];     /* injected link faults (tests), nca_transport_open_faults ("": none) */
     unsigned baud;       /* link rate (default NCA_BOARD_DEFAULT_BAUD) */
     unsigned timeout_ms; /* answer timeout (default: the link's, longer for the vboard) */
     int retries;         /* retries after a timeout (default: the link's) */
@@ -43,7 +45,7 @@ void nca_board_options_clear(nca_board_options *o);
  * bad item. */
 nca_status nca_board_options_parse(const char *kind, const char *text, nca_board_options *o,
                                    nca_error *err);
-/* Sets `name` ("port", "device", "vboard", "capture") to `value`; NCA_E_ARG when it is empty or does not
+/* Sets `name` ("port", "device", "vboard", "capture", "faults") to `value`; NCA_E_ARG when it is empty or does not
  * fit. */
 nca_status nca_board_options_set(nca_board_options *o, const char *name, const char *value,
                                  nca_error *err);

@@ -48,6 +48,15 @@ nca_status nca_transport_open_vboard(nca_transport **out, const char *binary,
  * read is also written to the file at path, created or truncated (`--capture`). */
 nca_status nca_transport_open_capture(nca_transport **out, nca_transport *inner,
                                       const char *path, nca_error *err);
+/* Wraps inner (owned from here on, as above) with injected faults, for tests: spec is
+ * SEED:PERMILLE[:KINDS], each read or write call has a PERMILLE/1000 chance of one fault of
+ * KINDS (default all): s short read, g garbage bytes, d bytes dropped, f a bit flipped,
+ * t the board stalls (nothing arrives for 1.5 s), l a request lost, e the device gone
+ * (every call after fails). The same seed gives the same faults at the same calls. */
+nca_status nca_transport_open_faults(nca_transport **out, nca_transport *inner,
+                                     const char *spec, nca_error *err);
+/* Checks a faults spec without opening anything (NCA_E_ARG names the problem). */
+nca_status nca_transport_faults_check(const char *spec, nca_error *err);
 void nca_transport_close(nca_transport *t); /* NULL is fine */
 
 /* Sets a custom baud rate on a tty with termios2/BOTHER (Linux); 0 ok, -1 with errno. */

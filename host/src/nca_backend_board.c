@@ -73,12 +73,14 @@ nca_status nca_board_options_set(nca_board_options *o, const char *name, const c
                 : strcmp(name, "device") == 0  ? o->device
                 : strcmp(name, "vboard") == 0  ? o->vboard
                 : strcmp(name, "capture") == 0 ? o->capture
+                : strcmp(name, "faults") == 0  ? o->faults
                                                : NULL;
-    size_t cap = dst == o->port     ? sizeof o->port
-                 : dst == o->device ? sizeof o->device
-                 : dst == o->vboard ? sizeof o->vboard : sizeof o->capture;
+    size_t cap = dst == o->port      ? sizeof o->port
+                 : dst == o->device  ? sizeof o->device
+                 : dst == o->vboard  ? sizeof o->vboard
+                 : dst == o->capture ? sizeof o->capture : sizeof o->faults;
     if (!dst)
-        return nca_fail(err, NCA_E_ARG, "board option %s: not a path option", name);
+        return nca_fail(err, NCA_E_ARG, "board option %s: not a text option", name);
     if (!*value || strlen(value) >= cap)
         return nca_fail(err, NCA_E_ARG, "board option %s: '%.64s%s' is empty or longer than %zu "
                         "bytes", name, value, strlen(value) > 64 ? "..." : "", cap - 1);
@@ -115,7 +117,9 @@ nca_status nca_board_options_parse(const char *kind, const char *text, nca_board
         unsigned long v;
         nca_status st;
         if (strcmp(key, "port") == 0 || strcmp(key, "vboard") == 0 || strcmp(key, "device") == 0 ||
-            strcmp(key, "capture") == 0) {
+            strcmp(key, "capture") == 0 || strcmp(key, "faults") == 0) {
+            if (strcmp(key, "faults") == 0 && (st = nca_transport_faults_check(val, err)) != NCA_OK)
+                return st;
             if ((st = nca_board_options_set(o, key, val, err)) != NCA_OK)
                 return st;
         } else if (strcmp(key, "baud") == 0) {
@@ -133,7 +137,7 @@ nca_status nca_board_options_parse(const char *kind, const char *text, nca_board
         } else {
             return nca_fail(err, NCA_E_ARG,
                             "unknown board option '%s' (port, baud, device, vboard, timeout, "
-                            "retries, capture)",
+                            "retries, capture, faults)",
                             key);
         }
     }
@@ -158,6 +162,8 @@ static nca_status resolve_options(const char *kind, const nca_backend_config *cf
             memcpy(o->vboard, t->vboard, sizeof o->vboard);
         if (t->capture[0])
             memcpy(o->capture, t->capture, sizeof o->capture);
+        if (t->faults[0])
+            memcpy(o->faults, t->faults, sizeof o->faults);
         if (t->baud)
             o->baud = t->baud;
         if (t->timeout_ms)
@@ -196,6 +202,8 @@ nca_status nca_board_open(const char *kind, const nca_backend_config *cfg, nca_l
     } else {
         return nca_fail(err, NCA_E_ARG, "'%s' is not a board backend (serial, usb, vboard)", kind);
     }
+    if (st == NCA_OK && o.faults[0]) /* under the capture: it records what the host saw */
+        st = nca_transport_open_faults(&t, t, o.faults, err);
     if (st == NCA_OK && o.capture[0])
         st = nca_transport_open_capture(&t, t, o.capture, err);
     if (st != NCA_OK)
