@@ -100,7 +100,7 @@ C_TESTS := $(patsubst tests/c/test_%.c,$(BUILD)/san/test_%,$(wildcard tests/c/te
 # every suite, closing with one "N passed, N failed, N skipped" line (tests/run-all.sh); `bitstreams`
 # builds the iCEBreaker bitstream (CI_BOARDS), so a design that stops fitting fails the tests
 test:
-	@MAKE="$(MAKE)" tests/run-all.sh test-c test-py fuzz-short soak-short sim bitstreams
+	@MAKE="$(MAKE)" tests/run-all.sh test-c test-py fuzz-short soak-short sim bitstreams gatesim-short
 
 # Python: the trainer's integer path bit-exact with the C model, I/O, QAT, a tiny training run.
 # Debian's python3-torch and python3-pytest belong to the system interpreter.
@@ -146,6 +146,16 @@ fuzz: fuzz-build
 # the short form in `make test`: the regression inputs, then 30 s a target
 fuzz-short: fuzz-build
 	tools/fuzz.sh --seconds 30 $(FUZZ_TARGETS)
+
+# ---- gate level: the iCEBreaker netlist (what nextpnr placed) against the C model ----------
+.PHONY: gatesim gatesim-short
+gatesim: $(BUILD)/nca-host
+	$(MAKE) -C sim BUILD=build gate-vboard
+	tools/gatesim.sh --host $(BUILD)/nca-host
+# the short form in `make test` (after `bitstreams`, whose netlist it simulates)
+gatesim-short: $(BUILD)/nca-host
+	$(MAKE) -C sim BUILD=build gate-vboard
+	tools/gatesim.sh --short --host $(BUILD)/nca-host
 
 # ---- soak: nca-host's live loop against the virtual board, damages, frames, state vs ref ----
 .PHONY: soak soak-short

@@ -13,9 +13,29 @@
 // real board. The grid and the other build parameters are fixed when it is built
 // (`make -C sim vboard`: 64x64, 16 channels, 128 hidden, 64 lanes, 48 MHz, 12 Mbaud,
 // docs/design.md "Virtual board speed"); this program reads them from the Verilated model.
+// Built with NCA_VBOARD_GATE (`make -C sim gate-vboard`, nca-vboard-gate) it serves the
+// placed iCEBreaker netlist instead (sim/gate/nca_gate_board.v): the same pty, parameters
+// from the bitstream's configuration, and the clock always running (a netlist shows no
+// receiver state to sleep on).
+#if NCA_VBOARD_GATE
+// the gate-level build (make gatesim): the placed iCEBreaker netlist behind nca_gate_board;
+// a netlist has no parameters, so sim/Makefile passes the build's (tools/bitstream.sh
+// icebreaker --config) as NCA_GATE_*
+#include "Vnca_gate_board.h"
+using Vtop = Vnca_gate_board;
+struct Params {
+    static constexpr unsigned GRID_W = NCA_GATE_GRID_W, GRID_H = NCA_GATE_GRID_H;
+    static constexpr unsigned CHANNELS = NCA_GATE_CHANNELS, HIDDEN = NCA_GATE_HIDDEN;
+    static constexpr unsigned LANES = NCA_GATE_LANES, CLK_HZ = NCA_GATE_CLK_HZ;
+    static constexpr unsigned BAUD = NCA_GATE_BAUD;
+};
+#else
 #include "Vnca_board.h"
 #include "Vnca_board___024root.h"
 #include "Vnca_board_nca_board.h"
+using Vtop = Vnca_board;
+using Params = Vnca_board_nca_board;
+#endif
 #include "nca_bench.h"
 #include "nca_uart_line.h"
 
@@ -31,24 +51,29 @@
 #include <termios.h>
 #include <unistd.h>
 
-using Params = Vnca_board_nca_board;
 static constexpr double BIT = (double)Params::CLK_HZ / Params::BAUD;  // clocks per bit
 
 namespace {
 
-struct Board : NcaBench<Vnca_board> {
+struct Board : NcaBench<Vtop> {
     UartLine uart{BIT};           // the client's end of the board's UART
     std::deque<uint8_t> out;      // board -> client
 
     void tick()
     {
-        NcaBench<Vnca_board>::tick();
+        NcaBench<Vtop>::tick();
         top->i_uart_rx = uart.clock(cycle, top->o_uart_tx, out);
     }
 
     bool lines_quiet() const { return !uart.tx_busy() && !uart.rx_busy(); }
+#if NCA_VBOARD_GATE
+    // a netlist shows no receiver state: never block, so that the board's timers always run
+    bool idle() const { return false; }
+    bool rx_partial() const { return false; }
+#else
     bool idle() const { return lines_quiet() && top->o_led_idle && !rx_partial(); }
     bool rx_partial() const { return top->rootp->nca_board->dbg_rx_busy; }
+#endif
 };
 
 void usage(FILE *f)
@@ -151,6 +176,10 @@ int main(int argc, char **argv)
     b.top->i_rst = 0;
     for (int i = 0; i < 8; i++)
         b.tick();
+#if NCA_VBOARD_GATE
+    for (int i = 0; i < (1 << 24) && b.top->o_in_reset; i++) /* nca_reset_sync's hold */
+        b.tick();
+#endif
 
     // stderr may share the parent's pipe: say hello before the pty line, and let a closed
     // pipe cost the last message only

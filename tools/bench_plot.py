@@ -32,7 +32,7 @@ GPU_STEPS_S = 2600.0
 def config(board):
     out = subprocess.run([os.path.join(ROOT, "tools", "bitstream.sh"), board, "--config"],
                          check=True, capture_output=True, text=True).stdout.split()
-    lanes, grid, mhz, core = out
+    lanes, grid, mhz, core = out[:4]
     return lanes, grid, float(mhz), core
 
 

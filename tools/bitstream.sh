@@ -4,7 +4,7 @@
 # does not fit the device or misses the clock target.
 #
 #   tools/bitstream.sh BOARD        BOARD = icebreaker | ulx3s-25f | ulx3s-85f
-#   tools/bitstream.sh BOARD --config   prints LANES WxH CLK_MHZ CORE and builds nothing
+#   tools/bitstream.sh BOARD --config   prints LANES WxH CLK_MHZ CORE CHANNELS HIDDEN BAUD, builds nothing
 #
 # Writes build/bitstream/BOARD/ (OUT=DIR to write elsewhere): nca-BOARD.bin (iCE40) or
 # nca-BOARD.bit (ECP5), report.md (device, parameters, use, Fmax), the tool logs.
@@ -43,16 +43,17 @@ CORE=${CORE:-$DEV_CORE}
 [ "$CORE" = 1 ] && LANES=8   # the compact core's MAC lanes (INFO reports 8)
 HIDDEN=${HIDDEN:-128}
 CHANNELS=${CHANNELS:-16}
+BAUD=${BAUD:-3000000}   # the link (docs/protocol.md)
 SEED=${SEED:-1}
 GRID_W=${GRID%x*}
 GRID_H=${GRID#*x}
-case "$GRID_W$GRID_H$LANES$CLK_MHZ$CORE$HIDDEN$CHANNELS$SEED" in
-*[!0-9]*|'') echo "bitstream: GRID must be WxH and LANES, CLK_MHZ, CORE, HIDDEN, CHANNELS, SEED numbers" >&2
+case "$GRID_W$GRID_H$LANES$CLK_MHZ$CORE$HIDDEN$CHANNELS$SEED$BAUD" in
+*[!0-9]*|'') echo "bitstream: GRID must be WxH and LANES, CLK_MHZ, CORE, HIDDEN, CHANNELS, SEED, BAUD numbers" >&2
     exit 1 ;;
 esac
-# --config: print the configuration (LANES WxH CLK_MHZ CORE) and stop (tools/bench_boards.sh)
+# --config: print the configuration and stop (tools/bench_boards.sh, the gate-level bench)
 if [ "${2:-}" = "--config" ]; then
-    echo "$LANES ${GRID_W}x$GRID_H $CLK_MHZ $CORE"
+    echo "$LANES ${GRID_W}x$GRID_H $CLK_MHZ $CORE $CHANNELS $HIDDEN $BAUD"
     exit 0
 fi
 OUT=${OUT:-build/bitstream/$BOARD}
@@ -82,7 +83,7 @@ if [ -z "${NCA_BOARD_V:-}" ] && [ ! -f rtl/nca_board.v ]; then
 fi
 
 PARAMS="-set GRID_W $GRID_W -set GRID_H $GRID_H -set CHANNELS $CHANNELS -set HIDDEN $HIDDEN \
--set CORE $CORE -set CLK_MHZ $CLK_MHZ -set BUILD_ID $BUILD_ID"
+-set CORE $CORE -set CLK_MHZ $CLK_MHZ -set BAUD $BAUD -set BUILD_ID $BUILD_ID"
 # LANES sizes nca_core only; the compact core (CORE 1) has its 8 lanes, whatever LANES says
 [ "$CORE" = 0 ] && PARAMS="$PARAMS -set LANES $LANES"
 [ "$FAMILY" = ecp5 ] && PARAMS="$PARAMS -set BOARD_ID $BOARD_ID"

@@ -81,7 +81,8 @@ if [ -n "$OUT" ]; then
         echo "\`-fsanitize=fuzzer,address,undefined\`, one process a target on $(nproc) cores. Each target starts"
         echo "from its committed seeds (tests/fuzz/corpus/) and the work corpus of earlier runs"
         echo "(build/fuzz/corpus/) and runs until --runs executions or --seconds, whichever comes first;"
-        echo "edges and features are libFuzzer's coverage counters at the end."
+        echo "edges and features are libFuzzer's coverage counters at the end, over the instrumented"
+        echo "code (the project's library; cJSON, zlib and libpng are Debian's, not instrumented)."
         echo
         echo "| target | seconds | executions | edges | features | crashes |"
         echo "|---|---:|---:|---:|---:|---:|"
