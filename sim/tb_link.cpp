@@ -24,6 +24,11 @@
 //             row, CLEAR, READ_FRAME), every answer's sequence number and content checked
 //   run       RUN with FRAME events checked against the C model, BUSY while running,
 //             INFO/STATS while running, STOP; then a RUN with a step count
+//   robust    a model load cut off after each chunk (STEP: NO_MODEL), a SEED and a DAMAGE
+//             cut at every length, every single-bit flip of a SEED, five requests back to
+//             back (answers in order; the grid is what the answered ones made it), a host
+//             that stops reading mid-frame; then INFO answers and READ_STATE of every row
+//             equals the C model
 // Plusargs: +model=FILE +steps=N (100) +soak=N (10000) +tests=a,b,c or a/b/c (default all)
 // +light (grow reads back only the middle rows except at the end) +seed=N +quiet +trace (VCD to +vcd=FILE when built with TRACE=1).
 // Exit 0 when every test passed. The harness (wire, packets, reference) is tb_link_bench.h.
@@ -197,6 +202,166 @@ struct LinkTests : LinkBench {
         if (!load_chunks(bad, 6, 2))
             return false;
         return t_info();
+    }
+
+    // sends raw bytes, lets the line go quiet for longer than the board's LINK_TIMEOUT and
+    // fails if anything but a FRAME event came back
+    bool send_unanswered(const std::vector<uint8_t> &bytes, const char *what)
+    {
+        uart.txq.insert(uart.txq.end(), bytes.begin(), bytes.end());
+        while (uart.tx_busy())
+            run_clocks(16);
+        run_clocks(CLK_HZ / 1000 + 200);
+        Packet a;
+        while (next_packet(a))
+            if (a.cmd != 0xE0)
+                return fail("%s: an answer 0x%02X came back", what, a.cmd);
+        return true;
+    }
+
+    // the receiver against what a line can do to it: a model load cut off after each chunk,
+    // a packet cut at every length, every single-bit flip of a packet, requests back to back
+    // with no idle between them, a host that stops reading in the middle of a frame; after
+    // each a valid request is answered at once, and at the end the grid is exactly what the
+    // accepted requests made it (READ_STATE of every row against the C model)
+    bool t_robust()
+    {
+        std::vector<uint8_t> pl, ans;
+        const size_t nchunks = (model_file.size() + 4095) / 4096;
+        for (size_t k = 1; k < nchunks; k++) {  // chunks 0..k-1 of the model, then silence
+            for (size_t c = 0; c < k; c++) {
+                pl.clear();
+                put32(pl, (uint32_t)(c * 4096));
+                pl.insert(pl.end(), model_file.begin() + (long)(c * 4096),
+                          model_file.begin() + (long)(c * 4096 + 4096));
+                if (!expect_status(0x02, pl, 0))
+                    return false;
+            }
+            run_clocks(CLK_HZ / 100);
+            model_loaded = false;
+            pl.clear();
+            put32(pl, 1);
+            if (!expect_status(0x20, pl, 5))  // NO_MODEL: a half-written model never runs
+                return fail("STEP after a model load cut off after %zu of %zu chunks: %s", k,
+                            nchunks, fail_msg.c_str());
+        }
+        if (!load_chunks(model_file, 0, 0))
+            return false;
+        model_loaded = true;
+        if (!set_reg(0, 9) || !set_reg(1, 0))
+            return false;
+        g.seed = 9;
+        g.step = 0;
+        if (!clear_grid() || !seed_cell(W / 2, H / 2) || !step(6, "robust: growing"))
+            return false;
+
+        // a SEED and a DAMAGE packet cut at every length: nothing happens
+        pl.clear();
+        put16(pl, 1);
+        put16(pl, 1);
+        std::vector<uint8_t> seedp = packet(0x11, 0x40, pl);
+        pl = {(uint8_t)NCA_DMG_CIRCLE};
+        put16(pl, W / 2);
+        put16(pl, H / 2);
+        put16(pl, 3);
+        std::vector<uint8_t> dmgp = packet(0x12, 0x41, pl);
+        for (const std::vector<uint8_t> *p : {&seedp, &dmgp})
+            for (size_t len = 1; len < p->size(); len++)
+                if (!send_unanswered(std::vector<uint8_t>(p->begin(), p->begin() + (long)len),
+                                     "a packet cut short"))
+                    return false;
+        if (!t_info())
+            return false;
+        // every single-bit flip of the SEED packet (sync, command, sequence, length, payload,
+        // CRC): no answer, nothing happens
+        for (size_t bit = 0; bit < seedp.size() * 8; bit++) {
+            std::vector<uint8_t> q = seedp;
+            q[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            if (!send_unanswered(q, "a flipped bit"))
+                return fail("bit %zu of %zu: %s", bit, seedp.size() * 8, fail_msg.c_str());
+        }
+        if (!t_info() || !compare_state("robust: after the cut and flipped packets"))
+            return false;
+
+        // five requests back to back, no idle between them: the board serves one request at
+        // a time (docs/protocol.md), so a request that arrives while it is busy may be
+        // dropped; the answers that come must be in order and OK, and the grid must be what
+        // the answered ones made it
+        const uint8_t s0 = seq_no;
+        std::vector<uint8_t> burst, p;
+        pl.clear();
+        put16(pl, 2);
+        put16(pl, 3);
+        p = packet(0x11, s0, pl);  // SEED (2,3)
+        burst.insert(burst.end(), p.begin(), p.end());
+        pl.clear();
+        put32(pl, 2);
+        p = packet(0x20, (uint8_t)(s0 + 1), pl);  // STEP 2
+        burst.insert(burst.end(), p.begin(), p.end());
+        pl = {(uint8_t)NCA_DMG_SQUARE};
+        put16(pl, W / 2 + 2);
+        put16(pl, H / 2);
+        put16(pl, 4);
+        p = packet(0x12, (uint8_t)(s0 + 2), pl);  // DAMAGE square
+        burst.insert(burst.end(), p.begin(), p.end());
+        p = packet(0x33, (uint8_t)(s0 + 3), {});  // STATS
+        burst.insert(burst.end(), p.begin(), p.end());
+        p = packet(0x01, (uint8_t)(s0 + 4), {});  // INFO
+        burst.insert(burst.end(), p.begin(), p.end());
+        seq_no = (uint8_t)(s0 + 5);
+        uart.txq.insert(uart.txq.end(), burst.begin(), burst.end());
+        static const uint8_t req_cmd[5] = {0x11, 0x20, 0x12, 0x33, 0x01};
+        const uint64_t limit = cycle + byte_clocks(burst.size() + 200) +
+                               6ull * (W * H * 600 + 20000) + 40ull * W * H * C + 100000;
+        int next = 0;  // answers must come in request order
+        unsigned answered = 0;
+        while (cycle < limit) {
+            run_clocks(64);
+            Packet a;
+            while (next_packet(a)) {
+                int k = (int)(uint8_t)(a.seq - s0);
+                if (k < next || k > 4 || a.cmd != (req_cmd[k] | 0x80) || a.pl.empty() ||
+                    a.pl[0] != 0)
+                    return fail("back to back: answer 0x%02X seq %u status %d out of order or "
+                                "not OK", a.cmd, a.seq, a.pl.empty() ? -1 : a.pl[0]);
+                next = k + 1;
+                answered |= 1u << k;
+                nca_error err;
+                if (k == 0) {
+                    nca_grid_seed(&g, 2, 3, &err);
+                } else if (k == 1) {
+                    ref_steps(2);
+                } else if (k == 2) {
+                    nca_damage d = {NCA_DMG_SQUARE, (int)W / 2 + 2, (int)H / 2, 4};
+                    nca_grid_damage(&g, &d);
+                } else if (k == 3 && !check_stats(a.pl, "back to back: STATS")) {
+                    return false;
+                }
+            }
+        }
+        if (!(answered & 1))
+            return fail("back to back: not even the first request was answered");
+        if (!quiet)
+            printf("tb_link: robust: back to back: answered %s%s%s%s%s\n",
+                   answered & 1 ? "SEED " : "", answered & 2 ? "STEP " : "",
+                   answered & 4 ? "DAMAGE " : "", answered & 8 ? "STATS " : "",
+                   answered & 16 ? "INFO" : "");
+        if (!t_info() || !compare_state("robust: after the burst"))
+            return false;
+
+        // a host that stops reading half way through a frame: the rest of the answer is lost
+        // to it; the board goes on, and the next request is answered
+        p = packet(0x30, seq_no++, {});
+        uart.txq.insert(uart.txq.end(), p.begin(), p.end());
+        const size_t start = rxbuf.size();
+        while (rxbuf.size() < start + 64)  // the frame is coming
+            run_clocks(64);
+        do {  // the host reads no more of it: every byte from here on is lost to it
+            rxbuf.resize(rx_pos);
+            run_clocks(CLK_HZ / 1000);
+        } while (rxbuf.size() > rx_pos || uart.rx_busy());
+        return t_info() && read_frame("robust: a frame read in full") &&
+               compare_state("robust: at the end");
     }
 
     uint32_t rng_state = 12345;
@@ -671,7 +836,8 @@ struct LinkTests : LinkBench {
                    {"badmodel", &LinkTests::t_badmodel}, {"load", &LinkTests::t_load},
                    {"grow", &LinkTests::t_grow},       {"wstate", &LinkTests::t_wstate},
                    {"garbage", &LinkTests::t_garbage}, {"uart", &LinkTests::t_uart},
-                   {"soak", &LinkTests::t_soak},       {"run", &LinkTests::t_run}};
+                   {"soak", &LinkTests::t_soak},       {"run", &LinkTests::t_run},
+                   {"robust", &LinkTests::t_robust}};
         unsigned passed = 0, failed = 0;
         for (char &ch : tlist)  // "a,b" or "a/b" (make's $(call) splits at commas)
             if (ch == '/')
@@ -681,7 +847,8 @@ struct LinkTests : LinkBench {
             if (rest.find(std::string(",") + t.name + ",") == std::string::npos)
                 continue;
             const bool needs_model = !strcmp(t.name, "grow") || !strcmp(t.name, "wstate") ||
-                                     !strcmp(t.name, "soak") || !strcmp(t.name, "run");
+                                     !strcmp(t.name, "soak") || !strcmp(t.name, "run") ||
+                                     !strcmp(t.name, "robust");
             if (!model_loaded && needs_model) {
                 // tests that need a model load it first
                 fail_msg.clear();

@@ -158,16 +158,21 @@ typedef struct nca_step_stats {
     uint32_t alive;     /* cells alive after the step (pre and post) */
 } nca_step_stats;
 
+#ifdef __cplusplus /* the benches include this header from C++ */
+#define NCA_ALIGN32 alignas(32)
+#else
+#define NCA_ALIGN32 _Alignas(32)
+#endif
 /* A model's weights packed for the fast MLP (nca_mlp_fast.c): int16 pairs across hidden
  * units (layer 1) and channels (layer 2), for an AVX2 kernel; simd 0 runs nca_mlp. */
 typedef struct nca_mlp_pack {
-    _Alignas(32) int16_t w1p[NCA_MAX_INPUTS * NCA_MAX_HIDDEN];
-    _Alignas(32) int16_t w2p[(NCA_MAX_HIDDEN + 2) * NCA_MAX_CHANNELS];
+    NCA_ALIGN32 int16_t w1p[NCA_MAX_INPUTS * NCA_MAX_HIDDEN];
+    NCA_ALIGN32 int16_t w2p[(NCA_MAX_HIDDEN + 2) * NCA_MAX_CHANNELS];
     /* layer-1 bias and requant per unit: shift, shift - 1 (0 at shift 0), round bit mask */
-    _Alignas(32) int32_t b1[NCA_MAX_HIDDEN];
-    _Alignas(32) int32_t sh1[NCA_MAX_HIDDEN];
-    _Alignas(32) int32_t sh1m[NCA_MAX_HIDDEN];
-    _Alignas(32) int32_t rm1[NCA_MAX_HIDDEN];
+    NCA_ALIGN32 int32_t b1[NCA_MAX_HIDDEN];
+    NCA_ALIGN32 int32_t sh1[NCA_MAX_HIDDEN];
+    NCA_ALIGN32 int32_t sh1m[NCA_MAX_HIDDEN];
+    NCA_ALIGN32 int32_t rm1[NCA_MAX_HIDDEN];
     const nca_model *model;
     int simd;
     unsigned in_pairs, h_pad, h_pairs, c_pad;
