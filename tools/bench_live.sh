@@ -67,6 +67,10 @@ live() { # backend spf last_step -> "steps/s frames/s"
     $HOST -m $MODEL -b "$1" --view none -v --load-state "$T/s80.ncas" --steps "$3" --spf "$2" \
         2>/dev/null | awk '/^live: / { printf "%.1f %.1f", $2 / $5, $9 / $5 }'
 }
+grow() { # backend spf steps -> "steps/s frames/s", from the seed
+    $HOST -m $MODEL -b "$1" --view none -v --steps "$3" --spf "$2" \
+        2>/dev/null | awk '/^live: / { printf "%.1f %.1f", $2 / $5, $9 / $5 }'
+}
 # over the link: each frame costs k steps of the board, the counting scan, then the sending
 # scan or the bytes at 10 bits a byte, whichever is slower
 link() { # clocks_per_step clock_hz k
@@ -80,7 +84,8 @@ sec=$T/section.md
     echo
     echo "Command: \`make bench\` (tools/bench_live.sh), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD),"
     echo "on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores. \`$MODEL\`, 64x64,"
-    echo "40 steps (the C model: 1,000) from the grown lizard at step 80 (\`--load-state\`), headless (\`--view none\`): the"
+    echo "40 steps (the C model: 1,000) from the grown lizard at step 80 (\`--load-state\`), and the growth from the seed"
+    echo "(steps 0..100, few cells active at first), headless (\`--view none\`): the"
     echo "live loop's own figures (\`-v\`). On a board the host sends RUN (a FRAME event every k"
     echo "steps) and draws the events as they come."
     echo
@@ -89,6 +94,10 @@ sec=$T/section.md
     for k in 1 4 10 40; do
         set -- $(live vboard $k 120)
         echo "| vboard (Verilated RTL as \`make vboard\` builds it: 64 lanes, 12 Mbaud) | $k | $1 | $2 |"
+    done
+    for k in 10 40; do
+        set -- $(grow vboard $k 100)
+        echo "| vboard, growing: steps 0..100 from the seed (no --load-state) | $k | $1 | $2 |"
     done
     for k in 1 4; do
         set -- $(live ref $k 1080)
