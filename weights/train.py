@@ -84,6 +84,10 @@ def parse_args(argv=None, defaults=None):
     r.add_argument("--hidden", type=int, default=128, help="hidden units")
     r.add_argument("--no-quant", action="store_true",
                    help="train the float model instead (TF semantics; for comparison only)")
+    r.add_argument("--twin", type=float, default=0.0, metavar="W",
+                   help="add W x the loss of the float twin (nca-host --backend float: the same "
+                        "weights unquantised, dense update) run from the same start with the same "
+                        "fire masks, so the model also grows in float (0: off)")
     q = ap.add_argument_group("formats stored in the model (docs/fixed-point.md)")
     q.add_argument("--state-frac", type=int, default=11, help="SF: state int16 fraction bits")
     q.add_argument("--hid-frac", type=int, default=7, help="HF: hidden uint8 fraction bits")
@@ -262,6 +266,7 @@ class Trainer:
             self.reseed_pool()
         self.it = 0
         self.losses = []
+        self.loss_float = None  # the float twin's loss of the last iteration (--twin)
         self.log_rows = []
         self.elapsed = 0.0
         self.step_fn = self.model
@@ -326,10 +331,24 @@ class Trainer:
         fire = nq.FireMasks(self.model.fire_q, seeds, n, a.width, a.height, self.dev)
         for g in self.opt.param_groups:
             g["lr"] = self.lr_at(self.it)
+        x_start = x
         qw = self.model.qweights(self.dtype)
         for t in range(n):
             x = self.step_fn(x, fire[t], qw, self.sparse)
         loss = per_sample_loss(x, self.target).mean()
+        loss_q = float(loss)
+        if a.twin and not a.no_quant:  # the float twin: same parameters, no rounding, dense
+            self.model.quant = False
+            try:
+                fw = self.model.qweights(self.dtype)
+                xf = x_start
+                for t in range(n):
+                    xf = self.step_fn(xf, fire[t], fw, False)
+            finally:
+                self.model.quant = True
+            loss_f = per_sample_loss(xf, self.target).mean()
+            self.loss_float = float(loss_f)
+            loss = loss + a.twin * loss_f
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         with torch.no_grad():
@@ -339,7 +358,7 @@ class Trainer:
         self.opt.step()
         if self.use_pool:
             self.pool[idx] = self._words(x.detach())
-        return float(loss), n
+        return loss_q, n
 
     # ---- export, checkpoints ----------------------------------------------------------------
     def export(self, path):
@@ -422,6 +441,8 @@ class Trainer:
             self.elapsed = e0 + time.time() - t_start_run
             row = {"it": self.it, "loss": loss, "lr": self.lr_at(self.it - 1), "steps": n,
                    "s": round(time.time() - t_it, 3), "t": round(self.elapsed, 2)}
+            if self.loss_float is not None:
+                row["loss_float"] = self.loss_float
             self.log_rows.append(row)
             logf.write(json.dumps(row) + "\n")
             if self.it % a.log_every == 0 or self.it == a.iters:
@@ -429,8 +450,11 @@ class Trainer:
                 spi = (now - t_last) / max(self.it - it_last, 1)
                 t_last, it_last = now, self.it
                 recent = np.mean(self.losses[-a.log_every:])
+                rf = [r["loss_float"] for r in self.log_rows[-a.log_every:] if "loss_float" in r]
+                twin = f" float {np.mean(rf):.6f}" if rf else ""
                 say(f"iter {self.it:5d}/{a.iters} loss {recent:.6f} "
-                    f"(log10 {math.log10(max(recent, 1e-12)):+.3f}) lr {self.lr_at(self.it - 1):.0e} "
+                    f"(log10 {math.log10(max(recent, 1e-12)):+.3f}){twin} "
+                    f"lr {self.lr_at(self.it - 1):.0e} "
                     f"{spi:.3f} s/it ETA {fmt_time(spi * (a.iters - self.it))}")
                 logf.flush()
             if a.ckpt_every and self.it % a.ckpt_every == 0 and self.it < a.iters:
