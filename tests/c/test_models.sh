@@ -211,6 +211,20 @@ check "keys: . on a model without Sobel kernels goes on" 0 0 "$HOST" --backend r
         --view none --spf 1 --save-state "$T/ns0.st" &&
     same_file "keys: nothing turned" "$T/ns0.st" "$T/ns1.st"
 
+# the RTL runs a turned model unchanged: the keys on the virtual board (one LOAD_MODEL each, a
+# free run with frames) end in the state of the C model at --angle 30
+VBOARD=${VBOARD:-sim/build/vboard/nca-vboard}
+if [ ! -x "$VBOARD" ]; then
+    skip "keys: two . on the virtual board equal --angle 30 on ref" "no virtual board ($VBOARD; make vboard)"
+else
+    printf '0 key .\n0 key .\n' >"$T/k30.events"
+    check "keys: two . on the virtual board" 0 0 "$HOST" --backend vboard --vboard "$VBOARD" --model "$REGEN" \
+        --steps 20 --spf 4 --view none --events "$T/k30.events" --save-state "$T/vb30.st" &&
+        check "angle: --angle 30 on ref" 0 0 "$HOST" --backend ref --model "$REGEN" --steps 20 --view none \
+            --angle 30 --save-state "$T/ref30.st" &&
+        same_file "keys: two . on the virtual board equal --angle 30 on ref" "$T/vb30.st" "$T/ref30.st"
+fi
+
 # ---- nca-convert --from bin -----------------------------------------------------------------------
 DESC="Regenerating lizard: grows from one cell and regrows after damage"
 if check "convert: --from bin --desc" 0 0 "$CONV" --from bin "$REGEN" --desc "$DESC" -o "$T/d.bin"; then
