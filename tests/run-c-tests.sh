@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # run-c-tests.sh - runs the cmocka test binaries given as arguments, tests/c/test_faults.sh, test_cli.sh,
-# tests/c/test_board.sh and tests/c/test_live.sh,
+# tests/c/test_models.sh, tests/c/test_board.sh and tests/c/test_live.sh,
 # with ASan/UBSan (leaks fail), counts the tests across all of them and ends with one line
 # "N passed, N failed"; exits non-zero if any test failed. Run from the repository root
 # (`make test`). JOBS suites run at once (default: the number of CPUs).
@@ -19,7 +19,7 @@ if [ "$#" -eq 0 ]; then
     exit 2
 fi
 # the command-line tests first: with the slowest unit tests they decide the wall time
-suites=(tests/c/test_faults.sh tests/c/test_cli.sh tests/c/test_board.sh tests/c/test_live.sh "$@")
+suites=(tests/c/test_faults.sh tests/c/test_cli.sh tests/c/test_models.sh tests/c/test_board.sh tests/c/test_live.sh "$@")
 
 LOG=$(mktemp -d "${TMPDIR:-/tmp}/nca-tests-XXXXXX") || exit 2
 trap 'rm -rf "$LOG"' EXIT

@@ -255,6 +255,21 @@ void nca_qparams_default(nca_qparams *q);
  * per-row power-of-two weight scales, biases in accumulator units. */
 nca_status nca_quantize(const nca_model_f *mf, const nca_qparams *q, nca_model *out,
                         nca_error *err);
+/* Rotation of the perception (Distill experiment 4): the model whose Sobel-x/y perception is
+ * turned by `degrees`, px' = cos px - sin py, py' = sin px + cos py (the Distill notebook's
+ * perceive(angle)), which grows its pattern turned counter-clockwise by `degrees` as a frame
+ * shows it (y down). Done on layer 1: its Sobel-x/y weight columns are mixed in float and the
+ * layer requantised (nca_quantize); layer 2 is kept. A multiple of 360 gives the model itself.
+ * NCA_E_ARG when the model lacks Sobel-x or Sobel-y (nca_model_rotatable). out may be in. */
+int nca_model_rotatable(const nca_model *m);
+nca_status nca_model_rotate(const nca_model *in, double degrees, nca_model *out, nca_error *err);
+/* An angle in degrees brought into (-180, 180]. */
+double nca_angle_normalize(double degrees);
+/* Turns a target counter-clockwise (as shown, y down) by `degrees` about the centre of cell
+ * (px, py), bilinear, zero outside: the pattern a rotated model grows from a seed at (px, py)
+ * (the growth turns about its seed cell; nca-host seeds at (width/2, height/2)). */
+nca_status nca_target_rotate(nca_target *t, double degrees, unsigned px, unsigned py,
+                             nca_error *err);
 /* Parses a Distill demo JSON model (webgl_models8 format) into float weights. */
 nca_status nca_distill_parse(const char *json, size_t len, nca_model_f *out, nca_error *err);
 /* Reads a whole file (at most max bytes) into a NUL-terminated malloc'ed buffer. */

@@ -12,19 +12,27 @@ static void usage(FILE *o)
 {
     fprintf(o,
             "usage: nca-convert --from distill IN.json -o OUT.bin [options]\n"
-            "Convert a model into the nca-fpga format (docs/model-format.md).\n"
+            "       nca-convert --from bin IN.bin -o OUT.bin [--name TEXT] [--desc TEXT] [--rotate DEG]\n"
+            "Convert a model into the nca-fpga format (docs/model-format.md), or rewrite one.\n"
             "\n"
             "Input and output:\n"
-            "  -f, --from FORMAT     distill (the Distill demo's 8-bit JSON, webgl_models8)\n"
+            "  -f, --from FORMAT     distill (the Distill demo's 8-bit JSON, webgl_models8), or\n"
+            "                        bin (an nca-fpga model: its weights and step config kept\n"
+            "                        as they are, to change its name, description or rotation;\n"
+            "                        OUT may be IN, it is replaced whole)\n"
             "  -o, --output FILE     the .bin to write\n"
-            "      --name TEXT       model name (default: the input's file name)\n"
-            "      --desc TEXT       description\n"
+            "      --name TEXT       model name, at most 32 characters (default: distill: the\n"
+            "                        input's file name; bin: the model's own)\n"
+            "      --desc TEXT       one-line description, at most 128 printable characters\n"
+            "                        (default: distill: none; bin: the model's own)\n"
+            "      --rotate DEG      turn the perception by DEG degrees as nca-host --angle does\n"
+            "                        (layer 1 requantised; Sobel models only)\n"
             "\n"
-            "Quantisation (docs/fixed-point.md; defaults chosen by measurement):\n"
+            "Quantisation (--from distill; docs/fixed-point.md; defaults chosen by measurement):\n"
             "      --state-frac N    state int16 fraction bits (default 11)\n"
             "      --hid-frac N      hidden uint8 fraction bits (default 7)\n"
             "\n"
-            "Step config stored in the model:\n"
+            "Step config stored in the model (--from distill):\n"
             "      --boundary MODE   zero | wrap (default zero, as the TF notebook)\n"
             "      --fire-rate P     update probability (default 0.5)\n"
             "      --alive T         alpha threshold (default 0.1)\n"
@@ -46,19 +54,21 @@ static int num(const char *s, double lo, double hi, double *out)
 
 int main(int argc, char **argv)
 {
-    enum { O_NAME = 256, O_DESC, O_SF, O_HF, O_BOUNDARY, O_FIRE, O_ALIVE };
+    enum { O_NAME = 256, O_DESC, O_SF, O_HF, O_BOUNDARY, O_FIRE, O_ALIVE, O_ROTATE };
     static const struct option lo[] = {
         {"from", required_argument, 0, 'f'},      {"output", required_argument, 0, 'o'},
         {"name", required_argument, 0, O_NAME},   {"desc", required_argument, 0, O_DESC},
         {"state-frac", required_argument, 0, O_SF}, {"hid-frac", required_argument, 0, O_HF}, {"boundary", required_argument, 0, O_BOUNDARY},
         {"fire-rate", required_argument, 0, O_FIRE}, {"alive", required_argument, 0, O_ALIVE},
+        {"rotate", required_argument, 0, O_ROTATE},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     const char *from = NULL, *out = NULL;
     nca_qparams q;
     nca_qparams_default(&q);
     q.name = NULL;
-    double v;
-    int c;
+    q.desc = NULL;
+    double v, rotate = 0.0;
+    int c, quant_opts = 0, rotate_set = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":f:o:h", lo, NULL)) != -1) {
         const char *bad = NULL;
@@ -67,6 +77,9 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case O_NAME: q.name = optarg; break;
         case O_DESC: q.desc = optarg; break;
+        case O_ROTATE:
+            if (num(optarg, -1e6, 1e6, &v)) { rotate = v; rotate_set = 1; } else bad = "--rotate";
+            break;
         case O_SF: if (num(optarg, 4, 14, &v)) q.state_frac = (unsigned)v; else bad = "--state-frac"; break;
         case O_HF: if (num(optarg, 0, 15, &v)) q.hid_frac = (unsigned)v; else bad = "--hid-frac"; break;
         case O_FIRE: if (num(optarg, 0, 1, &v)) q.fire_rate = v; else bad = "--fire-rate"; break;
@@ -84,6 +97,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "nca-convert: unknown option '%s' (see --help)\n", argv[optind - 1]);
             return 1;
         }
+        quant_opts |= c == O_SF || c == O_HF || c == O_FIRE || c == O_ALIVE || c == O_BOUNDARY;
         if (bad) {
             fprintf(stderr, "nca-convert: bad %s '%s'\n", bad, optarg);
             return 1;
@@ -93,19 +107,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "nca-convert: need --from FORMAT, -o OUT and one input (see --help)\n");
         return 1;
     }
-    if (strcmp(from, "distill") != 0) {
-        fprintf(stderr, "nca-convert: unknown input format '%s' (distill)\n", from);
+    int from_bin = strcmp(from, "bin") == 0;
+    if (!from_bin && strcmp(from, "distill") != 0) {
+        fprintf(stderr, "nca-convert: unknown input format '%s' (distill, bin)\n", from);
+        return 1;
+    }
+    if (from_bin && quant_opts) {
+        fprintf(stderr, "nca-convert: --from bin keeps the model's quantisation and step config "
+                        "(only --name, --desc, --rotate apply)\n");
         return 1;
     }
     const char *in = argv[optind];
     char name[NCA_NAME_LEN + 1];
-    if (!q.name) {
+    if (!q.name && !from_bin) {
         const char *base = strrchr(in, '/');
         base = base ? base + 1 : in;
         snprintf(name, sizeof name, "%.*s", (int)strcspn(base, "."), base);
         q.name = name;
     }
-    if (strlen(q.name) > NCA_NAME_LEN || strlen(q.desc) > NCA_DESC_LEN) {
+    if ((q.name && strlen(q.name) > NCA_NAME_LEN) || (q.desc && strlen(q.desc) > NCA_DESC_LEN)) {
         fprintf(stderr, "nca-convert: name over %d or description over %d characters\n",
                 NCA_NAME_LEN, NCA_DESC_LEN);
         return 1;
@@ -116,18 +136,34 @@ int main(int argc, char **argv)
     nca_model_f *mf = malloc(sizeof *mf);
     nca_model *m = malloc(sizeof *m);
     int rc = 1;
+    if (!q.desc && !from_bin)
+        q.desc = "";
     if (!mf || !m)
         fprintf(stderr, "nca-convert: out of memory\n");
-    else if (nca_read_file(in, 16u << 20, &json, &len, &e) != NCA_OK)
+    else if (from_bin && nca_model_load(in, m, &e) != NCA_OK)
         fprintf(stderr, "nca-convert: %s\n", e.msg);
-    else if (nca_distill_parse(json, len, mf, &e) != NCA_OK)
-        fprintf(stderr, "nca-convert: %s: %s\n", in, e.msg);
-    else if (nca_quantize(mf, &q, m, &e) != NCA_OK)
-        fprintf(stderr, "nca-convert: %s: %s\n", in, e.msg);
-    else if (nca_model_save(out, m, &e) != NCA_OK)
+    else if (!from_bin && nca_read_file(in, 16u << 20, &json, &len, &e) != NCA_OK)
         fprintf(stderr, "nca-convert: %s\n", e.msg);
-    else
-        rc = 0;
+    else if (!from_bin && nca_distill_parse(json, len, mf, &e) != NCA_OK)
+        fprintf(stderr, "nca-convert: %s: %s\n", in, e.msg);
+    else if (!from_bin && nca_quantize(mf, &q, m, &e) != NCA_OK)
+        fprintf(stderr, "nca-convert: %s: %s\n", in, e.msg);
+    else if (rotate_set && nca_model_rotate(m, rotate, m, &e) != NCA_OK)
+        fprintf(stderr, "nca-convert: %s: %s\n", in, e.msg);
+    else {
+        if (from_bin && q.name) {
+            memset(m->name, 0, sizeof m->name);
+            memcpy(m->name, q.name, strlen(q.name));
+        }
+        if (from_bin && q.desc) {
+            memset(m->desc, 0, sizeof m->desc);
+            memcpy(m->desc, q.desc, strlen(q.desc));
+        }
+        if (nca_model_save(out, m, &e) != NCA_OK) /* validates: printable text */
+            fprintf(stderr, "nca-convert: %s\n", e.msg);
+        else
+            rc = 0;
+    }
     free(json);
     free(mf);
     free(m);

@@ -7,11 +7,16 @@
 #include "nca_live.h"
 #include "nca_script.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* documented exit codes */
@@ -30,6 +35,10 @@ typedef struct host_opts {
     int boundary; /* -1: the model's */
     int seed_set; /* --seed given (else a loaded state's seed is used) */
     int info, verbose, quiet;
+    double angle;  /* --angle, degrees */
+    int angle_set;
+    int list_models;
+    const char *list_dir; /* --list-models DIR, NULL: the default */
     nca_board_options board; /* --port, --baud, --vboard: over --backend NAME:ARG's */
     int board_info;
     nca_script script; /* --damage and --events, by step */
@@ -52,6 +61,21 @@ static void usage(FILE *o)
             "      --list-backends     list the backends built in\n"
             "      --verify NAME       run backend NAME in lockstep, compare state every step\n"
             "  -i, --info              print the model's config and name, then exit\n"
+            "      --list-models [DIR] list the models (.bin) in DIR and one folder down: file,\n"
+            "                          name, kind, channels, hidden, kernels, bytes, description\n"
+            "                          (default DIR: the weights/ of this program's tree, else\n"
+            "                          ./weights). The format has no kind field: kind is the first\n"
+            "                          of regen, persist, grow, pde found in the file name, the\n"
+            "                          model's name or its description, else '-'. A file that\n"
+            "                          does not load is listed with the reason; exit 0 when one\n"
+            "                          model or more loaded\n"
+            "      --angle DEG         rotate the perception (Sobel x/y) of every --model by DEG\n"
+            "                          degrees (Distill experiment 4): the pattern grows turned\n"
+            "                          DEG counter-clockwise as frames show it (y down). Done on\n"
+            "                          the host: layer 1's Sobel weight columns are mixed and\n"
+            "                          requantised, so any backend runs it (a board: one\n"
+            "                          LOAD_MODEL). --target is turned alike. Models without\n"
+            "                          Sobel-x and Sobel-y kernels are refused\n"
             "\n"
             "Live view:\n"
             "      --view MODE         window (SDL2) | term (24-bit colour terminal) | none;\n"
@@ -65,7 +89,8 @@ static void usage(FILE *o)
             "      --events FILE       scripted input: lines 'STEP click X,Y [r=R]',\n"
             "                          'STEP seed X,Y', 'STEP key K', 'STEP damage SPEC'\n"
             "  In the view: left click/drag erases, right click or shift-click seeds, space\n"
-            "  pauses, n steps once, r resets, 1..9 switch model, p saves a PNG, q/Esc quits.\n"
+            "  pauses, n steps once, r resets, 1..9 switch model, , and . rotate by -15 and\n"
+            "  +15 degrees (from a seed, as --angle), p saves a PNG, q/Esc quits.\n"
             "\n"
             "Simulation:\n"
             "  -n, --steps N           steps to run (default: until quit with a live view,\n"
@@ -93,7 +118,8 @@ static void usage(FILE *o)
             "Output:\n"
             "      --save-state FILE   full state after the last step (cmp-comparable)\n"
             "      --save-frame FILE   PNG, one pixel per cell, RGBA as the state holds it\n"
-            "      --target PNG        print the RGBA MSE against this target (centred)\n"
+            "      --target PNG        print the RGBA MSE against this target (centred; with\n"
+            "                          --angle turned alike about the seed cell, bilinear)\n"
             "      --report N          print counters (and MSE) every N steps (headless)\n"
             "  -v, --verbose           more output\n"
             "  -q, --quiet             errors only\n"
@@ -123,7 +149,7 @@ static int parse_args(int argc, char **argv, host_opts *o)
 {
     enum { O_BOUNDARY = 256, O_VIEW, O_SAVE_STATE, O_LOAD_STATE, O_SAVE_FRAME, O_TARGET,
            O_REPORT, O_VERIFY, O_LIST, O_PORT, O_BAUD, O_VBOARD, O_CAPTURE, O_BOARD_INFO, O_RECORD,
-           O_EVENTS, O_SCALE, O_SPF, O_RADIUS };
+           O_EVENTS, O_SCALE, O_SPF, O_RADIUS, O_ANGLE, O_LIST_MODELS };
     static const struct option lo[] = {
         {"model", required_argument, 0, 'm'},   {"backend", required_argument, 0, 'b'},
         {"info", no_argument, 0, 'i'},          {"steps", required_argument, 0, 'n'},
@@ -141,6 +167,8 @@ static int parse_args(int argc, char **argv, host_opts *o)
         {"record", required_argument, 0, O_RECORD}, {"events", required_argument, 0, O_EVENTS},
         {"scale", required_argument, 0, O_SCALE}, {"spf", required_argument, 0, O_SPF},
         {"radius", required_argument, 0, O_RADIUS},
+        {"angle", required_argument, 0, O_ANGLE},
+        {"list-models", no_argument, 0, O_LIST_MODELS},
         {"verbose", no_argument, 0, 'v'},       {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     unsigned long v;
@@ -283,6 +311,20 @@ static int parse_args(int argc, char **argv, host_opts *o)
             o->board.baud = (unsigned)v;
             break;
         case O_BOARD_INFO: o->board_info = 1; break;
+        case O_ANGLE: {
+            char *end;
+            errno = 0;
+            double a = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !isfinite(a) || fabs(a) > 1e6) {
+                fprintf(stderr, "nca-host: bad --angle '%s' (degrees, e.g. 45 or -90)\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o->angle = a;
+            o->angle_set = 1;
+            break;
+        }
+        case O_LIST_MODELS: o->list_models = 1; break;
         case O_LIST:
             for (const nca_backend_ops *const *p = nca_backends(); *p; p++)
                 printf("%-8s %s\n", (*p)->name, (*p)->summary);
@@ -298,10 +340,14 @@ static int parse_args(int argc, char **argv, host_opts *o)
             return EXIT_USAGE;
         }
     }
+    if (o->list_models && optind == argc - 1)
+        o->list_dir = argv[optind++]; /* --list-models DIR */
     if (optind < argc) {
         fprintf(stderr, "nca-host: unexpected argument '%s' (see --help)\n", argv[optind]);
         return EXIT_USAGE;
     }
+    if (o->list_models)
+        return 0;
     if (!o->model && !o->board_info) {
         fprintf(stderr, "nca-host: --model FILE is required (see --help)\n");
         return EXIT_USAGE;
@@ -366,6 +412,172 @@ static void print_info(const nca_model *m)
            m->hid_frac);
     printf("weights:     %u (int8) + %u biases (int32)\n",
            m->hidden * nca_model_inputs(m) + m->channels * m->hidden, m->hidden + m->channels);
+}
+
+/* ---- --list-models ---------------------------------------------------------------------- */
+
+/* The weights/ folder of this program's tree (build/ or build/san/ beside it), else ./weights. */
+static void default_weights_dir(char *out, size_t cap)
+{
+    static const char *const rel[2] = {"../weights", "../../weights"};
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            slash[1] = '\0';
+        for (int i = 0; i < 2; i++) {
+            struct stat sb;
+            snprintf(out, cap, "%s%s", exe, rel[i]);
+            if (stat(out, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                char real[PATH_MAX];
+                if (realpath(out, real) && strlen(real) < cap)
+                    memcpy(out, real, strlen(real) + 1);
+                return;
+            }
+        }
+    }
+    snprintf(out, cap, "weights");
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the .bin files of dir/sub (sub "" for dir itself) to list, paths relative to dir;
+ * with recurse, also those of its subfolders (one level). */
+static nca_status collect_models(const char *dir, const char *sub, int recurse, char ***list,
+                                 size_t *n, size_t *cap, nca_error *e)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s%s%s", dir, *sub ? "/" : "", sub);
+    DIR *d = opendir(path);
+    if (!d)
+        return nca_fail(e, NCA_E_IO, "%s: %s", path, strerror(errno));
+    nca_status st = NCA_OK;
+    struct dirent *de;
+    while (st == NCA_OK && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char rel[1024], full[4096];
+        snprintf(rel, sizeof rel, "%s%s%s", sub, *sub ? "/" : "", de->d_name);
+        snprintf(full, sizeof full, "%s/%s", dir, rel);
+        struct stat sb;
+        if (stat(full, &sb) != 0)
+            continue;
+        if (S_ISDIR(sb.st_mode)) {
+            if (recurse)
+                st = collect_models(dir, rel, 0, list, n, cap, e);
+            continue;
+        }
+        if (!S_ISREG(sb.st_mode) || !ends_with(de->d_name, ".bin"))
+            continue;
+        if (*n == *cap) {
+            size_t nc = *cap ? *cap * 2 : 16;
+            char **nl = realloc(*list, nc * sizeof *nl);
+            if (!nl) {
+                st = nca_fail(e, NCA_E_NOMEM, "out of memory");
+                break;
+            }
+            *list = nl;
+            *cap = nc;
+        }
+        if (!((*list)[*n] = strdup(rel)))
+            st = nca_fail(e, NCA_E_NOMEM, "out of memory");
+        else
+            (*n)++;
+    }
+    closedir(d);
+    return st;
+}
+
+/* "I+Sx+Sy": the kernel set */
+static void kernel_text(unsigned k, char *out, size_t cap)
+{
+    static const char *kn[4] = {"I", "Sx", "Sy", "L"};
+    size_t len = 0;
+    out[0] = '\0';
+    for (int b = 0; b < 4; b++)
+        if (k & (1u << b))
+            len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? "+" : "", kn[b]);
+}
+
+/* What the model is for, guessed: the format has no field for it (see --help). */
+static const char *model_kind(const char *file, const nca_model *m)
+{
+    static const char *const kinds[4] = {"regen", "persist", "grow", "pde"};
+    const char *texts[3] = {file, m->name, m->desc};
+    for (int t = 0; t < 3; t++)
+        for (int k = 0; k < 4; k++) {
+            const char *p = texts[t];
+            size_t kl = strlen(kinds[k]);
+            for (; *p; p++)
+                if (strncasecmp(p, kinds[k], kl) == 0)
+                    return kinds[k];
+        }
+    return "-";
+}
+
+/* --list-models: a table of the models in dir; 0 when at least one loaded. */
+static int list_models(const char *dir_arg)
+{
+    char dir[1100];
+    if (dir_arg)
+        snprintf(dir, sizeof dir, "%s", dir_arg);
+    else
+        default_weights_dir(dir, sizeof dir);
+    char **list = NULL;
+    size_t n = 0, cap = 0;
+    nca_error e;
+    nca_model *m = malloc(sizeof *m);
+    nca_status st = m ? collect_models(dir, "", 1, &list, &n, &cap, &e)
+                      : nca_fail(&e, NCA_E_NOMEM, "out of memory");
+    unsigned loaded = 0;
+    if (st == NCA_OK && n == 0)
+        st = nca_fail(&e, NCA_E_IO, "%s: no .bin model files here or one folder down", dir);
+    if (st == NCA_OK) {
+        qsort(list, n, sizeof *list, cmp_str);
+        printf("models in %s:\n", dir);
+        printf("%-34s %-28s %-7s %2s %4s %-10s %6s  %s\n", "file", "name", "kind", "C", "H",
+               "kernels", "bytes", "description");
+        for (size_t i = 0; i < n; i++) {
+            char full[4096];
+            snprintf(full, sizeof full, "%s/%s", dir, list[i]);
+            if (nca_model_load(full, m, &e) != NCA_OK) {
+                /* the reason without the path nca_model_load puts first */
+                size_t pl = strlen(full);
+                const char *why = strncmp(e.msg, full, pl) == 0 && e.msg[pl] == ':'
+                                      ? e.msg + pl + 2 : e.msg;
+                printf("%-34s not loaded: %s\n", list[i], why);
+                continue;
+            }
+            char k[16];
+            kernel_text(m->kernels, k, sizeof k);
+            printf("%-34s %-28s %-7s %2u %4u %-10s %6zu  %s\n", list[i], m->name,
+                   model_kind(list[i], m), m->channels, m->hidden, k, nca_model_file_size(m),
+                   m->desc);
+            loaded++;
+        }
+        if (!loaded)
+            st = nca_fail(&e, NCA_E_FORMAT, "%s: none of the %zu .bin files is a model", dir, n);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    free(m);
+    if (st != NCA_OK) {
+        fprintf(stderr, "nca-host: %s\n", e.msg);
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 /* A backend in use: its ops and handle. */
@@ -590,6 +802,10 @@ int main(int argc, char **argv)
         nca_script_free(&o.script);
         return rc;
     }
+    if (o.list_models) {
+        nca_script_free(&o.script);
+        return list_models(o.list_dir);
+    }
     if (o.board_info) {
         nca_link *l;
         nca_board_info bi;
@@ -608,8 +824,12 @@ int main(int argc, char **argv)
         nca_link_close(l);
         return 0;
     }
+    /* models: as loaded (the live view's keys rotate these); run: what runs, turned by --angle */
     nca_model *models = calloc(o.n_models, sizeof *models);
-    if (!models) {
+    nca_model *run = calloc(o.n_models, sizeof *run);
+    if (!models || !run) {
+        free(models);
+        free(run);
         fprintf(stderr, "nca-host: out of memory\n");
         nca_script_free(&o.script);
         return EXIT_USAGE;
@@ -619,14 +839,27 @@ int main(int argc, char **argv)
             fprintf(stderr, "nca-host: %s\n", e.msg);
             rc = EXIT_USAGE;
         }
-    if (!rc && o.info)
-        print_info(&models[0]);
+    for (unsigned i = 0; i < o.n_models && !rc; i++) {
+        if (!o.angle_set)
+            run[i] = models[i];
+        else if (nca_model_rotate(&models[i], o.angle, &run[i], &e) != NCA_OK) {
+            fprintf(stderr, "nca-host: --angle: %s: %s\n", o.models[i], e.msg);
+            rc = EXIT_USAGE;
+        }
+    }
+    if (!rc && o.info) {
+        print_info(&run[0]);
+        if (o.angle_set)
+            printf("rotation:    %g degrees (layer 1 requantised)\n",
+                   nca_angle_normalize(o.angle));
+    }
     if (rc || o.info) {
         free(models);
+        free(run);
         nca_script_free(&o.script);
         return rc;
     }
-    const nca_model *m = &models[0];
+    const nca_model *m = &run[0];
     /* a live view when asked for, or by default when not verifying */
     int live_wanted = strcmp(o.view, "none") != 0 && !o.verify;
     nca_status vst;
@@ -636,6 +869,7 @@ int main(int argc, char **argv)
     if (live && o.verify) {
         fprintf(stderr, "nca-host: --verify runs without the live loop (no --record, --events, --spf)\n");
         free(models);
+        free(run);
         nca_script_free(&o.script);
         return EXIT_USAGE;
     }
@@ -654,6 +888,8 @@ int main(int argc, char **argv)
     uint32_t seed = o.seed;
     if (!rc && o.target)
         st = nca_target_load(o.target, o.width, o.height, &target, &e);
+    if (!rc && st == NCA_OK && o.target && o.angle_set)
+        st = nca_target_rotate(&target, o.angle, o.width / 2, o.height / 2, &e);
     if (!rc && st == NCA_OK)
         st = setup(&o, m, &rb, o.verify ? &vb : NULL, &seed, &e);
     if (!rc && st == NCA_OK && !live) {
@@ -666,6 +902,7 @@ int main(int argc, char **argv)
         for (unsigned i = 0; i < o.n_models; i++)
             lc.models[i] = &models[i];
         lc.n_models = o.n_models;
+        lc.angle = o.angle_set ? o.angle : 0.0;
         lc.width = o.width;
         lc.height = o.height;
         lc.seed = seed;
@@ -681,7 +918,7 @@ int main(int argc, char **argv)
         lc.verbose = o.verbose;
         nca_live_result lr;
         st = nca_live_run(&lc, &lr, &e);
-        m = &models[lr.current];
+        m = &run[lr.current]; /* its shape (finish) is the same at any angle */
         if (st == NCA_OK && o.verbose)
             printf("live: %u steps in %.2f s (%.1f steps/s), %u frames (%.1f frames/s), %s, "
                    "%llu frames lost\n",
@@ -702,6 +939,7 @@ int main(int argc, char **argv)
         rb.ops->close(rb.b);
     nca_target_free(&target);
     free(models);
+    free(run);
     nca_script_free(&o.script);
     return rc;
 }

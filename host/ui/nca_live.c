@@ -12,6 +12,7 @@
 #define MAX_RADIUS 256u
 #define FRAME_WAIT_MS 100u   /* one wait for a board's frame, between looks at the input */
 #define STALL_MS 10000u      /* no frame for this long (plus 1 s a step a frame): a lost board */
+#define ROTATE_STEP 15.0     /* degrees a key , . turns the perception */
 
 typedef struct live {
     const nca_live_config *c;
@@ -19,6 +20,8 @@ typedef struct live {
     nca_gif *gif;
     uint8_t *rgba, *rgb;
     unsigned spf, radius, current;
+    double angle;     /* the loaded model's rotation, degrees */
+    nca_model *rot;   /* the rotated copy of the current model the backend was given */
     int paused, quit, step_once;
     double t0, last_draw, rate_t;
     uint32_t rate_steps, run_steps;
@@ -72,25 +75,70 @@ static nca_status draw(live *L, nca_error *err)
         L->rate_frames = L->frames;
     }
     char status[320];
-    int n = snprintf(status, sizeof status, "%s | %s | step %u | %.0f steps/s | %.0f fps | r=%u | %u/frame%s",
-                     c->models[L->current]->name, c->ops->name, steps, L->steps_per_s,
+    char rot[32] = "";
+    if (L->angle != 0.0)
+        snprintf(rot, sizeof rot, " | rot %g deg", L->angle);
+    int n = snprintf(status, sizeof status, "%s%s | %s | step %u | %.0f steps/s | %.0f fps | r=%u | %u/frame%s",
+                     c->models[L->current]->name, rot, c->ops->name, steps, L->steps_per_s,
                      L->frames_per_s, L->radius, L->spf, L->paused ? " | paused" : "");
     if (L->msg[0] && t < L->msg_until && n > 0 && (size_t)n < sizeof status)
         snprintf(status + n, sizeof status - (size_t)n, " | %s", L->msg);
     return c->view->present(L->view, L->rgb, status, err);
 }
 
-static nca_status load_model(live *L, unsigned k, nca_error *err)
+/* Loads model k turned by angle degrees (a copy requantised, nca_model_rotate) and seeds it. */
+static nca_status load_model(live *L, unsigned k, double angle, nca_error *err)
 {
     const nca_live_config *c = L->c;
     const nca_model *m = c->models[k];
+    nca_status st = NCA_OK;
+    if (angle != 0.0) {
+        nca_model *r = malloc(sizeof *r);
+        if (!r)
+            return nca_fail(err, NCA_E_NOMEM, "out of memory");
+        if ((st = nca_model_rotate(m, angle, r, err)) != NCA_OK) {
+            free(r);
+            return st;
+        }
+        free(L->rot);
+        L->rot = r;
+        m = r;
+    }
     unsigned boundary = c->boundary >= 0 ? (unsigned)c->boundary : m->boundary;
-    nca_status st = c->ops->load(c->b, m, c->width, c->height, c->seed, boundary, err);
+    st = c->ops->load(c->b, m, c->width, c->height, c->seed, boundary, err);
     if (st == NCA_OK)
         st = c->ops->seed(c->b, c->width / 2, c->height / 2, err);
-    if (st == NCA_OK)
+    if (st == NCA_OK) {
         L->current = k;
+        L->angle = angle;
+    }
     return st;
+}
+
+/* Loads model k at angle (keys 1..9 , .): on a failure that leaves the board usable (the model
+ * does not fit, it cannot be rotated) says why and goes back to what ran; says the time taken
+ * (LOAD_MODEL, SET, CLEAR, SEED on a board) when it worked. */
+static nca_status switch_model(live *L, nca_live_result *r, unsigned k, double angle,
+                               nca_error *err)
+{
+    const nca_live_config *c = L->c;
+    nca_error e;
+    char what[160];
+    double t = now_s();
+    if (load_model(L, k, angle, &e) != NCA_OK) {
+        say(L, r, "%s", e.msg); /* e.g. it does not fit the board: keep going */
+        nca_status st = load_model(L, L->current, L->angle, err);
+        return st != NCA_OK ? st : fetch(L, err);
+    }
+    t = now_s() - t;
+    if (angle != 0.0)
+        snprintf(what, sizeof what, "model %.32s at %g deg, loaded in %.1f ms", c->models[k]->name,
+                 angle, t * 1000.0);
+    else
+        snprintf(what, sizeof what, "model %.32s, loaded in %.1f ms", c->models[k]->name,
+                 t * 1000.0);
+    say(L, r, "%s", what);
+    return fetch(L, err);
 }
 
 static nca_status save_png(live *L, nca_live_result *r, nca_error *err)
@@ -127,9 +175,21 @@ static nca_status key(live *L, nca_live_result *r, int k, int *redraw, nca_error
     case ']': L->radius = L->radius < MAX_RADIUS ? L->radius + 1 : MAX_RADIUS; *redraw = 1; break;
     case '[': L->radius = L->radius > 1 ? L->radius - 1 : 1; *redraw = 1; break;
     case 'r':
-        if ((st = load_model(L, L->current, err)) == NCA_OK && (st = fetch(L, err)) == NCA_OK)
+        if ((st = load_model(L, L->current, L->angle, err)) == NCA_OK &&
+            (st = fetch(L, err)) == NCA_OK)
             *redraw = 1;
         break;
+    case ',':
+    case '.': {
+        double a = nca_angle_normalize(L->angle + (k == '.' ? ROTATE_STEP : -ROTATE_STEP));
+        if (!nca_model_rotatable(c->models[L->current]))
+            say(L, r, "%s has no Sobel-x/y kernels: nothing to rotate",
+                c->models[L->current]->name);
+        else
+            st = switch_model(L, r, L->current, a, err);
+        *redraw = 1;
+        break;
+    }
     case 'p':
         st = save_png(L, r, err);
         *redraw = 1;
@@ -142,15 +202,9 @@ static nca_status key(live *L, nca_live_result *r, int k, int *redraw, nca_error
                 snprintf(what, sizeof what, "%u", want + 1);
                 say(L, r, "no model %s on the command line", what);
             } else if (want != L->current) {
-                nca_error e;
-                if (load_model(L, want, &e) != NCA_OK) {
-                    say(L, r, "%s", e.msg); /* e.g. it does not fit the board: keep going */
-                    if ((st = load_model(L, L->current, err)) != NCA_OK)
-                        break;
-                } else {
-                    say(L, r, "model %s", c->models[want]->name);
-                }
-                st = fetch(L, err);
+                /* the angle goes with the switch where the model has Sobel kernels */
+                double a = nca_model_rotatable(c->models[want]) ? L->angle : 0.0;
+                st = switch_model(L, r, want, a, err);
             }
             *redraw = 1;
         }
@@ -209,6 +263,7 @@ nca_status nca_live_run(const nca_live_config *c, nca_live_result *r, nca_error 
     L.spf = c->spf ? c->spf : 1;
     L.radius = c->radius ? c->radius : 8;
     L.current = c->current;
+    L.angle = nca_angle_normalize(c->angle);
     const size_t cells = (size_t)c->width * c->height;
     L.rgba = malloc(cells * 4);
     L.rgb = malloc(cells * 3);
@@ -298,6 +353,7 @@ nca_status nca_live_run(const nca_live_config *c, nca_live_result *r, nca_error 
     r->frames = L.frames;
     r->frames_lost = c->ops->frames_lost ? c->ops->frames_lost(c->b) : 0;
     r->current = L.current;
+    r->angle = L.angle;
     if (L.view)
         c->view->close(L.view);
     nca_error ge;
@@ -310,5 +366,6 @@ nca_status nca_live_run(const nca_live_config *c, nca_live_result *r, nca_error 
     }
     free(L.rgba);
     free(L.rgb);
+    free(L.rot);
     return st;
 }

@@ -12,7 +12,9 @@
  *
  * Keys: left click / drag erase a disc, right click / shift-click seed, wheel or [ ] radius,
  * space pause, n one step while paused, + - steps per frame (x2, /2), r reset to a seed,
- * 1..9 switch model, p save a PNG, q / Esc quit.
+ * 1..9 switch model, , . rotate the perception by -15 / +15 degrees (the current model
+ * requantised, nca_model_rotate, and reloaded from a seed: on a board one LOAD_MODEL), p save a
+ * PNG, q / Esc quit.
  */
 #ifndef NCA_LIVE_H
 #define NCA_LIVE_H
@@ -32,6 +34,8 @@ typedef struct nca_live_config {
     nca_backend *b;
     const nca_model *models[NCA_LIVE_MAX_MODELS]; /* the --model files, keys 1..9 */
     unsigned n_models, current;                   /* current: the one loaded */
+    double angle;       /* perception rotation in degrees the loaded model runs with (the
+                         * models above are unrotated; keys , . change it) */
     unsigned width, height;
     uint32_t seed;      /* the fire hash's seed (reset and switching keep it) */
     int boundary;       /* -1: each model's own */
@@ -54,6 +58,7 @@ typedef struct nca_live_result {
     double seconds;
     int user_quit;         /* q, Esc, window closed, Ctrl-C */
     unsigned current;      /* the model loaded at the end */
+    double angle;          /* its perception rotation at the end, degrees in (-180, 180] */
     char note[300];        /* what a quiet UI may still want to say (a failed switch) */
 } nca_live_result;
 

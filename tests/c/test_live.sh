@@ -246,7 +246,7 @@ fi
 
 # ---- the terminal, under tmux --------------------------------------------------------------
 if ! command -v tmux >/dev/null; then
-    for t in "term: lizard and status line" "term: key 2 switches model" "term: q restores"; do
+    for t in "term: lizard and status line" "term: key 2 switches model" "term: key . turns" "term: q restores"; do
         skip "$t" "tmux missing (tools/install-deps.sh)"
     done
 else
@@ -286,6 +286,17 @@ else
         pass "term: key 2 switches to the second model ($pane)"
     else
         fail "term: key 2 switches to the second model" "status: $pane"
+    fi
+    tm send-keys .
+    for _ in $(seq 100); do
+        pane=$(tm capture-pane -p | tail -1)
+        case "$pane" in *"rot 15"*) break ;; esac
+        sleep 0.1
+    done
+    if grep -q '^grow | rot 15 deg | ref | step 0 .*paused' <<<"$pane"; then
+        pass "term: key . turns the perception, the status line says so ($pane)"
+    else
+        fail "term: key . turns the perception" "status: $pane"
     fi
     tm send-keys q
     for _ in $(seq 100); do

@@ -531,6 +531,140 @@ static void test_quantize_inverts_dequantize(void **state)
     free(mf);
 }
 
+/* ---- rotation of the perception (nca_rotate.c) --------------------------- */
+
+/* Every rotated layer-1 weight is the exact float rotation of the original within half a step
+ * of its row's new scale; layer 2 and the header are untouched. */
+static void check_rotation(const nca_model *m, double deg)
+{
+    nca_model *r = malloc(sizeof *r);
+    nca_model_f *f = malloc(sizeof *f), *fr = malloc(sizeof *fr);
+    assert_non_null(r);
+    assert_non_null(f);
+    assert_non_null(fr);
+    nca_error e = {""};
+    if (nca_model_rotate(m, deg, r, &e) != NCA_OK)
+        fail_msg("rotate %g: %s", deg, e.msg);
+    assert_int_equal(r->kernels, m->kernels);
+    assert_int_equal(r->fire_q, m->fire_q);
+    assert_int_equal(r->alive_q, m->alive_q);
+    assert_int_equal(r->boundary, m->boundary);
+    assert_string_equal(r->name, m->name);
+    assert_memory_equal(r->shift2, m->shift2, sizeof m->shift2);
+    assert_memory_equal(r->w2, m->w2, sizeof m->w2);
+    assert_memory_equal(r->b2, m->b2, sizeof m->b2);
+    nca_model_dequantize(m, f);
+    nca_model_dequantize(r, fr);
+    const double c = cos(deg * M_PI / 180.0), s = sin(deg * M_PI / 180.0);
+    const unsigned C = m->channels, I = nca_model_inputs(m);
+    for (unsigned j = 0; j < m->hidden; j++) {
+        double unit = ldexp(1.0, -(int)(r->shift1[j] + r->hid_frac - r->state_frac));
+        for (unsigned ch = 0; ch < C; ch++) {
+            const float *w = f->w1 + (size_t)j * I, *wr = fr->w1 + (size_t)j * I;
+            double want[3] = {w[ch], c * w[C + ch] + s * w[2 * C + ch],
+                              -s * w[C + ch] + c * w[2 * C + ch]};
+            for (int k = 0; k < 3; k++)
+                if (fabs(wr[k * C + ch] - want[k]) > 0.5 * unit * (1 + 1e-6))
+                    fail_msg("rotate %g: unit %u filter %d channel %u: %g, want %g (step %g)",
+                             deg, j, k, ch, wr[k * C + ch], want[k], unit);
+        }
+        assert_true(fabs(fr->b1[j] - f->b1[j]) <= 0.5 * unit * ldexp(1.0, -(int)r->state_frac) *
+                                                      (1 + 1e-6) + 1e-12);
+    }
+    free(r);
+    free(f);
+    free(fr);
+}
+
+static void test_rotate_model(void **state)
+{
+    (void)state;
+    nca_model *m = tu_load_model("weights/regen.bin");
+    nca_model *r = malloc(sizeof *r);
+    assert_non_null(r);
+    nca_error e = {""};
+    /* multiples of 360: the model itself, bit for bit */
+    static const double full[4] = {0.0, 360.0, -720.0, 3600.0};
+    for (int i = 0; i < 4; i++) {
+        memset(r, 0x55, sizeof *r);
+        assert_int_equal(nca_model_rotate(m, full[i], r, &e), NCA_OK);
+        assert_memory_equal(r, m, sizeof *m);
+    }
+    /* 90: Sobel-y's column becomes Sobel-x's, minus Sobel-x's becomes Sobel-y's, exactly, in
+     * every row whose scale did not move (only a -128 can move it) */
+    assert_int_equal(nca_model_rotate(m, 90.0, r, &e), NCA_OK);
+    unsigned same = 0;
+    const unsigned C = m->channels, I = nca_model_inputs(m);
+    for (unsigned j = 0; j < m->hidden; j++) {
+        if (r->shift1[j] != m->shift1[j])
+            continue;
+        same++;
+        for (unsigned ch = 0; ch < C; ch++) {
+            assert_int_equal(r->w1[j * I + ch], m->w1[j * I + ch]);
+            assert_int_equal(r->w1[j * I + C + ch], m->w1[j * I + 2 * C + ch]);
+            assert_int_equal(r->w1[j * I + 2 * C + ch], -m->w1[j * I + C + ch]);
+        }
+        assert_int_equal(r->b1[j], m->b1[j]);
+    }
+    assert_true(same + 8 >= m->hidden);
+    static const double angles[6] = {90.0, -90.0, 180.0, 45.0, 30.0, -123.4};
+    for (int i = 0; i < 6; i++)
+        check_rotation(m, angles[i]);
+    nca_model *d = tu_load_model(TU_REGEN_LIZARD);
+    check_rotation(d, 45.0);
+    /* in place */
+    *r = *d;
+    assert_int_equal(nca_model_rotate(r, 45.0, r, &e), NCA_OK);
+    assert_memory_not_equal(r->w1, d->w1, sizeof d->w1);
+    /* a model without the Sobel pair is refused with one line naming it */
+    d->kernels = NCA_K_IDENTITY | NCA_K_LAPLACE | NCA_K_SOBEL_X; /* still 3 filters */
+    assert_false(nca_model_rotatable(d));
+    assert_int_equal(nca_model_rotate(d, 45.0, r, &e), NCA_E_ARG);
+    assert_non_null(strstr(e.msg, "Sobel"));
+    assert_int_equal(nca_model_rotate(d, 0.0, r, &e), NCA_E_ARG);
+    d->kernels = NCA_K_ALL ^ NCA_K_LAPLACE;
+    assert_int_equal(nca_model_rotate(d, NAN, r, &e), NCA_E_ARG);
+    free(d);
+    free(r);
+    free(m);
+}
+
+static void test_angle_and_target_rotation(void **state)
+{
+    (void)state;
+    assert_true(nca_angle_normalize(360.0) == 0.0);
+    assert_true(nca_angle_normalize(-360.0) == 0.0);
+    assert_true(nca_angle_normalize(190.0) == -170.0);
+    assert_true(nca_angle_normalize(-180.0) == 180.0);
+    assert_true(nca_angle_normalize(180.0) == 180.0);
+    assert_true(nca_angle_normalize(-15.0) == -15.0);
+    assert_true(nca_angle_normalize(735.0) == 15.0);
+    /* one cell 3 right of the pivot; counter-clockwise as shown (y down): 90 puts it 3 above */
+    nca_target t = {16, 12, calloc(16 * 12 * 4, sizeof(float))};
+    assert_non_null(t.rgba);
+    const unsigned px = 8, py = 6;
+    for (int c = 0; c < 4; c++)
+        t.rgba[((py) * 16 + px + 3) * 4 + c] = 1.0f;
+    nca_error e = {""};
+    assert_int_equal(nca_target_rotate(&t, 360.0, px, py, &e), NCA_OK);
+    assert_true(t.rgba[((py) * 16 + px + 3) * 4 + 3] == 1.0f);
+    assert_int_equal(nca_target_rotate(&t, 90.0, px, py, &e), NCA_OK);
+    double sum = 0;
+    for (size_t i = 0; i < 16 * 12 * 4; i++)
+        sum += t.rgba[i];
+    assert_true(t.rgba[((py - 3) * 16 + px) * 4 + 3] == 1.0f);
+    assert_true(fabs(sum - 4.0) < 1e-6);
+    /* 45 more: between (px+... ) bilinear, mass kept inside the grid */
+    assert_int_equal(nca_target_rotate(&t, 45.0, px, py, &e), NCA_OK);
+    sum = 0;
+    for (size_t i = 0; i < 16 * 12 * 4; i += 4)
+        sum += t.rgba[i + 3];
+    assert_true(fabs(sum - 1.0) < 0.35);
+    /* the 135-degree point, (-2.12, -2.12) from the pivot, holds the most */
+    assert_true(t.rgba[((py - 2) * 16 + px - 2) * 4 + 3] > 0.5f);
+    nca_target_free(&t);
+}
+
 /* ---- Distill JSON import ------------------------------------------------- */
 
 static char *b64(const uint8_t *p, size_t n)
@@ -728,6 +862,8 @@ int main(void)
         cmocka_unit_test(test_parse_rejects_fields_with_valid_crc),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_quantize_inverts_dequantize),
+        cmocka_unit_test(test_rotate_model),
+        cmocka_unit_test(test_angle_and_target_rotation),
         cmocka_unit_test(test_distill_parse),
         cmocka_unit_test(test_distill_parse_rejects),
     };
