@@ -3,7 +3,7 @@
 // nca_top_icebreaker, as nextpnr placed it) behind nca_board's bench ports, so that the
 // virtual board (sim/vboard.cpp, built with NCA_VBOARD_GATE) drives it like the RTL.
 //
-// Usage: clk is the core clock (SB_PLL40_PAD.v passes the pin through: the PLL is a Yosys
+// Usage: clk is the core clock (sim/lint/SB_PLL40_PAD.v passes the pin through: the PLL is a Yosys
 // blackbox); i_rst is the user button (held: reset, then nca_reset_sync's 2^RST_BITS clocks);
 // o_in_reset is the board's reset (LED4), o_led_idle its idle LED (LED1); the UART pins as
 // on the board. No latency of its own.

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// SB_PLL40_PAD - lint-only stand-in for the iCE40 PLL primitive (the ports and parameters the
-// top uses; no behaviour), so that Verilator can lint rtl/boards/nca_top_icebreaker.v.
+// SB_PLL40_PAD - stand-in for the iCE40 PLL primitive (the ports and parameters the top
+// uses): the pin passes through as the output clock, LOCK follows RESETB. For Verilator's
+// lint of rtl/boards/nca_top_icebreaker.v, and for the gate-level bench (`make gatesim`),
+// where Yosys' cell library has the PLL as a blackbox: cycle-based simulation has no
+// frequencies, so the bench drives the pin at the core clock.
 //
-// Usage: `make -C sim lint` only; synthesis uses Yosys's own cell library instead.
+// Usage: `make -C sim lint` and `gate-vboard` only; synthesis uses Yosys's own cell library.
 `default_nettype none
 
 /* verilator lint_off UNUSEDSIGNAL */
