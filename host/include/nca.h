@@ -194,6 +194,7 @@ typedef struct nca_workspace {
     uint8_t *tmp;   /* scratch for the separable 3x3 max filter */
     nca_mlp_pack *mlp; /* the step's model, packed at each step (a few microseconds) */
     int scalar;     /* 1: the portable MLP even on an AVX2 CPU (tests compare the two) */
+    float hidden_max; /* the float twin's largest hidden activation so far (calibration) */
 } nca_workspace;
 nca_status nca_workspace_init(nca_workspace *ws, const nca_grid *g, nca_error *err);
 void nca_workspace_free(nca_workspace *ws);
@@ -270,6 +271,16 @@ double nca_angle_normalize(double degrees);
  * (the growth turns about its seed cell; nca-host seeds at (width/2, height/2)). */
 nca_status nca_target_rotate(nca_target *t, double degrees, unsigned px, unsigned py,
                              nca_error *err);
+/* Calibration: runs the float model (mf, with q's step config) from a seed on a
+ * width x height grid for `steps` steps, fire-hash seeds 1..runs, and sets q->state_frac
+ * to the largest SF (4..14) whose int16 range holds the largest |state| seen and
+ * q->hid_frac to the largest HF (0..q's SF) whose uint8 range holds the largest hidden
+ * activation seen (docs/fixed-point.md "Calibration"). */
+typedef struct nca_calib {
+    unsigned width, height, steps, runs; /* the float runs */
+    float state_max, hidden_max;         /* out: the largest seen */
+} nca_calib;
+nca_status nca_calibrate(const nca_model_f *mf, nca_qparams *q, nca_calib *c, nca_error *err);
 /* Parses a Distill demo JSON model (webgl_models8 format) into float weights. */
 nca_status nca_distill_parse(const char *json, size_t len, nca_model_f *out, nca_error *err);
 /* Reads a whole file (at most max bytes) into a NUL-terminated malloc'ed buffer. */

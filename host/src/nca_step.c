@@ -297,6 +297,8 @@ void nca_step_float(const nca_model_f *mf, nca_grid *g, nca_workspace *ws, nca_s
                 for (unsigned k = 0; k < n_in; k++)
                     acc += w[k] * p[k];
                 h[j] = acc > 0.0f ? acc : 0.0f;
+                if (ws->pre[i] && h[j] > ws->hidden_max) /* a cell whose update is kept */
+                    ws->hidden_max = h[j];
             }
             float *o = next + i * C;
             for (unsigned k = 0; k < C; k++) {

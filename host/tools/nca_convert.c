@@ -31,6 +31,11 @@ static void usage(FILE *o)
             "Quantisation (--from distill; docs/fixed-point.md; defaults chosen by measurement):\n"
             "      --state-frac N    state int16 fraction bits (default 11)\n"
             "      --hid-frac N      hidden uint8 fraction bits (default 7)\n"
+            "      --calibrate       choose both from float runs of the model instead: the\n"
+            "                        finest formats that hold the largest |state| and hidden\n"
+            "                        activation seen (4 seeds, 72x72; docs/fixed-point.md\n"
+            "                        \"Calibration\"); prints what it saw and chose\n"
+            "      --calib-steps N   steps of each calibration run (default 1000)\n"
             "\n"
             "Step config stored in the model (--from distill):\n"
             "      --boundary MODE   zero | wrap (default zero, as the TF notebook)\n"
@@ -54,13 +59,15 @@ static int num(const char *s, double lo, double hi, double *out)
 
 int main(int argc, char **argv)
 {
-    enum { O_NAME = 256, O_DESC, O_SF, O_HF, O_BOUNDARY, O_FIRE, O_ALIVE, O_ROTATE };
+    enum { O_NAME = 256, O_DESC, O_SF, O_HF, O_BOUNDARY, O_FIRE, O_ALIVE, O_ROTATE, O_CALIB,
+           O_CALIB_STEPS };
     static const struct option lo[] = {
         {"from", required_argument, 0, 'f'},      {"output", required_argument, 0, 'o'},
         {"name", required_argument, 0, O_NAME},   {"desc", required_argument, 0, O_DESC},
         {"state-frac", required_argument, 0, O_SF}, {"hid-frac", required_argument, 0, O_HF}, {"boundary", required_argument, 0, O_BOUNDARY},
         {"fire-rate", required_argument, 0, O_FIRE}, {"alive", required_argument, 0, O_ALIVE},
         {"rotate", required_argument, 0, O_ROTATE},
+        {"calibrate", no_argument, 0, O_CALIB}, {"calib-steps", required_argument, 0, O_CALIB_STEPS},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     const char *from = NULL, *out = NULL;
     nca_qparams q;
@@ -68,7 +75,8 @@ int main(int argc, char **argv)
     q.name = NULL;
     q.desc = NULL;
     double v, rotate = 0.0;
-    int c, quant_opts = 0, rotate_set = 0;
+    int c, quant_opts = 0, rotate_set = 0, calibrate = 0, fmt_set = 0;
+    nca_calib cal = {72, 72, 1000, 4, 0.0f, 0.0f};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":f:o:h", lo, NULL)) != -1) {
         const char *bad = NULL;
@@ -79,6 +87,10 @@ int main(int argc, char **argv)
         case O_DESC: q.desc = optarg; break;
         case O_ROTATE:
             if (num(optarg, -1e6, 1e6, &v)) { rotate = v; rotate_set = 1; } else bad = "--rotate";
+            break;
+        case O_CALIB: calibrate = 1; break;
+        case O_CALIB_STEPS:
+            if (num(optarg, 1, 100000, &v)) cal.steps = (unsigned)v; else bad = "--calib-steps";
             break;
         case O_SF: if (num(optarg, 4, 14, &v)) q.state_frac = (unsigned)v; else bad = "--state-frac"; break;
         case O_HF: if (num(optarg, 0, 15, &v)) q.hid_frac = (unsigned)v; else bad = "--hid-frac"; break;
@@ -97,7 +109,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "nca-convert: unknown option '%s' (see --help)\n", argv[optind - 1]);
             return 1;
         }
-        quant_opts |= c == O_SF || c == O_HF || c == O_FIRE || c == O_ALIVE || c == O_BOUNDARY;
+        quant_opts |= c == O_SF || c == O_HF || c == O_FIRE || c == O_ALIVE || c == O_BOUNDARY ||
+                      c == O_CALIB || c == O_CALIB_STEPS;
+        fmt_set |= c == O_SF || c == O_HF;
         if (bad) {
             fprintf(stderr, "nca-convert: bad %s '%s'\n", bad, optarg);
             return 1;
@@ -115,6 +129,10 @@ int main(int argc, char **argv)
     if (from_bin && quant_opts) {
         fprintf(stderr, "nca-convert: --from bin keeps the model's quantisation and step config "
                         "(only --name, --desc, --rotate apply)\n");
+        return 1;
+    }
+    if (calibrate && fmt_set) {
+        fprintf(stderr, "nca-convert: --calibrate chooses --state-frac and --hid-frac itself\n");
         return 1;
     }
     const char *in = argv[optind];
@@ -146,11 +164,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "nca-convert: %s\n", e.msg);
     else if (!from_bin && nca_distill_parse(json, len, mf, &e) != NCA_OK)
         fprintf(stderr, "nca-convert: %s: %s\n", in, e.msg);
+    else if (calibrate && nca_calibrate(mf, &q, &cal, &e) != NCA_OK)
+        fprintf(stderr, "nca-convert: %s: calibration: %s\n", in, e.msg);
     else if (!from_bin && nca_quantize(mf, &q, m, &e) != NCA_OK)
         fprintf(stderr, "nca-convert: %s: %s\n", in, e.msg);
     else if (rotate_set && nca_model_rotate(m, rotate, m, &e) != NCA_OK)
         fprintf(stderr, "nca-convert: %s: %s\n", in, e.msg);
     else {
+        if (calibrate)
+            printf("nca-convert: calibrated on %u float runs of %u steps (%ux%u): largest "
+                   "|state| %.3f, largest hidden %.3f: state-frac %u, hid-frac %u\n",
+                   cal.runs, cal.steps, cal.width, cal.height, cal.state_max, cal.hidden_max,
+                   q.state_frac, q.hid_frac);
         if (from_bin && q.name) {
             memset(m->name, 0, sizeof m->name);
             memcpy(m->name, q.name, strlen(q.name));

@@ -267,6 +267,29 @@ usage_error "convert: unknown option" "$CONV" --from distill "$T/synthetic.json"
 usage_error "convert: name too long" "$CONV" --from distill "$T/synthetic.json" -o "$T/x.bin" \
     --name 0123456789012345678901234567890123456789
 usage_error "convert: unwritable output" "$CONV" --from distill "$T/synthetic.json" -o "$T/no/dir/x.bin"
+# --calibrate: SF and HF from float runs of the model, the finest formats that hold what it saw
+PLAN=weights/distill/json/distill-ex3-regen-planarian.json
+if check "convert: --calibrate" 0 0 "$CONV" --from distill "$PLAN" --calibrate --calib-steps 120 \
+    -o "$T/cal.bin"; then
+    line=$(grep '^nca-convert: calibrated' "$T/out")
+    hmax=$(echo "$line" | sed -n 's/.*largest hidden \([0-9.]*\).*/\1/p')
+    smax=$(echo "$line" | sed -n 's/.*largest |state| \([0-9.]*\).*/\1/p')
+    hf=$(echo "$line" | sed -n 's/.*hid-frac \([0-9]*\)$/\1/p')
+    sf=$(echo "$line" | sed -n 's/.*state-frac \([0-9]*\),.*/\1/p')
+    check "convert: the calibrated model loads" 0 0 "$HOST" --model "$T/cal.bin" --info &&
+        out_has "convert: --info shows the calibrated formats" "int16 Q$sf, hidden uint8 Q$hf\$"
+    # finest: 255 / 2^HF holds the largest hidden, 255 / 2^(HF+1) does not (likewise SF)
+    awk -v h="$hmax" -v f="$hf" -v s="$smax" -v g="$sf" 'BEGIN {
+        ok = h > 0 && h * 2^f <= 255 && h * 2^(f + 1) > 255 && s * 2^g <= 32767 &&
+             (g == 14 || s * 2^(g + 1) > 32767); exit !ok }' &&
+        pass "convert: calibration picks the finest formats that hold the float run" ||
+        fail "convert: calibration picks the finest formats" "$line"
+fi
+usage_error "convert: --calibrate with --hid-frac" "$CONV" --from distill "$PLAN" --calibrate \
+    --hid-frac 6 -o "$T/x.bin"
+usage_error "convert: --calibrate with --from bin" "$CONV" --from bin "$MODEL" --calibrate -o "$T/x.bin"
+usage_error "convert: --calib-steps 0" "$CONV" --from distill "$PLAN" --calibrate --calib-steps 0 \
+    -o "$T/x.bin"
 [ ! -e "$T/x.bin" ] && pass "convert: failures write no output" || fail "convert: failures write no output" "x.bin exists"
 
 
