@@ -3,6 +3,7 @@
 #include "nca.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,10 @@ static nca_status layer(const cJSON *l, unsigned want_in, unsigned want_out, flo
     if (!cJSON_IsNumber(in) || !cJSON_IsNumber(outc) || !cJSON_IsNumber(ws) ||
         !cJSON_IsNumber(bs) || !cJSON_IsString(data))
         return nca_fail(err, NCA_E_FORMAT, "layer %u lacks in_ch/out_ch/scales/data_b64", idx);
+    /* a real model's scales are ~1; a huge one would overflow the float weights */
+    if (!(fabs(ws->valuedouble) <= 1e6) || !(fabs(bs->valuedouble) <= 1e6))
+        return nca_fail(err, NCA_E_FORMAT, "layer %u: scale %g / %g outside +-1e6", idx,
+                        ws->valuedouble, bs->valuedouble);
     if (in->valuedouble != (double)want_in || outc->valuedouble != (double)want_out)
         return nca_fail(err, NCA_E_FORMAT, "layer %u is %gx%g, expected %ux%u", idx,
                         in->valuedouble, outc->valuedouble, want_in, want_out);

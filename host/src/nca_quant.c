@@ -63,6 +63,12 @@ nca_status nca_quantize(const nca_model_f *mf, const nca_qparams *q, nca_model *
     if (C < 4 || C > NCA_MAX_CHANNELS || H < 1 || H > NCA_MAX_HIDDEN ||
         I != nca_model_inputs(&m))
         return nca_fail(err, NCA_E_RANGE, "model shape %ux%ux%u not supported", I, H, C);
+    for (size_t i = 0; i < (size_t)H * I; i++)
+        if (!isfinite(mf->w1[i]) || (i < H && !isfinite(mf->b1[i])))
+            return nca_fail(err, NCA_E_RANGE, "layer-1 weights or biases not finite");
+    for (size_t i = 0; i < (size_t)C * H; i++)
+        if (!isfinite(mf->w2[i]) || (i < C && !isfinite(mf->b2[i])))
+            return nca_fail(err, NCA_E_RANGE, "layer-2 weights or biases not finite");
     for (unsigned j = 0; j < H; j++) {
         /* shift1 = SF + WF - HF must lie in 0..24 (perception shares the state format) */
         int wf = row_frac(mf->w1 + (size_t)j * I, I, 24 + HF - SF);
