@@ -38,6 +38,35 @@ check() {
     return 1
 }
 
+# out_has NAME REGEX...: the last command's stdout has a line matching each REGEX
+out_has() {
+    local name=$1
+    shift
+    for re in "$@"; do
+        if ! grep -q -- "$re" "$T/out"; then
+            fail "$name" "no line matching '$re' in: $(head -c 400 "$T/out")"
+            return 1
+        fi
+    done
+    pass "$name"
+}
+
+# usage_error NAME CMD...: exit 1 with exactly one stderr line
+usage_error() { check "$1" 1 1 "${@:2}"; }
+
+# need_built SCRIPT BINARY...: stops the suite with one failure when a binary is not built
+need_built() {
+    local script=$1 b
+    shift
+    for b in "$@"; do
+        if [ ! -x "$b" ]; then
+            echo "$script: $b not built (make $b)" >&2
+            echo "[  FAILED  ] 1 test(s), listed below:"
+            exit 1
+        fi
+    done
+}
+
 # summary WHAT: the closing lines; exits 1 when a test failed
 summary() {
     echo "[==========] $1: $n_pass passed, $n_fail failed, $n_skip skipped."

@@ -15,34 +15,11 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}
 
-for b in "$HOST" "$CONV"; do
-    if [ ! -x "$b" ]; then
-        echo "test_cli.sh: $b not built (make $b)" >&2
-        echo "[  FAILED  ] 1 test(s), listed below:"
-        exit 1
-    fi
-done
-
 T=$(mktemp -d "${TMPDIR:-/tmp}/nca-cli-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 
 . tests/c/harness.sh
-out_has() { # NAME REGEX...: the last command's stdout has a line matching each REGEX
-    local name=$1
-    shift
-    for re in "$@"; do
-        if ! grep -q -- "$re" "$T/out"; then
-            fail "$name" "no line matching '$re' in: $(head -c 300 "$T/out")"
-            return 1
-        fi
-    done
-    pass "$name"
-}
-usage_error() { # NAME CMD...: exit 1 with exactly one stderr line
-    local name=$1
-    shift
-    check "$name" 1 1 "$@"
-}
+need_built test_cli.sh "$HOST" "$CONV"
 
 echo "[==========] Running the command-line tests."
 
@@ -291,6 +268,5 @@ usage_error "convert: --calibrate with --from bin" "$CONV" --from bin "$MODEL" -
 usage_error "convert: --calib-steps 0" "$CONV" --from distill "$PLAN" --calibrate --calib-steps 0 \
     -o "$T/x.bin"
 [ ! -e "$T/x.bin" ] && pass "convert: failures write no output" || fail "convert: failures write no output" "x.bin exists"
-
 
 summary "command-line tests"

@@ -16,30 +16,11 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}
 
-for b in "$HOST" "$CONV"; do
-    if [ ! -x "$b" ]; then
-        echo "test_models.sh: $b not built (make $b)" >&2
-        echo "[  FAILED  ] 1 test(s), listed below:"
-        exit 1
-    fi
-done
-
 T=$(mktemp -d "${TMPDIR:-/tmp}/nca-models-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 
 . tests/c/harness.sh
-out_has() { # NAME REGEX...: the last command's stdout has a line matching each REGEX
-    local name=$1
-    shift
-    for re in "$@"; do
-        if ! grep -q -- "$re" "$T/out"; then
-            fail "$name" "no line matching '$re' in: $(head -c 400 "$T/out")"
-            return 1
-        fi
-    done
-    pass "$name"
-}
-usage_error() { check "$1" 1 1 "${@:2}"; }
+need_built test_models.sh "$HOST" "$CONV"
 same_file() { # NAME A B
     if cmp -s "$2" "$3"; then pass "$1"; else fail "$1" "$2 and $3 differ"; fi
 }
