@@ -31,6 +31,14 @@ static int row_frac(const float *w, unsigned n, int cap)
     return f < cap ? f : cap;
 }
 
+static int all_finite(const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
 static int8_t q8(double v)
 {
     long r = lrint(v);
@@ -63,12 +71,10 @@ nca_status nca_quantize(const nca_model_f *mf, const nca_qparams *q, nca_model *
     if (C < 4 || C > NCA_MAX_CHANNELS || H < 1 || H > NCA_MAX_HIDDEN ||
         I != nca_model_inputs(&m))
         return nca_fail(err, NCA_E_RANGE, "model shape %ux%ux%u not supported", I, H, C);
-    for (size_t i = 0; i < (size_t)H * I; i++)
-        if (!isfinite(mf->w1[i]) || (i < H && !isfinite(mf->b1[i])))
-            return nca_fail(err, NCA_E_RANGE, "layer-1 weights or biases not finite");
-    for (size_t i = 0; i < (size_t)C * H; i++)
-        if (!isfinite(mf->w2[i]) || (i < C && !isfinite(mf->b2[i])))
-            return nca_fail(err, NCA_E_RANGE, "layer-2 weights or biases not finite");
+    if (!all_finite(mf->w1, (size_t)H * I) || !all_finite(mf->b1, H))
+        return nca_fail(err, NCA_E_RANGE, "layer-1 weights or biases not finite");
+    if (!all_finite(mf->w2, (size_t)C * H) || !all_finite(mf->b2, C))
+        return nca_fail(err, NCA_E_RANGE, "layer-2 weights or biases not finite");
     for (unsigned j = 0; j < H; j++) {
         /* shift1 = SF + WF - HF must lie in 0..24 (perception shares the state format) */
         int wf = row_frac(mf->w1 + (size_t)j * I, I, 24 + HF - SF);
