@@ -22,7 +22,7 @@ LIB_SRC := $(wildcard host/src/*.c)
 LIB_HDR := $(wildcard host/include/*.h) $(wildcard host/src/*.h)
 UI_SRC  := $(wildcard host/ui/*.c)
 UI_HDR  := $(wildcard host/ui/*.h)
-TOOLS   := nca-host nca-convert
+TOOLS   := nca-host nca-convert nca-grayscott
 
 .PHONY: all test test-c test-py clean help demo bench sim live
 all: $(addprefix $(BUILD)/,$(TOOLS))
@@ -69,6 +69,8 @@ $(BUILD)/nca-host: host/tools/nca_host.c $(patsubst host/ui/%.c,$(BUILD)/ui/%.o,
 	$(CC) $(CFLAGS_ALL) -Ihost/ui $< $(filter %.o,$^) $(BUILD)/libnca.a $(LIBS) $(UI_LIBS) -o $@
 $(BUILD)/nca-convert: host/tools/nca_convert.c $(BUILD)/libnca.a
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libnca.a $(LIBS) -o $@
+$(BUILD)/nca-grayscott: host/tools/nca_grayscott.c $(BUILD)/libnca.a
+	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libnca.a $(LIBS) -o $@
 
 # speed figures into docs/results.md (never timed assertions in tests)
 bench: $(BUILD)/nca-host
@@ -88,6 +90,8 @@ $(BUILD)/san/ui/%.o: host/ui/%.c $(UI_HDR) $(LIB_HDR) | $(BUILD)/san/ui
 $(BUILD)/san/nca-host: host/tools/nca_host.c $(patsubst host/ui/%.c,$(BUILD)/san/ui/%.o,$(UI_SRC)) $(BUILD)/san/libnca.a
 	$(CC) $(SAN_FLAGS) -Ihost/ui $< $(filter %.o,$^) $(BUILD)/san/libnca.a $(LIBS) $(UI_LIBS) -o $@
 $(BUILD)/san/nca-convert: host/tools/nca_convert.c $(BUILD)/san/libnca.a
+	$(CC) $(SAN_FLAGS) $< $(BUILD)/san/libnca.a $(LIBS) -o $@
+$(BUILD)/san/nca-grayscott: host/tools/nca_grayscott.c $(BUILD)/san/libnca.a
 	$(CC) $(SAN_FLAGS) $< $(BUILD)/san/libnca.a $(LIBS) -o $@
 $(BUILD)/san/test_%: tests/c/test_%.c $(wildcard tests/c/*.h) $(BUILD)/san/libnca.a
 	$(CC) $(SAN_FLAGS) -Itests/c $< $(BUILD)/san/libnca.a $(LIBS) -lcmocka -o $@
