@@ -9,7 +9,8 @@
 //   0 NOP
 //   1 CFG     a = register, b = value: 0 hidden units (1..HIDDEN), 1 kernel bits (bit 0
 //             set), 2 boundary (0 zero, 1 wrap), 3 fire threshold P (0..65536), 4 alive
-//             threshold T (0..32767), 5 state_frac SF (4..14), 6 rng seed, 7 steps done
+//             threshold T (0..32767) in b[15:0], b[16] = 1: no alive masking (every cell
+//             active, the model flag ALL_ACTIVE), 5 state_frac SF (4..14), 6 rng seed, 7 steps done
 //   2 LOAD    a[2:0] = memory (nca_weights: 0 W1, 1 W2, 2 b1, 3 s1, 4 b2, 5 s2),
 //             b = {index_a[15:0], index_b[15:0]}, c = value. Set CFG 1 (kernels) first.
 //   3 CLEAR   every cell to 0 (GRID_W*GRID_H clocks)
@@ -111,6 +112,7 @@ module nca_core #(
     wire        cfg_wrap;
     wire [16:0] cfg_fire;
     wire [15:0] cfg_alive;
+    wire        cfg_all;
     wire [3:0]  cfg_sf;
     wire [31:0] cfg_seed;
     wire [31:0] cfg_step;
@@ -195,9 +197,10 @@ module nca_core #(
 
     // alive-mask row logic, shared by phases A and C
     wire [W-1:0] dn_row = (y_last && !cfg_wrap) ? {W{1'b0}} : rd_mature;
-    wire [W-1:0] mask_row;
+    wire [W-1:0] mask_or, mask_row;
     nca_alive_row #(.GRID_W(W)) u_alive (
-        .i_up(up_r), .i_mid(mid_r), .i_dn(dn_row), .i_wrap(cfg_wrap), .o_row(mask_row));
+        .i_up(up_r), .i_mid(mid_r), .i_dn(dn_row), .i_wrap(cfg_wrap), .o_row(mask_or));
+    assign mask_row = mask_or | {W{cfg_all}};   // no alive masking: every cell
 
     // lowest set bit
     function [XW-1:0] ffs_w;
@@ -519,7 +522,7 @@ module nca_core #(
     nca_core_cfg #(.SEED_REG(1)) u_cfg (
         .clk(clk), .i_rst(i_rst), .i_we(cmd && i_cmd_op == OP_CFG), .i_a(i_cmd_a[2:0]),
         .i_b(i_cmd_b), .i_step_done(step_last), .o_hidden(cfg_hidden), .o_kernels(cfg_kernels),
-        .o_wrap(cfg_wrap), .o_fire(cfg_fire), .o_alive(cfg_alive), .o_sf(cfg_sf),
+        .o_wrap(cfg_wrap), .o_fire(cfg_fire), .o_alive(cfg_alive), .o_all(cfg_all), .o_sf(cfg_sf),
         .o_seed(cfg_seed), .o_step(cfg_step));
 
     always @(posedge clk) begin

@@ -7,7 +7,8 @@
 // clock. i_step_done adds 1 to the step counter (a core pulses it as a step ends; a CFG_STEPS
 // write in the same clock wins, which the cores never ask for: they take commands only when
 // idle). Reset values: hidden 1, kernels 1 (identity), zero boundary, fire 32768 (p = 0.5),
-// alive threshold 0, state fraction 11, seed 1, step 0. SEED_REG = 0 leaves the seed to the
+// alive threshold 0 with masking on, state fraction 11, seed 1, step 0. CFG_ALIVE's bit 16 is
+// o_all: no alive masking, every cell active (the model flag ALL_ACTIVE). SEED_REG = 0 leaves the seed to the
 // core (nca_core_seq's nca_hash_serial keeps it in its own shift register): o_seed is then 1.
 `default_nettype none
 
@@ -25,6 +26,7 @@ module nca_core_cfg #(
     output reg         o_wrap,
     output reg  [16:0] o_fire,
     output reg  [15:0] o_alive,
+    output reg         o_all,
     output reg  [3:0]  o_sf,
     output wire [31:0] o_seed,
     output reg  [31:0] o_step
@@ -46,6 +48,7 @@ module nca_core_cfg #(
             o_wrap <= 1'b0;
             o_fire <= 17'd32768;
             o_alive <= 16'd0;
+            o_all <= 1'b0;
             o_sf <= 4'd11;
             seed_r <= 32'd1;
             o_step <= 32'd0;
@@ -58,7 +61,10 @@ module nca_core_cfg #(
                     CFG_KERNELS: o_kernels <= i_b[3:0];
                     CFG_WRAP: o_wrap <= i_b[0];
                     CFG_FIRE: o_fire <= i_b[16:0];
-                    CFG_ALIVE: o_alive <= i_b[15:0];
+                    CFG_ALIVE: begin
+                        o_alive <= i_b[15:0];
+                        o_all <= i_b[16];
+                    end
                     CFG_SF: o_sf <= i_b[3:0];
                     CFG_SEED: seed_r <= i_b;
                     default: o_step <= i_b;   // CFG_STEPS

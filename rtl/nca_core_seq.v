@@ -120,6 +120,7 @@ module nca_core_seq #(
     wire        cfg_wrap;
     wire [16:0] cfg_fire;
     wire [15:0] cfg_alive;
+    wire        cfg_all;
     wire [3:0]  cfg_sf;
     wire [31:0] cfg_step;
     /* verilator lint_off UNUSEDSIGNAL */
@@ -265,11 +266,14 @@ module nca_core_seq #(
     wire [5:0]  rr_y;
     wire [1:0]  rr_q, wq;
     wire        ac_out;
-    wire [15:0] mask_word;
+    wire [15:0] mask_or, mask_word;
     nca_alive_rows_serial #(.GRID_W(GRID_W)) u_alive (
         .clk(clk), .i_cn(cnt_r[3:0]), .i_y(y_r), .i_y_prev(y_prev), .i_y_next(y_next),
         .i_y_last(y_last), .i_wrap(cfg_wrap), .o_raddr_y(rr_y), .o_raddr_q(rr_q),
-        .i_rdata(mt_rdata), .o_out(ac_out), .o_wq(wq), .o_mask(mask_word));
+        .i_rdata(mt_rdata), .o_out(ac_out), .o_wq(wq), .o_mask(mask_or));
+    // no alive masking (CFG 4 bit 16): every cell of the grid, bits x >= GRID_W stay 0
+    wire [63:0] grid_bits = {{(64-GRID_W){1'b0}}, {GRID_W{1'b1}}};
+    assign mask_word = mask_or | ({16{cfg_all}} & grid_bits[16*wq +: 16]);
 
     // row-0 old words (torus, nca_row0_copy): {x, c}, copied during phase A (which does not
     // use the grid), one word a clock; row H-1 reads its lower neighbours there
@@ -531,7 +535,7 @@ module nca_core_seq #(
     nca_core_cfg #(.SEED_REG(0)) u_cfg (
         .clk(clk), .i_rst(i_rst), .i_we(cmd && i_cmd_op == OP_CFG), .i_a(i_cmd_a[2:0]),
         .i_b(i_cmd_b), .i_step_done(step_last), .o_hidden(cfg_hidden), .o_kernels(cfg_kernels),
-        .o_wrap(cfg_wrap), .o_fire(cfg_fire), .o_alive(cfg_alive), .o_sf(cfg_sf),
+        .o_wrap(cfg_wrap), .o_fire(cfg_fire), .o_alive(cfg_alive), .o_all(cfg_all), .o_sf(cfg_sf),
         .o_seed(cfg_seed_unused), .o_step(cfg_step));
     wire        l1_end = (cnt_r[6:0] == n_in), l2_end = (cnt_r[7:0] == cfg_hidden);
 

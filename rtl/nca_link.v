@@ -17,7 +17,7 @@
 // then data); no cell-wide registers or buffers. The same memory holds RUN's counters; one
 // 8-bit adder updates every counter a byte at a time. While a request is being served
 // (from its CRC check to the last byte of its answer) new packets are ignored: the host
-// waits for the answer. After a successful LOAD_MODEL and after SET 4 (alive threshold)
+// waits for the answer. After a successful LOAD_MODEL and after SET 4 (alive threshold, bit 16 ALL_ACTIVE)
 // every cell is read and written back word by word (about 5 x CHANNELS x GRID_W x GRID_H
 // clocks) so that the core's mature bits follow the new threshold. o_idle: nothing to do
 // (no request, not running, transmitter and UART idle); o_rx_busy: a packet is partly
@@ -275,7 +275,7 @@ module nca_link #(
                          (a_reg == 8'd2 && s_val[31:1] == 31'd0) ||
                          (a_reg == 8'd3 && s_val[31:17] == 15'd0 &&
                           (!s_val[16] || s_val[15:0] == 16'd0)) ||
-                         (a_reg == 8'd4 && s_val[31:15] == 17'd0);
+                         (a_reg == 8'd4 && s_val[31:17] == 15'd0 && !s_val[15]);  // T, bit 16 all
             end
             C_SEED: begin
                 len_ok = (rx_len == 16'd4);

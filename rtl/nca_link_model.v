@@ -11,11 +11,12 @@
 // with o_cmd_op (1 CFG, 2 LOAD) and o_cmd_a/b/c as nca_core's command interface takes
 // them (narrowed: a 3 bits, b 24 bits zero-extended, c 24 bits sign-extended), until i_cmd_ready (the core is idle, so that is at once). Order: CFG 0 hidden,
 // CFG 1 kernels, CFG 2 boundary, CFG 3 fire threshold, CFG 5 SF, CFG 4 alive threshold
-// (from the header), then LOAD s1, s2, W1, b1, W2, b2 by index. o_pos counts the bytes
+// with the flag ALL_ACTIVE in bit 16 (from the header: format version 1, or 2 with the
+// flags byte 22), then LOAD s1, s2, W1, b1, W2, b2 by index. o_pos counts the bytes
 // taken. o_done rises when the last CRC byte (the end the header's dimensions give) has
 // been processed; bytes after that are an error. o_err is the first problem (docs/
 // protocol.md BAD_MODEL codes: 2 channels != CHANNELS, 3 hidden outside 1..HIDDEN,
-// 4 kernel bits, 6 magic/version/header size/size field/boundary/P/SF/T/shift/bias out of
+// 4 kernel bits, 6 magic/version/header size/size field/boundary/P/SF/flags/T/shift/bias out of
 // range or a byte past the end; at o_done a CRC mismatch is 1 and takes precedence).
 // After a header error (o_err set before the body) no more commands are issued.
 `default_nettype none
@@ -58,6 +59,8 @@ module nca_link_model #(
     reg [31:0]  val_r;          // the last four bytes, the newest in [31:24]
     reg [7:0]   hid_r;
     reg [3:0]   ker_r;
+    reg         v2_r;           // format version 2: byte 22 holds the flags
+    reg         all_r;          // flag ALL_ACTIVE
     reg [16:0]  fsize_r;        // the size field, bit 16: >= 65536
     reg [2:0]   err_r;
     reg         pend_r;         // a byte is waiting to be processed
@@ -109,10 +112,11 @@ module nca_link_model #(
                     8'd1: bad = (b != 8'h43);
                     8'd2: bad = (b != 8'h41);
                     8'd3: bad = (b != 8'h4D);
-                    8'd4: bad = (b != 8'd1);    // version 1
+                    8'd4: bad = (b != 8'd1 && b != 8'd2);    // version 1 or 2
                     8'd5: bad = (b != 8'd0);
                     8'd6: bad = (b != 8'd188);  // header size
                     8'd7: bad = (b != 8'd0);
+                    8'd22: bad = (b[7:1] != 7'd0) || (b[0] && !v2_r);  // flags (v1: 0)
                     8'd12: begin
                         bad = (b != CHANNELS[7:0]);
                         bad_code = 3'd2;
@@ -148,7 +152,7 @@ module nca_link_model #(
                         bad = b[7];
                         need = 1'b1;
                         o_cmd_a = CFG_ALIVE;
-                        o_cmd_b = {8'd0, val_r[31:16]};
+                        o_cmd_b = {7'd0, all_r, val_r[31:16]};
                     end
                     default: ;
                 endcase
@@ -192,6 +196,8 @@ module nca_link_model #(
             bb_r <= 2'd0;
             hid_r <= 8'd1;
             ker_r <= 4'd1;
+            v2_r <= 1'b0;
+            all_r <= 1'b0;
         end else begin
             if (i_valid) begin
                 if (o_done) begin
@@ -212,6 +218,10 @@ module nca_link_model #(
                 end
                 case (sec_r)
                     SEC_HDR: begin
+                        if (o_pos[7:0] == 8'd4)
+                            v2_r <= (b == 8'd2);
+                        if (o_pos[7:0] == 8'd22)
+                            all_r <= b[0];
                         if (o_pos[7:0] == 8'd11)
                             fsize_r <= {val_r[31:16] != 16'd0, val_r[15:0]};
                         if (o_pos[7:0] == 8'd13)

@@ -84,7 +84,7 @@ int main(int argc, char **argv)
     cmd(1, 1, m.kernels, 0);
     cmd(1, 2, g.boundary, 0);
     cmd(1, 3, m.fire_q, 0);
-    cmd(1, 4, (uint32_t)m.alive_q, 0);
+    cmd(1, 4, (uint32_t)m.alive_q | (m.flags & NCA_FLAG_ALL_ACTIVE ? 1u << 16 : 0u), 0);
     cmd(1, 5, m.state_frac, 0);
     cmd(1, 6, seed, 0);
     cmd(1, 7, 0, 0);

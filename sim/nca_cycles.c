@@ -26,10 +26,14 @@ static int mature(const int16_t *s, unsigned C, unsigned W, unsigned x, unsigned
     return s[((size_t)y * W + x) * C + 3] > t;
 }
 
-/* 3x3 OR of mature bits with the boundary rule (outside = not mature for zero) */
-static int mask_at(const int16_t *s, unsigned C, unsigned W, unsigned H, int wrap, int16_t t,
-                   unsigned x, unsigned y)
+/* 3x3 OR of mature bits with the boundary rule (outside = not mature for zero); always 1
+ * for a model without alive masking */
+static int mask_at(const nca_model *m, const int16_t *s, unsigned C, unsigned W, unsigned H,
+                   int wrap, unsigned x, unsigned y)
 {
+    const int16_t t = m->alive_q;
+    if (m->flags & NCA_FLAG_ALL_ACTIVE)
+        return 1;
     for (int dy = -1; dy <= 1; dy++)
         for (int dx = -1; dx <= 1; dx++) {
             int yy = (int)y + dy, xx = (int)x + dx;
@@ -66,7 +70,7 @@ uint64_t nca_cycles_step(const nca_model *m, const nca_grid *g, unsigned lanes,
     for (unsigned y = 0; y < H; y++)
         for (unsigned x = 0; x < W; x++) {
             size_t i = (size_t)y * W + x;
-            pre[i] = (uint8_t)mask_at(g->s, C, W, H, wrap, m->alive_q, x, y);
+            pre[i] = (uint8_t)mask_at(m, g->s, C, W, H, wrap, x, y);
             if (!pre[i])
                 continue;
             rep.pre_alive++;
@@ -87,7 +91,7 @@ uint64_t nca_cycles_step(const nca_model *m, const nca_grid *g, unsigned lanes,
             int nz = 0;
             for (unsigned c = 0; c < C; c++)
                 nz |= v[i * C + c] != 0;
-            if (nz && !(pre[i] && mask_at(v, C, W, H, wrap, m->alive_q, x, y)))
+            if (nz && !(pre[i] && mask_at(m, v, C, W, H, wrap, x, y)))
                 rep.erased++;
         }
     free(v);
@@ -146,7 +150,7 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
                 hclk += (x ? (uint64_t)prev_fired : 0) + 2 + 1;
                 prev_fired = 0;
             }
-            pre[i] = (uint8_t)mask_at(g->s, C, W, H, wrap, m->alive_q, x, y);
+            pre[i] = (uint8_t)mask_at(m, g->s, C, W, H, wrap, x, y);
             if (!pre[i])
                 continue;
             npre++;
@@ -185,7 +189,7 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
         unsigned kills = 0;
         for (unsigned x = 0; x < W; x++) {
             size_t i = (size_t)y * W + x;
-            if (!(pre[i] && mask_at(v, C, W, H, wrap, m->alive_q, x, y)))
+            if (!(pre[i] && mask_at(m, v, C, W, H, wrap, x, y)))
                 kills++;
         }
         rep.erased += kills;

@@ -41,9 +41,19 @@ extern "C" {
 
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
+
+// 32-bit word k of a cell port: a VlWide array above 64 bits (5..16 channels), a QData for 4
+static inline uint32_t word32(const QData &d, int k) { return (uint32_t)(d >> (32 * k)); }
+template <std::size_t N> static inline uint32_t word32(const VlWide<N> &d, int k) { return d[k]; }
+static inline void put32(QData &d, int k, uint32_t v)
+{
+    d = (d & ~(0xFFFFFFFFull << (32 * k))) | ((QData)v << (32 * k));
+}
+template <std::size_t N> static inline void put32(VlWide<N> &d, int k, uint32_t v) { d[k] = v; }
 
 // the clocks of a step by the cycle model of this core
 static uint64_t cycles_step(const nca_model *m, const nca_grid *g, nca_cycle_report *r)
@@ -78,7 +88,7 @@ struct CoreBench : NcaBench<Vtop> {
     {
         for (int c = 0; c < CHANNELS; c += 2) {
             uint32_t lo = (uint16_t)w[c], hi = c + 1 < CHANNELS ? (uint16_t)w[c + 1] : 0;
-            top->i_cmd_cell[c / 2] = lo | (hi << 16);
+            put32(top->i_cmd_cell, c / 2, lo | (hi << 16));
         }
     }
 
@@ -117,7 +127,7 @@ struct CoreBench : NcaBench<Vtop> {
         while (!top->o_rsp_valid)
             tick();
         for (int c = 0; c < CHANNELS; c++)
-            out[c] = (int16_t)(top->o_rsp_cell[c / 2] >> (16 * (c & 1)));
+            out[c] = (int16_t)(word32(top->o_rsp_cell, c / 2) >> (16 * (c & 1)));
         top->i_rsp_ready = 1;
         tick();
         top->i_rsp_ready = 0;
@@ -129,9 +139,9 @@ struct CoreBench : NcaBench<Vtop> {
         command(NCA_OP_READW, x, y, c);
         while (!top->o_rsp_valid)
             tick();
-        uint32_t w0 = top->o_rsp_cell[0];
+        uint32_t w0 = word32(top->o_rsp_cell, 0);
         for (int k = 1; k < (CHANNELS + 1) / 2; k++)
-            if (top->o_rsp_cell[k] != 0)
+            if (word32(top->o_rsp_cell, k) != 0)
                 w0 |= 0x10000u;
         if (w0 >> 16) {
             printf("tb_core: FAIL: READW (%u,%u) channel %u: bits above 15 set\n", x, y, c);
@@ -159,8 +169,8 @@ struct CoreBench : NcaBench<Vtop> {
     {
         for (unsigned c = first; c < last; c++) {
             for (int k = 0; k < (CHANNELS + 1) / 2; k++)
-                top->i_cmd_cell[k] = 0xBEEF0000u ^ (uint32_t)(k * 0x01010101u);
-            top->i_cmd_cell[0] = 0xDEAD0000u | (uint16_t)w[c];
+                put32(top->i_cmd_cell, k, 0xBEEF0000u ^ (uint32_t)(k * 0x01010101u));
+            put32(top->i_cmd_cell, 0, 0xDEAD0000u | (uint16_t)w[c]);
             command(NCA_OP_WRITEW, x, y, c);
         }
     }
@@ -183,7 +193,8 @@ struct CoreBench : NcaBench<Vtop> {
         command(NCA_OP_CFG, NCA_CFG_KERNELS, m->kernels);
         command(NCA_OP_CFG, NCA_CFG_WRAP, wrap);
         command(NCA_OP_CFG, NCA_CFG_FIRE, m->fire_q);
-        command(NCA_OP_CFG, NCA_CFG_ALIVE, (uint32_t)m->alive_q);
+        command(NCA_OP_CFG, NCA_CFG_ALIVE, (uint32_t)m->alive_q |
+                (m->flags & NCA_FLAG_ALL_ACTIVE ? 1u << 16 : 0u));
         command(NCA_OP_CFG, NCA_CFG_SF, m->state_frac);
         command(NCA_OP_CFG, NCA_CFG_SEED, seed);
         command(NCA_OP_CFG, NCA_CFG_STEPS, 0);
@@ -233,8 +244,154 @@ struct CoreBench : NcaBench<Vtop> {
         wait_idle();
     }
 
+    // one STEP of the core against nca_step_fixed and the cycle model; 0 when equal
+    int step_once(const nca_model *m, nca_grid *g, nca_workspace *ws, const char *what)
+    {
+        nca_cycle_report rep;
+        uint64_t pred = cycles_step(m, g, &rep);
+        nca_step_stats st;
+        nca_step_fixed(m, g, ws, &st);
+        events.clear();
+        command(NCA_OP_STEP, 1);
+        wait_idle();
+        if (events.size() != 1 || events[0].cycles != pred || events[0].pre != st.pre_alive ||
+            events[0].act != st.active) {
+            printf("tb_core: FAIL: %s: rtl %u cycles pre %u active %u, model %llu, C %u %u\n",
+                   what, events.empty() ? 0u : events[0].cycles,
+                   events.empty() ? 0u : events[0].pre, events.empty() ? 0u : events[0].act,
+                   (unsigned long long)pred, st.pre_alive, st.active);
+            return 1;
+        }
+        if (compare_grid(g, g->step)) {
+            printf("tb_core: FAIL: %s: state differs\n", what);
+            return 1;
+        }
+        return 0;
+    }
+
+    // +sweep=N: N random step configurations of this build (the grid, channels and lanes are
+    // the build's): kernel subset, hidden 1..HIDDEN, boundary, fire rate 0.5 or 1, alive
+    // masking on or off, SF/HF, random weights and a random start; each runs +sweep_steps
+    // steps (default 4) compared with the C model word for word, its counts and clocks with
+    // the cycle model. +sweep_seed=S (default 1) makes the draw; the same S, the same sweep.
+    int run_sweep(unsigned n)
+    {
+        const unsigned W = GRID_W, H = GRID_H, steps = (unsigned)arg_ul("sweep_steps", 4);
+        uint64_t r = 0x9E3779B97F4A7C15ull * (arg_ul("sweep_seed", 1) + 1);
+        auto next = [&r]() {  // xorshift64*
+            r ^= r >> 12;
+            r ^= r << 25;
+            r ^= r >> 27;
+            return (uint32_t)((r * 0x2545F4914F6CDD1Dull) >> 32);
+        };
+        auto unif = [&next]() { return (next() + 0.5) / 4294967296.0; };
+        auto normal = [&unif]() { return sqrt(-2.0 * log(unif())) * cos(6.283185307179586 * unif()); };
+        nca_error err;
+        static nca_model m;
+        static nca_model_f mf;
+        unsigned counts[2][2] = {{0, 0}, {0, 0}};  // [all active][fire always]
+        top->i_rst = 1;
+        top->i_cmd_valid = 0;
+        top->i_rsp_ready = 0;
+        tick();
+        tick();
+        top->i_rst = 0;
+        tick();
+        for (unsigned k = 0, tries = 0; k < n; k++) {
+            nca_qparams q;
+            nca_qparams_default(&q);
+            memset(&mf, 0, sizeof mf);
+            mf.channels = CHANNELS;
+            mf.kernels = NCA_K_IDENTITY | (next() % 8) << 1;
+            mf.hidden = k == 0 ? HIDDEN : k == 1 ? 1 : 1 + next() % HIDDEN;
+            mf.inputs = (unsigned)__builtin_popcount(mf.kernels) * CHANNELS;
+            const double s1 = 1.5 / sqrt((double)mf.inputs), s2 = 0.02 + 0.5 * unif();
+            for (unsigned i = 0; i < mf.hidden * mf.inputs; i++)
+                mf.w1[i] = (float)(s1 * normal());
+            for (unsigned j = 0; j < mf.hidden; j++)
+                mf.b1[j] = (float)(0.1 * normal());
+            for (unsigned i = 0; i < CHANNELS * mf.hidden; i++)
+                mf.w2[i] = (float)(s2 * normal() / sqrt((double)mf.hidden));
+            for (unsigned c = 0; c < CHANNELS; c++)
+                mf.b2[c] = (float)(0.01 * normal());
+            q.state_frac = 9 + next() % 6;   // 9..14
+            q.hid_frac = 4 + next() % 5;     // 4..8
+            q.boundary = next() % 2;
+            q.fire_rate = next() % 2 ? 1.0 : 0.5;
+            q.alive_threshold = 0.3 * unif();
+            q.flags = next() % 2 ? NCA_FLAG_ALL_ACTIVE : 0;
+            if (nca_quantize(&mf, &q, &m, &err) != NCA_OK) {
+                // the formats cannot hold these weights (e.g. a large w2 at SF 14, HF 4):
+                // draw this configuration again
+                if (++tries > 1000) {
+                    printf("tb_core: FAIL: sweep %u: %s\n", k, err.msg);
+                    return 1;
+                }
+                k--;
+                continue;
+            }
+            counts[q.flags != 0][m.fire_q == NCA_FIRE_ALWAYS]++;
+            const uint32_t seed = next();
+            nca_grid g;
+            nca_workspace ws;
+            if (nca_grid_init(&g, &m, W, H, seed, 0, &err) != NCA_OK ||
+                nca_workspace_init(&ws, &g, &err) != NCA_OK) {
+                printf("tb_core: FAIL: %s\n", err.msg);
+                return 1;
+            }
+            g.boundary = m.boundary;
+            load_model(&m, m.boundary, seed);
+            g.step = next() % 1000;  // the fire hash's step input
+            command(NCA_OP_CFG, NCA_CFG_STEPS, g.step);
+            command(NCA_OP_CLEAR);
+            wait_idle();
+            // start: a seed cell, or random words on a random share of the cells (some mature)
+            const unsigned share = next() % 4;  // 0: seed cell only, else share/4 of the cells
+            const unsigned one = 1u << m.state_frac;
+            if (share == 0) {
+                unsigned x = next() % W, y = next() % H;
+                nca_grid_seed(&g, x, y, &err);
+                command(NCA_OP_SEED, x, y);
+            } else {
+                for (unsigned y = 0; y < H; y++)
+                    for (unsigned x = 0; x < W; x++) {
+                        if (next() % 4 >= share)
+                            continue;
+                        int16_t w[CHANNELS];
+                        for (unsigned c = 0; c < CHANNELS; c++)
+                            w[c] = (int16_t)((int32_t)(next() % (2 * one)) - (int32_t)one);
+                        memcpy(g.s + ((size_t)y * W + x) * CHANNELS, w, sizeof w);
+                        write_any(x, y, w, (x + y) % 2 == 0);
+                    }
+            }
+            char what[160];
+            for (unsigned t = 0; t < steps; t++) {
+                snprintf(what, sizeof what,
+                         "sweep %u (kernels 0x%x hidden %u %s fire %u %s SF %u HF %u) step %u", k,
+                         m.kernels, m.hidden, m.boundary ? "wrap" : "zero", m.fire_q,
+                         m.flags ? "all-active" : "masked", m.state_frac, m.hid_frac, t + 1);
+                if (step_once(&m, &g, &ws, what))
+                    return 1;
+            }
+            if (!flag("quiet"))
+                printf("tb_core: sweep %2u: kernels 0x%x hidden %3u %s fire %5u %-10s SF %2u HF %u:"
+                       " %u steps equal\n", k, m.kernels, m.hidden, m.boundary ? "wrap" : "zero",
+                       m.fire_q, m.flags ? "all-active" : "masked", m.state_frac, m.hid_frac,
+                       steps);
+            nca_workspace_free(&ws);
+            nca_grid_free(&g);
+        }
+        printf("tb_core: sweep of %u configurations on %ux%u, %d channels, LANES=%u: masked "
+               "%u + %u deterministic, all-active %u + %u deterministic\n", n, W, H, CHANNELS,
+               LANES, counts[0][0], counts[0][1], counts[1][0], counts[1][1]);
+        printf("tb_core: PASS\n");
+        return 0;
+    }
+
     int run()
     {
+        if (arg_ul("sweep", 0))
+            return run_sweep((unsigned)arg_ul("sweep", 0));
         std::string model_arg = arg("model");
         const char *model_path = model_arg.empty() ? "weights/distill/ex3-regen-lizard.bin"
                                                    : model_arg.c_str();

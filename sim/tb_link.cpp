@@ -9,14 +9,16 @@
 //   errors    BAD_CMD, BAD_LEN, BAD_ARG, NO_MODEL, STATS with no model
 //   badmodel  LOAD_MODEL with a corrupted byte -> BAD_MODEL 1, STEP -> NO_MODEL; a chunk
 //             out of order -> BAD_MODEL 5; a chunk lost to a flipped bit -> no answer, its
-//             resend BAD_MODEL 5, a new load from 0 OK; wrong channels -> BAD_MODEL 2
+//             resend BAD_MODEL 5, a new load from 0 OK; format version 2: flags checked
+//             (BAD_MODEL 6), ALL_ACTIVE runs every cell; wrong channels -> BAD_MODEL 2
 //   load      LOAD_MODEL of +model in 4,096-byte chunks (last one answers OK, model usable)
 //   grow      SET seed/steps, CLEAR, SEED, STEP with a DAMAGE in between to +steps steps;
 //             READ_STATE of every row (in chunks of different sizes) bit for bit against
 //             nca_step_fixed at checkpoints; STEP's STATS against the C model and the
 //             cycle model; READ_FRAME against nca_frame_rgba
 //   wstate    WRITE_STATE of random rows (a copy with a flipped bit first: unanswered, the
-//             resend repairs), READ_STATE back, SET 4 and the steps that follow
+//             resend repairs), READ_STATE back, SET 4 (T, then bit 16: every cell active)
+//             and the steps that follow
 //   garbage   random bytes, truncated packets, packets with flipped bits, oversize lengths;
 //             then INFO must answer and STATS counts the drops
 //   uart      glitches, a framing error inside a request, a host UART 3% fast and slow
@@ -33,6 +35,8 @@
 // +light (grow reads back only the middle rows except at the end) +seed=N +quiet +trace (VCD to +vcd=FILE when built with TRACE=1).
 // Exit 0 when every test passed. The harness (wire, packets, reference) is tb_link_bench.h.
 #include "tb_link_bench.h"
+
+#include <zlib.h>
 
 struct LinkTests : LinkBench {
     using LinkBench::LinkBench;
@@ -195,6 +199,32 @@ struct LinkTests : LinkBench {
             if (!t_info())
                 return false;
         }
+        // format version 2 (docs/model-format.md): the flags byte 22. Version 3, a version-1
+        // file with byte 22 set and an unknown flag are header errors (BAD_MODEL 6); a
+        // version-2 file with ALL_ACTIVE loads and runs every cell (no alive masking)
+        auto with = [this](uint8_t ver, uint8_t flags) {
+            std::vector<uint8_t> b = model_file;
+            b[4] = ver;
+            b[22] = flags;
+            uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), b.data(), (uInt)(b.size() - 4));
+            for (int j = 0; j < 4; j++)
+                b[b.size() - 4 + j] = (uint8_t)(crc >> (8 * j));
+            return b;
+        };
+        model_loaded = false;
+        if (!load_chunks(with(3, 0), 6, 6) || !load_chunks(with(1, 1), 6, 6) ||
+            !load_chunks(with(2, 2), 6, 6) || !load_chunks(with(2, 1), 0, 0))
+            return false;
+        model_loaded = true;
+        model.flags = NCA_FLAG_ALL_ACTIVE;
+        g.seed = 3;
+        g.step = 0;
+        bool ok = set_reg(0, 3) && set_reg(1, 0) && clear_grid() && seed_cell(1, 1) &&
+                  step(3, "version 2, every cell active") &&
+                  compare_state("version 2, every cell active");
+        model.flags = 0;
+        if (!ok || !load_chunks(model_file, 0, 0))
+            return false;
         // the wrong channel count
         model_loaded = false;
         bad = model_file;
@@ -481,6 +511,14 @@ struct LinkTests : LinkBench {
             return false;
         model.alive_q = 2000;
         if (!step(2, "steps with T = 2000"))
+            return false;
+        // SET 4 bit 16: no alive masking (the model flag ALL_ACTIVE), and back
+        if (!set_reg(4, (1u << 16) | 2000u))
+            return false;
+        model.flags = NCA_FLAG_ALL_ACTIVE;
+        bool all_ok = step(2, "steps with every cell active");
+        model.flags = 0;
+        if (!all_ok || !compare_state("after steps with every cell active"))
             return false;
         model.alive_q = (int16_t)get16(&model_file[24]);
         if (!set_reg(4, (uint32_t)model.alive_q) || !step(3, "steps after WRITE_STATE"))

@@ -43,7 +43,9 @@ K_DISTILL = K_IDENTITY | K_SOBEL_X | K_SOBEL_Y
 BOUNDARY_ZERO, BOUNDARY_WRAP = 0, 1
 
 MODEL_MAGIC = b"NCAM"
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # the newest this reads; 2 adds the flags byte (a flags-0 model stays 1)
+FLAG_ALL_ACTIVE = 1  # flags bit 0: no alive masking, every cell active (PDE models)
+FLAGS_ALL = 0x01
 HEADER_SIZE = 188
 MAX_FILE = 1 << 20
 
@@ -94,6 +96,7 @@ class Model:
     state_frac: int = 11
     hid_frac: int = 7
     alive_q: int = 204
+    flags: int = 0
     name: str = ""
     desc: str = ""
     shift1: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # [H]
@@ -134,6 +137,8 @@ class Model:
             raise ModelError(f"hidden fraction bits {self.hid_frac} out of range 0..15")
         if not 0 <= self.alive_q <= 32767:
             raise ModelError(f"alive threshold {self.alive_q} out of range 0..32767")
+        if self.flags & ~FLAGS_ALL:
+            raise ModelError(f"model flags 0x{self.flags:02x} unknown (bit 0 only)")
         I = self.inputs
         shapes = {"shift1": (H,), "shift2": (C,), "w1": (H, I), "b1": (H,), "w2": (C, H),
                   "b2": (C,)}
@@ -182,10 +187,10 @@ def parse_model(buf: bytes) -> Model:
     if buf[:4] != MODEL_MAGIC:
         raise ModelError("bad magic (not an nca-fpga model file)")
     ver, hsz, total = struct.unpack_from("<HHI", buf, 4)
-    if ver != MODEL_VERSION:
-        raise ModelError(f"unsupported format version {ver} (this build reads {MODEL_VERSION})")
+    if not 1 <= ver <= MODEL_VERSION:
+        raise ModelError(f"unsupported format version {ver} (this build reads 1..{MODEL_VERSION})")
     if hsz != HEADER_SIZE:
-        raise ModelError(f"header size {hsz}, version 1 has {HEADER_SIZE}")
+        raise ModelError(f"header size {hsz}, version {ver} has {HEADER_SIZE}")
     if total > MAX_FILE:
         raise ModelError(f"absurd file size field {total}")
     if n < total:
@@ -203,8 +208,8 @@ def parse_model(buf: bytes) -> Model:
     sf, hf = buf[20], buf[21]
     alive_q = struct.unpack_from("<h", buf, 24)[0]
     m = Model(channels=C, hidden=H, kernels=K, boundary=B, fire_q=fire_q, state_frac=sf,
-              hid_frac=hf, alive_q=alive_q)
-    if buf[22] or buf[23] or struct.unpack_from("<H", buf, 26)[0]:
+              hid_frac=hf, alive_q=alive_q, flags=buf[22] if ver >= 2 else 0)
+    if (ver < 2 and buf[22]) or buf[23] or struct.unpack_from("<H", buf, 26)[0]:
         raise ModelError("reserved header bytes not zero")
     name, desc = buf[28:60], buf[60:188]
     # C's text check: bytes up to the first NUL, none below 0x20 nor 0x7f (latin-1 here)
@@ -253,8 +258,9 @@ def serialize_model(m: Model) -> bytes:
     total = m.file_size()
     hdr = bytearray(HEADER_SIZE)
     hdr[0:4] = MODEL_MAGIC
-    struct.pack_into("<HHIBBBBIBBHhH", hdr, 4, MODEL_VERSION, HEADER_SIZE, total, C, H,
-                     m.kernels, m.boundary, m.fire_q, m.state_frac, m.hid_frac, 0, m.alive_q, 0)
+    struct.pack_into("<HHIBBBBIBBBBhH", hdr, 4, 2 if m.flags else 1, HEADER_SIZE, total, C, H,
+                     m.kernels, m.boundary, m.fire_q, m.state_frac, m.hid_frac, m.flags, 0,
+                     m.alive_q, 0)
     nm, ds = m.name.encode("latin-1"), m.desc.encode("latin-1")
     hdr[28:28 + len(nm)] = nm
     hdr[60:60 + len(ds)] = ds
@@ -338,7 +344,7 @@ def quant_rows(w, b, cap: int, bias_exp: int, min_frac: int, fit_bias: bool = Tr
 
 def quantize(w1, b1, w2, b2, kernels=K_DISTILL, state_frac=11, hid_frac=7,
              boundary=BOUNDARY_ZERO, fire_rate=0.5, alive_threshold=0.1, name="", desc="",
-             fit_bias=True) -> Model:
+             fit_bias=True, flags=0) -> Model:
     """Float weights (w1 [H][I] filter-major inputs, b1 [H], w2 [C][H], b2 [C]) -> Model,
     exactly as nca_quantize (nca-convert) does; see quant_rows for fit_bias."""
     w1 = np.asarray(w1, np.float32)
@@ -360,7 +366,7 @@ def quantize(w1, b1, w2, b2, kernels=K_DISTILL, state_frac=11, hid_frac=7,
         raise ModelError(f"quantise: {e}") from None
     m = Model(channels=C, hidden=H, kernels=kernels, boundary=boundary,
               fire_q=int(np.rint(fire_rate * 65536.0)), state_frac=SF, hid_frac=HF,
-              alive_q=int(aq), name=name[:NAME_LEN], desc=desc[:DESC_LEN],
+              alive_q=int(aq), flags=int(flags), name=name[:NAME_LEN], desc=desc[:DESC_LEN],
               shift1=SF + f1 - HF, shift2=HF + f2 - SF, w1=W1, b1=B1, w2=W2, b2=B2)
     m.validate()
     return m
@@ -524,9 +530,12 @@ def mlp(m: Model, p: np.ndarray, return_hidden: bool = False):
     return (ds, h) if return_hidden else ds
 
 
-def alive_mask(s: np.ndarray, alive_q: int, boundary: int) -> np.ndarray:
-    """[h][w] bool: any alpha word > T over the 3x3 (outside = not mature for zero)."""
+def alive_mask(s: np.ndarray, alive_q: int, boundary: int, flags: int = 0) -> np.ndarray:
+    """[h][w] bool: any alpha word > T over the 3x3 (outside = not mature for zero); all
+    true for a model without alive masking (FLAG_ALL_ACTIVE)."""
     h, w = s.shape[:2]
+    if flags & FLAG_ALL_ACTIVE:
+        return np.ones((h, w), bool)
     mature = _pad(s[..., 3] > alive_q, boundary, False)
     out = np.zeros((h, w), bool)
     for i in range(3):
@@ -545,7 +554,7 @@ class StepStats:
 def step(m: Model, g: Grid, fire: np.ndarray = None) -> StepStats:
     """One step of the spec, in place on g.s; g.step += 1. fire overrides the hash mask."""
     s = g.s
-    pre = alive_mask(s, m.alive_q, g.boundary)
+    pre = alive_mask(s, m.alive_q, g.boundary, m.flags)
     if fire is None:
         fire = fire_mask(m.fire_q, g.seed, g.step, g.width, g.height)
     act = pre & fire
@@ -555,7 +564,7 @@ def step(m: Model, g: Grid, fire: np.ndarray = None) -> StepStats:
         p = perceive(m, s, g.boundary)[ys, xs]
         ds = mlp(m, p)
         v[ys, xs] = sat16(s[ys, xs].astype(np.int64) + ds).astype(np.int16)
-    post = alive_mask(v, m.alive_q, g.boundary)
+    post = alive_mask(v, m.alive_q, g.boundary, m.flags)
     keep = pre & post
     v[~keep] = 0
     g.s = v

@@ -153,7 +153,7 @@ class QNCA(torch.nn.Module):
 
     def __init__(self, channels=16, hidden=128, kernels=ni.K_DISTILL, state_frac=11,
                  hid_frac=7, fire_rate=0.5, alive_threshold=0.1, boundary=ni.BOUNDARY_ZERO,
-                 quant=True, rng=None):
+                 quant=True, rng=None, all_active=False):
         super().__init__()
         if not kernels & ni.K_IDENTITY or kernels & ~ni.K_ALL:
             raise ValueError("kernel set must include identity and use bits 0..3 only")
@@ -163,6 +163,7 @@ class QNCA(torch.nn.Module):
         self.fire_q = int(np.rint(fire_rate * 65536.0))
         self.alive_q = math.floor(math.ldexp(alive_threshold, state_frac))
         self.quant = quant
+        self.all_active = bool(all_active)  # no alive masking (the model's FLAG_ALL_ACTIVE)
         inputs = ni.filters_of(kernels) * channels
         rng = rng or np.random.default_rng(0)
         # as the notebook's Keras Conv2D: glorot-uniform first layer, zero biases,
@@ -189,7 +190,8 @@ class QNCA(torch.nn.Module):
         return ni.quantize(*p, kernels=self.kernels, state_frac=self.state_frac,
                            hid_frac=self.hid_frac, boundary=self.boundary,
                            fire_rate=self.fire_rate, alive_threshold=self.alive_threshold,
-                           fit_bias=fit_bias)
+                           fit_bias=fit_bias,
+                           flags=ni.FLAG_ALL_ACTIVE if self.all_active else 0)
 
     def qweights(self, dtype=None):
         """(w1, b1, w2, b2) for the forward pass (call once per iteration).
@@ -227,7 +229,10 @@ class QNCA(torch.nn.Module):
         return F.pad(x, pad, value=fill)
 
     def alive(self, x):
-        """bool [B, H, W]: any alpha > threshold over the 3x3 (outside = not mature)."""
+        """bool [B, H, W]: any alpha > threshold over the 3x3 (outside = not mature); all
+        true without alive masking (all_active)."""
+        if self.all_active:
+            return torch.ones(x.shape[:3], dtype=torch.bool, device=x.device)
         mature = (x[..., 3] > self.alive_q * 2.0 ** -self.state_frac).to(x.dtype)
         mp = self._pad(mature.unsqueeze(-1), 0.0)[..., 0].unsqueeze(1)
         return F.max_pool2d(mp, 3, 1)[:, 0] > 0.5
@@ -353,7 +358,7 @@ class QNCA(torch.nn.Module):
     def from_model(cls, m: ni.Model, quant=True):
         """A QNCA holding a model's dequantised weights (exact: re-quantises to m)."""
         q = cls(m.channels, m.hidden, m.kernels, m.state_frac, m.hid_frac, m.fire_q / 65536.0,
-                0.0, m.boundary, quant)
+                0.0, m.boundary, quant, all_active=bool(m.flags & ni.FLAG_ALL_ACTIVE))
         q.alive_q = m.alive_q
         q.alive_threshold = m.alive_q * 2.0 ** -m.state_frac + 2.0 ** -(m.state_frac + 1)
         w1, b1, w2, b2 = ni.dequantize(m)

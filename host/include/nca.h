@@ -28,6 +28,10 @@ extern "C" {
 #define NCA_DESC_LEN 128
 #define NCA_BIAS_LIMIT (1 << 24) /* |bias| must be < this (accumulator units) */
 #define NCA_FIRE_ALWAYS 65536u
+/* model flags (file byte 22, format version 2): bit 0 = no alive masking, every cell is
+ * active before and after the update (PDE models, Richardson et al.) */
+#define NCA_FLAG_ALL_ACTIVE 0x01u
+#define NCA_FLAGS_ALL 0x01u
 
 /* filter bits of nca_model.kernels; inputs are ordered filter-major:
  * input index = filter_rank * channels + channel, filters in bit order. */
@@ -73,6 +77,7 @@ typedef struct nca_model {
     uint8_t state_frac; /* SF: state and perception value = word / 2^SF, int16; 4..14 */
     uint8_t hid_frac;   /* HF: hidden uint8 h = value * 2^HF; 0..15 */
     int16_t alive_q;    /* alive iff alpha state word > alive_q (>= 0) */
+    uint8_t flags;      /* NCA_FLAG_*: NCA_FLAG_ALL_ACTIVE turns the alive masks off */
     uint8_t shift1[NCA_MAX_HIDDEN];   /* layer-1 requant right shift, 0..31 */
     uint8_t shift2[NCA_MAX_CHANNELS]; /* layer-2 requant right shift, 0..31 */
     char name[NCA_NAME_LEN + 1];
@@ -106,6 +111,7 @@ typedef struct nca_model_f {
     float w2[NCA_MAX_CHANNELS * NCA_MAX_HIDDEN];
     float b2[NCA_MAX_CHANNELS];
     float alive; /* alpha threshold */
+    int all_active; /* NCA_FLAG_ALL_ACTIVE: no alive masking */
     float fire;  /* fire probability (fire_q / 65536) */
 } nca_model_f;
 void nca_model_dequantize(const nca_model *m, nca_model_f *out);
@@ -249,6 +255,7 @@ typedef struct nca_qparams {
     unsigned boundary;
     double fire_rate;       /* 0..1 */
     double alive_threshold; /* alpha threshold, e.g. 0.1 */
+    unsigned flags;         /* NCA_FLAG_*, e.g. NCA_FLAG_ALL_ACTIVE */
     const char *name, *desc;
 } nca_qparams;
 void nca_qparams_default(nca_qparams *q);

@@ -27,6 +27,7 @@ nca_status nca_calibrate(const nca_model_f *mf, nca_qparams *q, nca_calib *c, nc
     nca_status st = nca_quantize(mf, q, m, err);
     *f = *mf;
     f->alive = (float)q->alive_threshold;
+    f->all_active = (q->flags & NCA_FLAG_ALL_ACTIVE) != 0;
     f->fire = (float)m->fire_q / 65536.0f;
     c->state_max = 0.0f;
     c->hidden_max = 0.0f;

@@ -11,7 +11,7 @@
 #include <zlib.h>
 
 #define MODEL_MAGIC "NCAM"
-#define MODEL_VERSION 1u
+#define MODEL_VERSION 2u    /* the newest this build reads; 2 adds the flags byte */
 #define HEADER_SIZE 188u
 #define MAX_FILE (1u << 20) /* far above the largest legal model */
 
@@ -74,6 +74,8 @@ nca_status nca_model_validate(const nca_model *m, nca_error *err)
                         m->hid_frac);
     if (m->alive_q < 0)
         return nca_fail(err, NCA_E_RANGE, "alive threshold %d negative", m->alive_q);
+    if (m->flags & ~NCA_FLAGS_ALL)
+        return nca_fail(err, NCA_E_RANGE, "model flags 0x%02x unknown (bit 0 only)", m->flags);
     for (unsigned j = 0; j < m->hidden; j++) {
         if (m->shift1[j] > 24)
             return nca_fail(err, NCA_E_RANGE, "layer-1 shift %u of unit %u out of range 0..24",
@@ -120,11 +122,11 @@ nca_status nca_model_parse(const uint8_t *buf, size_t len, nca_model *out, nca_e
         return nca_fail(err, NCA_E_FORMAT, "bad magic (not an nca-fpga model file)");
     unsigned ver = nca_rd16(buf + 4), hsz = nca_rd16(buf + 6);
     uint32_t total = nca_rd32(buf + 8);
-    if (ver != MODEL_VERSION)
-        return nca_fail(err, NCA_E_FORMAT, "unsupported format version %u (this build reads %u)",
+    if (ver < 1 || ver > MODEL_VERSION)
+        return nca_fail(err, NCA_E_FORMAT, "unsupported format version %u (this build reads 1..%u)",
                         ver, MODEL_VERSION);
     if (hsz != HEADER_SIZE)
-        return nca_fail(err, NCA_E_FORMAT, "header size %u, version 1 has %u", hsz, HEADER_SIZE);
+        return nca_fail(err, NCA_E_FORMAT, "header size %u, version %u has %u", hsz, ver, HEADER_SIZE);
     if (total > MAX_FILE)
         return nca_fail(err, NCA_E_FORMAT, "absurd file size field %u", (unsigned)total);
     if (len < total)
@@ -151,10 +153,11 @@ nca_status nca_model_parse(const uint8_t *buf, size_t len, nca_model *out, nca_e
     m->state_frac = buf[20];
     m->hid_frac = buf[21];
     m->alive_q = (int16_t)nca_rd16(buf + 24);
+    m->flags = ver >= 2 ? buf[22] : 0;
     memcpy(m->name, buf + 28, NCA_NAME_LEN);
     memcpy(m->desc, buf + 60, NCA_DESC_LEN);
     nca_status st = NCA_OK;
-    if (buf[22] != 0 || buf[23] != 0 || nca_rd16(buf + 26) != 0)
+    if ((ver < 2 && buf[22] != 0) || buf[23] != 0 || nca_rd16(buf + 26) != 0)
         st = nca_fail(err, NCA_E_FORMAT, "reserved header bytes not zero");
     else if (!padded_ok(buf + 28, NCA_NAME_LEN) || !padded_ok(buf + 60, NCA_DESC_LEN))
         st = nca_fail(err, NCA_E_FORMAT, "name or description not NUL-padded text");
@@ -200,7 +203,7 @@ nca_status nca_model_serialize(const nca_model *m, uint8_t *buf, size_t cap, siz
         return nca_fail(err, NCA_E_ARG, "buffer of %zu bytes too small for %zu", cap, total);
     memset(buf, 0, total);
     memcpy(buf, MODEL_MAGIC, 4);
-    nca_wr16(buf + 4, MODEL_VERSION);
+    nca_wr16(buf + 4, m->flags ? 2u : 1u); /* the oldest version that holds the model */
     nca_wr16(buf + 6, HEADER_SIZE);
     nca_wr32(buf + 8, (uint32_t)total);
     buf[12] = m->channels;
@@ -210,6 +213,7 @@ nca_status nca_model_serialize(const nca_model *m, uint8_t *buf, size_t cap, siz
     nca_wr32(buf + 16, m->fire_q);
     buf[20] = m->state_frac;
     buf[21] = m->hid_frac;
+    buf[22] = m->flags;
     nca_wr16(buf + 24, (uint16_t)m->alive_q);
     memcpy(buf + 28, m->name, strnlen(m->name, NCA_NAME_LEN));
     memcpy(buf + 60, m->desc, strnlen(m->desc, NCA_DESC_LEN));
@@ -293,5 +297,6 @@ void nca_model_dequantize(const nca_model *m, nca_model_f *o)
         o->b2[k] = (float)(m->b2[k] * acc_unit);
     }
     o->alive = (float)ldexp((double)m->alive_q, -(int)m->state_frac);
+    o->all_active = (m->flags & NCA_FLAG_ALL_ACTIVE) != 0;
     o->fire = (float)m->fire_q / 65536.0f;
 }

@@ -13,6 +13,7 @@ void nca_qparams_default(nca_qparams *q)
     q->boundary = NCA_BOUNDARY_ZERO;
     q->fire_rate = 0.5;
     q->alive_threshold = 0.1;
+    q->flags = 0;
     q->name = "";
     q->desc = "";
 }
@@ -66,6 +67,7 @@ nca_status nca_quantize(const nca_model_f *mf, const nca_qparams *q, nca_model *
         return nca_fail(err, NCA_E_RANGE, "alive threshold %g not representable",
                         q->alive_threshold);
     m.alive_q = (int16_t)aq; /* alive iff s > alive_q  <=>  value > threshold */
+    m.flags = (uint8_t)q->flags;
     strncpy(m.name, q->name ? q->name : "", NCA_NAME_LEN);
     strncpy(m.desc, q->desc ? q->desc : "", NCA_DESC_LEN);
     if (C < 4 || C > NCA_MAX_CHANNELS || H < 1 || H > NCA_MAX_HIDDEN ||

@@ -101,6 +101,7 @@ nca_status nca_model_rotate(const nca_model *in, double degrees, nca_model *out,
     q.boundary = in->boundary;
     q.fire_rate = in->fire_q / 65536.0;                                  /* lrint: fire_q */
     q.alive_threshold = ldexp((double)in->alive_q, -(int)in->state_frac); /* floor: alive_q */
+    q.flags = in->flags;
     q.name = in->name;
     q.desc = in->desc;
     st = nca_quantize(mf, &q, m, err);

@@ -180,10 +180,15 @@ static void dilate3x3(int W, int H, int wrap, uint8_t *tmp, uint8_t *out)
         }
 }
 
-/* alive mask of an int16 grid: any alpha word > thr in the 3x3 */
+/* alive mask of an int16 grid: any alpha word > thr in the 3x3; all ones for a model
+ * without alive masking (NCA_FLAG_ALL_ACTIVE) */
 static void alive_mask(const int16_t *s, unsigned C, int W, int H, int wrap, int16_t thr,
-                       uint8_t *tmp, uint8_t *out)
+                       int all, uint8_t *tmp, uint8_t *out)
 {
+    if (all) {
+        memset(out, 1, (size_t)W * (size_t)H);
+        return;
+    }
     for (size_t i = 0; i < (size_t)W * (size_t)H; i++)
         tmp[i] = s[i * C + 3] > thr;
     dilate3x3(W, H, wrap, tmp, out);
@@ -191,8 +196,12 @@ static void alive_mask(const int16_t *s, unsigned C, int W, int H, int wrap, int
 
 /* the same on the float twin */
 static void alive_mask_f(const float *s, unsigned C, int W, int H, int wrap, float thr,
-                         uint8_t *tmp, uint8_t *out)
+                         int all, uint8_t *tmp, uint8_t *out)
 {
+    if (all) {
+        memset(out, 1, (size_t)W * (size_t)H);
+        return;
+    }
     for (size_t i = 0; i < (size_t)W * (size_t)H; i++)
         tmp[i] = s[i * C + 3] > thr;
     dilate3x3(W, H, wrap, tmp, out);
@@ -207,7 +216,8 @@ void nca_step_fixed(const nca_model *m, nca_grid *g, nca_workspace *ws, nca_step
     uint8_t *post = ws->post;
 
     nca_mlp_pack_init(ws->mlp, m, !ws->scalar);
-    alive_mask(g->s, C, W, H, wrap, m->alive_q, ws->tmp, ws->pre);
+    const int all = (m->flags & NCA_FLAG_ALL_ACTIVE) != 0;
+    alive_mask(g->s, C, W, H, wrap, m->alive_q, all, ws->tmp, ws->pre);
     memcpy(ws->next, g->s, n * C * sizeof *g->s);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
@@ -227,7 +237,7 @@ void nca_step_fixed(const nca_model *m, nca_grid *g, nca_workspace *ws, nca_step
                 o[c] = nca_sat16((int64_t)o[c] + ds[c]);
         }
     /* post-update alive mask on the intermediate grid; keep cells alive in both */
-    alive_mask(ws->next, C, W, H, wrap, m->alive_q, ws->tmp, post);
+    alive_mask(ws->next, C, W, H, wrap, m->alive_q, all, ws->tmp, post);
     for (size_t i = 0; i < n; i++) {
         if (ws->pre[i] && post[i]) {
             memcpy(g->s + i * C, ws->next + i * C, C * sizeof *g->s);
@@ -256,7 +266,7 @@ void nca_step_float(const nca_model_f *mf, nca_grid *g, nca_workspace *ws, nca_s
     const unsigned kbit[3] = {NCA_K_SOBEL_X, NCA_K_SOBEL_Y, NCA_K_LAPLACE};
     const float kdiv[3] = {8.0f, 8.0f, 16.0f};
 
-    alive_mask_f(x0, C, W, H, wrap, mf->alive, ws->tmp, ws->pre);
+    alive_mask_f(x0, C, W, H, wrap, mf->alive, mf->all_active, ws->tmp, ws->pre);
     memcpy(next, x0, n * C * sizeof *next);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
@@ -309,7 +319,7 @@ void nca_step_float(const nca_model_f *mf, nca_grid *g, nca_workspace *ws, nca_s
                 o[k] += acc;
             }
         }
-    alive_mask_f(next, C, W, H, wrap, mf->alive, ws->tmp, ws->post);
+    alive_mask_f(next, C, W, H, wrap, mf->alive, mf->all_active, ws->tmp, ws->post);
     for (size_t i = 0; i < n; i++) {
         if (ws->pre[i] && ws->post[i]) {
             memcpy(g->f + i * C, next + i * C, C * sizeof *next);

@@ -41,6 +41,8 @@ static void usage(FILE *o)
             "      --boundary MODE   zero | wrap (default zero, as the TF notebook)\n"
             "      --fire-rate P     update probability (default 0.5)\n"
             "      --alive T         alpha threshold (default 0.1)\n"
+            "      --all-active      no alive masking: every cell is updated and kept (PDE-\n"
+            "                        like models; format version 2)\n"
             "\n"
             "  -h, --help            this text\n"
             "Exit codes: 0 ok, 1 usage or file error.\n");
@@ -60,12 +62,13 @@ static int num(const char *s, double lo, double hi, double *out)
 int main(int argc, char **argv)
 {
     enum { O_NAME = 256, O_DESC, O_SF, O_HF, O_BOUNDARY, O_FIRE, O_ALIVE, O_ROTATE, O_CALIB,
-           O_CALIB_STEPS };
+           O_CALIB_STEPS, O_ALL };
     static const struct option lo[] = {
         {"from", required_argument, 0, 'f'},      {"output", required_argument, 0, 'o'},
         {"name", required_argument, 0, O_NAME},   {"desc", required_argument, 0, O_DESC},
         {"state-frac", required_argument, 0, O_SF}, {"hid-frac", required_argument, 0, O_HF}, {"boundary", required_argument, 0, O_BOUNDARY},
         {"fire-rate", required_argument, 0, O_FIRE}, {"alive", required_argument, 0, O_ALIVE},
+        {"all-active", no_argument, 0, O_ALL},
         {"rotate", required_argument, 0, O_ROTATE},
         {"calibrate", no_argument, 0, O_CALIB}, {"calib-steps", required_argument, 0, O_CALIB_STEPS},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
@@ -89,6 +92,7 @@ int main(int argc, char **argv)
             if (num(optarg, -1e6, 1e6, &v)) { rotate = v; rotate_set = 1; } else bad = "--rotate";
             break;
         case O_CALIB: calibrate = 1; break;
+        case O_ALL: q.flags |= NCA_FLAG_ALL_ACTIVE; break;
         case O_CALIB_STEPS:
             if (num(optarg, 1, 100000, &v)) cal.steps = (unsigned)v; else bad = "--calib-steps";
             break;
@@ -110,7 +114,7 @@ int main(int argc, char **argv)
             return 1;
         }
         quant_opts |= c == O_SF || c == O_HF || c == O_FIRE || c == O_ALIVE || c == O_BOUNDARY ||
-                      c == O_CALIB || c == O_CALIB_STEPS;
+                      c == O_ALL || c == O_CALIB || c == O_CALIB_STEPS;
         fmt_set |= c == O_SF || c == O_HF;
         if (bad) {
             fprintf(stderr, "nca-convert: bad %s '%s'\n", bad, optarg);

@@ -406,8 +406,11 @@ static void print_info(const nca_model *m)
             printf(" %s", kn[b]);
     printf("\nboundary:    %s\n", m->boundary == NCA_BOUNDARY_WRAP ? "wrap" : "zero");
     printf("fire rate:   %u/65536 (%.4f)\n", m->fire_q, m->fire_q / 65536.0);
-    printf("alive:       alpha word > %d (%.4f)\n", m->alive_q,
-           m->alive_q / (double)(1 << m->state_frac));
+    if (m->flags & NCA_FLAG_ALL_ACTIVE)
+        printf("alive:       every cell (no alive masking)\n");
+    else
+        printf("alive:       alpha word > %d (%.4f)\n", m->alive_q,
+               m->alive_q / (double)(1 << m->state_frac));
     printf("formats:     state and perception int16 Q%u, hidden uint8 Q%u\n", m->state_frac,
            m->hid_frac);
     printf("weights:     %u (int8) + %u biases (int32)\n",

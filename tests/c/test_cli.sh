@@ -152,7 +152,7 @@ put "$C/size-len+1" 8 '\221\043\000\000' # 9105
 put "$C/size-len-1" 8 '\217\043\000\000' # 9103
 put "$C/size-1MiB+1" 8 '\001\000\020\000'
 put "$C/magic" 0 'NCAX'
-put "$C/version-2" 4 '\002\000'
+put "$C/version-3" 4 '\003\000'
 put "$C/version-0" 4 '\000\000'
 put "$C/header-size" 6 '\274\001' # 444
 { cat "$MODEL"; printf 'x'; } >"$C/trailing-1"
@@ -202,8 +202,8 @@ else
     pass "corrupt: all $N_ALL corrupt files checked"
 fi
 # the error names the problem the docs promise
-"$HOST" --backend ref --model "$C/version-2" --info 2>&1 >/dev/null | grep -q 'unsupported format version 2' &&
-    pass "corrupt: version message" || fail "corrupt: version message" "$(cat "$C/version-2.err")"
+"$HOST" --backend ref --model "$C/version-3" --info 2>&1 >/dev/null | grep -q 'unsupported format version 3' &&
+    pass "corrupt: version message" || fail "corrupt: version message" "$(cat "$C/version-3.err")"
 "$HOST" --backend ref --model "$C/flip-5005" --info 2>&1 >/dev/null | grep -q 'CRC mismatch' &&
     pass "corrupt: CRC message" || fail "corrupt: CRC message" "$(cat "$C/flip-5005.err")"
 
@@ -225,6 +225,15 @@ if check "convert: a Distill-format JSON" 0 0 "$CONV" --from distill "$T/synthet
         out_has "convert: named after the input" '^name: *synthetic$' \
             '^description: synthetic test model$' '^channels: *16$'
     check "convert: the output runs" 0 0 "$HOST" --backend ref --model "$T/syn.bin" --steps 3 --grid 8x8
+    # --all-active: no alive masking, written as format version 2 (flags byte 22 = 1)
+    if check "convert: --all-active" 0 0 "$CONV" --from distill "$T/synthetic.json" -o "$T/all.bin" \
+        --all-active; then
+        [ "$(od -An -tu1 -j4 -N1 "$T/all.bin" | tr -d ' ')$(od -An -tu1 -j22 -N1 "$T/all.bin" | tr -d ' ')" = 21 ] &&
+            pass "convert: --all-active writes version 2, flags 1" ||
+            fail "convert: --all-active header" "$(od -An -tu1 -N24 "$T/all.bin")"
+        check "convert: the all-active model loads" 0 0 "$HOST" --backend ref --model "$T/all.bin" --info &&
+            out_has "convert: --info shows no alive masking" '^alive: *every cell (no alive masking)$'
+    fi
 fi
 head -c $(($(wc -c <"$T/synthetic.json") / 2)) "$T/synthetic.json" >"$T/trunc.json"
 usage_error "convert: truncated JSON" "$CONV" --from distill "$T/trunc.json" -o "$T/x.bin"

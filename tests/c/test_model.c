@@ -143,6 +143,8 @@ static const char *break_field(nca_model *m, int i)
     case 26: m->name[2] = '\n'; return "name with a newline";
     case 27: m->desc[0] = 0x7f; return "desc with DEL";
     case 28: memset(m->name, 'x', sizeof m->name); return "name without terminator";
+    case 29: m->flags = 0x02; return "flags bit 1";
+    case 30: m->flags = 0xFF; return "flags 0xFF";
     default: return NULL;
     }
 }
@@ -176,9 +178,44 @@ static void test_validate_rejects_each_field(void **state)
         free(buf);
         n++;
     }
-    assert_int_equal(n, 29);
+    assert_int_equal(n, 31);
     free(m);
     free(good);
+}
+
+/* Format version 2: a model with flags is written as version 2 with the flags in byte 22, a
+ * model without as version 1 (its bytes unchanged); both read back equal. */
+static void test_flags_version(void **state)
+{
+    (void)state;
+    nca_model *m = tu_load_regen_lizard(), *back = malloc(sizeof *back);
+    uint8_t *buf = malloc(TU_DISTILL_SIZE);
+    assert_non_null(back);
+    assert_non_null(buf);
+    nca_error e = {""};
+    size_t len;
+    for (unsigned flags = 0; flags <= NCA_FLAG_ALL_ACTIVE; flags++) {
+        m->flags = (uint8_t)flags;
+        assert_int_equal(nca_model_serialize(m, buf, TU_DISTILL_SIZE, &len, &e), NCA_OK);
+        assert_int_equal(buf[4], flags ? 2 : 1);
+        assert_int_equal(buf[22], flags);
+        memset(back, 0x3C, sizeof *back);
+        assert_int_equal(nca_model_parse(buf, len, back, &e), NCA_OK);
+        assert_int_equal(back->flags, flags);
+        assert_memory_equal(back->w1, m->w1, sizeof m->w1);
+        /* version 1 with the byte set is a reserved byte, not a flag */
+        if (flags) {
+            buf[4] = 1;
+            uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4));
+            for (int j = 0; j < 4; j++)
+                buf[len - 4 + j] = (uint8_t)(crc >> (8 * j));
+            assert_int_equal(nca_model_parse(buf, len, back, &e), NCA_E_FORMAT);
+            assert_non_null(strstr(e.msg, "reserved"));
+        }
+    }
+    free(buf);
+    free(back);
+    free(m);
 }
 
 static void test_validate_accepts_limits(void **state)
@@ -352,7 +389,7 @@ static void test_parse_corruption_sweep(void **state)
         other += (unsigned)parse_fails_cleanly(b, len, out, sentinel, "magic", (size_t)k);
         free(b);
     }
-    const uint16_t versions[3] = {0, 2, 0xFFFF};
+    const uint16_t versions[3] = {0, 3, 0xFFFF};
     for (int k = 0; k < 3; k++) {
         b = exact_copy(raw, len, len);
         b[4] = (uint8_t)versions[k];
@@ -426,6 +463,8 @@ static void test_parse_rejects_fields_with_valid_crc(void **state)
         case 23: put32(b + OFF_B2, 0x80000000u); what = "b2[0] INT32_MIN"; break;
         case 24: b[60 + 127] = 'x'; what = "desc text after its NUL padding"; break;
         case 25: b[28 + 31] = 'x'; what = "name text after its NUL padding"; break;
+        case 26: b[4] = 2; b[22] = 2; what = "version 2, unknown flag bit 1"; break;
+        case 27: b[4] = 2; b[22] = 0x81; what = "version 2, unknown flag bit 7"; break;
         default: break;
         }
         if (!what) {
@@ -437,7 +476,7 @@ static void test_parse_rejects_fields_with_valid_crc(void **state)
         free(b);
         n++;
     }
-    assert_int_equal(n, 26);
+    assert_int_equal(n, 28);
     /* control: a weight changed with the CRC fixed is a different, valid model */
     uint8_t *b = exact_copy(raw, len, len);
     b[OFF_W1 + 100] ^= 0x01;
@@ -858,6 +897,7 @@ int main(void)
         cmocka_unit_test(test_serialize_round_trip),
         cmocka_unit_test(test_validate_rejects_each_field),
         cmocka_unit_test(test_validate_accepts_limits),
+        cmocka_unit_test(test_flags_version),
         cmocka_unit_test(test_parse_corruption_sweep),
         cmocka_unit_test(test_parse_rejects_fields_with_valid_crc),
         cmocka_unit_test(test_load_errors),

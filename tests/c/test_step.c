@@ -485,6 +485,75 @@ static void test_alive_masks(void **state)
     free(m);
 }
 
+/* Without alive masking (NCA_FLAG_ALL_ACTIVE) every cell is active: nothing is erased, every
+ * firing cell runs the MLP, also on an all-zero grid and at a zero boundary; the float twin
+ * alike. With fire_q = 65536 (deterministic) every cell fires. */
+static void test_all_active(void **state)
+{
+    (void)state;
+    nca_model *m = tu_load_regen_lizard();
+    m->flags = NCA_FLAG_ALL_ACTIVE;
+    m->fire_q = NCA_FIRE_ALWAYS;
+    nca_grid g;
+    nca_workspace ws;
+    tu_grid(&g, m, 11, 7, 1, 0);
+    tu_workspace(&ws, &g);
+    cell(&g, 3, 3)[0] = 777;        /* immature and far from any mature cell: kept */
+    cell(&g, 9, 1)[3] = -2000;      /* negative alpha: kept */
+    nca_step_stats st;
+    nca_step_fixed(m, &g, &ws, &st);
+    assert_int_equal(st.pre_alive, 77);
+    assert_int_equal(st.active, 77);
+    assert_int_equal(st.alive, 77);
+    /* the grid is the dense spec applied to every cell: compare with one MLP by hand */
+    nca_grid ref;
+    tu_grid(&ref, m, 11, 7, 1, 0);
+    cell(&ref, 3, 3)[0] = 777;
+    cell(&ref, 9, 1)[3] = -2000;
+    for (unsigned y = 0; y < 7; y++)
+        for (unsigned x = 0; x < 11; x++) {
+            int16_t p[NCA_MAX_INPUTS];
+            int32_t ds[NCA_MAX_CHANNELS];
+            nca_perceive(m, &ref, x, y, p);
+            nca_mlp(m, p, ds);
+            for (unsigned c = 0; c < m->channels; c++)
+                assert_int_equal(cell(&g, x, y)[c],
+                                 nca_sat16((int64_t)cell(&ref, x, y)[c] + ds[c]));
+        }
+    /* the same model with masking on erases the lone immature cells of this grid */
+    nca_grid_clear(&g);
+    cell(&g, 3, 3)[0] = 777;
+    m->flags = 0;
+    nca_step_fixed(m, &g, &ws, &st);
+    assert_int_equal(st.pre_alive, 0);
+    assert_int_equal(nonzero_cells(&g), 0);
+    /* float twin: every cell updated and kept */
+    m->flags = NCA_FLAG_ALL_ACTIVE;
+    nca_model_f *mf = malloc(sizeof *mf);
+    assert_non_null(mf);
+    nca_model_dequantize(m, mf);
+    assert_true(mf->all_active);
+    nca_grid gf;
+    nca_workspace wsf;
+    tu_grid(&gf, m, 11, 7, 1, 1);
+    tu_workspace(&wsf, &gf);
+    gf.f[(3 * 11 + 3) * m->channels] = 0.4f;
+    nca_step_float(mf, &gf, &wsf, &st);
+    assert_int_equal(st.pre_alive, 77);
+    assert_int_equal(st.alive, 77);
+    unsigned nz = 0;
+    for (size_t i = 0; i < 77; i++)
+        nz += gf.f[i * m->channels + 4] != 0.0f;
+    assert_true(nz > 70); /* the biases moved the empty cells too: none was erased */
+    nca_workspace_free(&wsf);
+    nca_grid_free(&gf);
+    free(mf);
+    nca_grid_free(&ref);
+    nca_workspace_free(&ws);
+    nca_grid_free(&g);
+    free(m);
+}
+
 /* Saturating updates, and a cell kept only if alive before and after. */
 static void test_update_saturates_and_post_mask(void **state)
 {
@@ -669,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_empty_grid_stays_empty),
         cmocka_unit_test(test_seed_first_step_stays_local),
         cmocka_unit_test(test_alive_masks),
+        cmocka_unit_test(test_all_active),
         cmocka_unit_test(test_update_saturates_and_post_mask),
         cmocka_unit_test(test_step_equals_dense_spec),
         cmocka_unit_test(test_wrap_shift_equivariance),

@@ -59,13 +59,15 @@ def test_model_matches_c(nca_host, tmp_path, path, boundary):
     assert ni.serialize_state(g) == c_file.read_bytes()
 
 
-def random_model(rng, channels, hidden, kernels, scale1, scale2, bias=0.1):
+def random_model(rng, channels, hidden, kernels, scale1, scale2, bias=0.1, flags=0,
+                 fire_rate=0.5):
     I = ni.filters_of(kernels) * channels
     w1 = rng.normal(0, scale1, (hidden, I)).astype(np.float32)
     b1 = rng.normal(0, bias, hidden).astype(np.float32)
     w2 = rng.normal(0, scale2, (channels, hidden)).astype(np.float32)
     b2 = rng.normal(0, bias * 0.1, channels).astype(np.float32)
-    return ni.quantize(w1, b1, w2, b2, kernels=kernels, name="random")
+    return ni.quantize(w1, b1, w2, b2, kernels=kernels, name="random", flags=flags,
+                       fire_rate=fire_rate)
 
 
 @pytest.mark.parametrize("channels,hidden,kernels,scale2", [
@@ -92,6 +94,22 @@ def test_random_models_match_c(nca_host, tmp_path, channels, hidden, kernels, sc
             sat_hidden |= bool((h == 255).any())
     if channels == 12:
         assert sat_state and sat_hidden, "saturation not exercised"
+
+
+@pytest.mark.parametrize("fire_rate", [0.5, 1.0])
+def test_all_active_matches_c(nca_host, tmp_path, fire_rate):
+    """No alive masking (flags bit 0): every cell is updated and kept, from a seed cell on
+    an otherwise empty grid; deterministic at fire rate 1.0. C and Python agree."""
+    rng = np.random.default_rng(77)
+    m = random_model(rng, 8, 32, ni.K_IDENTITY | ni.K_LAPLACE, 0.3, 0.3,
+                     flags=ni.FLAG_ALL_ACTIVE, fire_rate=fire_rate)
+    path = tmp_path / "pde.bin"
+    ni.save_model(path, m)
+    for boundary in (0, 1):
+        g = python_run(m, 13, 9, 3, boundary, 8)
+        c = ni.load_state(c_run(nca_host, path, tmp_path, 13, 9, 3, boundary, 8))
+        assert (c.s == g.s).all(), f"boundary {boundary}"
+        assert (g.s != 0).any(axis=-1).all(), "a cell was erased"
 
 
 def test_state_written_by_python_continues_in_c(nca_host, tmp_path):

@@ -59,8 +59,9 @@ def test_rejections(nca_host, tmp_path):
     cases[f"truncated: {len(good) - 1} of {len(good)} bytes"] = good[:-1]
     cases["1 trailing bytes"] = good + b"\0"
     b = bytearray(good); b[0:4] = b"NCAX"; cases["bad magic"] = bytes(b)
-    b = bytearray(good); b[4] = 2; cases["unsupported format version 2"] = bytes(b)
-    b = bytearray(good); b[22] = 1; cases["reserved header bytes"] = _recrc(b)
+    b = bytearray(good); b[4] = 3; cases["unsupported format version 3"] = bytes(b)
+    b = bytearray(good); b[22] = 1; cases["reserved header bytes"] = _recrc(b)  # version 1
+    b = bytearray(good); b[4] = 2; b[22] = 2; cases["model flags 0x02 unknown"] = _recrc(b)
     b = bytearray(good); b[12] = 17; cases["channels 17 out of range"] = _recrc(b)
     b = bytearray(good); b[13] = 33; cases["does not match dimensions"] = _recrc(b)
     b = bytearray(good); b[14] = 0x0E; cases["kernel set 0x0e invalid"] = _recrc(b)
@@ -144,3 +145,20 @@ def test_quantiser_limits():
         ni.quantize(w1s, b1, w2, np.zeros(16), fit_bias=False)
     m = ni.quantize(w1s, b1, w2, np.zeros(16))
     assert abs(m.b1[0]) < 2 ** 24 and m.b1[0] / 2 ** (m.shift1[0] + m.hid_frac) == 40.0
+
+
+def test_flags_version_2(nca_host, tmp_path):
+    """A model without alive masking is written as format version 2 with flags byte 22 = 1
+    (C and Python alike); without flags the file stays version 1, byte for byte."""
+    m = small_model()
+    v1 = ni.serialize_model(m)
+    assert v1[4] == 1 and v1[22] == 0
+    m.flags = ni.FLAG_ALL_ACTIVE
+    v2 = ni.serialize_model(m)
+    assert v2[4] == 2 and v2[22] == 1 and v2[23:] != v1[23:]
+    assert ni.parse_model(v2).flags == ni.FLAG_ALL_ACTIVE
+    p = tmp_path / "v2.bin"
+    p.write_bytes(v2)
+    out = run_host(nca_host, "--model", p, "--info").stdout
+    assert "every cell (no alive masking)" in out
+

@@ -70,6 +70,32 @@ def test_forward_is_the_spec(dtype, perception, sparse, boundary):
     assert all((g.s[..., 3] > m.alive_q).sum() > 100 for g in grids)
 
 
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_forward_all_active_is_the_spec(sparse):
+    """Without alive masking (the model's FLAG_ALL_ACTIVE, as the Gray-Scott model): the
+    fake-quantised step equals the integer step, deterministic (fire rate 1), on a torus of
+    random states with most cells immature."""
+    rng = np.random.default_rng(5)
+    C, H, K = 8, 32, ni.K_IDENTITY | ni.K_LAPLACE
+    w1 = rng.normal(0, 0.3, (H, 2 * C)).astype(np.float32)
+    w2 = rng.normal(0, 0.05, (C, H)).astype(np.float32)
+    m = ni.quantize(w1, rng.normal(0, 0.1, H), w2, rng.normal(0, 0.01, C), kernels=K,
+                    state_frac=14, hid_frac=7, boundary=1, fire_rate=1.0,
+                    flags=ni.FLAG_ALL_ACTIVE)
+    q = nq.QNCA.from_model(m)
+    assert q.all_active
+    g = ni.Grid.new(m, 23, 17, seed=3, boundary=1)
+    g.s = rng.integers(-2000, 2000, g.s.shape).astype(np.int16)
+    x = nq.from_words(g.s, 14, dtype=torch.float64)[None]
+    fire = nq.FireMasks(m.fire_q, [3], 20, 23, 17, "cpu")
+    qw = q.qweights(torch.float64)
+    with torch.no_grad():
+        for t in range(20):
+            ni.step(m, g)
+            x = q(x, fire[t], qw, sparse)
+            assert (nq.to_words(x[0], 14) == g.s).all(), f"step {t + 1}"
+
+
 def test_gradients_flow():
     torch.manual_seed(0)
     q = nq.QNCA(rng=np.random.default_rng(0))
