@@ -53,6 +53,8 @@ help:
 	@echo "make sim        the RTL benches alone (Verilator + Icarus, against the C model)"
 	@echo "make test-py    the Python tests alone (integer path vs C, trainer smoke test)"
 	@echo "make bench      speed figures, written to docs/results.md"
+	@echo "make grayscott  the Gray-Scott model against the PDE from unseen starts: numbers,"
+	@echo "                docs/img/grayscott.png (PDE, C model, RTL on the vboard)"
 	@echo "make distill-models  reconvert weights/distill/json/ into weights/distill/"
 	@echo "make bitstream BOARD=icebreaker|ulx3s-25f|ulx3s-85f   bitstream + report in build/bitstream/BOARD/"
 	@echo "make flash BOARD=...   load build/bitstream/BOARD/ onto the board (openFPGALoader)"
@@ -71,6 +73,15 @@ $(BUILD)/nca-convert: host/tools/nca_convert.c $(BUILD)/libnca.a
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libnca.a $(LIBS) -o $@
 $(BUILD)/nca-grayscott: host/tools/nca_grayscott.c $(BUILD)/libnca.a
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libnca.a $(LIBS) -o $@
+
+# the Gray-Scott NCA against its PDE from starts of the unseen test family (docs/results.md,
+# "Gray-Scott"): MSE at 1024 and 2048 steps, docs/img/grayscott.png with the RTL's column
+# (the Verilated board of 8 channels, 32 hidden: sim/build/vboard-pde/nca-vboard)
+.PHONY: grayscott
+grayscott: $(BUILD)/nca-host $(BUILD)/nca-grayscott
+	$(MAKE) -C sim BUILD=build vboard-pde
+	$(PYTHON) weights/grayscott_eval.py --build $(BUILD) --vboard sim/build/vboard-pde/nca-vboard \
+	  --json $(BUILD)/grayscott/eval.json
 
 # speed figures into docs/results.md (never timed assertions in tests)
 bench: $(BUILD)/nca-host
@@ -109,7 +120,7 @@ test:
 # Python: the trainer's integer path bit-exact with the C model, I/O, QAT, a tiny training run.
 # Debian's python3-torch and python3-pytest belong to the system interpreter.
 PYTHON ?= /usr/bin/python3
-test-py: $(BUILD)/nca-host
+test-py: $(BUILD)/nca-host $(BUILD)/nca-grayscott
 	BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/python
 
 # RTL benches: Verilator (bit- and cycle-exact against the C model) and Icarus, sim/Makefile
