@@ -16,11 +16,13 @@ examples:
   weights/grayscott_eval.py --vboard sim/build/vboard-pde/nca-vboard   # with the RTL
   weights/grayscott_eval.py --rtl build/gs-rtl    # the RTL's state files from elsewhere
   weights/grayscott_eval.py --model runs/gs/best.bin --seeds 1-8 --no-figure
+  weights/grayscott_eval.py --rounding-floor      # what each state format costs the PDE
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -56,6 +58,10 @@ def parse_args(argv=None):
     ap.add_argument("--no-figure", action="store_true")
     ap.add_argument("--scale", type=int, default=3, help="pixels per cell in the figure")
     ap.add_argument("--json", default=None, help="write the numbers here too")
+    ap.add_argument("--rounding-floor", action="store_true",
+                    help="instead: the PDE (numpy, as nca-grayscott) with its state rounded to "
+                         "2^-SF after every step, SF 11..14, against the unrounded run, from "
+                         "the first seed's start: the error a state format alone costs")
     a = ap.parse_args(argv)
     if "-" in a.seeds:
         lo, hi = (int(v) for v in a.seeds.split("-"))
@@ -89,21 +95,25 @@ def mse(x, y):
 def measure(a, m, seed):
     """The PDE (float32 frames), C-model and RTL values [H][W][2] at each step, and rows."""
     last = max(a.steps)
+    every = math.gcd(*a.steps)
     w = h = 64
     npy = os.path.join(a.work, f"pde-s{seed}.npy")
     ic = os.path.join(a.work, f"ic-s{seed}.ncas")
     run([os.path.join(a.build, "nca-grayscott"), "--ic", "test", "--seed", seed, "--grid",
-         f"{w}x{h}", "--steps", last, "--every", 1 if len(a.steps) > 1 else last, "--npy", npy,
+         f"{w}x{h}", "--steps", last, "--every", every, "--npy", npy,
          "--state", ic, "--model", a.model, "--quiet"])
     pde = np.load(npy).astype(np.float64)
     out = {"pde": {0: pde[0]}, "c": {}, "rtl": {}}
     rows = []
-    for n in a.steps:
+    prev, prev_c, prev_r = 0, ic, ic  # each run continues the last one's state file
+    for n in sorted(a.steps):
         st = os.path.join(a.work, f"c-s{seed}-{n}.ncas")
-        run([os.path.join(a.build, "nca-host"), "--model", a.model, "--load-state", ic,
-             "--grid", f"{w}x{h}", "--steps", n, "--view", "none", "--quiet", "--save-state", st])
+        run([os.path.join(a.build, "nca-host"), "--model", a.model, "--load-state", prev_c,
+             "--grid", f"{w}x{h}", "--steps", n - prev, "--view", "none", "--quiet",
+             "--save-state", st])
+        prev_c = st
         c = values(st)
-        p = pde[n]
+        p = pde[n // every]
         out["pde"][n], out["c"][n] = p, c
         row = {"seed": seed, "step": n,
                "mse": mse(c, p), "mse_A": mse(c[..., 0], p[..., 0]),
@@ -113,10 +123,11 @@ def measure(a, m, seed):
                "corr_B": float(np.corrcoef(c[..., 1].ravel(), p[..., 1].ravel())[0, 1]),
                "finite": bool(np.isfinite(c).all())}
         if a.vboard and seed in a.seeds[:a.rtl_seeds]:
+            rs = os.path.join(a.work, f"rtl-s{seed}-{n}.ncas")
             run([os.path.join(a.build, "nca-host"), "--backend", "vboard", "--vboard", a.vboard,
-                 "--model", a.model, "--load-state", ic, "--grid", f"{w}x{h}", "--steps", n,
-                 "--view", "none", "--quiet", "--save-state",
-                 os.path.join(a.work, f"rtl-s{seed}-{n}.ncas")])
+                 "--model", a.model, "--load-state", prev_r, "--grid", f"{w}x{h}", "--steps",
+                 n - prev, "--view", "none", "--quiet", "--save-state", rs])
+            prev_r = rs
         if a.rtl:
             rp = os.path.join(a.rtl, f"rtl-s{seed}-{n}.ncas")
             if os.path.exists(rp):
@@ -124,6 +135,7 @@ def measure(a, m, seed):
                 out["rtl"][n] = values(rp)
                 row["mse_rtl"] = mse(out["rtl"][n], p)
         rows.append(row)
+        prev = n
     return out, rows
 
 
@@ -175,9 +187,44 @@ def figure(a, out, rows, path):
     img.save(path)
 
 
+def pde_steps(a_, b_, n, sf=None):
+    """n Euler steps of the PDE (nca_grayscott.c's arithmetic) in numpy, rounding the state
+    to 2^-sf after each if sf is given."""
+    def lap(u):
+        def r(dy, dx):
+            return np.roll(np.roll(u, dy, 0), dx, 1)
+        return (r(1, 1) + r(1, -1) + r(-1, 1) + r(-1, -1)
+                + 2 * (r(0, 1) + r(0, -1) + r(1, 0) + r(-1, 0)) - 12 * u) / 4
+    for _ in range(n):
+        ab2 = a_ * b_ * b_
+        a_, b_ = (a_ + 0.1 * lap(a_) - ab2 + 0.06230 * (1 - a_),
+                  b_ + 0.05 * lap(b_) + ab2 - (0.06268 + 0.06230) * b_)
+        if sf is not None:
+            a_, b_ = (np.floor(a_ * 2.0 ** sf + 0.5) * 2.0 ** -sf,
+                      np.floor(b_ * 2.0 ** sf + 0.5) * 2.0 ** -sf)
+    return np.stack([a_, b_], -1)
+
+
+def rounding_floor(a):
+    npy = os.path.join(a.work, f"start-s{a.seeds[0]}.npy")
+    run([os.path.join(a.build, "nca-grayscott"), "--ic", "test", "--seed", a.seeds[0],
+         "--steps", 0, "--npy", npy, "--quiet"])
+    y0 = np.load(npy)[0].astype(np.float64)
+    n = max(a.steps)
+    ref = pde_steps(y0[..., 0], y0[..., 1], n)
+    print(f"grayscott_eval.py: the PDE from test seed {a.seeds[0]}, {n} steps, its variance "
+          f"{np.mean(np.var(ref.reshape(-1, 2), axis=0)):.3g}; state rounded to 2^-SF each step:")
+    for sf in (11, 12, 13, 14):
+        q = np.floor(y0 * 2.0 ** sf + 0.5) * 2.0 ** -sf
+        print(f"  SF {sf}: MSE over A and B {mse(pde_steps(q[..., 0], q[..., 1], n, sf), ref):.3g}")
+    return 0
+
+
 def main(argv=None):
     a = parse_args(argv)
     os.makedirs(a.work, exist_ok=True)
+    if a.rounding_floor:
+        return rounding_floor(a)
     m = ni.load_model(a.model)
     allrows, first = [], None
     for seed in a.seeds:
