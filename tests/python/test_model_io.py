@@ -104,7 +104,7 @@ def test_requantise_dequantised_is_identity(path):
     w = [np.asarray(v, np.float32) for v in ni.dequantize(m)]
     q = ni.quantize(*w, kernels=m.kernels, state_frac=m.state_frac, hid_frac=m.hid_frac,
                     boundary=m.boundary, fire_rate=m.fire_q / 65536, alive_threshold=
-                    m.alive_q / 2 ** m.state_frac, name=m.name, desc=m.desc)
+                    m.alive_q / 2 ** m.state_frac, name=m.name, desc=m.desc, flags=m.flags)
     assert ni.serialize_model(q) == ni.serialize_model(m)
 
 
