@@ -233,9 +233,10 @@ class QNCA(torch.nn.Module):
         true without alive masking (all_active)."""
         if self.all_active:
             return torch.ones(x.shape[:3], dtype=torch.bool, device=x.device)
-        mature = (x[..., 3] > self.alive_q * 2.0 ** -self.state_frac).to(x.dtype)
-        mp = self._pad(mature.unsqueeze(-1), 0.0)[..., 0].unsqueeze(1)
-        return F.max_pool2d(mp, 3, 1)[:, 0] > 0.5
+        mature = x[..., 3] > self.alive_q * 2.0 ** -self.state_frac
+        p = self._pad(mature.unsqueeze(-1), False)[..., 0]  # a separable 3x3 OR of bools:
+        v = p[:, :-2] | p[:, 1:-1] | p[:, 2:]               # 3x cheaper than max_pool2d
+        return v[:, :, :-2] | v[:, :, 1:-1] | v[:, :, 2:]
 
     def perceive(self, x):
         """[B, H, W, I]: identity, then the kernels of the set, filter-major.

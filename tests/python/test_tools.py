@@ -100,3 +100,25 @@ def test_catalogue_targets_exist():
     assert {"grow", "persist", "regen"} <= set(names) and len(names) >= 6
     for line in r.stdout.splitlines():
         assert os.path.isfile(os.path.join(WEIGHTS, "..", line.split()[2])), line
+
+
+def test_profile_train_reports_parts_and_losses():
+    """weights/profile_train.py: one iteration, its parts' CPU seconds add up to the total,
+    one loss per iteration, and the same seed gives the same losses (the measurement is
+    repeatable, so two BLAS libraries can be compared on it)."""
+    pytest.importorskip("torch")
+    outs = []
+    for _ in range(2):
+        r = subprocess.run([sys.executable, os.path.join(WEIGHTS, "profile_train.py"),
+                            "--iters", "2", "--seed", "4"],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        outs.append(r.stdout)
+    line = [ln for ln in outs[0].splitlines() if ln.startswith("CPU s/iteration:")][0]
+    total = float(line.split()[2])
+    parts = [float(v.rstrip(",)")) for v in line.split("(")[1].split()[1::2]]
+    assert len(parts) == 5 and abs(sum(parts) - total) < 0.02 + 0.01 * total
+    losses = [ln for ln in outs[0].splitlines() if ln.startswith("losses:")][0].split()[1:]
+    assert len(losses) == 2 and all(0.0 < float(v) < 1.0 for v in losses)
+    again = [ln for ln in outs[1].splitlines() if ln.startswith("losses:")][0].split()[1:]
+    assert losses == again

@@ -103,3 +103,20 @@ def test_damage_masks():
         else:
             kinds["disc"] += 1
     assert all(60 < n < 140 for n in kinds.values()), kinds
+
+
+REF_BLAS = "/usr/lib/x86_64-linux-gnu/blas"
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(REF_BLAS, "libblas.so.3")),
+                    reason="no reference BLAS to compare against")
+def test_reference_blas_hint(tmp_path):
+    """On the reference BLAS (Debian's default for python3-torch) train.py says so and names
+    the fix in one stderr line; it trains all the same."""
+    args = [a for a in TINY if a != "--quiet"]
+    env = dict(os.environ, LD_LIBRARY_PATH=REF_BLAS)
+    r = subprocess.run([sys.executable, TRAIN, *args, "--iters", "1", "--out", str(tmp_path)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    hint = [ln for ln in r.stderr.splitlines() if "reference BLAS" in ln]
+    assert len(hint) == 1 and REF_BLAS in hint[0] and "libopenblas0-pthread" in hint[0], r.stderr
