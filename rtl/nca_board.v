@@ -45,6 +45,9 @@ module nca_board #(
     endgenerate
     localparam CW = 16 * CHANNELS;
     localparam INFO_LANES = (CORE == 1) ? 8 : LANES;   // MAC lanes INFO reports
+    // nca_core_seq's layer-1 memory: the Distill shape's 16 x 48 words (hidden 128, 3 filters
+    // of 16 channels); LOAD_MODEL refuses (BAD_MODEL 3) a model whose layer 1 needs more
+    localparam SEQ_W1_WORDS = 768;
     localparam BW = $clog2(CLK_HZ / 3);          // prescaler: 2^BW clocks, 1/3 to 2/3 s
 
     wire          cmd_valid, cmd_ready, rsp_valid, rsp_ready, step_done;
@@ -62,7 +65,7 @@ module nca_board #(
     nca_link #(
         .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
         .LANES(INFO_LANES), .CORE(CORE), .CLK_HZ(CLK_HZ), .BAUD(BAUD), .BUILD_ID(BUILD_ID),
-        .BOARD_ID(BOARD_ID)
+        .BOARD_ID(BOARD_ID), .W1_WORDS((CORE == 1) ? SEQ_W1_WORDS : 0)
     ) u_link (
         .clk(clk), .i_rst(i_rst), .i_uart_rx(i_uart_rx), .o_uart_tx(o_uart_tx),
         .o_cmd_valid(cmd_valid), .i_cmd_ready(cmd_ready), .o_cmd_op(cmd_op), .o_cmd_a(cmd_a25),
@@ -76,7 +79,8 @@ module nca_board #(
         if (CORE == 1) begin : g_seq
             nca_core_seq #(
                 .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
-                .USE_SPRAM(USE_SPRAM), .USE_MAC16(USE_MAC16), .WIDE_CELL(0)
+                .W1_WORDS(SEQ_W1_WORDS), .USE_SPRAM(USE_SPRAM), .USE_MAC16(USE_MAC16),
+                .WIDE_CELL(0)
             ) u_core (
                 .clk(clk), .i_rst(i_rst), .i_cmd_valid(cmd_valid), .o_cmd_ready(cmd_ready),
                 .i_cmd_op(cmd_op), .i_cmd_a(cmd_a), .i_cmd_b(cmd_b), .i_cmd_c(cmd_c),

@@ -35,7 +35,8 @@ module nca_link #(
     parameter CLK_HZ   = 48000000, // clock frequency in Hz, >= 4 x BAUD
     parameter BAUD     = 3000000,  // UART bit rate in baud
     parameter BUILD_ID = 0,        // 32-bit build id (INFO)
-    parameter BOARD_ID = 0         // board code (INFO): 0 virtual, 1 iCEBreaker, 2..4 ULX3S
+    parameter BOARD_ID = 0,        // board code (INFO): 0 virtual, 1 iCEBreaker, 2..4 ULX3S
+    parameter W1_WORDS = 0         // layer-1 words of the core (nca_core_seq), 0: no limit
 ) (
     input  wire                   clk,
     input  wire                   i_rst,
@@ -235,7 +236,7 @@ module nca_link #(
     wire [13:0] lm_pos;
     wire        lm_done;
     wire [2:0]  lm_err;
-    nca_link_model #(.CHANNELS(C), .HIDDEN(HIDDEN)) u_model (
+    nca_link_model #(.CHANNELS(C), .HIDDEN(HIDDEN), .W1_WORDS(W1_WORDS)) u_model (
         .clk(clk), .i_rst(i_rst), .i_start(lm_start_r),
         .i_valid(st_r == S_LM && rx_pl_valid && feed_r && rx_pl_k[2]),
         .i_byte(rx_pl_byte), .o_cmd_valid(lm_cmd_valid), .o_cmd_op(lm_cmd_op),

@@ -16,14 +16,17 @@
 // taken. o_done rises when the last CRC byte (the end the header's dimensions give) has
 // been processed; bytes after that are an error. o_err is the first problem (docs/
 // protocol.md BAD_MODEL codes: 2 channels != CHANNELS, 3 hidden outside 1..HIDDEN,
-// 4 kernel bits, 6 magic/version/header size/size field/boundary/P/SF/flags/T/shift/bias out of
+// 4 kernel bits (3 also: the layer-1 weights, ceil(hidden / 8) x inputs words, exceed W1_WORDS),
+// 6 magic/version/header size/size field/boundary/P/SF/flags/T/shift/bias out of
 // range or a byte past the end; at o_done a CRC mismatch is 1 and takes precedence).
 // After a header error (o_err set before the body) no more commands are issued.
 `default_nettype none
 
 module nca_link_model #(
     parameter CHANNELS = 16,  // state channels of the build, 4..16
-    parameter HIDDEN   = 128  // largest hidden layer of the build, 1..128
+    parameter HIDDEN   = 128, // largest hidden layer of the build, 1..128
+    parameter W1_WORDS = 0    // layer-1 words the core holds (nca_core_seq: ceil(hidden/8) x
+                              // inputs must fit), 0: no such limit (nca_core), else 8..1024
 ) (
     input  wire        clk,
     input  wire        i_rst,
@@ -47,6 +50,9 @@ module nca_link_model #(
         end
         if (HIDDEN < 1 || HIDDEN > 128) begin : g_bad_hidden
             nca_link_model_bad_HIDDEN_1_to_128 u_stop ();
+        end
+        if (W1_WORDS != 0 && (W1_WORDS < 8 || W1_WORDS > 1024)) begin : g_bad_w1_words
+            nca_link_model_bad_W1_WORDS_0_or_8_to_1024 u_stop ();
         end
     endgenerate
 
@@ -87,6 +93,17 @@ module nca_link_model #(
     wire bias_ok = (val_r[31:23] == 9'h000) || (val_r[31:23] == 9'h1FF && val_r[22:0] != 23'd0);
 
     `include "nca_lt.vh"   // nca_lt(x, c): x < c as plain logic
+    // the most groups of 8 hidden units whose layer-1 words fit W1_WORDS, by filter count:
+    // the check is ceil(hidden / 8) <= GMAX(filters of the kernel byte), no multiplier
+    localparam integer GM1 = (W1_WORDS == 0) ? 16 : W1_WORDS / CHANNELS;
+    localparam integer GM2 = (W1_WORDS == 0) ? 16 : W1_WORDS / (2 * CHANNELS);
+    localparam integer GM3 = (W1_WORDS == 0) ? 16 : W1_WORDS / (3 * CHANNELS);
+    localparam integer GM4 = (W1_WORDS == 0) ? 16 : W1_WORDS / (4 * CHANNELS);
+    wire [2:0]  nfilt_b = {2'b00, b[0]} + {2'b00, b[1]} + {2'b00, b[2]} + {2'b00, b[3]};
+    wire [4:0]  groups = hid_r[7:3] + {4'd0, hid_r[2:0] != 3'd0};  // a hidden size > HIDDEN failed at byte 13
+    wire [31:0] gmax = (nfilt_b == 3'd1) ? GM1 : (nfilt_b == 3'd2) ? GM2 :
+                       (nfilt_b == 3'd3) ? GM3 : GM4;
+    wire        w1_fits = !nca_lt(gmax, {27'd0, groups});
     localparam H1I = HIDDEN + 1;
     localparam [7:0] H1 = H1I[7:0];
 
@@ -127,8 +144,8 @@ module nca_link_model #(
                         need = 1'b1;            // CFG_HIDDEN, the default
                     end
                     8'd14: begin
-                        bad = !b[0] || (b[7:4] != 4'd0);
-                        bad_code = 3'd4;
+                        bad = !b[0] || (b[7:4] != 4'd0) || !w1_fits;
+                        bad_code = (!b[0] || (b[7:4] != 4'd0)) ? 3'd4 : 3'd3;
                         need = 1'b1;
                         o_cmd_a = CFG_KERNELS;
                     end

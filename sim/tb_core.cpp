@@ -22,6 +22,7 @@ typedef Vnca_core_seq Vtop;
 typedef Vnca_core_seq_nca_core_seq Params;
 static constexpr unsigned LANES = 8;   // nca_core_seq's MAC array
 static constexpr unsigned WIDE_CELL = Params::WIDE_CELL;
+static constexpr unsigned W1_WORDS = Params::W1_WORDS;  // layer 1: ceil(hidden/8) x inputs
 #else
 #include "Vnca_core.h"
 #include "Vnca_core_nca_core.h"
@@ -29,6 +30,7 @@ typedef Vnca_core Vtop;
 typedef Vnca_core_nca_core Params;
 static constexpr unsigned LANES = Params::LANES;
 static constexpr unsigned WIDE_CELL = 1;
+static constexpr unsigned W1_WORDS = 0;  // no such limit
 #endif
 static constexpr unsigned GRID_W = Params::GRID_W, GRID_H = Params::GRID_H;
 static constexpr unsigned CHANNELS = Params::CHANNELS, HIDDEN = Params::HIDDEN;
@@ -305,6 +307,8 @@ struct CoreBench : NcaBench<Vtop> {
             mf.kernels = NCA_K_IDENTITY | (next() % 8) << 1;
             mf.hidden = k == 0 ? HIDDEN : k == 1 ? 1 : 1 + next() % HIDDEN;
             mf.inputs = (unsigned)__builtin_popcount(mf.kernels) * CHANNELS;
+            if (W1_WORDS && (mf.hidden + 7) / 8 > W1_WORDS / mf.inputs)  // the build's capacity
+                mf.hidden = W1_WORDS / mf.inputs * 8;
             const double s1 = 1.5 / sqrt((double)mf.inputs), s2 = 0.02 + 0.5 * unif();
             for (unsigned i = 0; i < mf.hidden * mf.inputs; i++)
                 mf.w1[i] = (float)(s1 * normal());

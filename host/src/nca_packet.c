@@ -316,7 +316,7 @@ static const char *bad_model_detail(uint8_t why)
     switch (why) {
     case 1: return "the file's CRC-32 did not check";
     case 2: return "its channels differ from the build's";
-    case 3: return "it has more hidden units than the build holds";
+    case 3: return "it has more hidden units than the build holds (or a layer 1 too large for it)";
     case 4: return "unknown kernel bits";
     case 5: return "chunk offset out of order";
     case 6: return "a size or field out of range";

@@ -165,9 +165,10 @@ else
         echo "test_live: Xvfb did not come up on display ':$d': $(head -c 300 "$T/xvfb.log")"
     fi
     printf '100 click 40,36 r=8\n120 key space\n' >"$T/win.ev"
-    # (one more try when SDL could not connect to the X server while xdotool could: seen on
-    # this 2-core machine under heavy load from other jobs; the second try must work)
-    for try in 1 2; do
+    # (more tries when SDL could not connect to the X server while xdotool could: seen on
+    # this 2-core machine under heavy load from other jobs, twice in a row at a load
+    # average of 7; a later try must work)
+    for try in 1 2 3 4; do
         timeout 120 "$REL" --backend ref -m "$M1" -m "$M2" --events "$T/win.ev" --record "$T/w.gif" \
             --save-frame "$T/w.png" >"$T/wout" 2>"$T/werr" &
         pid=$!
@@ -182,7 +183,7 @@ else
         grep -q 'x11 not available' "$T/werr" || break
         echo "test_live: SDL could not open the X display on try $try: $(head -c 200 "$T/werr")"
         wait "$pid" 2>/dev/null
-        sleep 1
+        sleep "$try"
     done
     if [ -z "$id" ]; then
         fail "window: paused at step 120" "no such window title; stderr: $(head -c 300 "$T/werr")"
