@@ -215,14 +215,24 @@ assert d.mean() < 1.0, 'mean %.3f' % d.mean()
 print('%d frames' % im.n_frames)"
     fi
     # the window closed as a window manager closes it (WM_DELETE_WINDOW): a quit, exit 0
-    timeout 60 "$REL" --backend ref -m "$M1" >"$T/cout" 2>"$T/cerr" &
-    pid=$!
-    id=""
-    for _ in $(seq 300); do
-        id=$(xdotool search --name '^regen \| ref \| step' 2>/dev/null | head -1)
+    # (the same retries as above when SDL could not reach the X server)
+    for try in 1 2 3 4; do
+        timeout 60 "$REL" --backend ref -m "$M1" >"$T/cout" 2>"$T/cerr" &
+        pid=$!
+        id=""
+        for _ in $(seq 300); do
+            id=$(xdotool search --name '^regen \| ref \| step' 2>/dev/null | tail -1)
+            [ -n "$id" ] && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
         [ -n "$id" ] && break
-        sleep 0.1
+        grep -q 'x11 not available' "$T/cerr" || break
+        echo "test_live: SDL could not open the X display on try $try: $(head -c 200 "$T/cerr")"
+        wait "$pid" 2>/dev/null
+        sleep "$try"
     done
+    : >"$T/xlib"
     if [ -n "$id" ] && "$PYTHON" -c "
 from Xlib import display, X
 from Xlib.protocol import event
@@ -240,7 +250,7 @@ d.flush()" 2>"$T/xlib"; then
         fi
     else
         kill "$pid" 2>/dev/null
-        fail "window: closed by the window manager" "no window or no python3-xlib: $(head -c 300 "$T/xlib")"
+        fail "window: closed by the window manager" "no window or no python3-xlib: $(head -c 300 "$T/xlib") $(head -c 300 "$T/cerr")"
     fi
     unset DISPLAY
 fi
