@@ -246,6 +246,18 @@ struct CoreBench : NcaBench<Vtop> {
         wait_idle();
     }
 
+    // reset pulse, inputs idle
+    void reset()
+    {
+        top->i_rst = 1;
+        top->i_cmd_valid = 0;
+        top->i_rsp_ready = 0;
+        tick();
+        tick();
+        top->i_rst = 0;
+        tick();
+    }
+
     // one STEP of the core against nca_step_fixed and the cycle model; 0 when equal
     int step_once(const nca_model *m, nca_grid *g, nca_workspace *ws, const char *what)
     {
@@ -292,13 +304,7 @@ struct CoreBench : NcaBench<Vtop> {
         static nca_model m;
         static nca_model_f mf;
         unsigned counts[2][2] = {{0, 0}, {0, 0}};  // [all active][fire always]
-        top->i_rst = 1;
-        top->i_cmd_valid = 0;
-        top->i_rsp_ready = 0;
-        tick();
-        tick();
-        top->i_rst = 0;
-        tick();
+        reset();
         for (unsigned k = 0, tries = 0; k < n; k++) {
             nca_qparams q;
             nca_qparams_default(&q);
@@ -432,13 +438,7 @@ struct CoreBench : NcaBench<Vtop> {
             return 1;
         }
 
-        top->i_rst = 1;
-        top->i_cmd_valid = 0;
-        top->i_rsp_ready = 0;
-        tick();
-        tick();
-        top->i_rst = 0;
-        tick();
+        reset();
         load_model(&m, wrap, seed);
         command(NCA_OP_CLEAR);
         wait_idle();

@@ -290,6 +290,9 @@ typedef struct nca_calib {
 nca_status nca_calibrate(const nca_model_f *mf, nca_qparams *q, nca_calib *c, nca_error *err);
 /* Parses a Distill demo JSON model (webgl_models8 format) into float weights. */
 nca_status nca_distill_parse(const char *json, size_t len, nca_model_f *out, nca_error *err);
+/* A command-line number: the whole of s is a finite double in [lo, hi]; 1 and *out set, else 0
+ * (the tools' option parsing). */
+int nca_parse_double(const char *s, double lo, double hi, double *out);
 /* Reads a whole file (at most max bytes) into a NUL-terminated malloc'ed buffer. */
 nca_status nca_read_file(const char *path, size_t max, char **buf, size_t *len, nca_error *err);
 /* Writes len bytes to path through PATH.part and a rename: the file is replaced whole or

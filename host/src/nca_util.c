@@ -69,3 +69,14 @@ nca_status nca_write_file(const char *path, const void *buf, size_t len, nca_err
     }
     return NCA_OK;
 }
+
+int nca_parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return 0;
+    *out = v;
+    return 1;
+}

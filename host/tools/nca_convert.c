@@ -2,7 +2,6 @@
 /* nca-convert - turn other NCA model formats into nca-fpga .bin models. */
 #include "nca.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,16 +47,6 @@ static void usage(FILE *o)
             "Exit codes: 0 ok, 1 usage or file error.\n");
 }
 
-static int num(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return 0;
-    *out = v;
-    return 1;
-}
 
 int main(int argc, char **argv)
 {
@@ -89,17 +78,17 @@ int main(int argc, char **argv)
         case O_NAME: q.name = optarg; break;
         case O_DESC: q.desc = optarg; break;
         case O_ROTATE:
-            if (num(optarg, -1e6, 1e6, &v)) { rotate = v; rotate_set = 1; } else bad = "--rotate";
+            if (nca_parse_double(optarg, -1e6, 1e6, &v)) { rotate = v; rotate_set = 1; } else bad = "--rotate";
             break;
         case O_CALIB: calibrate = 1; break;
         case O_ALL: q.flags |= NCA_FLAG_ALL_ACTIVE; break;
         case O_CALIB_STEPS:
-            if (num(optarg, 1, 100000, &v)) cal.steps = (unsigned)v; else bad = "--calib-steps";
+            if (nca_parse_double(optarg, 1, 100000, &v)) cal.steps = (unsigned)v; else bad = "--calib-steps";
             break;
-        case O_SF: if (num(optarg, 4, 14, &v)) q.state_frac = (unsigned)v; else bad = "--state-frac"; break;
-        case O_HF: if (num(optarg, 0, 15, &v)) q.hid_frac = (unsigned)v; else bad = "--hid-frac"; break;
-        case O_FIRE: if (num(optarg, 0, 1, &v)) q.fire_rate = v; else bad = "--fire-rate"; break;
-        case O_ALIVE: if (num(optarg, 0, 16, &v)) q.alive_threshold = v; else bad = "--alive"; break;
+        case O_SF: if (nca_parse_double(optarg, 4, 14, &v)) q.state_frac = (unsigned)v; else bad = "--state-frac"; break;
+        case O_HF: if (nca_parse_double(optarg, 0, 15, &v)) q.hid_frac = (unsigned)v; else bad = "--hid-frac"; break;
+        case O_FIRE: if (nca_parse_double(optarg, 0, 1, &v)) q.fire_rate = v; else bad = "--fire-rate"; break;
+        case O_ALIVE: if (nca_parse_double(optarg, 0, 16, &v)) q.alive_threshold = v; else bad = "--alive"; break;
         case O_BOUNDARY:
             if (strcmp(optarg, "zero") == 0) q.boundary = NCA_BOUNDARY_ZERO;
             else if (strcmp(optarg, "wrap") == 0) q.boundary = NCA_BOUNDARY_WRAP;

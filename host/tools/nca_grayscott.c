@@ -48,16 +48,6 @@ static void usage(FILE *o)
             "Exit codes: 0 ok, 1 usage or file error, 2 the field became non-finite.\n");
 }
 
-static int num(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return 0;
-    *out = v;
-    return 1;
-}
 
 static int uint_arg(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
@@ -179,11 +169,11 @@ int main(int argc, char **argv)
             break;
         }
         case 'n': if (!uint_arg(optarg, 0, 10000000, &steps)) bad = "--steps"; break;
-        case O_DA: if (num(optarg, 0, 10, &v)) p.da = v; else bad = "--da"; break;
-        case O_DB: if (num(optarg, 0, 10, &v)) p.db = v; else bad = "--db"; break;
-        case O_ALPHA: if (num(optarg, 0, 10, &v)) p.alpha = v; else bad = "--alpha"; break;
-        case O_GAMMA: if (num(optarg, 0, 10, &v)) p.gamma = v; else bad = "--gamma"; break;
-        case O_DT: if (num(optarg, 1e-9, 100, &v)) p.dt = v; else bad = "--dt"; break;
+        case O_DA: if (nca_parse_double(optarg, 0, 10, &v)) p.da = v; else bad = "--da"; break;
+        case O_DB: if (nca_parse_double(optarg, 0, 10, &v)) p.db = v; else bad = "--db"; break;
+        case O_ALPHA: if (nca_parse_double(optarg, 0, 10, &v)) p.alpha = v; else bad = "--alpha"; break;
+        case O_GAMMA: if (nca_parse_double(optarg, 0, 10, &v)) p.gamma = v; else bad = "--gamma"; break;
+        case O_DT: if (nca_parse_double(optarg, 1e-9, 100, &v)) p.dt = v; else bad = "--dt"; break;
         case O_NPY: npy = optarg; break;
         case O_EVERY: if (!uint_arg(optarg, 1, 10000000, &every)) bad = "--every"; break;
         case O_STATE: state = optarg; break;
