@@ -165,26 +165,33 @@ else
         echo "test_live: Xvfb did not come up on display ':$d': $(head -c 300 "$T/xvfb.log")"
     fi
     printf '100 click 40,36 r=8\n120 key space\n' >"$T/win.ev"
-    # (more tries when SDL could not connect to the X server while xdotool could: seen on
-    # this 2-core machine under heavy load from other jobs, twice in a row at a load
-    # average of 7; a later try must work)
-    for try in 1 2 3 4; do
-        timeout 120 "$REL" --backend ref -m "$M1" -m "$M2" --events "$T/win.ev" --record "$T/w.gif" \
-            --save-frame "$T/w.png" >"$T/wout" 2>"$T/werr" &
-        pid=$!
-        id=""
-        for _ in $(seq 300); do
-            id=$(xdotool search --name '^regen \| ref \| step 120 .*paused' 2>/dev/null | head -1)
-            [ -n "$id" ] && break
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
+    # open_window TITLE_RE OUT ERR CMD...: starts CMD in the background (pid), waits up to 30 s
+    # for its newest window whose title matches TITLE_RE (id, empty if none); tries again,
+    # up to four times, when SDL could not connect to the X server while xdotool could:
+    # seen on this 2-core machine under heavy load (twice in a row at a load average of 7)
+    # and once at 0.5
+    open_window() {
+        local re=$1 out=$2 errf=$3 try
+        shift 3
+        for try in 1 2 3 4; do
+            "$@" >"$out" 2>"$errf" &
+            pid=$!
+            id=""
+            for _ in $(seq 300); do
+                id=$(xdotool search --name "$re" 2>/dev/null | tail -1)
+                [ -n "$id" ] && return 0
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            grep -q 'x11 not available' "$errf" || return 0
+            echo "test_live: SDL could not open the X display on try $try: $(head -c 200 "$errf")"
+            wait "$pid" 2>/dev/null
+            sleep "$try"
         done
-        [ -n "$id" ] && break
-        grep -q 'x11 not available' "$T/werr" || break
-        echo "test_live: SDL could not open the X display on try $try: $(head -c 200 "$T/werr")"
-        wait "$pid" 2>/dev/null
-        sleep "$try"
-    done
+    }
+    open_window '^regen \| ref \| step 120 .*paused' "$T/wout" "$T/werr" \
+        timeout 120 "$REL" --backend ref -m "$M1" -m "$M2" --events "$T/win.ev" \
+        --record "$T/w.gif" --save-frame "$T/w.png"
     if [ -z "$id" ]; then
         fail "window: paused at step 120" "no such window title; stderr: $(head -c 300 "$T/werr")"
         kill "$pid" 2>/dev/null
@@ -215,23 +222,7 @@ assert d.mean() < 1.0, 'mean %.3f' % d.mean()
 print('%d frames' % im.n_frames)"
     fi
     # the window closed as a window manager closes it (WM_DELETE_WINDOW): a quit, exit 0
-    # (the same retries as above when SDL could not reach the X server)
-    for try in 1 2 3 4; do
-        timeout 60 "$REL" --backend ref -m "$M1" >"$T/cout" 2>"$T/cerr" &
-        pid=$!
-        id=""
-        for _ in $(seq 300); do
-            id=$(xdotool search --name '^regen \| ref \| step' 2>/dev/null | tail -1)
-            [ -n "$id" ] && break
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        [ -n "$id" ] && break
-        grep -q 'x11 not available' "$T/cerr" || break
-        echo "test_live: SDL could not open the X display on try $try: $(head -c 200 "$T/cerr")"
-        wait "$pid" 2>/dev/null
-        sleep "$try"
-    done
+    open_window '^regen \| ref \| step' "$T/cout" "$T/cerr" timeout 60 "$REL" --backend ref -m "$M1"
     : >"$T/xlib"
     if [ -n "$id" ] && "$PYTHON" -c "
 from Xlib import display, X
