@@ -24,7 +24,7 @@ UI_SRC  := $(wildcard host/ui/*.c)
 UI_HDR  := $(wildcard host/ui/*.h)
 TOOLS   := nca-host nca-convert nca-grayscott
 
-.PHONY: all test test-c test-py clean help demo bench sim live
+.PHONY: all test test-build test-c test-py clean help demo bench sim live
 all: $(addprefix $(BUILD)/,$(TOOLS))
 
 # watch it: the live view (window when a display is there, else the terminal)
@@ -113,9 +113,15 @@ $(BUILD)/obj $(BUILD)/san/obj $(BUILD)/ui $(BUILD)/san/ui:
 C_TESTS := $(patsubst tests/c/test_%.c,$(BUILD)/san/test_%,$(wildcard tests/c/test_*.c))
 
 # every suite, closing with one "N passed, N failed, N skipped" line (tests/run-all.sh); `bitstreams`
-# builds the iCEBreaker bitstream (CI_BOARDS), so a design that stops fitting fails the tests
+# builds the iCEBreaker bitstream (CI_BOARDS), so a design that stops fitting fails the tests.
+# test-build first builds every program the suites run (TEST_JOBS at once); then suites joined
+# by '+' run side by side (nextpnr alongside the build, the netlist simulation alongside
+# test-c's fault tests, which mostly wait on timeouts): together they fill the cores. The RTL
+# benches run TEST_JOBS at once.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
-	@MAKE="$(MAKE)" tests/run-all.sh test-c test-py fuzz-short soak-short sim bitstreams gatesim-short
+	@MAKE="$(MAKE)" tests/run-all.sh -j $(TEST_JOBS) test-build+bitstreams test-c+gatesim-short \
+	  test-py+fuzz-short+soak-short sim
 
 # Python: the trainer's integer path bit-exact with the C model, I/O, QAT, a tiny training run.
 # Debian's python3-torch and python3-pytest belong to the system interpreter.
@@ -137,6 +143,10 @@ HAVE_VERILATOR := $(shell command -v $(or $(VERILATOR),verilator) 2>/dev/null)
 
 test-c: $(C_TESTS) $(BUILD)/san/nca-host $(BUILD)/san/nca-convert $(BUILD)/nca-host $(if $(HAVE_VERILATOR),vboard)
 	@BUILD=$(BUILD) tests/run-c-tests.sh $(C_TESTS)
+# what the suites run (so no two suites side by side build the same file)
+test-build: $(C_TESTS) $(BUILD)/san/nca-host $(BUILD)/san/nca-convert $(BUILD)/nca-host \
+            $(BUILD)/nca-grayscott fuzz-build $(if $(HAVE_VERILATOR),vboard)
+	@echo "test-build: the suites' programs are built"
 
 # ---- fuzzing: libFuzzer (Debian's clang) targets in tests/fuzz/, tools/fuzz.sh runs them ----
 FUZZ_CC    ?= clang
@@ -158,9 +168,9 @@ fuzz-build: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 # the campaigns: FUZZ_RUNS executions a target (at most FUZZ_SECONDS), into docs/results.md
 fuzz: fuzz-build
 	tools/fuzz.sh --runs $(FUZZ_RUNS) --seconds $(FUZZ_SECONDS) --out docs/results.md $(FUZZ_TARGETS)
-# the short form in `make test`: the regression inputs, then 30 s a target
+# the short form in `make test`: the regression inputs, then 15 s a target
 fuzz-short: fuzz-build
-	tools/fuzz.sh --seconds 30 $(FUZZ_TARGETS)
+	tools/fuzz.sh --seconds 15 $(FUZZ_TARGETS)
 
 # ---- gate level: the iCEBreaker netlist (what nextpnr placed) against the C model ----------
 .PHONY: gatesim gatesim-short

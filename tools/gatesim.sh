@@ -16,7 +16,7 @@ STEPS=24
 HOST=build/nca-host
 while [ $# -gt 0 ]; do
     case "$1" in
-    --short) SHORT=1; STEPS=20; shift ;;
+    --short) SHORT=1; STEPS=12; shift ;;
     --steps) STEPS=$2; shift 2 ;;
     --host) HOST=$2; shift 2 ;;
     *) echo "gatesim.sh: unknown argument $1" >&2; exit 2 ;;

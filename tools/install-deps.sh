@@ -4,9 +4,10 @@
 # Uses sudo when not root. Safe to run again. libopenblas0-pthread: Debian's python3-torch
 # links the reference BLAS (libblas.so.3); with OpenBLAS installed the alternatives system
 # points it there and the trainer's matrix products run ~8x faster (docs/training.md).
+# ccache: the RTL benches compile Verilator's runtime once instead of once a bench.
 set -eu
 PKGS="build-essential make pkg-config zlib1g-dev libpng-dev libcjson-dev libcmocka-dev
-      libftdi1-dev verilator iverilog python3 python3-numpy python3-pil python3-torch libopenblas0-pthread python3-pytest python3-matplotlib
+      libftdi1-dev verilator ccache iverilog python3 python3-numpy python3-pil python3-torch libopenblas0-pthread python3-pytest python3-matplotlib
       python3-venv yosys nextpnr-ice40 fpga-icestorm openfpgaloader
       libsdl2-dev libgif-dev xvfb xauth xdotool imagemagick tmux python3-xlib
       clang libclang-rt-dev"
