@@ -16,6 +16,9 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 [ "${1:-}" = "--out" ] && OUT=$2
 [ -x $HOST ] || make -s $HOST
 [ -x $VBOARD ] || make -s vboard
+# the C++ compiler the vboard build uses (sim/Makefile VB_CLANG)
+VBC=$(make -s -C sim --no-print-directory --eval \
+      'vbc: ; @echo $(if $(VB_CLANG),clang -O3 -march=native,c++ -O2)' vbc)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 Q="--view none --quiet"
@@ -93,7 +96,7 @@ sec=$T/section.md
     echo "|---|---:|---:|---:|"
     for k in 1 4 10 40; do
         set -- $(live vboard $k 120)
-        echo "| vboard (Verilated RTL as \`make vboard\` builds it: 64 lanes, 12 Mbaud) | $k | $1 | $2 |"
+        echo "| vboard (Verilated RTL as \`make vboard\` builds it: 64 lanes, 12 Mbaud, $VBC) | $k | $1 | $2 |"
     done
     for k in 10 40; do
         set -- $(grow vboard $k 100)
