@@ -115,13 +115,14 @@ C_TESTS := $(patsubst tests/c/test_%.c,$(BUILD)/san/test_%,$(wildcard tests/c/te
 # every suite, closing with one "N passed, N failed, N skipped" line (tests/run-all.sh); `bitstreams`
 # builds the iCEBreaker bitstream (CI_BOARDS), so a design that stops fitting fails the tests.
 # test-build first builds every program the suites run (TEST_JOBS at once); then suites joined
-# by '+' run side by side (nextpnr alongside the build, the netlist simulation alongside
-# test-c's fault tests, which mostly wait on timeouts): together they fill the cores. The RTL
+# by '+' run side by side (nextpnr alongside the build, the netlist simulation and the Python
+# tests alongside test-c's fault tests, which mostly wait on timeouts): together they fill the
+# cores. The RTL
 # benches run TEST_JOBS at once.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
-	@MAKE="$(MAKE)" tests/run-all.sh -j $(TEST_JOBS) test-build+bitstreams test-c+gatesim-short \
-	  test-py+fuzz-short+soak-short sim
+	@MAKE="$(MAKE)" tests/run-all.sh -j $(TEST_JOBS) test-build+bitstreams test-c+gatesim-short+test-py \
+	  fuzz-short+soak-short sim
 
 # Python: the trainer's integer path bit-exact with the C model, I/O, QAT, a tiny training run.
 # Debian's python3-torch and python3-pytest belong to the system interpreter.
