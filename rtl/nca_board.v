@@ -23,6 +23,8 @@ module nca_board #(
                                    // (grid up to 64x64)
     parameter USE_SPRAM = 0,       // CORE 1: 1 SB_SPRAM256KA grid (iCE40 UP5K), 0 behavioural
     parameter USE_MAC16 = 0,       // CORE 1: 1 SB_MAC16 lanes (iCE40 UP5K), 0 behavioural
+    parameter FRAME_SERIAL = 0,    // READ_FRAME pixels: 1 bit-serial (fewer LUTs, iCE40 UP5K),
+                                   // 0 one clock a word (nca_link_frame SERIAL_CONV)
     parameter CLK_HZ   = 48000000, // core clock in Hz, >= 4 x BAUD
     parameter BAUD     = 3000000,  // UART bit rate in baud
     parameter BUILD_ID = 0,        // first 32 bits of the git commit, 0 for a dirty tree
@@ -65,7 +67,8 @@ module nca_board #(
     nca_link #(
         .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
         .LANES(INFO_LANES), .CORE(CORE), .CLK_HZ(CLK_HZ), .BAUD(BAUD), .BUILD_ID(BUILD_ID),
-        .BOARD_ID(BOARD_ID), .W1_WORDS((CORE == 1) ? SEQ_W1_WORDS : 0)
+        .BOARD_ID(BOARD_ID), .W1_WORDS((CORE == 1) ? SEQ_W1_WORDS : 0),
+        .FRAME_SERIAL(FRAME_SERIAL)
     ) u_link (
         .clk(clk), .i_rst(i_rst), .i_uart_rx(i_uart_rx), .o_uart_tx(o_uart_tx),
         .o_cmd_valid(cmd_valid), .i_cmd_ready(cmd_ready), .o_cmd_op(cmd_op), .o_cmd_a(cmd_a25),

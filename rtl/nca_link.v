@@ -36,7 +36,8 @@ module nca_link #(
     parameter BAUD     = 3000000,  // UART bit rate in baud
     parameter BUILD_ID = 0,        // 32-bit build id (INFO)
     parameter BOARD_ID = 0,        // board code (INFO): 0 virtual, 1 iCEBreaker, 2..4 ULX3S
-    parameter W1_WORDS = 0         // layer-1 words of the core (nca_core_seq), 0: no limit
+    parameter W1_WORDS = 0,        // layer-1 words of the core (nca_core_seq), 0: no limit
+    parameter FRAME_SERIAL = 0     // READ_FRAME pixels: 1 bit-serial (fewer LUTs), 0 one clock
 ) (
     input  wire                   clk,
     input  wire                   i_rst,
@@ -251,7 +252,7 @@ module nca_link #(
     wire [1:0]  fr_rd_c;
     wire [7:0]  fr_byte;
     wire        fr_active = (st_r == S_FR_CNT || st_r == S_FR_DATA || st_r == S_FR_HDR);
-    nca_link_frame #(.GRID_W(GRID_W), .GRID_H(GRID_H)) u_frame (
+    nca_link_frame #(.GRID_W(GRID_W), .GRID_H(GRID_H), .SERIAL_CONV(FRAME_SERIAL)) u_frame (
         .clk(clk), .i_rst(i_rst), .i_start(fr_start_r), .i_count(fr_count_r), .i_sf(sf_r),
         .o_rd_valid(fr_rd_valid), .o_rd_x(fr_rd_x), .o_rd_y(fr_rd_y), .o_rd_c(fr_rd_c),
         .i_rd_ready(i_cmd_ready && fr_active), .i_rsp_valid(i_rsp_valid),

@@ -12,13 +12,17 @@
 // o_rsp_ready) and converts it.
 // A run is greedy: zero cells (all four bytes 0) up to 128, or non-zero cells up to 128;
 // a literal run is read a second time to send its bytes after its token. The grid must
-// not change between the two passes. i_sf is SF (4..14). One cell takes about
-// 4 x (16 - SF) + 13 clocks to classify, literal cells twice that; no multiplier.
+// not change between the two passes. i_sf is SF (4..14). No multiplier. A word's pixel
+// conversion (the shift up to Q14) takes one clock with SERIAL_CONV = 0 (a 16-bit shifter),
+// 15 - SF clocks with SERIAL_CONV = 1 (a shift a clock: fewer LUTs, the iCE40 UP5K); a cell
+// takes 4 x (the word read + the conversion + 1) + 2 clocks to classify (about 21 and 33
+// with the wide core, SF 11), literal cells twice that.
 `default_nettype none
 
 module nca_link_frame #(
     parameter GRID_W = 64,  // grid width in cells, 3..1024
-    parameter GRID_H = 64   // grid height in cells, 3..1024, GRID_W x GRID_H <= 16256
+    parameter GRID_H = 64,  // grid height in cells, 3..1024, GRID_W x GRID_H <= 16256
+    parameter SERIAL_CONV = 0  // 1: bit-serial pixel conversion (fewer LUTs), 0: one clock
 ) (
     input  wire        clk,
     input  wire        i_rst,
@@ -40,6 +44,11 @@ module nca_link_frame #(
     output wire        o_done,
     output wire        o_last
 );
+    generate
+        if (SERIAL_CONV != 0 && SERIAL_CONV != 1) begin : g_bad_serial_conv
+            nca_link_frame_bad_SERIAL_CONV_0_or_1 u_stop ();
+        end
+    endgenerate
     localparam XW = $clog2(GRID_W);
     localparam YW = $clog2(GRID_H);
     localparam [3:0] F_IDLE = 4'd0, F_RUN = 4'd1, F_REQ = 4'd2, F_WAIT = 4'd3, F_CONV = 4'd4,
@@ -78,6 +87,11 @@ module nca_link_frame #(
     // cell, once the scan has passed the grid's last cell
     assign o_last = end_r && ((st_r == F_TOKEN && !lit_r) ||
                               (st_r == F_BYTE && emit_r && ch_r == 2'd3 && n_r == 8'd1));
+
+    // the answer shifted up to Q14 at once (SERIAL_CONV = 0): the bits shifted out set ov
+    wire [15:0] rsp_pos = i_rsp_word[15] ? 16'd0 : i_rsp_word;
+    wire [3:0]  up = 4'd14 - i_sf;
+    wire [31:0] rsp_up = {16'd0, rsp_pos} << up;
 
     wire last_x = (x_r == GRID_W[XW-1:0] - 1'b1);
     wire last_y = (y_r == GRID_H[YW-1:0] - 1'b1);
@@ -118,10 +132,16 @@ module nca_link_frame #(
                 F_REQ: if (i_rd_ready)
                     st_r <= F_WAIT;
                 F_WAIT: if (i_rsp_valid) begin
-                    t_r <= i_rsp_word[15] ? 16'd0 : i_rsp_word;
-                    ov_r <= 1'b0;
-                    k_r <= 4'd14 - i_sf;
-                    st_r <= F_CONV;
+                    if (SERIAL_CONV == 1) begin
+                        t_r <= rsp_pos;
+                        ov_r <= 1'b0;
+                        k_r <= up;
+                        st_r <= F_CONV;
+                    end else begin
+                        t_r <= rsp_up[15:0];
+                        ov_r <= |rsp_up[31:16];
+                        st_r <= F_BYTE;
+                    end
                 end
                 F_CONV: begin
                     if (k_r != 4'd0) begin

@@ -89,7 +89,7 @@ module nca_top_icebreaker #(
     wire led_idle, led_run, led_err, beat, beat2;
     nca_board #(
         .GRID_W(GRID_W), .GRID_H(GRID_H), .CHANNELS(CHANNELS), .HIDDEN(HIDDEN),
-        .LANES(LANES), .CORE(CORE), .USE_SPRAM(1), .USE_MAC16(1),
+        .LANES(LANES), .CORE(CORE), .USE_SPRAM(1), .USE_MAC16(1), .FRAME_SERIAL(1),
         .CLK_HZ(CLK_MHZ * 1000000), .BAUD(BAUD), .BUILD_ID(BUILD_ID), .BOARD_ID(1)
     ) u_board (
         .clk(clk), .i_rst(rst), .i_uart_rx(RX), .o_uart_tx(TX),
