@@ -202,25 +202,41 @@ module nca_core #(
         .i_up(up_r), .i_mid(mid_r), .i_dn(dn_row), .i_wrap(cfg_wrap), .o_row(mask_or));
     assign mask_row = mask_or | {W{cfg_all}};   // no alive masking: every cell
 
-    // lowest set bit
+    // lowest set bit, 0 when none: a binary search in XW (YW) halvings, not a W-deep priority
+    // chain (fewer LUT levels, and a few operations a clock in the Verilated vboard)
+    localparam XP = 1 << XW, YP = 1 << YW;  // W, H up to a power of two
     function [XW-1:0] ffs_w;
         input [W-1:0] v;
-        integer i;
+        reg [XP-1:0] t;
+        integer b;
         begin
+            t = {XP{1'b0}};
+            t[W-1:0] = v;
             ffs_w = {XW{1'b0}};
-            for (i = W - 1; i >= 0; i = i - 1)
-                if (v[i])
-                    ffs_w = i[XW-1:0];
+            for (b = XW - 1; b >= 0; b = b - 1)
+                if ((t & ({XP{1'b1}} >> (XP - (1 << b)))) == {XP{1'b0}}) begin
+                    ffs_w[b] = 1'b1;
+                    t = t >> (1 << b);
+                end
+            if (v == {W{1'b0}})
+                ffs_w = {XW{1'b0}};
         end
     endfunction
     function [YW-1:0] ffs_h;
         input [H-1:0] v;
-        integer i;
+        reg [YP-1:0] t;
+        integer b;
         begin
+            t = {YP{1'b0}};
+            t[H-1:0] = v;
             ffs_h = {YW{1'b0}};
-            for (i = H - 1; i >= 0; i = i - 1)
-                if (v[i])
-                    ffs_h = i[YW-1:0];
+            for (b = YW - 1; b >= 0; b = b - 1)
+                if ((t & ({YP{1'b1}} >> (YP - (1 << b)))) == {YP{1'b0}}) begin
+                    ffs_h[b] = 1'b1;
+                    t = t >> (1 << b);
+                end
+            if (v == {H{1'b0}})
+                ffs_h = {YW{1'b0}};
         end
     endfunction
     function [W-1:0] onehot_w;

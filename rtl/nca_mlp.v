@@ -250,10 +250,12 @@ module nca_mlp #(
             assign prod2[PW*gl +: PW] = prod2_r;
             assign shd[32*gl +: 32] = shd_r;
             always @(posedge clk) begin
-                if (l2_1_r)
-                    prod2_r <= $signed({8'd0, h_op}) * $signed(w2_d[8*gl +: 8]);
-                else
-                    prod2_r <= $signed(p1_r) * $signed(w1_d[8*gl +: 8]);
+                if (v1_r) begin
+                    if (l2_1_r)
+                        prod2_r <= $signed({8'd0, h_op}) * $signed(w2_d[8*gl +: 8]);
+                    else
+                        prod2_r <= $signed(p1_r) * $signed(w1_d[8*gl +: 8]);
+                end
                 if (v2_r && !l2_2_r)
                     acc_r <= (first2_r ? 32'sd0 : acc_r) + {{(32-PW){prod2_r[PW-1]}}, prod2_r};
                 if (grp_done)
@@ -315,17 +317,22 @@ module nca_mlp #(
         bank2_r <= bank1_r;
     end
 
-    // ---- stage 2: layer-2 adder tree over the lanes -----------------------------------
-    reg signed [TW-1:0] tree;
+    // ---- stage 2: layer-2 adder tree over the lanes (its register loads on layer-2 clocks
+    // only, the products on valid ones: the same results, less switching, and a Verilated
+    // model that skips them on the other clocks) --------------------------------------
     reg signed [TW-1:0] tree3_r;
-    integer l;
-    always @* begin
-        tree = {TW{1'b0}};
-        for (l = 0; l < LANES; l = l + 1)
-            tree = tree + {{(TW-PW){prod2[PW*l+PW-1]}}, prod2[PW*l +: PW]};
-    end
+    function signed [TW-1:0] lane_sum;
+        input [PW*LANES-1:0] p;
+        integer l;
+        begin
+            lane_sum = {TW{1'b0}};
+            for (l = 0; l < LANES; l = l + 1)
+                lane_sum = lane_sum + {{(TW-PW){p[PW*l+PW-1]}}, p[PW*l +: PW]};
+        end
+    endfunction
     always @(posedge clk) begin
-        tree3_r <= tree;
+        if (v2_r && l2_2_r)
+            tree3_r <= lane_sum(prod2);
         if (i_rst)
             v3_r <= 1'b0;
         else

@@ -50,17 +50,21 @@ module nca_ram_1r1w #(
             $display("%m: FAIL: read and write of address %0d in one clock", i_raddr);
             $stop;
         end
-    // same behaviour; Verilator 5.006 cannot do delayed writes to array slices in loops
-    wire [WIDTH-1:0] mask;
-    genvar gs;
-    for (gs = 0; gs < NS; gs = gs + 1) begin : g_mask
-        assign mask[gs*SLICE +: SLICE] = {SLICE{i_wen[gs]}};
-    end
+    // same behaviour; Verilator 5.006 cannot do delayed writes to array slices in loops. The
+    // mask is made in the write's branch: no work on the clocks that do not write.
+    function [WIDTH-1:0] slice_mask;
+        input [NS-1:0] en;
+        integer s;
+        begin
+            for (s = 0; s < NS; s = s + 1)
+                slice_mask[s*SLICE +: SLICE] = {SLICE{en[s]}};
+        end
+    endfunction
     always @(posedge clk) begin
         if (i_ren)
             o_rdata <= mem[i_raddr];
         if (|i_wen)
-            mem[i_waddr] <= (mem[i_waddr] & ~mask) | (i_wdata & mask);
+            mem[i_waddr] <= (mem[i_waddr] & ~slice_mask(i_wen)) | (i_wdata & slice_mask(i_wen));
     end
 `else
     generate

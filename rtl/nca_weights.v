@@ -79,28 +79,22 @@ module nca_weights #(
     wire [31:0] w2_word = g_w2 * CHANNELS + {16'd0, i_ld_a};
     /* verilator lint_on UNUSEDSIGNAL */
 
-    reg [8*LANES-1:0]  wdata8;
-    reg [30*RQ-1:0]    wdata30;
-    reg [6*RQ-1:0]     en_b1, en_s1;  // 5-bit slices of the bias / shift being loaded
-    reg [LANES-1:0]    en_w1, en_w2;  // lane of the value being loaded
+    // write data and enables: the value replicated to every lane (unit), the enables one-hot
+    // by shifts (decoders in synthesis; a few operations a clock in a Verilated model)
+    localparam [LANES-1:0] LANE_ONE = 1;
+    localparam [6*RQ-1:0]  B1_ONE = 31, S1_ONE = 32;  // b1: 5-bit slices 0..4, s1: 5
+    wire [8*LANES-1:0] wdata8 = {LANES{i_ld_data[7:0]}};
+    wire [30*RQ-1:0]   wdata30 = {RQ{i_ld_data[4:0], i_ld_data[24:0]}};
     wire [15:0]        r_w1 = l_w1 & RQ_MASK;     // requant unit of lane l_w1
     wire [15:0]        k_w1 = l_w1 >> LOG2_RQ;    // its drain clock
+    wire [LANES-1:0]   en_w1 = LANE_ONE << l_w1;  // lane of the value being loaded
+    wire [LANES-1:0]   en_w2 = LANE_ONE << l_w2;
+    wire [31:0]        bs_shift = {16'd0, r_w1} * 32'd6;
+    wire [6*RQ-1:0]    en_b1 = (i_ld_valid && i_ld_sel == LD_B1) ? B1_ONE << bs_shift : {(6*RQ){1'b0}};
+    wire [6*RQ-1:0]    en_s1 = (i_ld_valid && i_ld_sel == LD_S1) ? S1_ONE << bs_shift : {(6*RQ){1'b0}};
     /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0]        bs_word = ({16'd0, g_w1} << LOG2_DR) + {16'd0, k_w1};
     /* verilator lint_on UNUSEDSIGNAL */
-    integer l;
-    always @* begin
-        for (l = 0; l < LANES; l = l + 1) begin
-            wdata8[8*l +: 8] = i_ld_data[7:0];
-            en_w1[l] = (l_w1 == l[15:0]);
-            en_w2[l] = (l_w2 == l[15:0]);
-        end
-        for (l = 0; l < RQ; l = l + 1) begin
-            wdata30[30*l +: 30] = {i_ld_data[4:0], i_ld_data[24:0]};
-            en_b1[6*l +: 6] = (r_w1 == l[15:0] && i_ld_valid && i_ld_sel == LD_B1) ? 6'h1F : 6'h00;
-            en_s1[6*l +: 6] = (r_w1 == l[15:0] && i_ld_valid && i_ld_sel == LD_S1) ? 6'h20 : 6'h00;
-        end
-    end
 
     nca_ram_1r1w #(.WIDTH(8*LANES), .DEPTH(W1_DEPTH), .SLICE(8)) u_w1 (
         .clk(clk), .i_ren(1'b1), .i_raddr(i_w1_raddr[W1_AW-1:0]), .o_rdata(o_w1),
