@@ -82,8 +82,9 @@ static void usage(FILE *o)
             "                          default: window when a display opens one, else term when\n"
             "                          stdout is a terminal, else none (headless)\n"
             "      --scale N           zoom of the window and --record (default: ~640 px)\n"
-            "      --spf N             steps per frame (default 1; keys + -); with --view none\n"
-            "                          it runs the live loop headless, a frame every N steps\n"
+            "      --spf N             steps per frame (default 1 on the C model, 4 on a board,\n"
+            "                          whose frame costs about 4 steps; keys + -); with --view\n"
+            "                          none it runs the live loop headless, a frame every N steps\n"
             "      --radius N          erase radius in cells (default 8; wheel, keys [ ])\n"
             "      --record FILE.gif   write each drawn frame to a GIF (also headless)\n"
             "      --events FILE       scripted input: lines 'STEP click X,Y [r=R]',\n"
@@ -176,7 +177,7 @@ static int parse_args(int argc, char **argv, host_opts *o)
     memset(o, 0, sizeof *o);
     o->backend = "auto";
     o->view = "auto";
-    o->spf = 1;
+    o->spf = 0; /* the live loop's default: 1 on the C model, NCA_LIVE_BOARD_SPF on a board */
     o->radius = 8;
     o->steps = 1000;
     o->width = o->height = 64;

@@ -26,7 +26,9 @@ typedef struct live {
     nca_model *rot;   /* the rotated copy of the current model the backend was given */
     int paused, quit, step_once;
     double t0, last_draw, rate_t;
-    uint32_t rate_steps, run_steps;
+    uint32_t rate_steps, run_steps, seen; /* run_steps: steps this loop ran, as --steps and
+                                            * the scripted events count them (from the loaded
+                                            * state's step on); seen: steps_done last looked at */
     double steps_per_s, frames_per_s;
     unsigned frames, rate_frames;
     char msg[300];
@@ -47,6 +49,16 @@ static void say(live *L, nca_live_result *r, const char *fmt, const char *arg)
     snprintf(r->note, sizeof r->note, "%s", L->msg);
     if (L->c->verbose && !L->view)
         fprintf(stderr, "nca-host: %s\n", L->msg);
+}
+
+/* The steps this loop has run: the backend's steps done since the last look, or all of them
+ * after a reset (r restarts the count at the seed). */
+static uint32_t ran(live *L)
+{
+    uint32_t now = L->c->ops->steps_done(L->c->b);
+    L->run_steps += now >= L->seen ? now - L->seen : now;
+    L->seen = now;
+    return L->run_steps;
 }
 
 /* The current frame: from the backend (which stops a board's run first). */
@@ -262,7 +274,7 @@ nca_status nca_live_run(const nca_live_config *c, nca_live_result *r, nca_error 
     memset(&L, 0, sizeof L);
     memset(r, 0, sizeof *r);
     L.c = c;
-    L.spf = c->spf ? c->spf : 1;
+    L.spf = c->spf ? c->spf : c->ops->run_frame ? NCA_LIVE_BOARD_SPF : 1;
     L.radius = c->radius ? c->radius : 8;
     L.current = c->current;
     L.angle = nca_angle_normalize(c->angle);
@@ -278,14 +290,14 @@ nca_status nca_live_run(const nca_live_config *c, nca_live_result *r, nca_error 
     if (st == NCA_OK && c->view)
         st = c->view->open(&L.view, c->width, c->height, scale, err);
     L.t0 = L.rate_t = now_s();
-    L.rate_steps = c->ops->steps_done(c->b);
+    L.rate_steps = L.seen = c->ops->steps_done(c->b);
     size_t ev = 0;
     const nca_script *sc = c->script;
     double waited_since = 0;
     if (st == NCA_OK && (st = fetch(&L, err)) == NCA_OK)
         st = draw(&L, err);
     while (st == NCA_OK && !L.quit) {
-        uint32_t step = c->ops->steps_done(c->b);
+        uint32_t step = ran(&L);
         int redraw = 0;
         /* scripted events due (an event before the first step happens at once) */
         while (st == NCA_OK && sc && ev < sc->n && sc->ev[ev].step <= step && !L.quit)
@@ -318,7 +330,7 @@ nca_status nca_live_run(const nca_live_config *c, nca_live_result *r, nca_error 
         if (!L.paused || L.step_once) {
             unsigned k = L.step_once ? 1 : L.spf;
             uint32_t limit = 0;
-            step = c->ops->steps_done(c->b);
+            step = ran(&L);
             if (sc && ev < sc->n)
                 limit = sc->ev[ev].step - step;
             if (c->steps && (limit == 0 || c->steps - step < limit))
@@ -330,8 +342,6 @@ nca_status nca_live_run(const nca_live_config *c, nca_live_result *r, nca_error 
             if (st != NCA_OK)
                 break;
             if (got) {
-                uint32_t after = c->ops->steps_done(c->b);
-                L.run_steps += after >= step ? after - step : 0;
                 L.step_once = 0;
                 waited_since = 0;
                 st = draw(&L, err);
@@ -353,7 +363,7 @@ nca_status nca_live_run(const nca_live_config *c, nca_live_result *r, nca_error 
     }
     r->seconds = now_s() - L.t0;
     r->steps = c->ops->steps_done(c->b);
-    r->steps_run = L.run_steps;
+    r->steps_run = ran(&L);
     r->frames = L.frames;
     r->frames_lost = c->ops->frames_lost ? c->ops->frames_lost(c->b) : 0;
     r->current = L.current;

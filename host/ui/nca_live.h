@@ -29,6 +29,13 @@ extern "C" {
 
 #define NCA_LIVE_MAX_MODELS 9
 
+/* A board's default steps per frame: a FRAME event of the grown lizard costs a board about
+ * as much as 4 of its steps (the link's bytes and the frame encoder's two scans: a vboard
+ * 268,000 clocks against 71,000 a step, a ULX3S 85F at 3 Mbaud 17 ms against 3.2 ms, an
+ * iCEBreaker 21 ms against 41 ms; docs/results.md "Live view speed"), so at 4 a board spends
+ * most of its time stepping and still draws several frames a second. */
+#define NCA_LIVE_BOARD_SPF 4u
+
 typedef struct nca_live_config {
     const nca_backend_ops *ops;
     nca_backend *b;
@@ -43,8 +50,11 @@ typedef struct nca_live_config {
     unsigned scale;     /* view and GIF zoom, 0: nca_view_scale */
     const char *record; /* GIF path, NULL: none */
     const nca_script *script;
-    uint32_t steps;     /* stop when this many steps are done; 0: when the user quits */
-    unsigned spf;       /* steps per frame, 1..65535 */
+    uint32_t steps;     /* stop after this many steps; 0: when the user quits. Like the
+                         * scripted events' steps, counted from the start (a loaded state's
+                         * steps are not counted, as in nca-host's batch runs) */
+    unsigned spf;       /* steps per frame, 1..65535; 0: 1 on the C model, NCA_LIVE_BOARD_SPF
+                         * on a board (ops->run_frame) */
     unsigned radius;    /* erase radius, cells */
     unsigned fps_cap;   /* most frames a second a view draws (0: no cap) */
     int verbose;
@@ -52,7 +62,7 @@ typedef struct nca_live_config {
 
 typedef struct nca_live_result {
     uint32_t steps;        /* steps done at the end */
-    uint32_t steps_run;    /* steps done by the loop */
+    uint32_t steps_run;    /* steps run by the loop (resets included) */
     unsigned frames;       /* frames drawn */
     uint64_t frames_lost;  /* a board's frames that never arrived (ops->frames_lost) */
     double seconds;

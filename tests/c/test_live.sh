@@ -103,6 +103,15 @@ a = [np.asarray(Image.open('$T/g%d.png' % n))[..., 3][disc].astype(int).sum() fo
 assert a[0] > 0 and a[1] == 0, 'alpha in the disc: %s' % a
 assert abs(a[2] - a[0]) <= 0.2 * a[0], 'alpha in the disc: %s' % a
 print('alpha in the disc: %d before, %d after the click, %d 200 steps later' % tuple(a))"
+# a resumed run counts --steps and the scripted steps from where it starts, live (--spf)
+# or batch alike: from step 200, 30 steps with a click 10 steps in = --damage ...@10
+printf '10 click 30,30 r=6\n' >"$T/late.ev"
+check "resume: 200 steps saved" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 200 --save-state "$T/s200.st"
+check "resume: live, 30 steps, a click at 10" 0 0 "$SAN" "${H[@]}" -m "$M1" --load-state "$T/s200.st" \
+    --steps 30 --spf 4 --events "$T/late.ev" --save-state "$T/rl.st"
+check "resume: batch, 30 steps, --damage at 10" 0 0 "$SAN" "${H[@]}" -m "$M1" --load-state "$T/s200.st" \
+    --steps 30 --damage circle:30,30,6@10 --save-state "$T/rb.st"
+same "resume: the live run ends where the batch run does (step 230)" "$T/rl.st" "$T/rb.st"
 printf '10 seed 5,5\n' >"$T/seed.ev"
 check "events: a scripted seed runs" 0 0 "$SAN" "${H[@]}" -m "$M1" --steps 20 --events "$T/seed.ev" \
     --save-state "$T/seed.st" && ! cmp -s "$T/seed.st" "$T/none.st" && pass "events: the seed changed the state"
