@@ -58,26 +58,39 @@ PY
 set -- $frame_bytes
 FB=$1 FBMIN=$2 FBMAX=$3 LIT=$4
 # the board's frame encoder (rtl/nca_link_frame.v) scans the grid twice: a counting pass,
-# 4 x (16 - SF) + 13 clocks a cell, then the sending pass (literal cells twice), which
-# overlaps the UART; SF is the model's state fraction (Q11: 11)
+# then the sending pass (literal cells twice), which overlaps the UART. A cell takes
+# 4 x (16 - SF) + 13 clocks with the bit-serial pixel conversion (FRAME_SERIAL 1, the
+# iCEBreaker), 17 with the one-clock one (the ULX3S, the vboard); SF is the model's state
+# fraction (Q11: 11)
 SF=$($HOST -m $MODEL -i | sed -n 's/^formats: *state and perception int16 Q\([0-9]*\).*/\1/p')
-CPC=$((4 * (16 - SF) + 13))
+CPC_SER=$((4 * (16 - SF) + 13))
+CPC_ONE=17
 CELLS=4096
-SCAN1=$((CELLS * CPC))
-SCAN2=$(((CELLS + LIT) * CPC))
 
-live() { # backend spf last_step -> "steps/s frames/s"
-    $HOST -m $MODEL -b "$1" --view none -v --load-state "$T/s80.ncas" --steps "$3" --spf "$2" \
-        2>/dev/null | awk '/^live: / { printf "%.1f %.1f", $2 / $5, $9 / $5 }'
+# the vboard through a wrapper that keeps its closing line ("N clocks simulated") in $VBLOG
+printf '#!/bin/sh\nexec %s "$@" 2>>"$VBLOG"\n' "$(pwd)/$VBOARD" >"$T/vboard.sh"
+chmod +x "$T/vboard.sh"
+export VBLOG=/dev/null
+live() { # backend spf steps -> "steps/s frames/s"
+    $HOST -m $MODEL -b "$1" --vboard "$T/vboard.sh" --view none -v --load-state "$T/s80.ncas" \
+        --steps "$3" --spf "$2" 2>/dev/null | awk '/^live: / { printf "%.1f %.1f", $2 / $5, $9 / $5 }'
 }
+clocks() { # spf -> clocks the vboard simulated for the 40 steps at that spf (and the load)
+    VBLOG=$T/clk$1.log
+    live vboard "$1" 40 >/dev/null
+    sed -n 's/^nca-vboard: \([0-9]*\) clocks simulated.*/\1/p' "$T/clk$1.log"
+}
+# a frame's clocks on the vboard: 40 steps with 41 frames (k = 1) against 2 (k = 40)
+VB_FRAME=$(( ($(clocks 1) - $(clocks 40)) / 39 ))
 grow() { # backend spf steps -> "steps/s frames/s", from the seed
-    $HOST -m $MODEL -b "$1" --view none -v --steps "$3" --spf "$2" \
+    $HOST -m $MODEL -b "$1" --vboard "$T/vboard.sh" --view none -v --steps "$3" --spf "$2" \
         2>/dev/null | awk '/^live: / { printf "%.1f %.1f", $2 / $5, $9 / $5 }'
 }
 # over the link: each frame costs k steps of the board, the counting scan, then the sending
 # scan or the bytes at 10 bits a byte, whichever is slower
-link() { # clocks_per_step clock_hz k
-    awk -v c="$1" -v f="$2" -v k="$3" -v b="$FB" -v s1="$SCAN1" -v s2="$SCAN2" 'BEGIN {
+link() { # clocks_per_step clock_hz k clocks_per_cell
+    awk -v c="$1" -v f="$2" -v k="$3" -v b="$FB" -v s1=$((CELLS * $4)) \
+        -v s2=$(((CELLS + LIT) * $4)) 'BEGIN {
         u = b * 10 / 3000000; t = k * c / f + s1 / f + (s2 / f > u ? s2 / f : u);
         printf "%.1f | %.1f", k / t, 1 / t }'
 }
@@ -95,7 +108,7 @@ sec=$T/section.md
     echo "| backend | steps per frame k | steps/s | frames/s |"
     echo "|---|---:|---:|---:|"
     for k in 1 4 10 40; do
-        set -- $(live vboard $k 120)
+        set -- $(live vboard $k 40)
         echo "| vboard (Verilated RTL as \`make vboard\` builds it: 64 lanes, 12 Mbaud, $VBC) | $k | $1 | $2 |"
     done
     for k in 10 40; do
@@ -103,7 +116,7 @@ sec=$T/section.md
         echo "| vboard, growing: steps 0..100 from the seed (no --load-state) | $k | $1 | $2 |"
     done
     for k in 1 4; do
-        set -- $(live ref $k 1080)
+        set -- $(live ref $k 1000)
         echo "| ref (C model) | $k | $1 | $2 |"
     done
     echo
@@ -111,19 +124,23 @@ sec=$T/section.md
     echo "($FBMIN..$FBMAX: 8 packet, 1 status, 5 header, then the RLE cells). At 3 Mbaud (10 bits a"
     echo "byte, 300,000 bytes/s) the link alone carries $(awk -v b=$FB 'BEGIN { printf "%.0f", 300000 / b }') such frames a second. A board sends a"
     echo "frame after its k-th step and steps on when it is out. The frame encoder"
-    echo "(\`rtl/nca_link_frame.v\`) scans the grid twice, $CPC clocks a cell at SF $SF: a counting"
-    echo "pass ($SCAN1 clocks), then the sending pass ($SCAN2 clocks with $LIT literal cells on"
-    echo "average), which overlaps the UART. So a frame takes k steps, the counting pass, and the"
+    echo "(\`rtl/nca_link_frame.v\`) scans the grid twice at SF $SF: a counting pass, then the sending"
+    echo "pass ($LIT literal cells on average are read twice), which overlaps the UART; a cell"
+    echo "takes $CPC_SER clocks with the iCEBreaker's bit-serial pixel conversion, $CPC_ONE with the one-clock"
+    echo "one of the ULX3S builds and the vboard; measured on the vboard, a frame of these"
+    echo "steps costs $VB_FRAME clocks (40 steps with a frame each against one frame, from its"
+    echo "closing line), of which its 12 Mbaud UART needs $((FB * 40)) for the bytes. So a frame takes k"
+    echo "steps, the counting pass, and the"
     echo "slower of the sending pass and the bytes (clocks per step from \"Compact UP5K core\" and"
     echo "\"RTL core\" above):"
     echo
     echo "| board (3 Mbaud) | clocks/step | clock | k | steps/s | frames/s |"
     echo "|---|---:|---:|---:|---:|---:|"
     for k in 1 4; do
-        echo "| iCEBreaker, compact core | 748,157 | 18 MHz | $k | $(link 748157 18000000 $k) |"
+        echo "| iCEBreaker, compact core | 748,157 | 18 MHz | $k | $(link 748157 18000000 $k $CPC_SER) |"
     done
     for k in 1 4 16; do
-        echo "| ULX3S 85F, LANES 64 | 63,955 | 20 MHz | $k | $(link 63955 20000000 $k) |"
+        echo "| ULX3S 85F, LANES 64 | 63,955 | 20 MHz | $k | $(link 63955 20000000 $k $CPC_ONE) |"
     done
 } >"$sec"
 cat "$sec"
