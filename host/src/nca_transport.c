@@ -329,9 +329,17 @@ nca_status nca_transport_open_vboard(nca_transport **out, const char *binary,
     posix_spawn_file_actions_adddup2(&fa, outp[1], 2); /* its chatter is not our output */
     posix_spawn_file_actions_addclose(&fa, in[0]);
     posix_spawn_file_actions_addclose(&fa, outp[1]);
+    /* its own process group: a Ctrl-C in the terminal (SIGINT to the foreground group) is
+     * the user quitting nca-host, which then ends the board through its stdin, not the
+     * board dying under a running link */
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&at, 0);
     char *argv[] = {(char *)binary, (char *)"--stdin-eof", NULL};
     pid_t pid;
-    int rc = posix_spawn(&pid, binary, &fa, NULL, argv, environ);
+    int rc = posix_spawn(&pid, binary, &fa, &at, argv, environ);
+    posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
     close(in[0]);
     close(outp[1]);

@@ -41,10 +41,12 @@ done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/nca-live-XXXXXX") || exit 1
 XVFB_PID=""
+XDISP=""   # the Xvfb display, kept for the vboard's window test after the window section
 TMUX_SOCK="nca-live-$$"
 cleanup() {
     [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null
     tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+    tmux -L "$TMUX_SOCK-c" kill-server 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -169,6 +171,7 @@ else
     for _ in $(seq 300); do [ "$(wc -l <"$T/xdisplay")" -ge 1 ] && break; sleep 0.1; done
     d=$(head -1 "$T/xdisplay")
     export DISPLAY=":$d"
+    XDISP=$DISPLAY
     for _ in $(seq 100); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
     if [ -z "$d" ] || ! xdotool getmouselocation >/dev/null 2>&1; then
         echo "test_live: Xvfb did not come up on display ':$d': $(head -c 300 "$T/xvfb.log")"
@@ -361,6 +364,45 @@ nca_int.save_model('$T/c8.bin', n)" 2>"$T/pyerr"
             grep -q 'channels' "$T/err" && pass "vboard: the line names the channels ($(cat "$T/err"))"
     else
         fail "vboard: a model that does not fit the build" "could not write one: $(head -c 300 "$T/pyerr")"
+    fi
+    # Ctrl-C in the terminal that started a window view (SIGINT to the terminal's foreground
+    # process group) is the user quitting: exit 0, no board-lost line; the board, in its own
+    # process group, ends with its stdin. (The terminal view reads Ctrl-C as a key.)
+    if ! command -v tmux >/dev/null || [ -z "$XDISP" ]; then
+        skip "vboard: Ctrl-C in the terminal of a window view quits with exit 0" "no tmux or Xvfb"
+    else
+        tc() { tmux -L "$TMUX_SOCK-c" "$@"; }
+        tc new-session -d -x 120 -y 20 "DISPLAY=$XDISP $REL --backend vboard --vboard $VBOARD -m $M1 --view window --spf 40 -v 2>$T/cerr; echo exit=\$?; sleep 60"
+        title=""
+        for _ in $(seq 600); do
+            title=$(DISPLAY=$XDISP xdotool search --name 'vboard \| step [1-9]' getwindowname 2>/dev/null | tail -1)
+            [ -n "$title" ] && break
+            sleep 0.1
+        done
+        # the board runs in a process group of its own, not the terminal's
+        sh_pid=$(tc list-panes -F '#{pane_pid}' | head -1)
+        host_pid=$(pgrep -P "$sh_pid" -f nca-host | head -1)
+        vb_pid=$(pgrep -P "${host_pid:-0}" -f nca-vboard | head -1)
+        host_pg=$(ps -o pgid= -p "${host_pid:-0}" | tr -d ' ')
+        vb_pg=$(ps -o pgid= -p "${vb_pid:-0}" | tr -d ' ')
+        if [ -n "$vb_pg" ] && [ -n "$host_pg" ] && [ "$vb_pg" != "$host_pg" ]; then
+            pass "vboard: the board runs in its own process group ($vb_pg, nca-host $host_pg)"
+        else
+            fail "vboard: the board runs in its own process group" "board '$vb_pg', nca-host '$host_pg'"
+        fi
+        tc send-keys C-c
+        for _ in $(seq 300); do
+            tc capture-pane -p | grep -q 'exit=' && break
+            sleep 0.1
+        done
+        if tc capture-pane -p | grep -q 'exit=0$' && [ ! -s "$T/cerr" ] &&
+            tc capture-pane -p | grep -q 'quit by the user'; then
+            pass "vboard: Ctrl-C in the terminal of a window view quits with exit 0 (at: ${title%% | r=*})"
+        else
+            fail "vboard: Ctrl-C in the terminal of a window view quits with exit 0" \
+                "$(tc capture-pane -p | grep -v '^$' | tail -2; head -c 300 "$T/cerr")"
+        fi
+        tc kill-server 2>/dev/null
     fi
     # the board dies under a running view: one line, exit 2, no hang
     "$SAN" "${VB[@]}" --steps 100000 --spf 1 >"$T/kout" 2>"$T/kerr" &
