@@ -59,47 +59,45 @@ static inline int nb(int v, int d, int n, int wrap)
     return r < 0 ? r + n : r - n;
 }
 
+/* The kernels written out (k_sobel_x, k_sobel_y, k_laplace above) over the nine neighbour
+ * words n[dy][dx], channels innermost so that the compiler vectorises each filter; a
+ * neighbour outside a zero-boundary grid reads a zero cell. */
 void nca_perceive(const nca_model *m, const nca_grid *g, unsigned x, unsigned y, int16_t *p)
 {
     const unsigned C = g->channels;
     const int W = (int)g->width, H = (int)g->height, wrap = g->boundary == NCA_BOUNDARY_WRAP;
-    int32_t win[3][3][NCA_MAX_CHANNELS];
+    const int16_t zero[NCA_MAX_CHANNELS] = {0};
+    const int16_t *n[3][3];
     for (int dy = -1; dy <= 1; dy++) {
         int yy = nb((int)y, dy, H, wrap);
         for (int dx = -1; dx <= 1; dx++) {
             int xx = nb((int)x, dx, W, wrap);
-            int32_t *w = win[dy + 1][dx + 1];
-            if (yy < 0 || xx < 0) {
-                for (unsigned c = 0; c < C; c++)
-                    w[c] = 0;
-            } else {
-                const int16_t *s = g->s + ((size_t)yy * (size_t)W + (size_t)xx) * C;
-                for (unsigned c = 0; c < C; c++)
-                    w[c] = s[c];
-            }
+            n[dy + 1][dx + 1] = (yy < 0 || xx < 0)
+                                    ? zero
+                                    : g->s + ((size_t)yy * (size_t)W + (size_t)xx) * C;
         }
     }
+    const int16_t *a = n[0][0], *b = n[0][1], *c3 = n[0][2], *d = n[1][0], *e = n[1][1],
+                  *f = n[1][2], *gg = n[2][0], *h = n[2][1], *i9 = n[2][2];
     unsigned o = 0;
     if (m->kernels & NCA_K_IDENTITY)
         for (unsigned c = 0; c < C; c++)
-            p[o++] = (int16_t)win[1][1][c];
-    const int8_t(*ks[3])[3] = {k_sobel_x, k_sobel_y, k_laplace};
-    const unsigned kbit[3] = {NCA_K_SOBEL_X, NCA_K_SOBEL_Y, NCA_K_LAPLACE};
-    const unsigned ksh[3] = {SOBEL_SHIFT, SOBEL_SHIFT, LAPLACE_SHIFT};
-    for (unsigned f = 0; f < 3; f++) {
-        if (!(m->kernels & kbit[f]))
-            continue;
-        int32_t acc[NCA_MAX_CHANNELS] = {0}; /* channels innermost: the compiler vectorises */
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) {
-                const int32_t k = ks[f][i][j];
-                if (k)
-                    for (unsigned c = 0; c < C; c++)
-                        acc[c] += k * win[i][j][c];
-            }
-        for (unsigned c = 0; c < C; c++)
-            p[o++] = nca_sat16(nca_fx_rshift_round(acc[c], ksh[f]));
-    }
+            p[o++] = e[c];
+    if (m->kernels & NCA_K_SOBEL_X)
+        for (unsigned c = 0; c < C; c++) {
+            int32_t v = (c3[c] - a[c]) + 2 * (f[c] - d[c]) + (i9[c] - gg[c]);
+            p[o++] = nca_sat16(nca_fx_rshift_round(v, SOBEL_SHIFT));
+        }
+    if (m->kernels & NCA_K_SOBEL_Y)
+        for (unsigned c = 0; c < C; c++) {
+            int32_t v = (gg[c] - a[c]) + 2 * (h[c] - b[c]) + (i9[c] - c3[c]);
+            p[o++] = nca_sat16(nca_fx_rshift_round(v, SOBEL_SHIFT));
+        }
+    if (m->kernels & NCA_K_LAPLACE)
+        for (unsigned c = 0; c < C; c++) {
+            int32_t v = (a[c] + c3[c] + gg[c] + i9[c]) + 2 * (b[c] + d[c] + f[c] + h[c]) - 12 * e[c];
+            p[o++] = nca_sat16(nca_fx_rshift_round(v, LAPLACE_SHIFT));
+        }
 }
 
 void nca_mlp(const nca_model *m, const int16_t *p, int32_t *ds)
