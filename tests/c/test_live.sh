@@ -179,13 +179,14 @@ else
     printf '100 click 40,36 r=8\n120 key space\n' >"$T/win.ev"
     # open_window TITLE_RE OUT ERR CMD...: starts CMD in the background (pid), waits up to 30 s
     # for its newest window whose title matches TITLE_RE (id, empty if none); tries again,
-    # up to four times, when SDL could not connect to the X server while xdotool could:
-    # seen on this 2-core machine under heavy load (twice in a row at a load average of 7)
-    # and once at 0.5
+    # up to six times, when SDL could not connect to the X server while xdotool could:
+    # seen on this 2-core machine under heavy load (twice in a row at a load average of 7,
+    # four times in a row beside two bitstream builds), and once at 0.5. Before a new try it
+    # waits for the server to answer xdotool again, then 1..5 s more.
     open_window() {
         local re=$1 out=$2 errf=$3 try
         shift 3
-        for try in 1 2 3 4; do
+        for try in 1 2 3 4 5 6; do
             "$@" >"$out" 2>"$errf" &
             pid=$!
             id=""
@@ -198,6 +199,7 @@ else
             grep -q 'x11 not available' "$errf" || return 0
             echo "test_live: SDL could not open the X display on try $try: $(head -c 200 "$errf")"
             wait "$pid" 2>/dev/null
+            for _ in $(seq 100); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
             sleep "$try"
         done
     }
