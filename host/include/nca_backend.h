@@ -65,6 +65,10 @@ typedef struct nca_backend_ops {
     /* Optional (with run_frame): frames of free runs that never arrived, from the FRAME
      * events' sequence numbers since the backend opened (a repeated one counts 255). */
     uint64_t (*frames_lost)(const nca_backend *b);
+    /* Optional (with run_frame): the longest one step may take, ms, beyond which a free run's
+     * late frame means a lost board (a simulated board is allowed many times a real one's);
+     * NULL: 1000. */
+    unsigned (*step_ms_max)(const nca_backend *b);
 } nca_backend_ops;
 
 /* NULL-terminated list of the backends built in. */

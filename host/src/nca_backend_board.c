@@ -23,7 +23,11 @@ struct nca_backend {
     uint32_t run_end;
     uint8_t run_seq;
     uint64_t frames_dropped; /* FRAME events whose sequence skipped */
+    unsigned step_ms_max;    /* ops->step_ms_max: a board's, or a simulation's */
 };
+
+#define BOARD_STEP_MS_MAX 1000u   /* a real board: the iCEBreaker's dense step is ~170 ms */
+#define VBOARD_STEP_MS_MAX 10000u /* the vboard: as its link's step_ms, a loaded CPU slows it */
 
 static int parse_num(const char *s, unsigned long max, unsigned long *out)
 {
@@ -197,7 +201,7 @@ nca_status nca_board_open(const char *kind, const nca_backend_config *cfg, nca_l
     } else if (strcmp(kind, "vboard") == 0) {
         /* a simulation: clocks are slow, steps take long */
         lc.timeout_ms = 3000;
-        lc.step_ms = 10000;
+        lc.step_ms = VBOARD_STEP_MS_MAX;
         st = nca_transport_open_vboard(&t, o.vboard, 30000, err);
     } else {
         return nca_fail(err, NCA_E_ARG, "'%s' is not a board backend (serial, usb, vboard)", kind);
@@ -248,6 +252,7 @@ static nca_status open_kind(const char *kind, nca_backend **out,
         free(b);
         return st;
     }
+    b->step_ms_max = strcmp(kind, "vboard") == 0 ? VBOARD_STEP_MS_MAX : BOARD_STEP_MS_MAX;
     *out = b;
     return NCA_OK;
 }
@@ -475,20 +480,25 @@ static uint64_t board_frames_lost(const nca_backend *b)
     return b->frames_dropped;
 }
 
+static unsigned board_step_ms_max(const nca_backend *b)
+{
+    return b->step_ms_max;
+}
+
 const nca_backend_ops nca_backend_serial_ops = {
     "serial", "a board on a serial port (--port, --baud; the link protocol)",
     serial_open, board_close, board_load, board_seed, board_damage, board_step,
     board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done,
-    board_run_frame, board_frames_lost};
+    board_run_frame, board_frames_lost, board_step_ms_max};
 
 const nca_backend_ops nca_backend_usb_ops = {
     "usb", "a board's FTDI UART through libftdi1 (iCEBreaker 0403:6010 B, ULX3S 0403:6015)",
     usb_open, board_close, board_load, board_seed, board_damage, board_step,
     board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done,
-    board_run_frame, board_frames_lost};
+    board_run_frame, board_frames_lost, board_step_ms_max};
 
 const nca_backend_ops nca_backend_vboard_ops = {
     "vboard", "the Verilated board behind a pty (--vboard; bit-exact RTL, slow)",
     vboard_open, board_close, board_load, board_seed, board_damage, board_step,
     board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done,
-    board_run_frame, board_frames_lost};
+    board_run_frame, board_frames_lost, board_step_ms_max};

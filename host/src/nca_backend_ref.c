@@ -168,13 +168,13 @@ static const nca_backend_ops ref_ops = {
     "ref", "in-process C model of the fixed-point spec (bit-exact reference)",
     ref_open, ref_close, ref_load, ref_seed, ref_damage, ref_step,
     ref_read_state, ref_write_state, ref_read_rgba, ref_read_frame, ref_steps_done, NULL,
-    NULL};
+    NULL, NULL};
 
 static const nca_backend_ops float_ops = {
     "float", "in-process float32 twin of the same model (for comparison)",
     float_open, ref_close, ref_load, ref_seed, ref_damage, ref_step,
     ref_read_state, ref_write_state, ref_read_rgba, ref_read_frame, ref_steps_done, NULL,
-    NULL};
+    NULL, NULL};
 
 static const nca_backend_ops *const all_backends[] = {
     &ref_ops, &float_ops, &nca_backend_serial_ops, &nca_backend_usb_ops, &nca_backend_vboard_ops,

@@ -11,9 +11,8 @@
 #define MAX_SPF 65535u
 #define MAX_RADIUS 256u
 #define FRAME_WAIT_MS 100u   /* one wait for a board's frame, between looks at the input */
-#define STALL_MS 10000u      /* no frame for this long (plus 1 s a step a frame): a lost board */
-#define STALL_STEP_SIM_MS 10000u /* a simulated board's allowance a step (as its link's, in
-                                  * nca_backend_board.c): a loaded CPU slows it many times */
+#define STALL_MS 10000u      /* no frame for this long (plus the backend's longest step times
+                              * the steps a frame, ops->step_ms_max): a lost board */
 #define ROTATE_STEP 15.0     /* degrees a key , . turns the perception */
 
 typedef struct live {
@@ -351,8 +350,7 @@ nca_status nca_live_run(const nca_live_config *c, nca_live_result *r, nca_error 
             if (waited_since == 0)
                 waited_since = t;
             else if ((t - waited_since) * 1000.0 >
-                     STALL_MS + (strcmp(c->ops->name, "vboard") == 0 ? STALL_STEP_SIM_MS : 1000.0) *
-                                    k) {
+                     STALL_MS + (c->ops->step_ms_max ? c->ops->step_ms_max(c->b) : 1000.0) * k) {
                 st = nca_fail(err, NCA_E_DEVICE, "%s: no frame for %.0f s (board unplugged?)",
                               c->ops->name, t - waited_since);
                 break;
