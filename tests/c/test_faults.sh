@@ -15,8 +15,6 @@ BUILD=${BUILD:-build}
 HOST=$BUILD/san/nca-host
 MODEL=weights/regen.bin
 VBOARD=${VBOARD:-sim/build/vboard/nca-vboard}
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}
 T=$(mktemp -d "${TMPDIR:-/tmp}/nca-faults-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 . tests/c/harness.sh

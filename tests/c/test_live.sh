@@ -28,8 +28,6 @@ M2=weights/grow.bin
 VBOARD=${VBOARD:-sim/build/vboard/nca-vboard}
 PYTHON=${PYTHON:-/usr/bin/python3}
 [ -x "$PYTHON" ] || PYTHON=python3
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}
 
 for b in "$SAN" "$REL"; do
     if [ ! -x "$b" ]; then

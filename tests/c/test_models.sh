@@ -13,8 +13,6 @@ CONV=$BUILD/san/nca-convert
 REGEN=weights/regen.bin
 PYTHON=${PYTHON:-/usr/bin/python3}
 [ -x "$PYTHON" ] || PYTHON=python3
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/nca-models-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
