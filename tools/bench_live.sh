@@ -140,7 +140,7 @@ sec=$T/section.md
         echo "| iCEBreaker, compact core | 748,157 | 18 MHz | $k | $(link 748157 18000000 $k $CPC_SER) |"
     done
     for k in 1 4 16; do
-        echo "| ULX3S 85F, LANES 64 | 63,955 | 20 MHz | $k | $(link 63955 20000000 $k $CPC_ONE) |"
+        echo "| ULX3S 85F, LANES 64 | 63,955 | 25 MHz | $k | $(link 63955 25000000 $k $CPC_ONE) |"
     done
 } >"$sec"
 cat "$sec"

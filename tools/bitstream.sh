@@ -29,9 +29,9 @@ ulx3s-25f)
     DEV_LANES=4; DEV_GRID=32x32; DEV_CLK=30; DEV_CORE=0; BOARD_ID=2 ;;
 ulx3s-85f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=85k
-    # 20 MHz (PLL): at 30 placement estimated 26.05 MHz and routing did not converge in
-    # 53 min (docs/results.md); the last build that met its clock routed at 31.43 MHz
-    DEV_LANES=64; DEV_GRID=64x64; DEV_CLK=20; DEV_CORE=0; BOARD_ID=3 ;;
+    # 25 MHz (the oscillator, no PLL): routes at 31.47 MHz (a88d719, 53 min); at 30
+    # placement estimated 26.05 MHz and routing did not converge in 53 min (docs/results.md)
+    DEV_LANES=64; DEV_GRID=64x64; DEV_CLK=25; DEV_CORE=0; BOARD_ID=3 ;;
 *)
     echo "bitstream: unknown board '$BOARD' (icebreaker, ulx3s-25f, ulx3s-85f)" >&2
     exit 1 ;;

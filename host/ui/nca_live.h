@@ -29,11 +29,11 @@ extern "C" {
 
 #define NCA_LIVE_MAX_MODELS 9
 
-/* A board's default steps per frame: a FRAME event of the grown lizard costs a board about
- * as much as 4 of its steps (the link's bytes and the frame encoder's two scans: a vboard
- * 268,000 clocks against 71,000 a step, a ULX3S 85F at 3 Mbaud 17 ms against 3.2 ms, an
- * iCEBreaker 21 ms against 41 ms; docs/results.md "Live view speed"), so at 4 a board spends
- * most of its time stepping and still draws several frames a second. */
+/* A board's default steps per frame. A FRAME event of the grown lizard (the link's bytes and
+ * the frame encoder's two scans) costs the vboard about 4 of its steps (268,000 clocks
+ * against 71,000), a ULX3S 85F about 6 (16 ms at 3 Mbaud against 2.6 ms), an iCEBreaker
+ * half of one (21 ms against 41 ms; docs/results.md "Live view speed"): at 4 the boards
+ * spend half their time or more stepping and still draw several frames a second. */
 #define NCA_LIVE_BOARD_SPF 4u
 
 typedef struct nca_live_config {
