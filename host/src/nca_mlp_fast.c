@@ -79,14 +79,14 @@ __attribute__((target("avx2"))) static void mlp_avx2(const nca_mlp_pack *pk, con
                                                      int32_t *ds)
 {
     const nca_model *m = pk->model;
-    const unsigned H = m->hidden, C = m->channels, n_in = nca_model_inputs(m);
+    const unsigned C = m->channels, n_in = nca_model_inputs(m);
     int32_t pp[NCA_MAX_INPUTS / 2];
     for (unsigned ip = 0; ip < pk->in_pairs; ip++)
         pp[ip] = pair32(p[2 * ip], 2 * ip + 1 < n_in ? p[2 * ip + 1] : 0);
 
     /* layer 1: HBLK hidden units (four vectors of eight int32) at a time, then the bias,
      * nca_rshift_round (floor(v / 2^sh) + bit sh-1 of v, sh 0..31) and the ReLU to uint8 */
-    int32_t h[NCA_MAX_HIDDEN + 2];
+    int32_t h[NCA_MAX_HIDDEN];
     const __m256i zero = _mm256_setzero_si256();
     const __m256i u8max = _mm256_set1_epi32(255);
     for (unsigned j0 = 0; j0 < pk->h_pad; j0 += HBLK) {
@@ -112,13 +112,23 @@ __attribute__((target("avx2"))) static void mlp_avx2(const nca_mlp_pack *pk, con
             _mm256_storeu_si256((__m256i *)(void *)(h + j), r);
         }
     }
-    h[H] = 0; /* the odd unit's partner (the padding units are 0 too: zero weights, bias) */
+    /* h as int16 (0..255), so that layer 2 broadcasts each hidden pair with one load; the
+     * padding units are 0 (zero weights and bias), the odd unit's partner among them */
+    NCA_ALIGN32 int16_t h16[NCA_MAX_HIDDEN];
+    for (unsigned j = 0; j < pk->h_pad; j += 16) {
+        const __m256i lo = _mm256_loadu_si256((const void *)(h + j));
+        const __m256i hi = _mm256_loadu_si256((const void *)(h + j + 8));
+        _mm256_store_si256((__m256i *)(void *)(h16 + j),
+                           _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xD8));
+    }
 
     /* layer 2: eight channels a vector, two hidden units a vpmaddwd */
     __m256i c0 = _mm256_setzero_si256(), c1 = c0;
     const int16_t *w = pk->w2p;
     for (unsigned jp = 0; jp < pk->h_pairs; jp++, w += pk->c_pad * 2) {
-        const __m256i b = _mm256_set1_epi32(pair32((int16_t)h[2 * jp], (int16_t)h[2 * jp + 1]));
+        int32_t hp;
+        memcpy(&hp, h16 + 2 * jp, sizeof hp);
+        const __m256i b = _mm256_set1_epi32(hp);
         const __m256i *wv = (const __m256i *)(const void *)w;
         c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(_mm256_load_si256(wv), b));
         if (pk->c_pad > CBLK)
