@@ -89,7 +89,7 @@ module nca_weights #(
     wire [15:0]        k_w1 = l_w1 >> LOG2_RQ;    // its drain clock
     wire [LANES-1:0]   en_w1 = LANE_ONE << l_w1;  // lane of the value being loaded
     wire [LANES-1:0]   en_w2 = LANE_ONE << l_w2;
-    wire [31:0]        bs_shift = {16'd0, r_w1} * 32'd6;
+    wire [31:0]        bs_shift = ({16'd0, r_w1} << 2) + ({16'd0, r_w1} << 1);  // 6 x r_w1, no multiplier
     wire [6*RQ-1:0]    en_b1 = (i_ld_valid && i_ld_sel == LD_B1) ? B1_ONE << bs_shift : {(6*RQ){1'b0}};
     wire [6*RQ-1:0]    en_s1 = (i_ld_valid && i_ld_sel == LD_S1) ? S1_ONE << bs_shift : {(6*RQ){1'b0}};
     /* verilator lint_off UNUSEDSIGNAL */
