@@ -23,7 +23,6 @@ struct nca_backend {
     uint32_t run_end;
     uint8_t run_seq;
     uint64_t frames_dropped; /* FRAME events whose sequence skipped */
-    unsigned step_ms_max;    /* ops->step_ms_max: a board's, or a simulation's */
 };
 
 #define BOARD_STEP_MS_MAX 1000u   /* a real board: the iCEBreaker's dense step is ~170 ms */
@@ -252,7 +251,6 @@ static nca_status open_kind(const char *kind, nca_backend **out,
         free(b);
         return st;
     }
-    b->step_ms_max = strcmp(kind, "vboard") == 0 ? VBOARD_STEP_MS_MAX : BOARD_STEP_MS_MAX;
     *out = b;
     return NCA_OK;
 }
@@ -482,7 +480,14 @@ static uint64_t board_frames_lost(const nca_backend *b)
 
 static unsigned board_step_ms_max(const nca_backend *b)
 {
-    return b->step_ms_max;
+    (void)b;
+    return BOARD_STEP_MS_MAX;
+}
+
+static unsigned vboard_step_ms_max(const nca_backend *b)
+{
+    (void)b;
+    return VBOARD_STEP_MS_MAX;
 }
 
 const nca_backend_ops nca_backend_serial_ops = {
@@ -501,4 +506,4 @@ const nca_backend_ops nca_backend_vboard_ops = {
     "vboard", "the Verilated board behind a pty (--vboard; bit-exact RTL, slow)",
     vboard_open, board_close, board_load, board_seed, board_damage, board_step,
     board_read_state, board_write_state, board_read_rgba, board_read_frame, board_steps_done,
-    board_run_frame, board_frames_lost, board_step_ms_max};
+    board_run_frame, board_frames_lost, vboard_step_ms_max};
