@@ -85,8 +85,10 @@ __attribute__((target("avx2"))) static void mlp_avx2(const nca_mlp_pack *pk, con
         pp[ip] = pair32(p[2 * ip], 2 * ip + 1 < n_in ? p[2 * ip + 1] : 0);
 
     /* layer 1: HBLK hidden units (four vectors of eight int32) at a time, then the bias,
-     * nca_rshift_round (floor(v / 2^sh) + bit sh-1 of v, sh 0..31) and the ReLU to uint8 */
-    int32_t h[NCA_MAX_HIDDEN];
+     * nca_rshift_round (floor(v / 2^sh) + bit sh-1 of v, sh 0..31) and the ReLU to uint8,
+     * stored as int16 so that layer 2 broadcasts each hidden pair with one load; the padding
+     * units are 0 (zero weights and bias), the odd unit's partner among them */
+    NCA_ALIGN32 int16_t h16[NCA_MAX_HIDDEN];
     const __m256i zero = _mm256_setzero_si256();
     const __m256i u8max = _mm256_set1_epi32(255);
     for (unsigned j0 = 0; j0 < pk->h_pad; j0 += HBLK) {
@@ -100,6 +102,7 @@ __attribute__((target("avx2"))) static void mlp_avx2(const nca_mlp_pack *pk, con
             for (unsigned q = 0; q < HBLK / 8; q++)
                 a[q] = _mm256_add_epi32(a[q], _mm256_madd_epi16(_mm256_load_si256(wv + q), b));
         }
+        __m256i r[HBLK / 8];
         for (unsigned q = 0; q < HBLK / 8; q++) {
             const unsigned j = j0 + 8 * q;
             const __m256i v = _mm256_add_epi32(a[q], _mm256_load_si256((const void *)(pk->b1 + j)));
@@ -107,19 +110,12 @@ __attribute__((target("avx2"))) static void mlp_avx2(const nca_mlp_pack *pk, con
             const __m256i shm = _mm256_load_si256((const void *)(pk->sh1m + j));
             const __m256i rnd = _mm256_and_si256(_mm256_srav_epi32(v, shm),
                                                  _mm256_load_si256((const void *)(pk->rm1 + j)));
-            __m256i r = _mm256_add_epi32(_mm256_srav_epi32(v, sh), rnd);
-            r = _mm256_min_epi32(_mm256_max_epi32(r, zero), u8max);
-            _mm256_storeu_si256((__m256i *)(void *)(h + j), r);
+            r[q] = _mm256_add_epi32(_mm256_srav_epi32(v, sh), rnd);
+            r[q] = _mm256_min_epi32(_mm256_max_epi32(r[q], zero), u8max);
         }
-    }
-    /* h as int16 (0..255), so that layer 2 broadcasts each hidden pair with one load; the
-     * padding units are 0 (zero weights and bias), the odd unit's partner among them */
-    NCA_ALIGN32 int16_t h16[NCA_MAX_HIDDEN];
-    for (unsigned j = 0; j < pk->h_pad; j += 16) {
-        const __m256i lo = _mm256_loadu_si256((const void *)(h + j));
-        const __m256i hi = _mm256_loadu_si256((const void *)(h + j + 8));
-        _mm256_store_si256((__m256i *)(void *)(h16 + j),
-                           _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xD8));
+        for (unsigned q = 0; q < HBLK / 8; q += 2) /* 16 units a store, in order */
+            _mm256_store_si256((__m256i *)(void *)(h16 + j0 + 8 * q),
+                               _mm256_permute4x64_epi64(_mm256_packs_epi32(r[q], r[q + 1]), 0xD8));
     }
 
     /* layer 2: eight channels a vector, two hidden units a vpmaddwd */
