@@ -56,10 +56,13 @@ table=$(mktemp)
     echo
     ref=$(echo "$r64" | awk -F'|' '{ print $6 }')
     echo "$ref $dense_sps $best" | awk '{ printf "The C model (ref, 64x64, one thread) runs %.1fx the faster PyTorch float32 step in this run growing\nthe lizard, and %.1fx on the dense grid (every cell alive, about half of them firing).\n", $1 / $3, $2 / $3 }'
-    simd=no; grep -qw avx2 /proc/cpuinfo && simd=yes
+    simd="neither (portable C)"
+    grep -qw avx2 /proc/cpuinfo && simd="AVX2"
+    grep -qw avx512_vnni /proc/cpuinfo && simd="AVX-512 VNNI"
     echo "The fixed-point step runs the MLP only on active cells (alive before the update and firing),"
-    echo "in an AVX2 kernel where the CPU has one (host/src/nca_mlp_fast.c; this CPU: $simd), bit-exact"
-    echo "with the portable nca_mlp (tests/c/test_step.c checks both against an independent MLP);"
+    echo "in batches of eight, with an AVX-512 VNNI kernel (four cells a pass) or an AVX2 kernel where the"
+    echo "CPU has one (host/src/nca_mlp_fast.c; this CPU: $simd), bit-exact with the portable nca_mlp"
+    echo "(tests/c/test_step.c checks every kernel against an independent MLP and step);"
     echo "the float twin is dense and scalar, as the TF notebook."
 } >"$table"
 cat "$table"

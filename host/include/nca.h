@@ -169,26 +169,46 @@ typedef struct nca_step_stats {
 #else
 #define NCA_ALIGN32 _Alignas(32)
 #endif
+/* The MLP kernels, slowest first: a pack runs the best one that both its caller allows and
+ * the CPU has; every kernel gives the integers of nca_mlp, bit for bit. */
+typedef enum nca_simd {
+    NCA_SIMD_NONE,   /* nca_mlp, portable C */
+    NCA_SIMD_AVX2,   /* int16 pairs (vpmaddwd), one cell at a time */
+    NCA_SIMD_AVX512, /* AVX-512 VNNI (vpdpwssd, vpdpbusd), four cells at a time */
+} nca_simd;
+/* Most cells the batch MLP takes at once. */
+#define NCA_MLP_BATCH 8
 /* A model's weights packed for the fast MLP (nca_mlp_fast.c): int16 pairs across hidden
- * units (layer 1) and channels (layer 2), for an AVX2 kernel; simd 0 runs nca_mlp. */
+ * units (layer 1, both SIMD kernels), int16 pairs (AVX2) or int8 quads (AVX-512) across
+ * channels (layer 2). */
 typedef struct nca_mlp_pack {
     NCA_ALIGN32 int16_t w1p[NCA_MAX_INPUTS * NCA_MAX_HIDDEN];
     NCA_ALIGN32 int16_t w2p[(NCA_MAX_HIDDEN + 2) * NCA_MAX_CHANNELS];
-    /* layer-1 bias and requant per unit: shift, shift - 1 (0 at shift 0), round bit mask */
+    NCA_ALIGN32 int8_t w2q[NCA_MAX_HIDDEN * NCA_MAX_CHANNELS];
+    /* requant per layer-1 unit and per channel: bias, shift, shift - 1 (0 at shift 0),
+     * round bit mask */
     NCA_ALIGN32 int32_t b1[NCA_MAX_HIDDEN];
     NCA_ALIGN32 int32_t sh1[NCA_MAX_HIDDEN];
     NCA_ALIGN32 int32_t sh1m[NCA_MAX_HIDDEN];
     NCA_ALIGN32 int32_t rm1[NCA_MAX_HIDDEN];
+    NCA_ALIGN32 int32_t b2[NCA_MAX_CHANNELS];
+    NCA_ALIGN32 int32_t sh2[NCA_MAX_CHANNELS];
+    NCA_ALIGN32 int32_t sh2m[NCA_MAX_CHANNELS];
+    NCA_ALIGN32 int32_t rm2[NCA_MAX_CHANNELS];
     const nca_model *model;
-    int simd;
+    nca_simd simd;
     unsigned in_pairs, h_pad, h_pairs, c_pad;
 } nca_mlp_pack;
-/* Is there an AVX2 unit (the fast MLP's kernel)? */
-int nca_cpu_has_simd(void);
-/* Packs m (kept by pointer: it must outlive the pack); simd 0 or no AVX2: the scalar MLP. */
-void nca_mlp_pack_init(nca_mlp_pack *pk, const nca_model *m, int simd);
+/* The fastest MLP kernel this CPU can run. */
+nca_simd nca_cpu_simd(void);
+/* Packs m (kept by pointer: it must outlive the pack) for the best kernel up to max. */
+void nca_mlp_pack_init(nca_mlp_pack *pk, const nca_model *m, nca_simd max);
 /* The same integers as nca_mlp(pk->model, p, ds). */
 void nca_mlp_packed(const nca_mlp_pack *pk, const int16_t *p, int32_t *ds);
+/* n (1..NCA_MLP_BATCH) cells at once: row r of p (NCA_MAX_INPUTS words) gives row r of ds
+ * (NCA_MAX_CHANNELS words), the integers of nca_mlp on that row. */
+void nca_mlp_packed_batch(const nca_mlp_pack *pk, unsigned n,
+                          const int16_t (*p)[NCA_MAX_INPUTS], int32_t (*ds)[NCA_MAX_CHANNELS]);
 
 /* Scratch memory for the fixed step: one per grid size, reusable. */
 typedef struct nca_workspace {
@@ -199,7 +219,8 @@ typedef struct nca_workspace {
     uint8_t *post;  /* alive after the update */
     uint8_t *tmp;   /* scratch for the separable 3x3 max filter */
     nca_mlp_pack *mlp; /* the step's model, packed at each step (a few microseconds) */
-    int scalar;     /* 1: the portable MLP even on an AVX2 CPU (tests compare the two) */
+    nca_simd simd_max; /* the fastest MLP kernel allowed (init: NCA_SIMD_AVX512, i.e. the
+                          CPU's best); tests lower it to compare the kernels */
     float hidden_max; /* the float twin's largest hidden activation so far (calibration) */
 } nca_workspace;
 nca_status nca_workspace_init(nca_workspace *ws, const nca_grid *g, nca_error *err);
@@ -213,6 +234,10 @@ void nca_step_float(const nca_model_f *mf, nca_grid *g, nca_workspace *ws, nca_s
 /* The per-cell pieces the step is built from (exported for unit tests and the RTL benches). */
 /* Perception of cell (x, y): writes nca_model_inputs(m) int16 values (state format). */
 void nca_perceive(const nca_model *m, const nca_grid *g, unsigned x, unsigned y, int16_t *p);
+/* The same with the step's kernel: AVX-512 (simd NCA_SIMD_AVX512, the CPU must have it) or
+ * portable C (anything else); the same words as nca_perceive. */
+void nca_perceive_fast(const nca_model *m, const nca_grid *g, unsigned x, unsigned y,
+                       nca_simd simd, int16_t *p);
 /* The MLP on one perception vector: ds[k] is the increment in state units. */
 void nca_mlp(const nca_model *m, const int16_t *p, int32_t *ds);
 int32_t nca_rshift_round(int64_t v, unsigned sh); /* floor((v + 2^(sh-1)) / 2^sh) */

@@ -10,7 +10,15 @@
  * nca_mlp's own (nca_rshift_round). Layer 2 takes every hidden pair, zero or not: skipping
  * the pairs that the ReLU zeroed (about half) cost more in mispredicted branches than it saved
  * (measured 2026-12-05: 1,060 -> 1,510 steps/s on a dense 64x64 grid, 4,900 -> 5,750 growing
- * the lizard, without the skip). */
+ * the lizard, without the skip).
+ *
+ * The AVX-512 VNNI kernel runs four cells at a time, so that each weight vector it loads
+ * serves four cells and four independent sums hide the latency of the fused multiply-adds:
+ * layer 1 with vpdpwssd on the same int16 pairs (sixteen hidden units a vector), layer 2
+ * with vpdpbusd, which multiplies four unsigned bytes (the hidden units, 0..255 after the
+ * ReLU) by four signed weight bytes and adds the four products into an int32: the weights
+ * are stored as quads w2q[j/4][k] = {W2[k][j..j+3]}, sixteen channels a vector. Neither
+ * instruction saturates, so the sums are those of nca_mlp. */
 #include "nca.h"
 #include "nca_fixed.h"
 
@@ -28,44 +36,73 @@ static unsigned round_up(unsigned v, unsigned m)
     return (v + m - 1) / m * m;
 }
 
-int nca_cpu_has_simd(void)
+#if NCA_MLP_X86
+#define NCA_TARGET_512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#endif
+
+nca_simd nca_cpu_simd(void)
 {
 #if NCA_MLP_X86
-    return __builtin_cpu_supports("avx2") ? 1 : 0;
-#else
-    return 0;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
+        return NCA_SIMD_AVX512;
+    if (__builtin_cpu_supports("avx2"))
+        return NCA_SIMD_AVX2;
 #endif
+    return NCA_SIMD_NONE;
 }
 
-void nca_mlp_pack_init(nca_mlp_pack *pk, const nca_model *m, int simd)
+/* a requant table entry: shift, shift - 1 (0 at shift 0), round bit mask (see mlp_avx2) */
+static void requant_entry(int32_t *sh, int32_t *shm, int32_t *rm, unsigned shift)
+{
+    *sh = (int32_t)shift;
+    *shm = shift ? (int32_t)shift - 1 : 0;
+    *rm = shift ? 1 : 0;
+}
+
+void nca_mlp_pack_init(nca_mlp_pack *pk, const nca_model *m, nca_simd max)
 {
     const unsigned n_in = nca_model_inputs(m), H = m->hidden, C = m->channels;
+    const nca_simd cpu = nca_cpu_simd();
     pk->model = m;
-    pk->simd = simd && nca_cpu_has_simd();
+    pk->simd = max < cpu ? max : cpu;
     pk->in_pairs = (n_in + 1) / 2;
     pk->h_pad = round_up(H, HBLK);
     pk->h_pairs = (H + 1) / 2;
     pk->c_pad = round_up(C, CBLK);
-    if (!pk->simd)
+    if (pk->simd == NCA_SIMD_NONE)
         return; /* the scalar path reads the model itself */
     memset(pk->b1, 0, sizeof pk->b1);
     memset(pk->sh1, 0, sizeof pk->sh1);
     memset(pk->sh1m, 0, sizeof pk->sh1m);
     memset(pk->rm1, 0, sizeof pk->rm1);
-    for (unsigned j = 0; j < H; j++) { /* requant of unit j: see mlp_avx2 */
+    for (unsigned j = 0; j < H; j++) {
         pk->b1[j] = m->b1[j];
-        pk->sh1[j] = m->shift1[j];
-        pk->sh1m[j] = m->shift1[j] ? m->shift1[j] - 1 : 0;
-        pk->rm1[j] = m->shift1[j] ? 1 : 0;
+        requant_entry(&pk->sh1[j], &pk->sh1m[j], &pk->rm1[j], m->shift1[j]);
     }
-    memset(pk->w1p, 0, sizeof pk->w1p);
-    memset(pk->w2p, 0, sizeof pk->w2p);
+    memset(pk->w1p, 0, (size_t)pk->in_pairs * pk->h_pad * 2 * sizeof pk->w1p[0]);
     for (unsigned j = 0; j < H; j++)
         for (unsigned i = 0; i < n_in; i++)
             pk->w1p[((i / 2) * pk->h_pad + j) * 2 + i % 2] = m->w1[(size_t)j * n_in + i];
+    if (pk->simd == NCA_SIMD_AVX2) {
+        memset(pk->w2p, 0, sizeof pk->w2p);
+        for (unsigned k = 0; k < C; k++)
+            for (unsigned j = 0; j < H; j++)
+                pk->w2p[((j / 2) * pk->c_pad + k) * 2 + j % 2] = m->w2[(size_t)k * H + j];
+        return;
+    }
+    memset(pk->b2, 0, sizeof pk->b2);
+    memset(pk->sh2, 0, sizeof pk->sh2);
+    memset(pk->sh2m, 0, sizeof pk->sh2m);
+    memset(pk->rm2, 0, sizeof pk->rm2);
+    for (unsigned k = 0; k < C; k++) {
+        pk->b2[k] = m->b2[k];
+        requant_entry(&pk->sh2[k], &pk->sh2m[k], &pk->rm2[k], m->shift2[k]);
+    }
+    memset(pk->w2q, 0, (size_t)pk->h_pad * NCA_MAX_CHANNELS);
     for (unsigned k = 0; k < C; k++)
         for (unsigned j = 0; j < H; j++)
-            pk->w2p[((j / 2) * pk->c_pad + k) * 2 + j % 2] = m->w2[(size_t)k * H + j];
+            pk->w2q[((j / 4) * NCA_MAX_CHANNELS + k) * 4 + j % 4] = m->w2[(size_t)k * H + j];
 }
 
 /* two int16 values as the one int32 a vpmaddwd broadcast needs: lo in bits 0..15 */
@@ -138,13 +175,128 @@ __attribute__((target("avx2"))) static void mlp_avx2(const nca_mlp_pack *pk, con
 }
 #endif
 
+#if NCA_MLP_X86
+enum { NB = 4 }; /* cells a pass of the AVX-512 kernel */
+_Static_assert(NCA_MAX_CHANNELS == 16, "the AVX-512 layer 2 holds every channel in one vector");
+_Static_assert(NCA_MLP_BATCH % NB == 0, "a full batch is whole passes");
+
+/* nca_rshift_round of sixteen int32 lanes by per-lane shifts (0..31) */
+NCA_TARGET_512 static inline __m512i rsr_512(__m512i v, const int32_t *sh, const int32_t *shm,
+                                             const int32_t *rm)
+{
+    const __m512i rnd = _mm512_and_si512(_mm512_srav_epi32(v, _mm512_loadu_si512(shm)),
+                                         _mm512_loadu_si512(rm));
+    return _mm512_add_epi32(_mm512_srav_epi32(v, _mm512_loadu_si512(sh)), rnd);
+}
+
+/* layer 1 for hidden units j0 .. j0 + 16 NQ - 1 of NB cells: bias, products, requant, ReLU
+ * to 0..255, stored as bytes; NQ is a constant where this is inlined */
+NCA_TARGET_512 static inline __attribute__((always_inline)) void
+l1_512(const nca_mlp_pack *pk, const int32_t (*pp)[NCA_MAX_INPUTS / 2],
+       uint8_t (*h8)[NCA_MAX_HIDDEN], unsigned j0, const unsigned NQ)
+{
+    __m512i a[NB][4];
+    for (unsigned c = 0; c < NB; c++)
+        for (unsigned q = 0; q < NQ; q++)
+            a[c][q] = _mm512_loadu_si512(pk->b1 + j0 + 16 * q);
+    const int16_t *w = pk->w1p + (size_t)j0 * 2;
+    for (unsigned ip = 0; ip < pk->in_pairs; ip++, w += pk->h_pad * 2) {
+        __m512i wv[4];
+        for (unsigned q = 0; q < NQ; q++)
+            wv[q] = _mm512_loadu_si512(w + 32 * q);
+        for (unsigned c = 0; c < NB; c++) {
+            const __m512i b = _mm512_set1_epi32(pp[c][ip]);
+            for (unsigned q = 0; q < NQ; q++)
+                a[c][q] = _mm512_dpwssd_epi32(a[c][q], wv[q], b);
+        }
+    }
+    const __m512i zero = _mm512_setzero_si512(), u8max = _mm512_set1_epi32(255);
+    for (unsigned c = 0; c < NB; c++)
+        for (unsigned q = 0; q < NQ; q++) {
+            const unsigned j = j0 + 16 * q;
+            __m512i r = rsr_512(a[c][q], pk->sh1 + j, pk->sh1m + j, pk->rm1 + j);
+            r = _mm512_min_epi32(_mm512_max_epi32(r, zero), u8max);
+            _mm_storeu_si128((__m128i *)(void *)(h8[c] + j), _mm512_cvtepi32_epi8(r));
+        }
+}
+
+/* NB cells: pp[c] holds cell c's inputs as int16 pairs (the odd input's partner 0) */
+NCA_TARGET_512 static void mlp_512(const nca_mlp_pack *pk, const int32_t (*pp)[NCA_MAX_INPUTS / 2],
+                                   int32_t (*ds)[NCA_MAX_CHANNELS])
+{
+    _Alignas(64) uint8_t h8[NB][NCA_MAX_HIDDEN];
+    unsigned j0 = 0;
+    for (; j0 + 64 <= pk->h_pad; j0 += 64)
+        l1_512(pk, pp, h8, j0, 4);
+    if (j0 < pk->h_pad) /* h_pad is a multiple of HBLK = 32 */
+        l1_512(pk, pp, h8, j0, 2);
+
+    /* layer 2: two sums a cell (even and odd quads of hidden units) */
+    __m512i s[NB][2];
+    for (unsigned c = 0; c < NB; c++)
+        s[c][0] = s[c][1] = _mm512_setzero_si512();
+    const int8_t *w = pk->w2q;
+    for (unsigned j = 0; j < pk->h_pad; j += 8, w += 2 * 4 * NCA_MAX_CHANNELS) {
+        const __m512i w0 = _mm512_loadu_si512(w), w1 = _mm512_loadu_si512(w + 64);
+        for (unsigned c = 0; c < NB; c++) {
+            int32_t q0, q1;
+            memcpy(&q0, h8[c] + j, sizeof q0);
+            memcpy(&q1, h8[c] + j + 4, sizeof q1);
+            s[c][0] = _mm512_dpbusd_epi32(s[c][0], _mm512_set1_epi32(q0), w0);
+            s[c][1] = _mm512_dpbusd_epi32(s[c][1], _mm512_set1_epi32(q1), w1);
+        }
+    }
+    const __m512i b2 = _mm512_loadu_si512(pk->b2);
+    for (unsigned c = 0; c < NB; c++) {
+        const __m512i v = _mm512_add_epi32(_mm512_add_epi32(s[c][0], s[c][1]), b2);
+        _mm512_storeu_si512(ds[c], rsr_512(v, pk->sh2, pk->sh2m, pk->rm2));
+    }
+}
+#endif
+
 void nca_mlp_packed(const nca_mlp_pack *pk, const int16_t *p, int32_t *ds)
 {
 #if NCA_MLP_X86
-    if (pk->simd) {
+    if (pk->simd == NCA_SIMD_AVX512) {
+        NCA_ALIGN32 int16_t rows[1][NCA_MAX_INPUTS];
+        int32_t out[1][NCA_MAX_CHANNELS];
+        memcpy(rows[0], p, nca_model_inputs(pk->model) * sizeof p[0]);
+        nca_mlp_packed_batch(pk, 1, (const int16_t(*)[NCA_MAX_INPUTS])rows, out);
+        memcpy(ds, out[0], pk->model->channels * sizeof ds[0]);
+        return;
+    }
+    if (pk->simd == NCA_SIMD_AVX2) {
         mlp_avx2(pk, p, ds);
         return;
     }
 #endif
     nca_mlp(pk->model, p, ds);
+}
+
+void nca_mlp_packed_batch(const nca_mlp_pack *pk, unsigned n,
+                          const int16_t (*p)[NCA_MAX_INPUTS], int32_t (*ds)[NCA_MAX_CHANNELS])
+{
+#if NCA_MLP_X86
+    if (pk->simd == NCA_SIMD_AVX512) {
+        const unsigned n_in = nca_model_inputs(pk->model);
+        for (unsigned r0 = 0; r0 < n; r0 += NB) {
+            const unsigned k = n - r0 < NB ? n - r0 : NB;
+            int32_t pp[NB][NCA_MAX_INPUTS / 2];
+            int32_t out[NB][NCA_MAX_CHANNELS];
+            for (unsigned c = 0; c < NB; c++) {
+                pp[c][pk->in_pairs - 1] = 0; /* the odd input's partner */
+                if (c < k)
+                    memcpy(pp[c], p[r0 + c], n_in * sizeof p[0][0]);
+                else
+                    memset(pp[c], 0, pk->in_pairs * sizeof pp[0][0]);
+            }
+            mlp_512(pk, (const int32_t(*)[NCA_MAX_INPUTS / 2])pp, k == NB ? ds + r0 : out);
+            if (k < NB)
+                memcpy(ds + r0, out, k * sizeof out[0]);
+        }
+        return;
+    }
+#endif
+    for (unsigned r = 0; r < n; r++)
+        nca_mlp_packed(pk, p[r], ds[r]);
 }

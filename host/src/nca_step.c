@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define NCA_STEP_X86 1
+#define NCA_STEP_512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+#include <immintrin.h>
+#endif
+
 /* 3x3 kernels, [dy][dx] with dy, dx in -1..1 stored at +1; cross-correlation. */
 static const int8_t k_sobel_x[3][3] = {{-1, 0, 1}, {-2, 0, 2}, {-1, 0, 1}};
 static const int8_t k_sobel_y[3][3] = {{-1, -2, -1}, {0, 0, 0}, {1, 2, 1}};
@@ -59,26 +65,28 @@ static inline int nb(int v, int d, int n, int wrap)
     return r < 0 ? r + n : r - n;
 }
 
-/* The kernels written out (k_sobel_x, k_sobel_y, k_laplace above) over the nine neighbour
- * words n[dy][dx], channels innermost so that the compiler vectorises each filter; a
- * neighbour outside a zero-boundary grid reads a zero cell. */
-void nca_perceive(const nca_model *m, const nca_grid *g, unsigned x, unsigned y, int16_t *p)
+/* The nine neighbour cells of (x, y), n[3 * (dy + 1) + dx + 1]; a neighbour outside a
+ * zero-boundary grid is the zero cell. */
+static void neighbours(const nca_grid *g, unsigned x, unsigned y, const int16_t *zero,
+                       const int16_t **n)
 {
-    const unsigned C = g->channels;
     const int W = (int)g->width, H = (int)g->height, wrap = g->boundary == NCA_BOUNDARY_WRAP;
-    const int16_t zero[NCA_MAX_CHANNELS] = {0};
-    const int16_t *n[3][3];
     for (int dy = -1; dy <= 1; dy++) {
         int yy = nb((int)y, dy, H, wrap);
         for (int dx = -1; dx <= 1; dx++) {
             int xx = nb((int)x, dx, W, wrap);
-            n[dy + 1][dx + 1] = (yy < 0 || xx < 0)
-                                    ? zero
-                                    : g->s + ((size_t)yy * (size_t)W + (size_t)xx) * C;
+            *n++ = (yy < 0 || xx < 0) ? zero
+                                      : g->s + ((size_t)yy * (size_t)W + (size_t)xx) * g->channels;
         }
     }
-    const int16_t *a = n[0][0], *b = n[0][1], *c3 = n[0][2], *d = n[1][0], *e = n[1][1],
-                  *f = n[1][2], *gg = n[2][0], *h = n[2][1], *i9 = n[2][2];
+}
+
+/* The kernels written out (k_sobel_x, k_sobel_y, k_laplace above) over the nine neighbour
+ * words, channels innermost so that the compiler vectorises each filter. */
+static void perceive_words(const nca_model *m, unsigned C, const int16_t *const *n, int16_t *p)
+{
+    const int16_t *a = n[0], *b = n[1], *c3 = n[2], *d = n[3], *e = n[4], *f = n[5], *gg = n[6],
+                  *h = n[7], *i9 = n[8];
     unsigned o = 0;
     if (m->kernels & NCA_K_IDENTITY)
         for (unsigned c = 0; c < C; c++)
@@ -99,6 +107,79 @@ void nca_perceive(const nca_model *m, const nca_grid *g, unsigned x, unsigned y,
             p[o++] = nca_sat16(nca_fx_rshift_round(v, LAPLACE_SHIFT));
         }
 }
+
+void nca_perceive(const nca_model *m, const nca_grid *g, unsigned x, unsigned y, int16_t *p)
+{
+    const int16_t zero[NCA_MAX_CHANNELS] = {0};
+    const int16_t *n[9];
+    neighbours(g, x, y, zero, n);
+    perceive_words(m, g->channels, n, p);
+}
+
+#if NCA_STEP_X86
+NCA_STEP_512 static void perceive_words_512(const nca_model *m, unsigned C,
+                                            const int16_t *const *n, int16_t *p);
+#endif
+
+void nca_perceive_fast(const nca_model *m, const nca_grid *g, unsigned x, unsigned y,
+                       nca_simd simd, int16_t *p)
+{
+    const int16_t zero[NCA_MAX_CHANNELS] = {0};
+    const int16_t *n[9];
+    neighbours(g, x, y, zero, n);
+#if NCA_STEP_X86
+    if (simd == NCA_SIMD_AVX512) {
+        perceive_words_512(m, g->channels, n, p);
+        return;
+    }
+#endif
+    (void)simd;
+    perceive_words(m, g->channels, n, p);
+}
+
+#if NCA_STEP_X86
+/* perceive_words with the C <= 16 channels of a cell in one vector of int32 (AVX-512): the
+ * same sums, nca_rshift_round by a constant shift > 0, and vpmovsdw's saturation to int16,
+ * which is nca_sat16 */
+NCA_STEP_512 static inline __m512i rsr_const_512(__m512i v, unsigned sh)
+{
+    return _mm512_add_epi32(_mm512_srai_epi32(v, sh),
+                            _mm512_and_si512(_mm512_srai_epi32(v, sh - 1), _mm512_set1_epi32(1)));
+}
+
+NCA_STEP_512 static void perceive_words_512(const nca_model *m, unsigned C,
+                                            const int16_t *const *n, int16_t *p)
+{
+    const __mmask16 k = (__mmask16)((1u << C) - 1u);
+    __m512i v[9];
+    for (unsigned i = 0; i < 9; i++)
+        v[i] = _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(k, n[i]));
+    unsigned o = 0;
+    if (m->kernels & NCA_K_IDENTITY) {
+        _mm256_mask_storeu_epi16(p + o, k, _mm512_cvtepi32_epi16(v[4]));
+        o += C;
+    }
+    if (m->kernels & NCA_K_SOBEL_X) {
+        __m512i t = _mm512_add_epi32(_mm512_sub_epi32(v[2], v[0]), _mm512_sub_epi32(v[8], v[6]));
+        t = _mm512_add_epi32(t, _mm512_slli_epi32(_mm512_sub_epi32(v[5], v[3]), 1));
+        _mm256_mask_storeu_epi16(p + o, k, _mm512_cvtsepi32_epi16(rsr_const_512(t, SOBEL_SHIFT)));
+        o += C;
+    }
+    if (m->kernels & NCA_K_SOBEL_Y) {
+        __m512i t = _mm512_add_epi32(_mm512_sub_epi32(v[6], v[0]), _mm512_sub_epi32(v[8], v[2]));
+        t = _mm512_add_epi32(t, _mm512_slli_epi32(_mm512_sub_epi32(v[7], v[1]), 1));
+        _mm256_mask_storeu_epi16(p + o, k, _mm512_cvtsepi32_epi16(rsr_const_512(t, SOBEL_SHIFT)));
+        o += C;
+    }
+    if (m->kernels & NCA_K_LAPLACE) {
+        __m512i corners = _mm512_add_epi32(_mm512_add_epi32(v[0], v[2]), _mm512_add_epi32(v[6], v[8]));
+        __m512i edges = _mm512_add_epi32(_mm512_add_epi32(v[1], v[3]), _mm512_add_epi32(v[5], v[7]));
+        __m512i t = _mm512_add_epi32(corners, _mm512_slli_epi32(edges, 1));
+        t = _mm512_sub_epi32(t, _mm512_mullo_epi32(_mm512_set1_epi32(12), v[4]));
+        _mm256_mask_storeu_epi16(p + o, k, _mm512_cvtsepi32_epi16(rsr_const_512(t, LAPLACE_SHIFT)));
+    }
+}
+#endif
 
 void nca_mlp(const nca_model *m, const int16_t *p, int32_t *ds)
 {
@@ -137,6 +218,7 @@ nca_status nca_workspace_init(nca_workspace *ws, const nca_grid *g, nca_error *e
         return nca_fail(err, NCA_E_NOMEM, "out of memory for a %ux%u step workspace", g->width,
                         g->height);
     }
+    ws->simd_max = NCA_SIMD_AVX512;
     return NCA_OK;
 }
 
@@ -205,6 +287,41 @@ static void alive_mask_f(const float *s, unsigned C, int W, int H, int wrap, flo
     dilate3x3(W, H, wrap, tmp, out);
 }
 
+#if NCA_STEP_X86
+/* next[at[r]] += ds[r] for n cells with nca_sat16, a cell's C <= 16 channels in one vector of
+ * int32 (the sum cannot overflow: |ds| < 2^25, NCA_BIAS_LIMIT + 128 * 128 * 255) */
+NCA_STEP_512 static void add_sat16_512(int16_t *next, unsigned C, unsigned n,
+                                       const int32_t (*ds)[NCA_MAX_CHANNELS], const size_t *at)
+{
+    const __mmask16 k = (__mmask16)((1u << C) - 1u);
+    for (unsigned r = 0; r < n; r++) {
+        int16_t *o = next + at[r] * C;
+        const __m512i v = _mm512_add_epi32(_mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(k, o)),
+                                           _mm512_loadu_si512(ds[r]));
+        _mm256_mask_storeu_epi16(o, k, _mm512_cvtsepi32_epi16(v));
+    }
+}
+#endif
+
+/* the MLP on n gathered perceptions, each result added to its cell of ws->next */
+static void update_cells(nca_workspace *ws, unsigned C, unsigned n,
+                         const int16_t (*p)[NCA_MAX_INPUTS], int32_t (*ds)[NCA_MAX_CHANNELS],
+                         const size_t *at)
+{
+    nca_mlp_packed_batch(ws->mlp, n, p, ds);
+#if NCA_STEP_X86
+    if (ws->mlp->simd == NCA_SIMD_AVX512) {
+        add_sat16_512(ws->next, C, n, (const int32_t(*)[NCA_MAX_CHANNELS])ds, at);
+        return;
+    }
+#endif
+    for (unsigned r = 0; r < n; r++) {
+        int16_t *o = ws->next + at[r] * C;
+        for (unsigned c = 0; c < C; c++)
+            o[c] = nca_sat16((int64_t)o[c] + ds[r][c]);
+    }
+}
+
 void nca_step_fixed(const nca_model *m, nca_grid *g, nca_workspace *ws, nca_step_stats *st)
 {
     const unsigned C = g->channels;
@@ -213,10 +330,15 @@ void nca_step_fixed(const nca_model *m, nca_grid *g, nca_workspace *ws, nca_step
     nca_step_stats s = {0, 0, 0};
     uint8_t *post = ws->post;
 
-    nca_mlp_pack_init(ws->mlp, m, !ws->scalar);
+    nca_mlp_pack_init(ws->mlp, m, ws->simd_max);
     const int all = (m->flags & NCA_FLAG_ALL_ACTIVE) != 0;
     alive_mask(g->s, C, W, H, wrap, m->alive_q, all, ws->tmp, ws->pre);
     memcpy(ws->next, g->s, n * C * sizeof *g->s);
+    /* the active cells' perceptions are gathered in batches for the MLP */
+    NCA_ALIGN32 int16_t p[NCA_MLP_BATCH][NCA_MAX_INPUTS];
+    int32_t ds[NCA_MLP_BATCH][NCA_MAX_CHANNELS];
+    size_t at[NCA_MLP_BATCH];
+    unsigned nb_cells = 0;
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             size_t i = (size_t)y * (size_t)W + (size_t)x;
@@ -226,14 +348,15 @@ void nca_step_fixed(const nca_model *m, nca_grid *g, nca_workspace *ws, nca_step
             if (!nca_fires(m->fire_q, g->seed, g->step, (uint32_t)x, (uint32_t)y))
                 continue; /* does not fire: unchanged */
             s.active++;
-            int16_t p[NCA_MAX_INPUTS];
-            int32_t ds[NCA_MAX_CHANNELS];
-            nca_perceive(m, g, (unsigned)x, (unsigned)y, p);
-            nca_mlp_packed(ws->mlp, p, ds);
-            int16_t *o = ws->next + i * C;
-            for (unsigned c = 0; c < C; c++)
-                o[c] = nca_sat16((int64_t)o[c] + ds[c]);
+            nca_perceive_fast(m, g, (unsigned)x, (unsigned)y, ws->mlp->simd, p[nb_cells]);
+            at[nb_cells++] = i;
+            if (nb_cells == NCA_MLP_BATCH) {
+                update_cells(ws, C, nb_cells, p, ds, at);
+                nb_cells = 0;
+            }
         }
+    if (nb_cells)
+        update_cells(ws, C, nb_cells, p, ds, at);
     /* post-update alive mask on the intermediate grid; keep cells alive in both */
     alive_mask(ws->next, C, W, H, wrap, m->alive_q, all, ws->tmp, post);
     for (size_t i = 0; i < n; i++) {

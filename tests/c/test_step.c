@@ -25,6 +25,16 @@ static unsigned nonzero_cells(const nca_grid *g)
 
 /* ---- perception ---------------------------------------------------------- */
 
+/* nca_perceive, checked against the step's fastest kernel on this CPU */
+static void perceive(const nca_model *m, const nca_grid *g, unsigned x, unsigned y, int16_t *p)
+{
+    int16_t fast[NCA_MAX_INPUTS];
+    nca_perceive(m, g, x, y, p);
+    memset(fast, 0x5A, sizeof fast);
+    nca_perceive_fast(m, g, x, y, nca_cpu_simd(), fast);
+    assert_memory_equal(fast, p, nca_model_inputs(m) * sizeof p[0]);
+}
+
 static void test_perceive_filters(void **state)
 {
     (void)state;
@@ -40,7 +50,7 @@ static void test_perceive_filters(void **state)
         }
     cell(&g, 4, 3)[5] = 1000; /* impulse */
     int16_t p[NCA_MAX_INPUTS];
-    nca_perceive(m, &g, 4, 3, p);
+    perceive(m, &g, 4, 3, p);
     assert_int_equal(p[0], 256);     /* identity */
     assert_int_equal(p[1], 96);
     assert_int_equal(p[5], 1000);
@@ -54,37 +64,37 @@ static void test_perceive_filters(void **state)
     assert_int_equal(p[48 + 5], -750); /* -12 * 1000 / 16 */
     assert_int_equal(p[16 + 5], 0);
     /* the impulse seen from its neighbours: cross-correlation, rows dy, columns dx */
-    nca_perceive(m, &g, 3, 3, p); /* impulse at dx = +1 */
+    perceive(m, &g, 3, 3, p); /* impulse at dx = +1 */
     assert_int_equal(p[16 + 5], 250);
     assert_int_equal(p[32 + 5], 0);
     assert_int_equal(p[48 + 5], 125);
-    nca_perceive(m, &g, 5, 3, p); /* impulse at dx = -1 */
+    perceive(m, &g, 5, 3, p); /* impulse at dx = -1 */
     assert_int_equal(p[16 + 5], -250);
-    nca_perceive(m, &g, 4, 2, p); /* impulse at dy = +1 */
+    perceive(m, &g, 4, 2, p); /* impulse at dy = +1 */
     assert_int_equal(p[32 + 5], 250);
     assert_int_equal(p[16 + 5], 0);
-    nca_perceive(m, &g, 3, 2, p); /* impulse at dx = +1, dy = +1 */
+    perceive(m, &g, 3, 2, p); /* impulse at dx = +1, dy = +1 */
     assert_int_equal(p[16 + 5], 125);
     assert_int_equal(p[32 + 5], 125);
     assert_int_equal(p[48 + 5], 63); /* 1000 / 16 = 62.5, half rounds up */
-    nca_perceive(m, &g, 5, 4, p);    /* impulse at dx = -1, dy = -1 */
+    perceive(m, &g, 5, 4, p);    /* impulse at dx = -1, dy = -1 */
     assert_int_equal(p[16 + 5], -125);
     assert_int_equal(p[32 + 5], -125);
     assert_int_equal(p[48 + 5], 63);
 
     /* boundary zero: outside is 0; boundary wrap: the torus */
-    nca_perceive(m, &g, 0, 0, p);
+    perceive(m, &g, 0, 0, p);
     assert_int_equal(p[16 + 2], 375);  /* (2 + 1) * 1000 / 8: only dx = +1, dy >= 0 inside */
     assert_int_equal(p[32 + 2], 375);
     assert_int_equal(p[48 + 2], -437); /* (5 - 12) * 1000 / 16 = -437.5, half rounds up */
     g.boundary = NCA_BOUNDARY_WRAP;
-    nca_perceive(m, &g, 0, 0, p);
+    perceive(m, &g, 0, 0, p);
     assert_int_equal(p[16 + 2], 0);
     assert_int_equal(p[32 + 2], 0);
     assert_int_equal(p[48 + 2], 0);
     /* the x ramp wraps from 512 back to 0: at x = 0 the left neighbour is x = 8 */
     assert_int_equal(p[16 + 0], (4 * (64 - 512)) / 8);
-    nca_perceive(m, &g, 8, 6, p); /* bottom-right corner sees the top row */
+    perceive(m, &g, 8, 6, p); /* bottom-right corner sees the top row */
     assert_int_equal(p[32 + 1], (4 * (0 - 160)) / 8);
     nca_grid_free(&g);
     free(m);
@@ -103,7 +113,7 @@ static void test_perceive_rounding_and_saturation(void **state)
             cell(&g, x, y)[1] = (x == 2 && y == 2) ? INT16_MIN : INT16_MAX;
         }
     int16_t p[NCA_MAX_INPUTS];
-    nca_perceive(m, &g, 2, 2, p);
+    perceive(m, &g, 2, 2, p);
     assert_int_equal(p[16 + 0], INT16_MAX);   /* 4 * 65535 / 8 = 32767.5 -> 32768 -> sat */
     assert_int_equal(p[48 + 1], INT16_MAX);   /* (12 * 32767 + 12 * 32768) / 16 -> sat */
     for (unsigned y = 0; y < 5; y++)
@@ -111,13 +121,13 @@ static void test_perceive_rounding_and_saturation(void **state)
             cell(&g, x, y)[0] = x < 3 ? INT16_MAX : INT16_MIN;
             cell(&g, x, y)[1] = (x == 2 && y == 2) ? INT16_MAX : INT16_MIN;
         }
-    nca_perceive(m, &g, 2, 2, p);
+    perceive(m, &g, 2, 2, p);
     assert_int_equal(p[16 + 0], -32767);    /* -32767.5 rounds up, no saturation needed */
     assert_int_equal(p[48 + 1], INT16_MIN); /* -49151.25 -> sat */
     /* identity-only and identity+Laplacian layouts */
     m->kernels = NCA_K_IDENTITY | NCA_K_LAPLACE;
     cell(&g, 2, 2)[7] = 160;
-    nca_perceive(m, &g, 2, 2, p);
+    perceive(m, &g, 2, 2, p);
     assert_int_equal(p[7], 160);
     assert_int_equal(p[16 + 7], -120);
     nca_grid_free(&g);
@@ -174,27 +184,45 @@ static void random_model(nca_model *m, tu_rng *r)
     }
 }
 
-/* nca_mlp, and the fast MLP packed with and without its AVX2 kernel, all against ref_mlp */
+/* nca_mlp, and the fast MLP packed for each kernel the CPU has, one cell and in batches of
+ * every size (the other rows are other perceptions: p with its words rotated), all against
+ * ref_mlp */
 static void check_mlp(const nca_model *m, const int16_t *p, int32_t *ds)
 {
+    const unsigned n_in = nca_model_inputs(m);
     int32_t want[NCA_MAX_CHANNELS], got[NCA_MAX_CHANNELS];
-    static nca_mlp_pack pk; /* 21 KB, 32-byte aligned: not on the test's stack */
+    static nca_mlp_pack pk; /* 25 KB, 32-byte aligned: not on the test's stack */
+    static int16_t rows[NCA_MLP_BATCH][NCA_MAX_INPUTS];
+    static int32_t rows_want[NCA_MLP_BATCH][NCA_MAX_CHANNELS], rows_got[NCA_MLP_BATCH][NCA_MAX_CHANNELS];
     ref_mlp(m, p, want);
     nca_mlp(m, p, ds);
     assert_memory_equal(ds, want, m->channels * sizeof ds[0]);
-    for (int simd = 0; simd <= 1; simd++) {
-        nca_mlp_pack_init(&pk, m, simd);
+    for (unsigned r = 0; r < NCA_MLP_BATCH; r++) {
+        for (unsigned i = 0; i < n_in; i++)
+            rows[r][i] = p[(i + r) % n_in];
+        ref_mlp(m, rows[r], rows_want[r]);
+    }
+    for (int simd = NCA_SIMD_NONE; simd <= (int)nca_cpu_simd(); simd++) {
+        nca_mlp_pack_init(&pk, m, (nca_simd)simd);
+        assert_int_equal(pk.simd, simd);
         memset(got, 0x5A, sizeof got);
         nca_mlp_packed(&pk, p, got);
         assert_memory_equal(got, want, m->channels * sizeof got[0]);
+        for (unsigned n = 1; n <= NCA_MLP_BATCH; n++) {
+            memset(rows_got, 0x5A, sizeof rows_got);
+            nca_mlp_packed_batch(&pk, n, (const int16_t(*)[NCA_MAX_INPUTS])rows, rows_got);
+            for (unsigned r = 0; r < n; r++)
+                assert_memory_equal(rows_got[r], rows_want[r], m->channels * sizeof got[0]);
+        }
     }
 }
 
 static void test_mlp_matches_spec(void **state)
 {
     (void)state;
-    if (!nca_cpu_has_simd())
-        print_message("no AVX2 on this CPU: the fast MLP's kernel is not exercised here\n");
+    if (nca_cpu_simd() < NCA_SIMD_AVX512)
+        print_message("this CPU lacks %s: the faster MLP kernels are not exercised here\n",
+                      nca_cpu_simd() == NCA_SIMD_NONE ? "AVX2 and AVX-512 VNNI" : "AVX-512 VNNI");
     nca_model *m = tu_load_regen_lizard();
     tu_rng r = {2024};
     int16_t p[NCA_MAX_INPUTS];
@@ -317,13 +345,15 @@ static void test_step_equals_dense_spec(void **state)
     (void)state;
     nca_model *m = tu_load_regen_lizard();
     const nca_damage dmg = {NCA_DMG_CIRCLE, 20, 20, 5};
-    for (unsigned b = 0; b <= NCA_BOUNDARY_WRAP; b++) {
+    for (unsigned lv = 0; lv <= 2 * (unsigned)nca_cpu_simd() + 1; lv++) {
+        const unsigned b = lv % 2; /* each kernel with each boundary rule */
         nca_grid ga, gd;
         nca_workspace ws;
         tu_grid(&ga, m, 40, 40, 17 + b, 0);
         tu_grid(&gd, m, 40, 40, 17 + b, 0);
         ga.boundary = gd.boundary = (uint8_t)b;
         tu_workspace(&ws, &ga);
+        ws.simd_max = (nca_simd)(lv / 2);
         /* the centre, and two seeds on the edges so the boundary rule matters */
         const unsigned seeds[3][2] = {{20, 20}, {1, 38}, {39, 0}};
         nca_error e = {""};
@@ -345,8 +375,8 @@ static void test_step_equals_dense_spec(void **state)
                 size_t i = 0;
                 while (ga.s[i] == gd.s[i])
                     i++;
-                fail_msg("boundary %u step %u: cell (%zu,%zu) channel %zu: %d, dense spec %d", b,
-                         t + 1, (i / 16) % 40, i / 16 / 40, i % 16, ga.s[i], gd.s[i]);
+                fail_msg("kernel %u boundary %u step %u: cell (%zu,%zu) channel %zu: %d, dense spec %d",
+                         lv / 2, b, t + 1, (i / 16) % 40, i / 16 / 40, i % 16, ga.s[i], gd.s[i]);
             }
             assert_int_equal(sa.pre_alive, sd.pre_alive);
             assert_int_equal(sa.active, sd.active);
