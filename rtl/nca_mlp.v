@@ -345,28 +345,38 @@ module nca_mlp #(
         bank3_r <= bank2_r;
     end
 
-    // ---- stage 3: layer-2 accumulate ------------------------------------------------
+    // ---- stage 3: layer-2 accumulate; the last group's sum, the channel's requant shift
+    // and its identity word are registered for stage 4 here, where channel k3_r is selected
+    // anyway, so that stage 4 is the requant and residual alone (no 16-way selects on its
+    // path: it was the 85F's critical path, 31.47 MHz) --------------------------------
     reg signed [31:0] acc2_r [0:15];  // C used (4-bit index)
-    reg        v4_r, bank4_r;
+    reg signed [31:0] fin4_r;         // acc2 of channel k4_r after its last group
+    reg [4:0]  s2_4_r;
+    reg [15:0] sw4_r;
+    reg        v4_r;
     reg [3:0]  k4_r;
+    wire signed [31:0] acc2_new = (first3_r ? {{7{b2_d[25*k3_r+24]}}, b2_d[25*k3_r +: 25]} :
+                                   acc2_r[k3_r]) + {{(32-TW){tree3_r[TW-1]}}, tree3_r};
     always @(posedge clk) begin
         if (v3_r && l2_3_r)
-            acc2_r[k3_r] <= (first3_r ? {{7{b2_d[25*k3_r+24]}}, b2_d[25*k3_r +: 25]} :
-                             acc2_r[k3_r]) + {{(32-TW){tree3_r[TW-1]}}, tree3_r};
+            acc2_r[k3_r] <= acc2_new;
+        if (v3_r && l2_3_r && last3_r) begin
+            fin4_r <= acc2_new;
+            s2_4_r <= s2_d[5*k3_r +: 5];
+            sw4_r <= pb_r[(bank3_r ? P_BANK : 8'd0) + {4'd0, k3_r}];
+        end
         if (i_rst)
             v4_r <= 1'b0;
         else
             v4_r <= v3_r && l2_3_r && last3_r;
         k4_r <= k3_r;
-        bank4_r <= bank3_r;
     end
 
     // ---- stage 4: layer-2 requant, residual add, sat16 --------------------------------
     reg [15:0] u_r [0:15];  // C used (4-bit index)
     always @(posedge clk) begin
         if (v4_r)
-            u_r[k4_r] <= residual(pb_r[(bank4_r ? P_BANK : 8'd0) + {4'd0, k4_r}], acc2_r[k4_r],
-                                  s2_d[5*k4_r +: 5]);
+            u_r[k4_r] <= residual(sw4_r, fin4_r, s2_4_r);
         if (i_rst)
             o_u_valid <= 1'b0;
         else
