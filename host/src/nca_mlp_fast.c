@@ -52,12 +52,21 @@ nca_simd nca_cpu_simd(void)
     return NCA_SIMD_NONE;
 }
 
-/* a requant table entry: shift, shift - 1 (0 at shift 0), round bit mask (see mlp_avx2) */
-static void requant_entry(int32_t *sh, int32_t *shm, int32_t *rm, unsigned shift)
+/* the requant table of n units (of cap, the rest 0): bias, shift, shift - 1 (0 at shift 0),
+ * round bit mask (see mlp_avx2) */
+static void requant_table(int32_t *b, int32_t *sh, int32_t *shm, int32_t *rm, size_t cap,
+                          unsigned n, const int32_t *bias, const uint8_t *shift)
 {
-    *sh = (int32_t)shift;
-    *shm = shift ? (int32_t)shift - 1 : 0;
-    *rm = shift ? 1 : 0;
+    memset(b, 0, cap * sizeof *b);
+    memset(sh, 0, cap * sizeof *sh);
+    memset(shm, 0, cap * sizeof *shm);
+    memset(rm, 0, cap * sizeof *rm);
+    for (unsigned j = 0; j < n; j++) {
+        b[j] = bias[j];
+        sh[j] = shift[j];
+        shm[j] = shift[j] ? shift[j] - 1 : 0;
+        rm[j] = shift[j] ? 1 : 0;
+    }
 }
 
 void nca_mlp_pack_init(nca_mlp_pack *pk, const nca_model *m, nca_simd max)
@@ -72,14 +81,7 @@ void nca_mlp_pack_init(nca_mlp_pack *pk, const nca_model *m, nca_simd max)
     pk->c_pad = round_up(C, CBLK);
     if (pk->simd == NCA_SIMD_NONE)
         return; /* the scalar path reads the model itself */
-    memset(pk->b1, 0, sizeof pk->b1);
-    memset(pk->sh1, 0, sizeof pk->sh1);
-    memset(pk->sh1m, 0, sizeof pk->sh1m);
-    memset(pk->rm1, 0, sizeof pk->rm1);
-    for (unsigned j = 0; j < H; j++) {
-        pk->b1[j] = m->b1[j];
-        requant_entry(&pk->sh1[j], &pk->sh1m[j], &pk->rm1[j], m->shift1[j]);
-    }
+    requant_table(pk->b1, pk->sh1, pk->sh1m, pk->rm1, NCA_MAX_HIDDEN, H, m->b1, m->shift1);
     memset(pk->w1p, 0, (size_t)pk->in_pairs * pk->h_pad * 2 * sizeof pk->w1p[0]);
     for (unsigned j = 0; j < H; j++)
         for (unsigned i = 0; i < n_in; i++)
@@ -91,14 +93,7 @@ void nca_mlp_pack_init(nca_mlp_pack *pk, const nca_model *m, nca_simd max)
                 pk->w2p[((j / 2) * pk->c_pad + k) * 2 + j % 2] = m->w2[(size_t)k * H + j];
         return;
     }
-    memset(pk->b2, 0, sizeof pk->b2);
-    memset(pk->sh2, 0, sizeof pk->sh2);
-    memset(pk->sh2m, 0, sizeof pk->sh2m);
-    memset(pk->rm2, 0, sizeof pk->rm2);
-    for (unsigned k = 0; k < C; k++) {
-        pk->b2[k] = m->b2[k];
-        requant_entry(&pk->sh2[k], &pk->sh2m[k], &pk->rm2[k], m->shift2[k]);
-    }
+    requant_table(pk->b2, pk->sh2, pk->sh2m, pk->rm2, NCA_MAX_CHANNELS, C, m->b2, m->shift2);
     memset(pk->w2q, 0, (size_t)pk->h_pad * NCA_MAX_CHANNELS);
     for (unsigned k = 0; k < C; k++)
         for (unsigned j = 0; j < H; j++)
