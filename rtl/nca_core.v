@@ -334,7 +334,7 @@ module nca_core #(
                              (nbd_sel_r == 2'd0) ? old0_d : (nbd_sel_r == 2'd1) ? olde_d : oldo_d;
     wire         old_we = (st_r == S_B) && will_find && (sc_r == 16'd13);
     wire [CW-1:0] centre;
-    wire [64*C-1:0] pvec;
+    wire [84*C-1:0] pvec;  // perception sums (nca_perceive), rounded in nca_mlp
     wire [CW-1:0] u_word;
     /* verilator lint_off UNUSEDSIGNAL */
     wire         u_valid, mlp_busy;  // the slot schedule knows when the MLP is done

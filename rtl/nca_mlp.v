@@ -5,7 +5,9 @@
 // add with saturation (docs/fixed-point.md "Layer 1" .. "residual update").
 //
 // Usage: write a perception vector into one of the two p banks (i_p_we, i_p_bank, i_p_vec
-// in nca_perceive's layout), then pulse i_start with i_bank. The MAC array then issues one
+// in nca_perceive's layout: 21-bit filter sums; the word read for each layer-1 operation
+// is rounded and saturated then, sat16(rshift_round(sum, 3 or 4))), then pulse i_start
+// with i_bank. The MAC array then issues one
 // operation per clock for exactly o_mac_len = G*(I+C) (+2 when G = 1) clocks, G =
 // ceil(hidden/LANES), I = F*C inputs: for hidden group g, layer 1 is I clocks (lane l
 // accumulates W1[g*LANES+l][i] * p[i]), layer 2 is C clocks (lane l multiplies h[g*LANES+l]
@@ -39,7 +41,7 @@ module nca_mlp #(
     // perception vector into a p bank
     input  wire                     i_p_we,
     input  wire                     i_p_bank,
-    input  wire [64*CHANNELS-1:0]   i_p_vec,
+    input  wire [84*CHANNELS-1:0]   i_p_vec,
     // run one cell
     input  wire                     i_start,
     input  wire                     i_bank,
@@ -121,13 +123,14 @@ module nca_mlp #(
         .i_bs1_raddr(bs1_a), .o_bs1(bs1_d),
         .o_b2(b2_d), .o_s2(s2_d));
 
-    // ---- p banks ---------------------------------------------------------------------
-    reg [15:0] pb_r [0:255];  // [bank][filter][channel], 8*C used (8-bit index)
+    // ---- p banks: nca_perceive's 21-bit sums ------------------------------------------
+    localparam SW = 21;
+    reg [SW-1:0] pb_r [0:255];  // [bank][filter][channel], 8*C used (8-bit index)
     integer pi;
     always @(posedge clk)
         if (i_p_we)
             for (pi = 0; pi < 4 * C; pi = pi + 1)
-                pb_r[(i_p_bank ? 4 * C : 0) + pi] <= i_p_vec[16*pi +: 16];
+                pb_r[(i_p_bank ? 4 * C : 0) + pi] <= i_p_vec[SW*pi +: SW];
 
     // ---- sequencer (stage 0: issue) --------------------------------------------------
     reg       run_r, l2_r, bank_r;
@@ -207,6 +210,9 @@ module nca_mlp #(
     reg [3:0]  k1_r;
     reg [15:0] p1_r;
     wire [6:0] p_idx = {5'd0, frank[r_r]} * C[6:0] + {3'd0, c_r};
+    wire [SW-1:0] p_sum = pb_r[(bank_r ? P_BANK : 8'd0) + {1'b0, p_idx}];
+    wire [15:0]   p_w;  // the layer-1 input: p_sum rounded and saturated
+    nca_p_word u_p_word (.i_sum(p_sum), .i_filt(frank[r_r]), .o_word(p_w));
 
     always @(posedge clk) begin
         if (i_rst)
@@ -219,7 +225,7 @@ module nca_mlp #(
         g1_r <= g_r;
         k1_r <= c_r;
         bank1_r <= bank_r;
-        p1_r <= pb_r[(bank_r ? P_BANK : 8'd0) + {1'b0, p_idx}];
+        p1_r <= p_w;
     end
 
     // ---- per-lane datapath: stage 1 multiply, stage 2 layer-1 accumulate; at stage 3 of a
@@ -363,7 +369,7 @@ module nca_mlp #(
         if (v3_r && l2_3_r && last3_r) begin
             fin4_r <= acc2_new;
             s2_4_r <= s2_d[5*k3_r +: 5];
-            sw4_r <= pb_r[(bank3_r ? P_BANK : 8'd0) + {4'd0, k3_r}];
+            sw4_r <= pb_r[(bank3_r ? P_BANK : 8'd0) + {4'd0, k3_r}][15:0];
         end
         if (i_rst)
             v4_r <= 1'b0;

@@ -6,10 +6,12 @@
 // nine neighbour words in any order, one per clock with i_valid, i_pos = (dy+1)*3+(dx+1)
 // (0..8, row-major, y grows downwards) and i_word = all channels of that neighbour (0 for a
 // neighbour outside a zero-boundary grid). One clock after the ninth word o_p holds the
-// perception vector, filters in physical order: o_p[((f*CHANNELS)+c)*16 +: 16] for f = 0
-// identity, 1 Sobel-x, 2 Sobel-y, 3 Laplacian (docs/fixed-point.md "Perception":
-// sat16(rshift_round(sum, 3 or 4))); o_centre is the identity part (the cell's own word).
-// The outputs stay valid until the next i_clear. Adds and shifts only, no multipliers.
+// perception sums, 21-bit words in physical filter order: o_p[((f*CHANNELS)+c)*21 +: 21]
+// for f = 0 identity (the word, sign-extended), 1 Sobel-x, 2 Sobel-y, 3 Laplacian (the 3x3
+// sums before the spec's sat16(rshift_round(sum, 3 or 4)), docs/fixed-point.md
+// "Perception", which nca_mlp applies to the one word it reads each clock: one rounder
+// instead of 48); o_centre is the identity part (the cell's own word). The outputs stay
+// valid until the next i_clear. Adds and shifts only, no multipliers.
 `default_nettype none
 
 module nca_perceive #(
@@ -21,7 +23,7 @@ module nca_perceive #(
     input  wire                     i_valid,
     input  wire [3:0]               i_pos,
     input  wire [16*CHANNELS-1:0]   i_word,
-    output wire [64*CHANNELS-1:0]   o_p,
+    output wire [84*CHANNELS-1:0]   o_p,
     output wire [16*CHANNELS-1:0]   o_centre
 );
     generate
@@ -77,32 +79,16 @@ module nca_perceive #(
         end
     endgenerate
 
-    // sat16(rshift_round(v, 3)) and sat16(rshift_round(v, 4)), round half up
     genvar g;
     generate
         for (g = 0; g < CHANNELS; g = g + 1) begin : g_out
-            wire signed [SW:0] rx = ($signed({sx_r[g][SW-1], sx_r[g]}) + 22'sd4) >>> 3;
-            wire signed [SW:0] ry = ($signed({sy_r[g][SW-1], sy_r[g]}) + 22'sd4) >>> 3;
-            wire signed [SW:0] rl = ($signed({sl_r[g][SW-1], sl_r[g]}) + 22'sd8) >>> 4;
-            assign o_p[(0*CHANNELS+g)*16 +: 16] = id_r[g];
-            assign o_p[(1*CHANNELS+g)*16 +: 16] = sat16(rx);
-            assign o_p[(2*CHANNELS+g)*16 +: 16] = sat16(ry);
-            assign o_p[(3*CHANNELS+g)*16 +: 16] = sat16(rl);
+            assign o_p[(0*CHANNELS+g)*SW +: SW] = {{(SW-16){id_r[g][15]}}, id_r[g]};
+            assign o_p[(1*CHANNELS+g)*SW +: SW] = sx_r[g];
+            assign o_p[(2*CHANNELS+g)*SW +: SW] = sy_r[g];
+            assign o_p[(3*CHANNELS+g)*SW +: SW] = sl_r[g];
             assign o_centre[16*g +: 16] = id_r[g];
         end
     endgenerate
-
-    function [15:0] sat16;
-        input signed [SW:0] v;
-        begin
-            if (v > 22'sd32767)
-                sat16 = 16'h7FFF;
-            else if (v < -22'sd32768)
-                sat16 = 16'h8000;
-            else
-                sat16 = v[15:0];
-        end
-    endfunction
 endmodule
 
 `default_nettype wire

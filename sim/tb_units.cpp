@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_units.cpp - randomized unit benches of the RTL blocks against the C reference model:
-//   perception  nca_perceive vs C nca_perceive (all four filters, saturating inputs)
+//   perception  nca_perceive + nca_p_word vs C nca_perceive (all four filters, saturating
+//               inputs)
 //   MLP         nca_mlp (MAC array, ReLU/requant, residual) vs C nca_mlp on random models
 //               (random hidden size, kernel set, full-range weights, biases and shifts),
 //               cells back to back, and its cycle count vs nca_cycles_mac_len
@@ -44,10 +45,10 @@ struct UnitTests : SerialTests {
             tick();
             int16_t p[NCA_MAX_INPUTS];
             nca_perceive(&m, &g, 1, 1, p);
-            for (int i = 0; i < 4 * C; i++)
-                if (get16(top->o_pc_p, i) != p[i]) {
-                    printf("tb_units: FAIL: perception %d input %d: rtl %d, C %d\n", t, i,
-                           get16(top->o_pc_p, i), p[i]);
+            for (int i = 0; i < 4 * C; i++) /* the sums through nca_p_word, as nca_mlp reads them */
+                if (get16(top->o_pc_pw, i) != p[i]) {
+                    printf("tb_units: FAIL: perception %d input %d: rtl %d (sum %d), C %d\n", t,
+                           i, get16(top->o_pc_pw, i), get21(top->o_pc_p, i), p[i]);
                     return 1;
                 }
         }
@@ -130,17 +131,27 @@ struct UnitTests : SerialTests {
             for (int f = 0; f < 4; f++)
                 if (kernels & (1u << f))
                     phys[nf++] = f;
-            // cells back to back: p vectors (physical layout), expected u
-            std::vector<std::vector<int16_t>> pv(cells, std::vector<int16_t>(4 * C));
+            // cells back to back: perception sums (physical layout: the identity words, then
+            // 3x3 sums over their whole range, saturating ones included), expected u
+            std::vector<std::vector<int32_t>> pv(cells, std::vector<int32_t>(4 * C));
             std::deque<std::vector<int16_t>> expect;
             for (int n = 0; n < cells; n++) {
                 int16_t pc[NCA_MAX_INPUTS];
                 int32_t ds[NCA_MAX_CHANNELS];
-                for (int i = 0; i < 4 * C; i++)
-                    pv[n][i] = (rnd() % 3 == 0) ? rnd_word() : (int16_t)rnd_range(-3000, 3000);
+                for (int i = 0; i < 4 * C; i++) {
+                    const int sh = i < C ? 0 : i < 3 * C ? 3 : 4;
+                    if (i < C)
+                        pv[n][i] = (rnd() % 3 == 0) ? rnd_word() : rnd_range(-3000, 3000);
+                    else if (rnd() % 8 == 0) /* the 3x3 sums' full range */
+                        pv[n][i] = rnd_range(i < 3 * C ? -8 * 32768 : -24 * 32768,
+                                             i < 3 * C ? 8 * 32767 : 24 * 32767);
+                    else
+                        pv[n][i] = (rnd() % 3 == 0) ? rnd_word() * (1 << sh) + rnd_range(-8, 8)
+                                                    : rnd_range(-3000, 3000) << sh;
+                }
                 for (int r = 0; r < nf; r++)
                     for (int c = 0; c < C; c++)
-                        pc[r * C + c] = pv[n][phys[r] * C + c];
+                        pc[r * C + c] = p_word(pv[n][phys[r] * C + c], phys[r]);
                 nca_mlp(&m, pc, ds);
                 std::vector<int16_t> u(C);
                 for (int c = 0; c < C; c++)
@@ -151,7 +162,7 @@ struct UnitTests : SerialTests {
                 top->i_p_we = 1;
                 top->i_p_bank = n & 1;
                 for (int i = 0; i < 4 * C; i++)
-                    put16(top->i_p_vec, i, pv[n][i]);
+                    put21(top->i_p_vec, i, pv[n][i]);
             };
             write_p(0);
             tick();

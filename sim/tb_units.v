@@ -20,7 +20,8 @@ module tb_units #(
     input  wire                     i_pc_valid,
     input  wire [3:0]               i_pc_pos,
     input  wire [16*CHANNELS-1:0]   i_pc_word,
-    output wire [64*CHANNELS-1:0]   o_pc_p,
+    output wire [84*CHANNELS-1:0]   o_pc_p,      // 21-bit filter sums
+    output wire [64*CHANNELS-1:0]   o_pc_pw,     // the same through nca_p_word
     output wire [16*CHANNELS-1:0]   o_pc_centre,
     // MLP
     input  wire [3:0]               i_kernels,
@@ -32,7 +33,7 @@ module tb_units #(
     input  wire [31:0]              i_ld_data,
     input  wire                     i_p_we,
     input  wire                     i_p_bank,
-    input  wire [64*CHANNELS-1:0]   i_p_vec,
+    input  wire [84*CHANNELS-1:0]   i_p_vec,     // 21-bit filter sums
     input  wire                     i_start,
     input  wire                     i_bank,
     output wire                     o_busy,
@@ -139,6 +140,14 @@ module tb_units #(
     nca_perceive #(.CHANNELS(CHANNELS)) u_perceive (
         .clk(clk), .i_rst(i_rst), .i_clear(i_pc_clear), .i_valid(i_pc_valid),
         .i_pos(i_pc_pos), .i_word(i_pc_word), .o_p(o_pc_p), .o_centre(o_pc_centre));
+    genvar gw;
+    generate
+        for (gw = 0; gw < 4 * CHANNELS; gw = gw + 1) begin : g_pw
+            localparam [31:0] FILT = gw / CHANNELS;
+            nca_p_word u_p_word (.i_sum(o_pc_p[21*gw +: 21]), .i_filt(FILT[1:0]),
+                                 .o_word(o_pc_pw[16*gw +: 16]));
+        end
+    endgenerate
     nca_mlp #(.CHANNELS(CHANNELS), .HIDDEN(HIDDEN), .LANES(LANES)) u_mlp (
         .clk(clk), .i_rst(i_rst), .i_kernels(i_kernels), .i_hidden(i_hidden),
         .i_ld_valid(i_ld_valid), .i_ld_sel(i_ld_sel), .i_ld_a(i_ld_a), .i_ld_b(i_ld_b),

@@ -51,6 +51,30 @@ struct UnitBench : NcaBench<Vtb_units> {
         return (int16_t)(vec[idx / 2] >> (16 * (idx & 1)));
     }
 
+    // 21-bit lanes (perception sums: nca_perceive's o_p, nca_mlp's i_p_vec), sign-extended
+    template <typename T> void put21(T &vec, int idx, int32_t v)
+    {
+        for (int b = 0; b < 21; b++) {
+            const int at = 21 * idx + b;
+            const uint32_t bit = 1u << (at % 32);
+            vec[at / 32] = ((uint32_t)v >> b & 1u) ? (vec[at / 32] | bit) : (vec[at / 32] & ~bit);
+        }
+    }
+    template <typename T> int32_t get21(const T &vec, int idx)
+    {
+        uint32_t v = 0;
+        for (int b = 0; b < 21; b++) {
+            const int at = 21 * idx + b;
+            v |= (vec[at / 32] >> (at % 32) & 1u) << b;
+        }
+        return (int32_t)(v << 11) >> 11;
+    }
+    // the perception word of a 21-bit sum of physical filter f (docs/fixed-point.md)
+    static int16_t p_word(int32_t sum, int f)
+    {
+        return f == 0 ? (int16_t)sum : nca_sat16(nca_rshift_round(sum, f == 3 ? 4 : 3));
+    }
+
     // the same for ports of 64 bits or less (Verilator QData)
     void put16(uint64_t &w, int idx, int16_t v)
     {
