@@ -134,6 +134,32 @@ static void test_perceive_rounding_and_saturation(void **state)
     free(m);
 }
 
+/* every channel count, kernel set and boundary: the fast perception equals nca_perceive at
+ * every cell of a small grid of random words, full-range ones included */
+static void test_perceive_fast_shapes(void **state)
+{
+    (void)state;
+    nca_model *m = tu_load_regen_lizard();
+    tu_rng r = {77};
+    for (unsigned C = 4; C <= NCA_MAX_CHANNELS; C++)
+        for (unsigned k = 0; k < 8; k++) {
+            m->channels = (uint8_t)C;
+            m->kernels = (uint8_t)(NCA_K_IDENTITY | k << 1);
+            nca_grid g;
+            tu_grid(&g, m, 5, 4, 1, 0);
+            g.boundary = (uint8_t)(k % 2 ? NCA_BOUNDARY_WRAP : NCA_BOUNDARY_ZERO);
+            for (size_t i = 0; i < tu_words(&g); i++)
+                g.s[i] = (int16_t)(tu_next(&r) % 3 ? tu_range(&r, -4096, 4096)
+                                                   : tu_range(&r, INT16_MIN, INT16_MAX));
+            int16_t p[NCA_MAX_INPUTS];
+            for (unsigned y = 0; y < 4; y++)
+                for (unsigned x = 0; x < 5; x++)
+                    perceive(m, &g, x, y, p);
+            nca_grid_free(&g);
+        }
+    free(m);
+}
+
 /* ---- the MLP ------------------------------------------------------------- */
 
 static int64_t rsr(int64_t v, unsigned sh)
@@ -763,6 +789,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_perceive_filters),
         cmocka_unit_test(test_perceive_rounding_and_saturation),
+        cmocka_unit_test(test_perceive_fast_shapes),
         cmocka_unit_test(test_mlp_matches_spec),
         cmocka_unit_test(test_mlp_extremes),
         cmocka_unit_test(test_empty_grid_stays_empty),
