@@ -25,8 +25,9 @@ icebreaker)
     DEV_LANES=8; DEV_GRID=64x64; DEV_CLK=18; DEV_CORE=1; BOARD_ID=1 ;;
 ulx3s-25f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=25k
-    # 30 MHz (PLL): routes at 37.29 MHz (docs/results.md), 3 Mbaud is 10 clocks a bit
-    DEV_LANES=4; DEV_GRID=32x32; DEV_CLK=30; DEV_CORE=0; BOARD_ID=2 ;;
+    # 30 MHz (PLL): LANES 8 routes at 37.74 MHz in 84% of the LUTs (a935e37, docs/results.md;
+    # LANES 16 does not fit), 3 Mbaud is 10 clocks a bit
+    DEV_LANES=8; DEV_GRID=32x32; DEV_CLK=30; DEV_CORE=0; BOARD_ID=2 ;;
 ulx3s-85f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=85k
     # 25 MHz (the oscillator, no PLL): routes at 31.47 MHz (a88d719, 53 min); at 30
