@@ -30,7 +30,7 @@ ulx3s-25f)
     DEV_LANES=8; DEV_GRID=32x32; DEV_CLK=30; DEV_CORE=0; BOARD_ID=2 ;;
 ulx3s-85f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=85k
-    # 25 MHz (the oscillator, no PLL): routes at 31.47 MHz (a88d719, 53 min); at 30
+    # 25 MHz (the oscillator, no PLL): routes at 31.27 MHz (8d58cc8, 48 min); at 30
     # placement estimated 26.05 MHz and routing did not converge in 53 min (docs/results.md)
     DEV_LANES=64; DEV_GRID=64x64; DEV_CLK=25; DEV_CORE=0; BOARD_ID=3 ;;
 *)
