@@ -395,6 +395,8 @@ module nca_mlp #(
         end
     endgenerate
 
+    `include "nca_sat16.vh"  // nca_sat16(v): clamp to int16
+
     // rshift_round(v, s), round half up: (v + 2^(s-1)) >> s
     function signed [32:0] rshift_round;
         input signed [31:0] v;
@@ -432,12 +434,7 @@ module nca_mlp #(
         begin
             d = rshift_round(acc, sh);
             t = {{18{s_word[15]}}, s_word} + {d[32], d};
-            if (t > 34'sd32767)
-                residual = 16'h7FFF;
-            else if (t < -34'sd32768)
-                residual = 16'h8000;
-            else
-                residual = t[15:0];
+            residual = nca_sat16(t);
         end
     endfunction
 endmodule

@@ -16,16 +16,9 @@ module nca_p_word (
 );
     wire signed [21:0] s = {i_sum[20], i_sum};
     wire signed [21:0] r = (i_filt == 2'd3) ? ((s + 22'sd8) >>> 4) : ((s + 22'sd4) >>> 3);
-    always @* begin
-        if (i_filt == 2'd0)
-            o_word = i_sum[15:0];
-        else if (r > 22'sd32767)
-            o_word = 16'h7FFF;
-        else if (r < -22'sd32768)
-            o_word = 16'h8000;
-        else
-            o_word = r[15:0];
-    end
+    `include "nca_sat16.vh"  // nca_sat16(v): clamp to int16
+    always @*
+        o_word = (i_filt == 2'd0) ? i_sum[15:0] : nca_sat16({{12{r[21]}}, r});
 endmodule
 
 `default_nettype wire
