@@ -52,14 +52,22 @@ module nca_board #(
     localparam SEQ_W1_WORDS = 768;
     localparam BW = $clog2(CLK_HZ / 3);          // prescaler: 2^BW clocks, 1/3 to 2/3 s
 
-    wire          cmd_valid, cmd_ready, rsp_valid, rsp_ready, step_done;
-    wire [3:0]    cmd_op;
-    wire [24:0]   cmd_a25;
-    wire [23:0]   cmd_c24;
-    wire [31:0]   cmd_b, step_cycles, pre_alive, active, steps;
+    // the link's command (l_*) reaches the core (cmd_*) through nca_cmd_slice: a register,
+    // so that no path runs from the link's decoding into the core's (the two are far apart
+    // on the chip); only the first 16 bits of a cell carry a word (READW / WRITEW)
+    wire          l_valid, l_ready, cmd_valid, cmd_ready, rsp_valid, rsp_ready, step_done;
+    wire [3:0]    l_op, cmd_op;
+    wire [24:0]   l_a25, cmd_a25;
+    wire [23:0]   l_c24, cmd_c24;
+    wire [31:0]   l_b, cmd_b, step_cycles, pre_alive, active, steps;
+    wire [15:0]   cmd_word;
     wire [31:0]   cmd_a = {7'd0, cmd_a25};                 // the link's narrow arguments
     wire [31:0]   cmd_c = {{8{cmd_c24[23]}}, cmd_c24};
-    wire [CW-1:0] cmd_cell, rsp_cell;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [CW-1:0] l_cell;                                  // [15:0] only: WRITEW's word
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [CW-1:0] rsp_cell;
+    wire [CW-1:0] cmd_cell = {{(CW-16){1'b0}}, cmd_word};
     wire          link_idle, rx_busy, error;
     wire          dbg_rx_busy /*verilator public_flat_rd*/;
     assign dbg_rx_busy = rx_busy;
@@ -71,12 +79,17 @@ module nca_board #(
         .FRAME_SERIAL(FRAME_SERIAL)
     ) u_link (
         .clk(clk), .i_rst(i_rst), .i_uart_rx(i_uart_rx), .o_uart_tx(o_uart_tx),
-        .o_cmd_valid(cmd_valid), .i_cmd_ready(cmd_ready), .o_cmd_op(cmd_op), .o_cmd_a(cmd_a25),
-        .o_cmd_b(cmd_b), .o_cmd_c(cmd_c24), .o_cmd_cell(cmd_cell), .i_rsp_valid(rsp_valid),
+        .o_cmd_valid(l_valid), .i_cmd_ready(l_ready), .o_cmd_op(l_op), .o_cmd_a(l_a25),
+        .o_cmd_b(l_b), .o_cmd_c(l_c24), .o_cmd_cell(l_cell), .i_rsp_valid(rsp_valid),
         .o_rsp_ready(rsp_ready), .i_rsp_cell(rsp_cell), .i_step_done(step_done),
         .i_step_cycles(step_cycles), .i_pre_alive(pre_alive), .i_active(active),
         .i_steps(steps), .o_idle(link_idle), .o_rx_busy(rx_busy), .o_running(o_led_run),
         .o_error(error));
+
+    nca_cmd_slice #(.WIDTH(101)) u_slice (
+        .clk(clk), .i_rst(i_rst), .i_valid(l_valid), .o_ready(l_ready),
+        .i_data({l_op, l_a25, l_b, l_c24, l_cell[15:0]}), .o_valid(cmd_valid),
+        .i_ready(cmd_ready), .o_data({cmd_op, cmd_a25, cmd_b, cmd_c24, cmd_word}));
 
     generate
         if (CORE == 1) begin : g_seq
@@ -103,7 +116,7 @@ module nca_board #(
         end
     endgenerate
 
-    assign o_led_idle = link_idle && cmd_ready;
+    assign o_led_idle = link_idle && l_ready;   // no command in the slice, the core idle
 
     // LED timers: the error pulse lasts 4 to 5 periods of prescaler bit BW-4 (2^(BW-3)
     // clocks, 1/24 to 1/12 s; 0.18 to 0.22 s at 24 MHz)

@@ -126,7 +126,7 @@ module nca_link #(
                      S_RF_WR = 5'd8, S_RS_ST = 5'd9, S_RS_RD = 5'd10, S_RS_BY = 5'd11,
                      S_FR_CNT = 5'd12, S_FR_HDR = 5'd13, S_FR_DATA = 5'd14,
                      S_RSTEP = 5'd15, S_RWAIT = 5'd16, S_WS = 5'd17, S_LM = 5'd18,
-                     S_TXW = 5'd19, S_RCU = 5'd20;
+                     S_TXW = 5'd19, S_RCU = 5'd20, S_CHK = 5'd21;
     reg [4:0] st_r;
 
     // ---- UART and packet layer ---------------------------------------------------------
@@ -315,6 +315,9 @@ module nca_link #(
                              (busy_cmd || ((rx_cmd == C_LOAD_MODEL || rx_cmd == C_WRITE_STATE) && !streamed_r)) ? ST_BUSY :
                              !arg_ok ? ST_BAD_ARG : (need_model && !model_ok_r) ? ST_NO_MODEL :
                              ST_OK;
+    // registered in S_CHK, the clock after the request is taken, and acted on in S_DISP
+    // (timing: the checks above end at a flip-flop, not at every register S_DISP sets)
+    reg [2:0] disp_r;
 
     // ---- the core's command port ---------------------------------------------------------
     always @* begin
@@ -393,7 +396,7 @@ module nca_link #(
         .i_ans(st_r == S_SEND || st_r == S_FR_HDR), .o_q(cq_r), .o_q_ok(cq_ok_r),
         .i_step_done(i_step_done), .i_step_cycles(i_step_cycles), .i_drop(rx_drop),
         .i_rx_run(rx_pl_valid && rx_cmd == C_RUN && !running_r), .i_rx_k(rx_pl_k),
-        .i_rx_byte(rx_pl_byte), .i_run_start(st_r == S_DISP && rx_cmd == C_RUN && disp_status == ST_OK),
+        .i_rx_byte(rx_pl_byte), .i_run_start(st_r == S_DISP && rx_cmd == C_RUN && disp_r == ST_OK),
         .i_run_step(st_r == S_RWAIT && i_cmd_ready), .o_run_busy(run_pend_r),
         .o_left_z(left_z_r), .o_k_z(k_z_r));
 
@@ -559,12 +562,16 @@ module nca_link #(
                     end
                 end
                 // -- dispatch
+                S_CHK: begin
+                    disp_r <= disp_status;
+                    st_r <= S_DISP;
+                end
                 S_DISP: begin
                     streamed_r <= 1'b0;
-                    if (disp_status != ST_OK) begin
-                        if (rx_cmd == C_LOAD_MODEL && disp_status != ST_BUSY)
+                    if (disp_r != ST_OK) begin
+                        if (rx_cmd == C_LOAD_MODEL && disp_r != ST_BUSY)
                             lm_live_r <= 1'b0;
-                        answer(disp_status, K_STATUS);
+                        answer(disp_r, K_STATUS);
                     end else case (rx_cmd)
                         C_INFO: answer(ST_OK, K_INFO);
                         C_STATS: answer(ST_OK, K_STATS);
@@ -715,7 +722,7 @@ module nca_link #(
                 default: st_r <= S_IDLE;
             endcase
             if (rx_ack)
-                st_r <= S_DISP;
+                st_r <= S_CHK;
         end
     end
 endmodule

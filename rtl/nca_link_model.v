@@ -6,10 +6,12 @@
 //
 // Usage: i_start (one clock) begins a new file. Then file bytes on i_valid/i_byte, at
 // least 12 clocks apart, i_byte held until the next (the UART gives one per 10 bit times
-// and holds it). Each byte is processed in
-// the clocks after it: when it completes a field that the core needs, o_cmd_valid rises
-// with o_cmd_op (1 CFG, 2 LOAD) and o_cmd_a/b/c as nca_core's command interface takes
-// them (narrowed: a 3 bits, b 24 bits zero-extended, c 24 bits sign-extended), until i_cmd_ready (the core is idle, so that is at once). Order: CFG 0 hidden,
+// and holds it). Each byte is decoded in the clock after it (its checks and command
+// registered) and processed in the clocks after that: when it completes a field that the
+// core needs, o_cmd_valid rises with o_cmd_op (1 CFG, 2 LOAD) and o_cmd_a/b/c as
+// nca_core's command interface takes them (narrowed: a 3 bits, b 24 bits zero-extended,
+// c 24 bits sign-extended), until i_cmd_ready (the core is idle, so that is at once).
+// Order: CFG 0 hidden,
 // CFG 1 kernels, CFG 2 boundary, CFG 3 fire threshold, CFG 5 SF, CFG 4 alive threshold
 // with the flag ALL_ACTIVE in bit 16 (from the header: format version 1, or 2 with the
 // flags byte 22), then LOAD s1, s2, W1, b1, W2, b2 by index. o_pos counts the bytes
@@ -107,23 +109,26 @@ module nca_link_model #(
     localparam H1I = HIDDEN + 1;
     localparam [7:0] H1 = H1I[7:0];
 
-    // the command (if any) of the pending byte, and its field checks
+    // the command (if any) of the pending byte, and its field checks (d_*: decoded here,
+    // registered in the clock after the byte, so that the checks end at flip-flops)
     reg        need;            // issue a command for this byte
     reg        bad;             // field error of this byte
     reg [2:0]  bad_code;
     reg        is_cfg;
+    reg [2:0]  d_a;
+    reg [23:0] d_b, d_c;
     always @* begin
         need = 1'b0;
         bad = 1'b0;
         bad_code = 3'd6;
         is_cfg = 1'b0;
-        o_cmd_a = CFG_HIDDEN;
-        o_cmd_b = {u_r, 9'd0, v_r};    // v_r is 0 outside W1 / W2
-        o_cmd_c = {{16{b[7]}}, b};     // s1 / s2 bytes are <= 24 when not bad
+        d_a = CFG_HIDDEN;
+        d_b = {u_r, 9'd0, v_r};        // v_r is 0 outside W1 / W2
+        d_c = {{16{b[7]}}, b};         // s1 / s2 bytes are <= 24 when not bad
         case (sec_r)
             SEC_HDR: begin
                 is_cfg = 1'b1;
-                o_cmd_b = {16'd0, b};
+                d_b = {16'd0, b};
                 case (o_pos[7:0])          // < 188 in the header
                     8'd0: bad = (b != 8'h4E);   // "NCAM"
                     8'd1: bad = (b != 8'h43);
@@ -147,29 +152,29 @@ module nca_link_model #(
                         bad = !b[0] || (b[7:4] != 4'd0) || !w1_fits;
                         bad_code = (!b[0] || (b[7:4] != 4'd0)) ? 3'd4 : 3'd3;
                         need = 1'b1;
-                        o_cmd_a = CFG_KERNELS;
+                        d_a = CFG_KERNELS;
                     end
                     8'd15: begin
                         bad = (b[7:1] != 7'd0);
                         need = 1'b1;
-                        o_cmd_a = CFG_WRAP;
+                        d_a = CFG_WRAP;
                     end
                     8'd19: begin
                         bad = (val_r[31:17] != 15'd0) || (val_r[16] && val_r[15:0] != 16'd0);
                         need = 1'b1;
-                        o_cmd_a = CFG_FIRE;
-                        o_cmd_b = val_r[23:0];     // <= 65536 when not bad
+                        d_a = CFG_FIRE;
+                        d_b = val_r[23:0];     // <= 65536 when not bad
                     end
                     8'd20: begin
                         bad = nca_lt({24'd0, b}, 32'd4) || !nca_lt({24'd0, b}, 32'd15);
                         need = 1'b1;
-                        o_cmd_a = CFG_SF;
+                        d_a = CFG_SF;
                     end
                     8'd25: begin
                         bad = b[7];
                         need = 1'b1;
-                        o_cmd_a = CFG_ALIVE;
-                        o_cmd_b = {7'd0, all_r, val_r[31:16]};
+                        d_a = CFG_ALIVE;
+                        d_b = {7'd0, all_r, val_r[31:16]};
                     end
                     default: ;
                 endcase
@@ -177,30 +182,48 @@ module nca_link_model #(
             SEC_S1: begin
                 bad = !nca_lt({24'd0, b}, 32'd25);
                 need = 1'b1;
-                o_cmd_a = LD_S1;
+                d_a = LD_S1;
             end
             SEC_S2: begin
                 bad = !nca_lt({24'd0, b}, 32'd25);
                 need = 1'b1;
-                o_cmd_a = LD_S2;
+                d_a = LD_S2;
             end
             SEC_W1, SEC_W2: begin
                 need = 1'b1;
-                o_cmd_a = (sec_r == SEC_W1) ? LD_W1 : LD_W2;
+                d_a = (sec_r == SEC_W1) ? LD_W1 : LD_W2;
             end
             SEC_B1, SEC_B2: begin
                 need = (bb_r == 2'd3);
                 bad = (bb_r == 2'd3) && !bias_ok;
-                o_cmd_a = (sec_r == SEC_B1) ? LD_B1 : LD_B2;
-                o_cmd_c = val_r[23:0];          // bits 31..23 equal when not bad
+                d_a = (sec_r == SEC_B1) ? LD_B1 : LD_B2;
+                d_c = val_r[23:0];          // bits 31..23 equal when not bad
             end
             default: ;
         endcase
     end
-    assign o_cmd_valid = pend_r && need && !dead_r && !bad;
-    assign o_cmd_op = is_cfg ? OP_CFG : OP_LOAD;
+    reg        dec_r;           // the pending byte is decoded: need_r .. o_cmd_c hold it
+    reg        need_r, bad_r, cfg_r;
+    reg [2:0]  code_r;
+    assign o_cmd_valid = dec_r && need_r && !dead_r && !bad_r;
+    assign o_cmd_op = cfg_r ? OP_CFG : OP_LOAD;
     // the pending byte is done (a CRC byte once the CRC-32 has taken it in)
-    wire go = pend_r && (!o_cmd_valid || i_cmd_ready) && !(sec_r == SEC_CRC && crc_busy);
+    wire go = dec_r && (!o_cmd_valid || i_cmd_ready) && !(sec_r == SEC_CRC && crc_busy);
+    always @(posedge clk) begin
+        if (pend_r && !dec_r) begin
+            need_r <= need;
+            bad_r <= bad;
+            code_r <= bad_code;
+            cfg_r <= is_cfg;
+            o_cmd_a <= d_a;
+            o_cmd_b <= d_b;
+            o_cmd_c <= d_c;
+        end
+        if (i_rst || i_start || go)
+            dec_r <= 1'b0;
+        else if (pend_r)
+            dec_r <= 1'b1;
+    end
 
     always @(posedge clk) begin
         if (i_rst || i_start) begin
@@ -228,8 +251,8 @@ module nca_link_model #(
             if (go) begin
                 pend_r <= 1'b0;
                 o_pos <= o_pos + 14'd1;
-                if (bad && err_r == 3'd0) begin
-                    err_r <= bad_code;
+                if (bad_r && err_r == 3'd0) begin
+                    err_r <= code_r;
                     if (sec_r == SEC_HDR)
                         dead_r <= 1'b1;
                 end
@@ -289,7 +312,7 @@ module nca_link_model #(
                         bb_r <= bb_r + 2'd1;
                         if (bb_r == 2'd3) begin
                             o_done <= 1'b1;
-                            if (fsize_r != {3'd0, o_pos + 14'd1} && err_r == 3'd0 && !bad)
+                            if (fsize_r != {3'd0, o_pos + 14'd1} && err_r == 3'd0 && !bad_r)
                                 err_r <= 3'd6;
                         end
                     end

@@ -5,8 +5,9 @@
 // Usage: i_ld for one clock with an OP_LOAD command (selector i_ld_sel LD_W1 / LD_W2 /
 // LD_B1 / LD_S1 / LD_B2 / LD_S2, indices i_ld_a, i_ld_b, value i_ld_data), with i_nfilt /
 // i_n_in of the configured kernel set (filters 1..4, 0 counting as 4; layer-1 inputs);
-// loads out of range are dropped. Reads are synchronous: i_w_ren / i_w_raddr, data on
-// o_w_rdata the next clock; likewise i_b_ren / i_b_raddr / o_b_rdata.
+// loads out of range are dropped; a load is written the clock after i_ld. Reads are
+// synchronous: i_w_ren / i_w_raddr, data on o_w_rdata the next clock; likewise i_b_ren /
+// i_b_raddr / o_b_rdata.
 // Memory map. W1 word g*I + i = 8 bytes (unit 8g + l in byte l; g*I without a multiplier,
 // as (g x filters) x CHANNELS); W2 word W1_WORDS + 128 q + j = bytes of outputs 8q + l.
 // B word j = {s1[j], b1[j + 8]}, word 128 + k = {s2[k], b2[k + 8]} (shift in bits 29:25,
@@ -76,24 +77,44 @@ module nca_weights_serial #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [10:0] w_waddr = ld_w1_ok ? ld_w1a : W2_BASE + {3'd0, i_ld_a[3], i_ld_b[6:0]};
     /* verilator lint_on UNUSEDSIGNAL */
-    nca_ram_1r1w #(.WIDTH(64), .DEPTH(WM_DEPTH), .SLICE(8), .NO_COLLIDE(1)) u_w (
-        .clk(clk), .i_ren(i_w_ren), .i_raddr(i_w_raddr[WMA-1:0]), .o_rdata(o_w_rdata),
-        .i_wen((ld_w1_ok || ld_w2_ok) ? 8'd1 << i_ld_a[2:0] : 8'd0),
-        .i_waddr(w_waddr[WMA-1:0]), .i_wdata({8{i_ld_data[7:0]}}));
-
     wire        ld_b1 = i_ld && (i_ld_sel == LD_B1 || i_ld_sel == LD_S1) && ld_a_hid;
     wire        ld_b2 = i_ld && (i_ld_sel == LD_B2 || i_ld_sel == LD_S2) && ld_a_ch;
     wire        ld_bias = (i_ld_sel == LD_B1 || i_ld_sel == LD_B2);
+
+    // the decoded write is registered and lands the clock after the command (timing: the
+    // address arithmetic and range tests end at a flip-flop, not at the memories' write
+    // enables); a core starts reading the weights later than that
+    reg         w_we_r = 1'b0, b_we_r = 1'b0;   // no write from configuration on
+    reg         b_bias_r;
+    reg  [2:0]  w_lane_r;
+    reg  [WMA-1:0] w_waddr_r;
+    reg  [7:0]  w_wdata_r, b_waddr_r;
+    reg  [29:0] b_wdata_r;
+    always @(posedge clk) begin
+        w_we_r <= ld_w1_ok || ld_w2_ok;
+        w_lane_r <= i_ld_a[2:0];
+        w_waddr_r <= w_waddr[WMA-1:0];
+        w_wdata_r <= i_ld_data[7:0];
+        b_we_r <= ld_b1 || ld_b2;
+        b_bias_r <= ld_bias;
+        b_waddr_r <= ld_b2 ? (ld_bias ? {i_ld_a[3] ? 5'b10000 : 5'b01111, i_ld_a[2:0]}
+                                      : {4'b1000, i_ld_a[3:0]})
+                           : (ld_bias ? {{1'b0, i_ld_a[6:3]} - 5'd1, i_ld_a[2:0]}
+                                      : {1'b0, i_ld_a[6:0]});
+        b_wdata_r <= {i_ld_data[4:0], i_ld_data[24:0]};
+    end
+
+    nca_ram_1r1w #(.WIDTH(64), .DEPTH(WM_DEPTH), .SLICE(8), .NO_COLLIDE(1)) u_w (
+        .clk(clk), .i_ren(i_w_ren), .i_raddr(i_w_raddr[WMA-1:0]), .o_rdata(o_w_rdata),
+        .i_wen(w_we_r ? 8'd1 << w_lane_r : 8'd0),
+        .i_waddr(w_waddr_r), .i_wdata({8{w_wdata_r}}));
+
     /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0] b_rdata;                 // bits 31:30 unused
     /* verilator lint_on UNUSEDSIGNAL */
     assign o_b_rdata = b_rdata[29:0];
     nca_ram_1r1w #(.WIDTH(32), .DEPTH(256), .SLICE(1), .NO_COLLIDE(1)) u_bias (
         .clk(clk), .i_ren(i_b_ren), .i_raddr(i_b_raddr), .o_rdata(b_rdata),
-        .i_wen((ld_b1 || ld_b2) ? (ld_bias ? 32'h01FF_FFFF : 32'h3E00_0000) : 32'd0),
-        .i_waddr(ld_b2 ? (ld_bias ? {i_ld_a[3] ? 5'b10000 : 5'b01111, i_ld_a[2:0]}
-                                  : {4'b1000, i_ld_a[3:0]})
-                       : (ld_bias ? {{1'b0, i_ld_a[6:3]} - 5'd1, i_ld_a[2:0]}
-                                  : {1'b0, i_ld_a[6:0]})),
-        .i_wdata({2'b0, i_ld_data[4:0], i_ld_data[24:0]}));
+        .i_wen(b_we_r ? (b_bias_r ? 32'h01FF_FFFF : 32'h3E00_0000) : 32'd0),
+        .i_waddr(b_waddr_r), .i_wdata({2'b0, b_wdata_r}));
 endmodule

@@ -137,7 +137,7 @@ struct LinkTests : LinkBench {
             std::vector<uint8_t> pl, ans;
             put32(pl, (uint32_t)off);
             pl.insert(pl.end(), file.begin() + (long)off, file.begin() + (long)(off + n));
-            if (!request(0x02, pl, ans, (uint64_t)W * H * 48))  // the last chunk rewrites the grid
+            if (!request(0x02, pl, ans, refresh_clocks()))  // the last chunk rewrites the grid
                 return false;
             bool last = off + n == file.size();
             uint8_t want = (last || (final_status == 6 && final_code != 1 && ans[0] == 6)) ?
@@ -418,7 +418,7 @@ struct LinkTests : LinkBench {
     {
         std::vector<uint8_t> pl = {reg};
         put32(pl, v);
-        return expect_status(0x03, pl, 0, nullptr, reg == 4 ? (uint64_t)W * H * 48 : 0);
+        return expect_status(0x03, pl, 0, nullptr, reg == 4 ? refresh_clocks() : 0);
     }
 
     bool step(unsigned n, const char *what)

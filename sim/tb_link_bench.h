@@ -133,6 +133,9 @@ struct LinkBench : NcaBench<Vnca_board> {
 
     // clocks to allow for n bytes each way plus some
     uint64_t byte_clocks(size_t n) { return (uint64_t)((double)n * 10 * BIT * 1.5) + 5000; }
+    // clocks to allow for the refresh after LOAD_MODEL and SET 4: every word read and
+    // written back, about 7 clocks a word through nca_board's command slice
+    uint64_t refresh_clocks() const { return (uint64_t)W * H * C * 8; }
 
     // sends a request and waits for its answer (payload with the status byte first)
     bool request(uint8_t cmd, const std::vector<uint8_t> &pl, std::vector<uint8_t> &ans,

