@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // nca_board - a whole NCA board minus clocking: the link engine (UART, packets, command
-// executor; docs/protocol.md) driving nca_core (CORE 0) or nca_core_seq (CORE 1).
+// executor; docs/protocol.md) driving nca_core (CORE 0) or nca_core_seq (CORE 1) through a
+// command register (nca_cmd_slice).
 //
 // Usage: clk is the core clock of CLK_HZ Hz, i_rst a synchronous active-high reset (hold
 // it a few clocks after the clock is stable). i_uart_rx / o_uart_tx are the UART pins

@@ -17,12 +17,13 @@
 // then data); no cell-wide registers or buffers. The same memory holds RUN's counters; one
 // 8-bit adder updates every counter a byte at a time. While a request is being served
 // (from its CRC check to the last byte of its answer) new packets are ignored: the host
-// waits for the answer. After a successful LOAD_MODEL and after SET 4 (alive threshold, bit 16 ALL_ACTIVE)
-// every cell is read and written back word by word (about 5 x CHANNELS x GRID_W x GRID_H
-// clocks) so that the core's mature bits follow the new threshold. o_idle: nothing to do
-// (no request, not running, transmitter and UART idle); o_rx_busy: a packet is partly
-// received; o_running: RUN in progress; o_error: one clock per dropped packet and per
-// error answer.
+// waits for the answer; its checks are registered the clock after the request is taken
+// and acted on the clock after that. After a successful LOAD_MODEL and after SET 4 (alive
+// threshold, bit 16 ALL_ACTIVE) every cell is read and written back word by word (about
+// 7 x CHANNELS x GRID_W x GRID_H clocks through nca_board's command register) so that the
+// core's mature bits follow the new threshold. o_idle: nothing to do (no request, not
+// running, transmitter and UART idle); o_rx_busy: a packet is partly received; o_running:
+// RUN in progress; o_error: one clock per dropped packet and per error answer.
 `default_nettype none
 
 module nca_link #(
