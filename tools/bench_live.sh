@@ -136,11 +136,14 @@ sec=$T/section.md
     echo
     echo "| board (3 Mbaud) | clocks/step | clock | k | steps/s | frames/s |"
     echo "|---|---:|---:|---:|---:|---:|"
+    # each board's clock as tools/bitstream.sh builds it
+    ICE_MHZ=$(tools/bitstream.sh icebreaker --config | cut -d' ' -f3)
+    U85_MHZ=$(tools/bitstream.sh ulx3s-85f --config | cut -d' ' -f3)
     for k in 1 4; do
-        echo "| iCEBreaker, compact core | 748,157 | 18 MHz | $k | $(link 748157 18000000 $k $CPC_SER) |"
+        echo "| iCEBreaker, compact core | 748,157 | $ICE_MHZ MHz | $k | $(link 748157 $((ICE_MHZ * 1000000)) $k $CPC_SER) |"
     done
     for k in 1 4 16; do
-        echo "| ULX3S 85F, LANES 64 | 63,955 | 25 MHz | $k | $(link 63955 25000000 $k $CPC_ONE) |"
+        echo "| ULX3S 85F, LANES 64 | 63,955 | $U85_MHZ MHz | $k | $(link 63955 $((U85_MHZ * 1000000)) $k $CPC_ONE) |"
     done
 } >"$sec"
 cat "$sec"
