@@ -8,7 +8,8 @@
 // in nca_perceive's layout: 21-bit filter sums; the word read for each layer-1 operation
 // is rounded and saturated then, sat16(rshift_round(sum, 3 or 4))), then pulse i_start
 // with i_bank. The MAC array then issues one
-// operation per clock for exactly o_mac_len = G*(I+C) (+2 when G = 1) clocks, G =
+// operation per clock for exactly o_mac_len (a register: it follows i_hidden / i_kernels
+// one clock later) = G*(I+C) (+2 when G = 1) clocks, G =
 // ceil(hidden/LANES), I = F*C inputs: for hidden group g, layer 1 is I clocks (lane l
 // accumulates W1[g*LANES+l][i] * p[i]), layer 2 is C clocks (lane l multiplies h[g*LANES+l]
 // by W2[k][g*LANES+l], the adder tree sums the lanes into acc2[k]). The order is
@@ -104,7 +105,12 @@ module nca_mlp #(
     wire [15:0] mac_len = groups * seg_sum +
                           ((groups == 8'd1) ? {12'd0, HREADY} :
                            ({8'd0, groups} - 16'd1) * {12'd0, bub_a} + {12'd0, bub_b});
-    assign o_mac_len = mac_len;
+    // registered: it follows the configuration (CFG between steps) one clock later, and the
+    // product above ends at a flip-flop instead of in the core's slot timing (25F: 26.5 ns)
+    reg [15:0] mac_len_r;
+    always @(posedge clk)
+        mac_len_r <= mac_len;
+    assign o_mac_len = mac_len_r;
 
     // ---- weights ---------------------------------------------------------------------
     wire [8*LANES-1:0]  w1_d, w2_d;

@@ -16,6 +16,8 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 [ "${1:-}" = "--out" ] && OUT=$2
 [ -x $HOST ] || make -s $HOST
 [ -x $VBOARD ] || make -s vboard
+make -s -C sim BUILD=build bench-cycles >/dev/null
+BC=sim/build/bench_cycles
 # the C++ compiler the vboard build uses (sim/Makefile VB_CLANG)
 VBC=$(make -s -C sim --no-print-directory --eval \
       'vbc: ; @echo $(if $(VB_CLANG),clang -O3 -march=native,c++ -O2)' vbc)
@@ -131,20 +133,27 @@ sec=$T/section.md
     echo "steps costs $VB_FRAME clocks (40 steps with a frame each against one frame, from its"
     echo "closing line), of which its 12 Mbaud UART needs $((FB * 40)) for the bytes. So a frame takes k"
     echo "steps, the counting pass, and the"
-    echo "slower of the sending pass and the bytes (clocks per step from \"Compact UP5K core\" and"
-    echo "\"RTL core\" above):"
+    echo "slower of the sending pass and the bytes (clocks per step of these steps from the cycle"
+    echo "model, \`sim/build/bench_cycles\`, for each board's build configuration):"
     echo
     echo "| board (3 Mbaud) | clocks/step | clock | k | steps/s | frames/s |"
     echo "|---|---:|---:|---:|---:|---:|"
-    # each board's clock as tools/bitstream.sh builds it
-    ICE_MHZ=$(tools/bitstream.sh icebreaker --config | cut -d' ' -f3)
-    U85_MHZ=$(tools/bitstream.sh ulx3s-85f --config | cut -d' ' -f3)
-    for k in 1 4; do
-        echo "| iCEBreaker, compact core | 748,157 | $ICE_MHZ MHz | $k | $(link 748157 $((ICE_MHZ * 1000000)) $k $CPC_SER) |"
-    done
-    for k in 1 4 16; do
-        echo "| ULX3S 85F, LANES 64 | 63,955 | $U85_MHZ MHz | $k | $(link 63955 $((U85_MHZ * 1000000)) $k $CPC_ONE) |"
-    done
+    # each board as tools/bitstream.sh builds it (lanes, clock), its clocks a step on these
+    # steps from the cycle model (the benches check it against the RTL on every step)
+    board() { # board name clocks_per_cell k...
+        b=$1 name=$2 cpc=$3
+        shift 3
+        set -- $(tools/bitstream.sh "$b" --config) "$@"   # lanes grid mhz core ... k...
+        lanes=$1 mhz=$3 core=$4
+        shift 7
+        c=$($BC $MODEL "$core" "$lanes" 64x64 | awk '$1 == "grown" { sub(/clocks=/, "", $3); print int($3 + 0.5) }')
+        lab=$([ "$core" = 1 ] && echo "$name, compact core" || echo "$name, LANES $lanes")
+        for k in "$@"; do
+            echo "| $lab | $(printf %d "$c" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') | $mhz MHz | $k | $(link "$c" $((mhz * 1000000)) "$k" "$cpc") |"
+        done
+    }
+    board icebreaker iCEBreaker "$CPC_SER" 1 4
+    board ulx3s-85f "ULX3S 85F" "$CPC_ONE" 1 4 16
 } >"$sec"
 cat "$sec"
 [ -n "$OUT" ] && $PYTHON tools/results_section.py "$OUT" "$sec"
