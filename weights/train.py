@@ -431,40 +431,22 @@ class Trainer:
         say(f"train.py: {a.experiment} on {a.target} {a.width}x{a.height}, "
             f"{'fake-quantised' if not a.no_quant else 'float'} {a.dtype}, device {self.dev}, "
             f"iterations {self.it}..{a.iters}")
-        t_last, it_last = time.time(), self.it
-        t_start_run, e0 = time.time(), self.elapsed
-        while self.it < a.iters:
-            t_it = time.time()
-            loss, n = self.train_step()
-            self.it += 1
-            self.losses.append(loss)
-            self.elapsed = e0 + time.time() - t_start_run
-            row = {"it": self.it, "loss": loss, "lr": self.lr_at(self.it - 1), "steps": n,
-                   "s": round(time.time() - t_it, 3), "t": round(self.elapsed, 2)}
+        def row_of(res):
+            loss, n = res
+            row = {"loss": loss, "steps": n}
             if self.loss_float is not None:
                 row["loss_float"] = self.loss_float
-            self.log_rows.append(row)
-            logf.write(json.dumps(row) + "\n")
-            if self.it % a.log_every == 0 or self.it == a.iters:
-                now = time.time()
-                spi = (now - t_last) / max(self.it - it_last, 1)
-                t_last, it_last = now, self.it
-                recent = np.mean(self.losses[-a.log_every:])
-                rf = [r["loss_float"] for r in self.log_rows[-a.log_every:] if "loss_float" in r]
-                twin = f" float {np.mean(rf):.6f}" if rf else ""
-                say(f"iter {self.it:5d}/{a.iters} loss {recent:.6f} "
-                    f"(log10 {math.log10(max(recent, 1e-12)):+.3f}){twin} "
-                    f"lr {self.lr_at(self.it - 1):.0e} "
-                    f"{spi:.3f} s/it ETA {fmt_time(spi * (a.iters - self.it))}")
-                logf.flush()
-            if a.ckpt_every and self.it % a.ckpt_every == 0 and self.it < a.iters:
-                self.checkpoint()
-            if a.time_limit and time.time() - t_start_run > a.time_limit and self.it < a.iters:
-                self.checkpoint()
-                logf.close()
-                say(f"train.py: time limit: stopped at iteration {self.it} of {a.iters}, "
-                    f"checkpoint in {a.out}; carry on with --resume --out {a.out}")
-                return EXIT_STOPPED
+            return row
+
+        def progress(rows):
+            recent = np.mean(self.losses[-len(rows):])
+            rf = [r["loss_float"] for r in rows if "loss_float" in r]
+            twin = f" float {np.mean(rf):.6f}" if rf else ""
+            return (f"loss {recent:.6f} (log10 {math.log10(max(recent, 1e-12)):+.3f}){twin} "
+                    f"lr {self.lr_at(self.it - 1):.0e}")
+
+        if iterate(self, logf, say, "train.py", row_of, progress, self.checkpoint):
+            return EXIT_STOPPED
         self.checkpoint(final=True)
         logf.close()
         with open(os.path.join(a.out, "run.json"), "w") as f:
@@ -475,6 +457,49 @@ class Trainer:
         say(f"train.py: wrote {os.path.join(a.out, 'model.bin')} after {self.it} iterations "
             f"({fmt_time(self.elapsed)})")
         return 0
+
+
+def iterate(tr, logf, say, name, row_of, progress, checkpoint, extra=None):
+    """The iteration loop of both trainers (this one and train_grayscott.py). Runs
+    tr.train_step() (its result's first item is the loss) until tr.a.iters; each iteration
+    adds a row to tr.log_rows and to logf: it, row_of(result), extra() when given and not
+    None, lr, s (its seconds) and t (the run's). Every log_every iterations and at the end
+    it prints "iter I/N" + progress(the rows since the last print) + the seconds an
+    iteration and the ETA; calls checkpoint() every ckpt_every iterations, and at the time
+    limit, where it stops and returns True (the caller exits EXIT_STOPPED)."""
+    a = tr.a
+    t_last, it_last = time.time(), tr.it
+    t0, e0 = time.time(), tr.elapsed
+    while tr.it < a.iters:
+        t_it = time.time()
+        res = tr.train_step()
+        tr.it += 1
+        tr.losses.append(res[0])
+        tr.elapsed = e0 + time.time() - t0
+        row = {"it": tr.it, **row_of(res), "lr": tr.lr_at(tr.it - 1),
+               "s": round(time.time() - t_it, 3), "t": round(tr.elapsed, 2)}
+        more = extra() if extra else None
+        if more:
+            row.update(more)
+        tr.log_rows.append(row)
+        logf.write(json.dumps(row) + "\n")
+        if tr.it % a.log_every == 0 or tr.it == a.iters:
+            now = time.time()
+            spi = (now - t_last) / max(tr.it - it_last, 1)
+            rows = tr.log_rows[-(tr.it - it_last):]
+            t_last, it_last = now, tr.it
+            say(f"iter {tr.it:5d}/{a.iters} {progress(rows)} "
+                f"{spi:.3f} s/it ETA {fmt_time(spi * (a.iters - tr.it))}")
+            logf.flush()
+        if a.ckpt_every and tr.it % a.ckpt_every == 0 and tr.it < a.iters:
+            checkpoint()
+        if a.time_limit and time.time() - t0 > a.time_limit and tr.it < a.iters:
+            checkpoint()
+            logf.close()
+            say(f"{name}: time limit: stopped at iteration {tr.it} of {a.iters}, "
+                f"checkpoint in {a.out}; carry on with --resume --out {a.out}")
+            return True
+    return False
 
 
 def load_ckpt_file(path):

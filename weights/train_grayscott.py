@@ -36,7 +36,6 @@ import math
 import os
 import subprocess
 import sys
-import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -48,7 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import nca_int as ni  # noqa: E402
 import nca_qat as nq  # noqa: E402
-from train import fmt_time, load_ckpt_file, plot_loss  # noqa: E402
+from train import fmt_time, iterate, load_ckpt_file, plot_loss  # noqa: E402
 
 EXIT_STOPPED = 75  # --time-limit reached: checkpoint written, not finished
 CKPT = "ckpt.pt"
@@ -461,42 +460,25 @@ class Trainer:
         say(f"train_grayscott.py: {self.R} trajectories x {self.M} transitions of "
             f"{a.every} steps, {a.width}x{a.height}, SF {a.state_frac} HF {a.hid_frac}, "
             f"{torch.get_num_threads()} threads, iterations {self.it}..{a.iters}")
-        t0, e0 = time.time(), self.elapsed
         if a.val_every and self.it == 0:  # the start is a candidate too
             row = {"it": 0, "t": 0.0, **self.validation()}
             self.log_rows.append(row)
             logf.write(json.dumps(row) + "\n")
-        t_last, it_last = t0, self.it
-        while self.it < a.iters:
-            t_it = time.time()
-            loss, mse = self.train_step()
-            self.it += 1
-            self.losses.append(loss)
-            self.elapsed = e0 + time.time() - t0
-            row = {"it": self.it, "loss": loss, "mse": mse, "lr": self.lr_at(self.it - 1),
-                   "s": round(time.time() - t_it, 3), "t": round(self.elapsed, 1)}
+
+        def progress(rows):
+            rl = np.mean(self.losses[-len(rows):])
+            rm = np.mean([r_["mse"] for r_ in rows if "mse" in r_])
+            return f"loss {rl:.4f} mse {rm:.3e} lr {self.lr_at(self.it - 1):.1e}"
+
+        def extra():  # the held-out rollout every val_every iterations and at the end
             if a.val_every and (self.it % a.val_every == 0 or self.it == a.iters):
-                row.update(self.validation())
-            self.log_rows.append(row)
-            logf.write(json.dumps(row) + "\n")
-            if self.it % a.log_every == 0 or self.it == a.iters:
-                now = time.time()
-                spi = (now - t_last) / max(self.it - it_last, 1)
-                t_last, it_last = now, self.it
-                rl = np.mean(self.losses[-a.log_every:])
-                rm = np.mean([r_["mse"] for r_ in self.log_rows[-a.log_every:] if "mse" in r_])
-                say(f"iter {self.it:5d}/{a.iters} loss {rl:.4f} mse {rm:.3e} "
-                    f"lr {self.lr_at(self.it - 1):.1e} {spi:.2f} s/it "
-                    f"ETA {fmt_time(spi * (a.iters - self.it))}")
-                logf.flush()
-            if a.ckpt_every and self.it % a.ckpt_every == 0 and self.it < a.iters:
-                self.save_checkpoint()
-            if a.time_limit and time.time() - t0 > a.time_limit and self.it < a.iters:
-                self.save_checkpoint()
-                logf.close()
-                say(f"train_grayscott.py: time limit: stopped at iteration {self.it}, "
-                    f"checkpoint in {a.out}; carry on with --resume --out {a.out}")
-                return EXIT_STOPPED
+                return self.validation()
+            return None
+
+        if iterate(self, logf, say, "train_grayscott.py",
+                   lambda res: {"loss": res[0], "mse": res[1]}, progress,
+                   self.save_checkpoint, extra):
+            return EXIT_STOPPED
         self.save_checkpoint()
         logf.close()
         if self.best_state is None:

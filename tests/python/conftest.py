@@ -23,16 +23,24 @@ def model_files():
     return out
 
 
+def built(path, env):
+    """path, an executable the build makes; the test fails naming `make` (or the variable env
+    that points elsewhere) when it is not there."""
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} not built: run `make` first (or set {env})")
+    return path
+
+
 @pytest.fixture(scope="session")
 def nca_host():
-    if not os.access(NCA_HOST, os.X_OK):
-        pytest.fail(f"{NCA_HOST} not built: run `make` first (or set NCA_HOST)")
-    return NCA_HOST
+    return built(NCA_HOST, "NCA_HOST")
 
 
-def run_host(host, *args, check=True):
-    r = subprocess.run([host, *map(str, args)], capture_output=True, text=True)
+def run_tool(tool, *args, check=True):
+    """Runs one of the project's programs (nca-host, nca-grayscott) with args; with check, a
+    non-zero exit fails with the command and its stderr."""
+    r = subprocess.run([tool, *map(str, args)], capture_output=True, text=True)
     if check and r.returncode != 0:
-        raise AssertionError(f"nca-host {' '.join(map(str, args))} exited {r.returncode}: "
-                             f"{r.stderr.strip()}")
+        raise AssertionError(f"{os.path.basename(tool)} {' '.join(map(str, args))} exited "
+                             f"{r.returncode}: {r.stderr.strip()}")
     return r

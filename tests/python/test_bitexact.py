@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import WEIGHTS, model_files, run_host
+from conftest import WEIGHTS, model_files, run_tool
 import nca_int as ni
 
 MODELS = model_files()
@@ -32,7 +32,7 @@ def c_run(host, model_path, tmp_path, width, height, seed, boundary, steps, dama
             "--save-state", out, "--quiet", *extra]
     for spec, at in damage:
         args += ["--damage", f"{spec}@{at}"]
-    run_host(host, *args)
+    run_tool(host, *args)
     return out
 
 

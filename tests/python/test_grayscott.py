@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import BUILD, ROOT, WEIGHTS, run_host  # noqa: E402
+from conftest import BUILD, ROOT, WEIGHTS, built, run_tool  # noqa: E402
 import nca_int as ni  # noqa: E402
 
 SOLVER = os.environ.get("NCA_GRAYSCOTT", os.path.join(ROOT, BUILD, "nca-grayscott"))
@@ -20,16 +20,7 @@ DA, DB, ALPHA, GAMMA = 0.1, 0.05, 0.06230, 0.06268
 
 @pytest.fixture(scope="module")
 def solver():
-    if not os.access(SOLVER, os.X_OK):
-        pytest.fail(f"{SOLVER} not built: run `make` first (or set NCA_GRAYSCOTT)")
-    return SOLVER
-
-
-def solve(solver, *args, check=True):
-    r = subprocess.run([solver, *map(str, args)], capture_output=True, text=True)
-    if check and r.returncode:
-        raise AssertionError(f"nca-grayscott {' '.join(map(str, args))}: {r.stderr.strip()}")
-    return r
+    return built(SOLVER, "NCA_GRAYSCOTT")
 
 
 def lap9(u):
@@ -49,7 +40,7 @@ def np_step(a, b):
 @pytest.mark.parametrize("family", ["train", "test"])
 def test_solver_matches_numpy(solver, tmp_path, family):
     npy = tmp_path / "t.npy"
-    solve(solver, "--ic", family, "--seed", 3, "--grid", "24x20", "--steps", 6, "--every", 1,
+    run_tool(solver, "--ic", family, "--seed", 3, "--grid", "24x20", "--steps", 6, "--every", 1,
           "--npy", npy, "--quiet")
     y = np.load(npy)
     assert y.shape == (7, 20, 24, 2) and y.dtype == np.float32
@@ -64,7 +55,7 @@ def test_solver_matches_numpy(solver, tmp_path, family):
 def test_initial_conditions(solver, tmp_path):
     def ic(family, seed):
         p = tmp_path / f"{family}{seed}.npy"
-        solve(solver, "--ic", family, "--seed", seed, "--steps", 0, "--npy", p, "--quiet")
+        run_tool(solver, "--ic", family, "--seed", seed, "--steps", 0, "--npy", p, "--quiet")
         return np.load(p)[0]
 
     tr, te = ic("train", 1), ic("test", 1)
@@ -85,7 +76,7 @@ def test_initial_conditions(solver, tmp_path):
 
 def test_state_file(solver, tmp_path):
     npy, st = tmp_path / "t.npy", tmp_path / "s.ncas"
-    solve(solver, "--ic", "test", "--seed", 2, "--grid", "32x16", "--steps", 5, "--every", 1,
+    run_tool(solver, "--ic", "test", "--seed", 2, "--grid", "32x16", "--steps", 5, "--every", 1,
           "--npy", npy, "--state", st, "--state-step", 3, "--channels", 8, "--state-frac", 13,
           "--quiet")
     g = ni.load_state(st)
@@ -97,22 +88,22 @@ def test_state_file(solver, tmp_path):
 
 
 def test_solver_errors(solver, tmp_path):
-    assert solve(solver, "--help").stdout.startswith("usage: nca-grayscott")
+    assert run_tool(solver, "--help").stdout.startswith("usage: nca-grayscott")
     for args in (["--npy", tmp_path / "x.npy", "--ic", "nope"], [],
                  ["--npy", tmp_path / "x.npy", "--grid", "2x64"],
                  ["--state", tmp_path / "x.ncas", "--steps", 4, "--state-step", 5],
                  ["--npy", tmp_path / "x.npy", "--bogus"],
                  ["--state", tmp_path / "x.ncas", "--model", tmp_path / "missing.bin"]):
-        r = solve(solver, *args, check=False)
+        r = run_tool(solver, *args, check=False)
         assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
         assert r.stderr.startswith("nca-grayscott: ")
     # an unstable time step: the field blows up, exit 2
-    r = solve(solver, "--npy", tmp_path / "x.npy", "--dt", 40, "--steps", 200, check=False)
+    r = run_tool(solver, "--npy", tmp_path / "x.npy", "--dt", 40, "--steps", 200, check=False)
     assert r.returncode == 2 and "not finite" in r.stderr
 
 
 def test_model_is_listed_as_pde(nca_host):
-    out = run_host(nca_host, "--list-models", WEIGHTS).stdout
+    out = run_tool(nca_host, "--list-models", WEIGHTS).stdout
     line = [x for x in out.splitlines() if x.startswith("grayscott.bin ")]
     assert line, out
     assert line[0].split()[1:7] == ["grayscott", "pde", "8", "32", "I+L", "1160"]
@@ -145,9 +136,9 @@ def test_tracks_the_pde_from_an_unseen_start(solver, nca_host, tmp_path):
     """256 steps of the C model from a test-family start: finite, in range, and B follows
     the PDE's (the full measurement at 1024 and 2048 steps: make grayscott)."""
     npy, ic, out = tmp_path / "p.npy", tmp_path / "ic.ncas", tmp_path / "c.ncas"
-    solve(solver, "--ic", "test", "--seed", 1, "--steps", 256, "--every", 256, "--npy", npy,
+    run_tool(solver, "--ic", "test", "--seed", 1, "--steps", 256, "--every", 256, "--npy", npy,
           "--state", ic, "--model", MODEL, "--quiet")
-    run_host(nca_host, "--model", MODEL, "--load-state", ic, "--steps", 256, "--view", "none",
+    run_tool(nca_host, "--model", MODEL, "--load-state", ic, "--steps", 256, "--view", "none",
              "--quiet", "--save-state", out)
     g = ni.load_state(out)
     v = g.s[..., :2].astype(np.float64) * 2.0 ** -g.state_frac
@@ -175,5 +166,5 @@ def test_trainer_smoke(tmp_path, nca_host):
     m = ni.load_model(out / "model.bin")
     assert m.flags == ni.FLAG_ALL_ACTIVE and m.channels == 8 and m.hidden == 32
     assert "pde" in m.desc and (m.w2 != 0).any()
-    run_host(nca_host, "--model", out / "model.bin", "--grid", "16x16", "--steps", "4",
+    run_tool(nca_host, "--model", out / "model.bin", "--grid", "16x16", "--steps", "4",
              "--view", "none", "--quiet")

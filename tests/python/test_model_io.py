@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 import pytest
 
-from conftest import ROOT, model_files, run_host
+from conftest import ROOT, model_files, run_tool
 import nca_int as ni
 
 MODELS = model_files()
@@ -41,7 +41,7 @@ def test_round_trip_and_c_reads_python_file(nca_host, tmp_path):
     for k in ("shift1", "shift2", "w1", "b1", "w2", "b2"):
         assert np.array_equal(getattr(m, k), getattr(m2, k)), k
     assert p.stat().st_size == m.file_size() == 188 + 32 + 8 + 32 * 24 + 4 * 32 + 8 * 32 + 32 + 4
-    out = run_host(nca_host, "--model", p, "--info").stdout
+    out = run_tool(nca_host, "--model", p, "--info").stdout
     assert "name:        small" in out and "hidden:      32" in out
 
 
@@ -75,7 +75,7 @@ def test_rejections(nca_host, tmp_path):
         # the C reader rejects the same bytes
         p = tmp_path / f"bad{i}.bin"
         p.write_bytes(data)
-        r = run_host(nca_host, "--model", p, "--info", check=False)
+        r = run_tool(nca_host, "--model", p, "--info", check=False)
         assert r.returncode == 1 and msg.strip() in r.stderr, (msg, r.stderr)
 
 
@@ -159,6 +159,6 @@ def test_flags_version_2(nca_host, tmp_path):
     assert ni.parse_model(v2).flags == ni.FLAG_ALL_ACTIVE
     p = tmp_path / "v2.bin"
     p.write_bytes(v2)
-    out = run_host(nca_host, "--model", p, "--info").stdout
+    out = run_tool(nca_host, "--model", p, "--info").stdout
     assert "every cell (no alive masking)" in out
 

@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from conftest import WEIGHTS, run_host  # noqa: E402
+from conftest import WEIGHTS, run_tool  # noqa: E402
 import nca_int as ni  # noqa: E402
 
 TRAIN = os.path.join(WEIGHTS, "train.py")
@@ -53,11 +53,11 @@ def test_outputs(tiny):
 
 def test_c_loads_and_runs_bitexact(nca_host, tiny, tmp_path):
     model = tiny / "model.bin"
-    assert run_host(nca_host, "--model", model, "--info").returncode == 0
+    assert run_tool(nca_host, "--model", model, "--info").returncode == 0
     m = ni.load_model(model)
     for boundary in ("zero", "wrap"):
         out = tmp_path / f"c-{boundary}.ncas"
-        run_host(nca_host, "--model", model, "--grid", "24x24", "--steps", "10", "--seed", "9",
+        run_tool(nca_host, "--model", model, "--grid", "24x24", "--steps", "10", "--seed", "9",
                  "--boundary", boundary, "--save-state", out, "--quiet")
         g = ni.Grid.new(m, 24, 24, seed=9, boundary=1 if boundary == "wrap" else 0)
         g.seed_centre()
