@@ -509,6 +509,15 @@ def load_ckpt_file(path):
         return torch.load(path, map_location="cpu")
 
 
+def resume_args(parse, argv, path, run_only, name):
+    """--resume: argv parsed again with the settings saved in the checkpoint at path as the
+    defaults, except run_only (the run's own: output, threads, limits), which argv sets."""
+    if not os.path.exists(path):
+        raise SystemExit(f"{name}: no checkpoint at {path}")
+    saved = load_ckpt_file(path)["args"]
+    return parse(argv, {k: v for k, v in saved.items() if k not in run_only})
+
+
 def reference_blas():
     """The path of the netlib reference BLAS when this process runs on it (Debian's torch
     links libblas.so.3, which is the reference one unless OpenBLAS provides it), else None."""
@@ -527,12 +536,9 @@ RUN_ONLY = ("out", "resume", "device", "dtype", "threads", "ckpt_every", "log_ev
 
 def main(argv=None):
     a = parse_args(argv)
-    if a.resume is not None:  # re-parse with the checkpoint's settings as defaults
-        path = a.resume or os.path.join(a.out, CKPT)
-        if not os.path.exists(path):
-            raise SystemExit(f"train.py: no checkpoint at {path}")
-        saved = load_ckpt_file(path)["args"]
-        a = parse_args(argv, {k: v for k, v in saved.items() if k not in RUN_ONLY})
+    if a.resume is not None:
+        a = resume_args(parse_args, argv, a.resume or os.path.join(a.out, CKPT), RUN_ONLY,
+                        "train.py")
     if a.threads:
         torch.set_num_threads(a.threads)
     elif a.device == "cpu":

@@ -47,17 +47,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import nca_int as ni  # noqa: E402
 import nca_qat as nq  # noqa: E402
-from train import fmt_time, iterate, load_ckpt_file, plot_loss  # noqa: E402
+from train import (HelpFormatter, fmt_time, iterate, load_ckpt_file, plot_loss,  # noqa: E402
+                   resume_args)
 
 EXIT_STOPPED = 75  # --time-limit reached: checkpoint written, not finished
 CKPT = "ckpt.pt"
 KERNELS = ni.K_IDENTITY | ni.K_LAPLACE
 VAL_SEED = 1000  # the held-out start of the train family used for model selection
 DESC = "Gray-Scott pde (Richardson 3.1): A, B in ch 0, 1; QAT t=32 {w}x{h} wrap, iter {it}"
-
-
-class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
 
 
 def parse_args(argv=None, defaults=None):
@@ -506,11 +503,8 @@ RUN_ONLY = ("out", "resume", "threads", "time_limit", "ckpt_every", "val_every",
 def main(argv=None):
     a = parse_args(argv)
     if a.resume:
-        path = os.path.join(a.out, CKPT)
-        if not os.path.exists(path):
-            raise SystemExit(f"train_grayscott.py: no checkpoint at {path}")
-        saved = load_ckpt_file(path)["args"]
-        a = parse_args(argv, {k: v for k, v in saved.items() if k not in RUN_ONLY})
+        a = resume_args(parse_args, argv, os.path.join(a.out, CKPT), RUN_ONLY,
+                        "train_grayscott.py")
     torch.set_num_threads(a.threads or os.cpu_count() or 1)
     os.makedirs(a.out, exist_ok=True)
     tr = Trainer(a)
