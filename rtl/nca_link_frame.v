@@ -15,8 +15,9 @@
 // not change between the two passes. i_sf is SF (4..14). No multiplier. A word's pixel
 // conversion (the shift up to Q14) takes one clock with SERIAL_CONV = 0 (a 16-bit shifter),
 // 15 - SF clocks with SERIAL_CONV = 1 (a shift a clock: fewer LUTs, the iCE40 UP5K); a cell
-// takes 4 x (the word read + the conversion + 1) + 2 clocks to classify (about 21 and 33
-// with the wide core, SF 11), literal cells twice that.
+// takes 4 x (the word read + the conversion + 1) + 2 clocks to classify, literal cells twice
+// that (measured through nca_board at SF 11: 18 with the wide core and SERIAL_CONV 0, 38
+// with the compact core and SERIAL_CONV 1; tools/bench_live.sh).
 `default_nettype none
 
 module nca_link_frame #(

@@ -61,12 +61,15 @@ set -- $frame_bytes
 FB=$1 FBMIN=$2 FBMAX=$3 LIT=$4
 # the board's frame encoder (rtl/nca_link_frame.v) scans the grid twice: a counting pass,
 # then the sending pass (literal cells twice), which overlaps the UART. A cell takes
-# 4 x (16 - SF) + 13 clocks with the bit-serial pixel conversion (FRAME_SERIAL 1, the
-# iCEBreaker), 17 with the one-clock one (the ULX3S, the vboard); SF is the model's state
-# fraction (Q11: 11)
+# 4 x (15 - SF) + 22 clocks with the bit-serial pixel conversion (FRAME_SERIAL 1, the
+# iCEBreaker's compact core), 18 with the one-clock one (the ULX3S, the vboard); SF is the
+# model's state fraction (Q11: 11). Measured (3e34641, with nca_board's command register):
+# one READ_FRAME of a grid holding only the seed (8,192 cell visits) costs 149,504 clocks on
+# the vboard and 317,440 on the iCEBreaker's gate-level netlist (sim/build/gate), less the
+# packets' ~2,000 / ~6,000
 SF=$($HOST -m $MODEL -i | sed -n 's/^formats: *state and perception int16 Q\([0-9]*\).*/\1/p')
-CPC_SER=$((4 * (16 - SF) + 13))
-CPC_ONE=17
+CPC_SER=$((4 * (15 - SF) + 22))
+CPC_ONE=18
 CELLS=4096
 
 # the vboard through a wrapper that keeps its closing line ("N clocks simulated") in $VBLOG
