@@ -21,13 +21,10 @@
  * instruction saturates, so the sums are those of nca_mlp. */
 #include "nca.h"
 #include "nca_fixed.h"
+#include "nca_x86.h"
 
 #include <string.h>
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define NCA_MLP_X86 1
-#include <immintrin.h>
-#endif
 
 enum { HBLK = 32, CBLK = 8 }; /* hidden units per layer-1 block, channels per vector */
 
@@ -36,13 +33,9 @@ static unsigned round_up(unsigned v, unsigned m)
     return (v + m - 1) / m * m;
 }
 
-#if NCA_MLP_X86
-#define NCA_TARGET_512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-#endif
-
 nca_simd nca_cpu_simd(void)
 {
-#if NCA_MLP_X86
+#if NCA_X86
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
         return NCA_SIMD_AVX512;
@@ -106,8 +99,8 @@ static inline int32_t pair32(int16_t lo, int16_t hi)
     return (int32_t)((uint32_t)(uint16_t)lo | (uint32_t)(uint16_t)hi << 16);
 }
 
-#if NCA_MLP_X86
-__attribute__((target("avx2"))) static void mlp_avx2(const nca_mlp_pack *pk, const int16_t *p,
+#if NCA_X86
+NCA_TARGET_AVX2 static void mlp_avx2(const nca_mlp_pack *pk, const int16_t *p,
                                                      int32_t *ds)
 {
     const nca_model *m = pk->model;
@@ -170,13 +163,13 @@ __attribute__((target("avx2"))) static void mlp_avx2(const nca_mlp_pack *pk, con
 }
 #endif
 
-#if NCA_MLP_X86
+#if NCA_X86
 enum { NB = 4 }; /* cells a pass of the AVX-512 kernel */
 _Static_assert(NCA_MAX_CHANNELS == 16, "the AVX-512 layer 2 holds every channel in one vector");
 _Static_assert(NCA_MLP_BATCH % NB == 0, "a full batch is whole passes");
 
 /* nca_rshift_round of sixteen int32 lanes by per-lane shifts (0..31) */
-NCA_TARGET_512 static inline __m512i rsr_512(__m512i v, const int32_t *sh, const int32_t *shm,
+NCA_TARGET_VNNI static inline __m512i rsr_512(__m512i v, const int32_t *sh, const int32_t *shm,
                                              const int32_t *rm)
 {
     const __m512i rnd = _mm512_and_si512(_mm512_srav_epi32(v, _mm512_loadu_si512(shm)),
@@ -186,7 +179,7 @@ NCA_TARGET_512 static inline __m512i rsr_512(__m512i v, const int32_t *sh, const
 
 /* layer 1 for hidden units j0 .. j0 + 16 NQ - 1 of NB cells: bias, products, requant, ReLU
  * to 0..255, stored as bytes; NQ is a constant where this is inlined */
-NCA_TARGET_512 static inline __attribute__((always_inline)) void
+NCA_TARGET_VNNI static inline __attribute__((always_inline)) void
 l1_512(const nca_mlp_pack *pk, const int32_t (*pp)[NCA_MAX_INPUTS / 2],
        uint8_t (*h8)[NCA_MAX_HIDDEN], unsigned j0, const unsigned NQ)
 {
@@ -216,7 +209,7 @@ l1_512(const nca_mlp_pack *pk, const int32_t (*pp)[NCA_MAX_INPUTS / 2],
 }
 
 /* NB cells: pp[c] holds cell c's inputs as int16 pairs (the odd input's partner 0) */
-NCA_TARGET_512 static void mlp_512(const nca_mlp_pack *pk, const int32_t (*pp)[NCA_MAX_INPUTS / 2],
+NCA_TARGET_VNNI static void mlp_512(const nca_mlp_pack *pk, const int32_t (*pp)[NCA_MAX_INPUTS / 2],
                                    int32_t (*ds)[NCA_MAX_CHANNELS])
 {
     _Alignas(64) uint8_t h8[NB][NCA_MAX_HIDDEN];
@@ -251,7 +244,7 @@ NCA_TARGET_512 static void mlp_512(const nca_mlp_pack *pk, const int32_t (*pp)[N
 
 void nca_mlp_packed(const nca_mlp_pack *pk, const int16_t *p, int32_t *ds)
 {
-#if NCA_MLP_X86
+#if NCA_X86
     if (pk->simd == NCA_SIMD_AVX512) {
         NCA_ALIGN32 int16_t rows[1][NCA_MAX_INPUTS];
         int32_t out[1][NCA_MAX_CHANNELS];
@@ -271,7 +264,7 @@ void nca_mlp_packed(const nca_mlp_pack *pk, const int16_t *p, int32_t *ds)
 void nca_mlp_packed_batch(const nca_mlp_pack *pk, unsigned n,
                           const int16_t (*p)[NCA_MAX_INPUTS], int32_t (*ds)[NCA_MAX_CHANNELS])
 {
-#if NCA_MLP_X86
+#if NCA_X86
     if (pk->simd == NCA_SIMD_AVX512) {
         const unsigned n_in = nca_model_inputs(pk->model);
         for (unsigned r0 = 0; r0 < n; r0 += NB) {

@@ -2,16 +2,12 @@
 /* nca_step.c - one NCA step: the fixed-point spec (docs/fixed-point.md) and its float twin. */
 #include "nca.h"
 #include "nca_fixed.h"
+#include "nca_x86.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define NCA_STEP_X86 1
-#define NCA_STEP_512 __attribute__((target("avx512f,avx512bw,avx512vl")))
-#include <immintrin.h>
-#endif
 
 /* 3x3 kernels, [dy][dx] with dy, dx in -1..1 stored at +1; cross-correlation. */
 static const int8_t k_sobel_x[3][3] = {{-1, 0, 1}, {-2, 0, 2}, {-1, 0, 1}};
@@ -116,8 +112,8 @@ void nca_perceive(const nca_model *m, const nca_grid *g, unsigned x, unsigned y,
     perceive_words(m, g->channels, n, p);
 }
 
-#if NCA_STEP_X86
-NCA_STEP_512 static void perceive_words_512(const nca_model *m, unsigned C,
+#if NCA_X86
+NCA_TARGET_512 static void perceive_words_512(const nca_model *m, unsigned C,
                                             const int16_t *const *n, int16_t *p);
 #endif
 
@@ -127,7 +123,7 @@ void nca_perceive_fast(const nca_model *m, const nca_grid *g, unsigned x, unsign
     const int16_t zero[NCA_MAX_CHANNELS] = {0};
     const int16_t *n[9];
     neighbours(g, x, y, zero, n);
-#if NCA_STEP_X86
+#if NCA_X86
     if (simd == NCA_SIMD_AVX512) {
         perceive_words_512(m, g->channels, n, p);
         return;
@@ -137,17 +133,17 @@ void nca_perceive_fast(const nca_model *m, const nca_grid *g, unsigned x, unsign
     perceive_words(m, g->channels, n, p);
 }
 
-#if NCA_STEP_X86
+#if NCA_X86
 /* perceive_words with the C <= 16 channels of a cell in one vector of int32 (AVX-512): the
  * same sums, nca_rshift_round by a constant shift > 0, and vpmovsdw's saturation to int16,
  * which is nca_sat16 */
-NCA_STEP_512 static inline __m512i rsr_const_512(__m512i v, unsigned sh)
+NCA_TARGET_512 static inline __m512i rsr_const_512(__m512i v, unsigned sh)
 {
     return _mm512_add_epi32(_mm512_srai_epi32(v, sh),
                             _mm512_and_si512(_mm512_srai_epi32(v, sh - 1), _mm512_set1_epi32(1)));
 }
 
-NCA_STEP_512 static void perceive_words_512(const nca_model *m, unsigned C,
+NCA_TARGET_512 static void perceive_words_512(const nca_model *m, unsigned C,
                                             const int16_t *const *n, int16_t *p)
 {
     const __mmask16 k = (__mmask16)((1u << C) - 1u);
@@ -287,10 +283,10 @@ static void alive_mask_f(const float *s, unsigned C, int W, int H, int wrap, flo
     dilate3x3(W, H, wrap, tmp, out);
 }
 
-#if NCA_STEP_X86
+#if NCA_X86
 /* next[at[r]] += ds[r] for n cells with nca_sat16, a cell's C <= 16 channels in one vector of
  * int32 (the sum cannot overflow: |ds| < 2^25, NCA_BIAS_LIMIT + 128 * 128 * 255) */
-NCA_STEP_512 static void add_sat16_512(int16_t *next, unsigned C, unsigned n,
+NCA_TARGET_512 static void add_sat16_512(int16_t *next, unsigned C, unsigned n,
                                        const int32_t (*ds)[NCA_MAX_CHANNELS], const size_t *at)
 {
     const __mmask16 k = (__mmask16)((1u << C) - 1u);
@@ -309,7 +305,7 @@ static void update_cells(nca_workspace *ws, unsigned C, unsigned n,
                          const size_t *at)
 {
     nca_mlp_packed_batch(ws->mlp, n, p, ds);
-#if NCA_STEP_X86
+#if NCA_X86
     if (ws->mlp->simd == NCA_SIMD_AVX512) {
         add_sat16_512(ws->next, C, n, (const int32_t(*)[NCA_MAX_CHANNELS])ds, at);
         return;
