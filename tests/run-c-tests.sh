@@ -9,9 +9,7 @@ set -u
 
 export BUILD=${BUILD:-build}
 export CMOCKA_MESSAGE_OUTPUT=stdout
-# sanitizer findings exit with codes no test expects (their default, 1, is a usage error)
-export ASAN_OPTIONS="detect_leaks=1:exitcode=86${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+. tests/c/sanitizers.sh
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 if [ "$#" -eq 0 ]; then

@@ -1,14 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # harness.sh - what the command-line test scripts (test_cli.sh, test_board.sh, test_live.sh,
-# test_faults.sh, test_models.sh) share: the sanitizer options, counters, cmocka-style result
-# lines that tests/run-c-tests.sh counts, `check` on a command's exit code and stderr lines,
-# and the closing summary. Sourced with $T set to the
-# script's temporary directory; CHECK_TIMEOUT (seconds, default none) bounds each command.
+# test_faults.sh, test_models.sh) share: the sanitizer options (sanitizers.sh), counters,
+# cmocka-style result lines that tests/run-c-tests.sh counts, `check` on a command's exit
+# code and stderr lines, and the closing summary. Sourced from the repository root with $T
+# set to the script's temporary directory; CHECK_TIMEOUT (seconds, default none) bounds each
+# command.
 
-# the sanitizer builds' settings (a caller's own win): a leak or a UBSan report fails the
-# command with its own exit code
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}
+. tests/c/sanitizers.sh
 
 n_pass=0
 n_fail=0
