@@ -11,10 +11,9 @@
 // core needs, o_cmd_valid rises with o_cmd_op (1 CFG, 2 LOAD) and o_cmd_a/b/c as
 // nca_core's command interface takes them (narrowed: a 3 bits, b 24 bits zero-extended,
 // c 24 bits sign-extended), until i_cmd_ready (the core is idle, so that is at once).
-// Order: CFG 0 hidden,
-// CFG 1 kernels, CFG 2 boundary, CFG 3 fire threshold, CFG 5 SF, CFG 4 alive threshold
-// with the flag ALL_ACTIVE in bit 16 (from the header: format version 1, or 2 with the
-// flags byte 22), then LOAD s1, s2, W1, b1, W2, b2 by index. o_pos counts the bytes
+// Order: CFG 0 hidden, CFG 1 kernels, CFG 2 boundary, CFG 3 fire threshold, CFG 5 SF, CFG 4
+// alive threshold with the flag ALL_ACTIVE in bit 16 (from the header: format version 1,
+// or 2 with the flags byte 22), then LOAD s1, s2, W1, b1, W2, b2 by index. o_pos counts the bytes
 // taken. o_done rises when the last CRC byte (the end the header's dimensions give) has
 // been processed; bytes after that are an error. o_err is the first problem (docs/
 // protocol.md BAD_MODEL codes: 2 channels != CHANNELS, 3 hidden outside 1..HIDDEN,

@@ -7,10 +7,9 @@
 // Usage: write a perception vector into one of the two p banks (i_p_we, i_p_bank, i_p_vec
 // in nca_perceive's layout: 21-bit filter sums; the word read for each layer-1 operation
 // is rounded and saturated then, sat16(rshift_round(sum, 3 or 4))), then pulse i_start
-// with i_bank. The MAC array then issues one
-// operation per clock for exactly o_mac_len (a register: it follows i_hidden / i_kernels
-// one clock later) = G*(I+C) (+2 when G = 1) clocks, G =
-// ceil(hidden/LANES), I = F*C inputs: for hidden group g, layer 1 is I clocks (lane l
+// with i_bank. The MAC array then issues one operation per clock for exactly o_mac_len (a
+// register: it follows i_hidden / i_kernels one clock later) = G*(I+C) (+2 when G = 1)
+// clocks, G = ceil(hidden/LANES), I = F*C inputs: for hidden group g, layer 1 is I clocks (lane l
 // accumulates W1[g*LANES+l][i] * p[i]), layer 2 is C clocks (lane l multiplies h[g*LANES+l]
 // by W2[k][g*LANES+l], the adder tree sums the lanes into acc2[k]). The order is
 // L1(0), L1(1), L2(0), L1(2), L2(1), ..., L1(G-1), L2(G-2), L2(G-1): every layer-2 group

@@ -143,20 +143,18 @@ sec=$T/section.md
     echo "|---|---:|---:|---:|---:|---:|"
     # each board as tools/bitstream.sh builds it (lanes, clock), its clocks a step on these
     # steps from the cycle model (the benches check it against the RTL on every step)
-    board() { # board name clocks_per_cell k...
-        b=$1 name=$2 cpc=$3
-        shift 3
-        set -- $(tools/bitstream.sh "$b" --config) "$@"   # lanes grid mhz core ... k...
+    board() { # board name clocks_per_cell "k ..."
+        b=$1 name=$2 cpc=$3 ks=$4
+        set -- $(tools/bitstream.sh "$b" --config)   # lanes grid mhz core ...
         lanes=$1 mhz=$3 core=$4
-        shift 7
         c=$($BC $MODEL "$core" "$lanes" 64x64 | awk '$1 == "grown" { sub(/clocks=/, "", $3); print int($3 + 0.5) }')
         lab=$([ "$core" = 1 ] && echo "$name, compact core" || echo "$name, LANES $lanes")
-        for k in "$@"; do
+        for k in $ks; do
             echo "| $lab | $(printf %d "$c" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') | $mhz MHz | $k | $(link "$c" $((mhz * 1000000)) "$k" "$cpc") |"
         done
     }
-    board icebreaker iCEBreaker "$CPC_SER" 1 4
-    board ulx3s-85f "ULX3S 85F" "$CPC_ONE" 1 4 16
+    board icebreaker iCEBreaker "$CPC_SER" "1 4"
+    board ulx3s-85f "ULX3S 85F" "$CPC_ONE" "1 4 16"
 } >"$sec"
 cat "$sec"
 [ -n "$OUT" ] && $PYTHON tools/results_section.py "$OUT" "$sec"
