@@ -17,8 +17,9 @@
 // then data); no cell-wide registers or buffers. The same memory holds RUN's counters; one
 // 8-bit adder updates every counter a byte at a time. While a request is being served
 // (from its CRC check to the last byte of its answer) new packets are ignored: the host
-// waits for the answer; its checks are registered the clock after the request is taken
-// and acted on the clock after that. After a successful LOAD_MODEL and after SET 4 (alive
+// waits for the answer; its checks are registered in two steps, the clock after the
+// request is taken (per check) and the clock after that (the status), and acted on a
+// clock later. After a successful LOAD_MODEL and after SET 4 (alive
 // threshold, bit 16 ALL_ACTIVE) every cell is read and written back word by word (about
 // 7 x CHANNELS x GRID_W x GRID_H clocks through nca_board's command register) so that the
 // core's mature bits follow the new threshold. o_idle: nothing to do (no request, not
@@ -127,7 +128,7 @@ module nca_link #(
                      S_RF_WR = 5'd8, S_RS_ST = 5'd9, S_RS_RD = 5'd10, S_RS_BY = 5'd11,
                      S_FR_CNT = 5'd12, S_FR_HDR = 5'd13, S_FR_DATA = 5'd14,
                      S_RSTEP = 5'd15, S_RWAIT = 5'd16, S_WS = 5'd17, S_LM = 5'd18,
-                     S_TXW = 5'd19, S_RCU = 5'd20, S_CHK = 5'd21;
+                     S_TXW = 5'd19, S_RCU = 5'd20, S_CHK = 5'd21, S_CHK2 = 5'd22;
     reg [4:0] st_r;
 
     // ---- UART and packet layer ---------------------------------------------------------
@@ -311,13 +312,23 @@ module nca_link #(
             default: known = 1'b0;
         endcase
     end
-    wire busy_cmd = running_r && !(rx_cmd == C_INFO || rx_cmd == C_STATS || rx_cmd == C_STOP);
-    wire [2:0] disp_status = !known ? ST_BAD_CMD : !len_ok ? ST_BAD_LEN :
-                             (busy_cmd || ((rx_cmd == C_LOAD_MODEL || rx_cmd == C_WRITE_STATE) && !streamed_r)) ? ST_BUSY :
-                             !arg_ok ? ST_BAD_ARG : (need_model && !model_ok_r) ? ST_NO_MODEL :
+    // the checks are registered in S_CHK, the clock after the request is taken, combined
+    // into the status in S_CHK2 and acted on in S_DISP (timing: the decoding above ends at a
+    // flip-flop, and so does the status, not at every register S_DISP sets). running_r,
+    // streamed_r and model_ok_r do not change in S_CHK and S_CHK2.
+    reg       known_r, len_ok_r, arg_ok_r, need_model_r, anytime_r, stream_r;
+    always @(posedge clk) begin
+        known_r <= known;
+        len_ok_r <= len_ok;
+        arg_ok_r <= arg_ok;
+        need_model_r <= need_model;
+        anytime_r <= (rx_cmd == C_INFO || rx_cmd == C_STATS || rx_cmd == C_STOP);
+        stream_r <= (rx_cmd == C_LOAD_MODEL || rx_cmd == C_WRITE_STATE);
+    end
+    wire [2:0] disp_status = !known_r ? ST_BAD_CMD : !len_ok_r ? ST_BAD_LEN :
+                             ((running_r && !anytime_r) || (stream_r && !streamed_r)) ? ST_BUSY :
+                             !arg_ok_r ? ST_BAD_ARG : (need_model_r && !model_ok_r) ? ST_NO_MODEL :
                              ST_OK;
-    // registered in S_CHK, the clock after the request is taken, and acted on in S_DISP
-    // (timing: the checks above end at a flip-flop, not at every register S_DISP sets)
     reg [2:0] disp_r;
 
     // ---- the core's command port ---------------------------------------------------------
@@ -563,7 +574,8 @@ module nca_link #(
                     end
                 end
                 // -- dispatch
-                S_CHK: begin
+                S_CHK: st_r <= S_CHK2;
+                S_CHK2: begin
                     disp_r <= disp_status;
                     st_r <= S_DISP;
                 end
