@@ -251,11 +251,6 @@ module nca_core_seq #(
     wire [3:0]  cand_b = cand_b_r;       // the lowest set bit: the search ends at a flop
     wire [5:0]  cand_x = {cand_q_r, cand_b};
     wire [15:0] cand_clr = cand_r & ~(16'd1 << cand_b);
-    // the next candidate word (its source follows from the state) and its lowest set bit:
-    // one search, on the word on its way into cand_r
-    wire [15:0] cand_nx = (st_r == S_BR) ? pk_rdata : (st_r == S_D) ? (~pk_rdata & vmask16) :
-                          cand_clr;
-    wire [3:0]  cand_b_nx = ffs16(cand_nx);
     wire        hbusy, hdone, fire;
     wire [5:0]  htag;                    // column of the cell hashed
     wire        hash_in = (st_r == S_BH) && !hbusy && (cand_r != 16'd0);
@@ -670,8 +665,8 @@ module nca_core_seq #(
                     cnt_r <= cnt_r + 16'd1;
                     bfire_r <= 1'b0;
                     if (cnt_r == 16'd1) begin
-                        cand_r <= cand_nx;
-                        cand_b_r <= cand_b_nx;
+                        cand_r <= pk_rdata;
+                        cand_b_r <= ffs16(pk_rdata);
                         st_r <= S_BH;
                     end
                 end
@@ -689,8 +684,8 @@ module nca_core_seq #(
                         st_r <= cand_q_last ? S_BW : S_BR;
                     end
                     if (hash_in) begin       // (nca_hash_serial starts)
-                        cand_r <= cand_nx;
-                        cand_b_r <= cand_b_nx;
+                        cand_r <= cand_clr;
+                        cand_b_r <= ffs16(cand_clr);
                         npre_r <= npre_r + 13'd1;
                     end
                 end
@@ -816,8 +811,8 @@ module nca_core_seq #(
                 S_D: begin    // read keep word cand_q_r (2 clocks)
                     cnt_r <= cnt_r + 16'd1;
                     if (cnt_r == 16'd1) begin
-                        cand_r <= cand_nx;
-                        cand_b_r <= cand_b_nx;
+                        cand_r <= ~pk_rdata & vmask16;
+                        cand_b_r <= ffs16(~pk_rdata & vmask16);
                         dsub_r <= 2'd0;
                         st_r <= S_DK;
                     end
@@ -826,8 +821,8 @@ module nca_core_seq #(
                     if (dk_any) begin
                         dsub_r <= dsub_r + 2'd1;
                         if (dsub_r == 2'd3) begin
-                            cand_r <= cand_nx;
-                            cand_b_r <= cand_b_nx;
+                            cand_r <= cand_clr;
+                            cand_b_r <= ffs16(cand_clr);
                         end
                     end else if (!cand_q_last || !y_last) begin
                         if (cand_q_last)
