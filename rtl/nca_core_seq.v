@@ -154,7 +154,6 @@ module nca_core_seq #(
     reg [15:0]  cnt_r;
     reg [5:0]   y_r, xc_r;              // row of A/B/C/D (and B: cell row); B: cell column
     reg [15:0]  cand_r;                 // word cand_q_r of the pre row (B) / kill row (D)
-    reg [3:0]   cand_b_r;               // ffs16(cand_r), kept with it (a flop, not a search)
     reg [1:0]   cand_q_r;
     reg [1:0]   dsub_r;                 // phase D: channel group erased
     reg         bfire_r;                // phase B: cell xc_r fired, run it next
@@ -248,7 +247,7 @@ module nca_core_seq #(
 
     // ---- fire hash (phase B): nca_hash_serial, a nibble a clock, 64 clocks a cell (hidden
     // under the cell before when that one fired: a fired cell takes more)
-    wire [3:0]  cand_b = cand_b_r;       // the lowest set bit: the search ends at a flop
+    wire [3:0]  cand_b = ffs16(cand_r);
     wire [5:0]  cand_x = {cand_q_r, cand_b};
     wire [15:0] cand_clr = cand_r & ~(16'd1 << cand_b);
     wire        hbusy, hdone, fire;
@@ -666,7 +665,6 @@ module nca_core_seq #(
                     bfire_r <= 1'b0;
                     if (cnt_r == 16'd1) begin
                         cand_r <= pk_rdata;
-                        cand_b_r <= ffs16(pk_rdata);
                         st_r <= S_BH;
                     end
                 end
@@ -685,7 +683,6 @@ module nca_core_seq #(
                     end
                     if (hash_in) begin       // (nca_hash_serial starts)
                         cand_r <= cand_clr;
-                        cand_b_r <= ffs16(cand_clr);
                         npre_r <= npre_r + 13'd1;
                     end
                 end
@@ -812,7 +809,6 @@ module nca_core_seq #(
                     cnt_r <= cnt_r + 16'd1;
                     if (cnt_r == 16'd1) begin
                         cand_r <= ~pk_rdata & vmask16;
-                        cand_b_r <= ffs16(~pk_rdata & vmask16);
                         dsub_r <= 2'd0;
                         st_r <= S_DK;
                     end
@@ -820,10 +816,8 @@ module nca_core_seq #(
                 S_DK: begin
                     if (dk_any) begin
                         dsub_r <= dsub_r + 2'd1;
-                        if (dsub_r == 2'd3) begin
+                        if (dsub_r == 2'd3)
                             cand_r <= cand_clr;
-                            cand_b_r <= ffs16(cand_clr);
-                        end
                     end else if (!cand_q_last || !y_last) begin
                         if (cand_q_last)
                             y_r <= y_r + 6'd1;
