@@ -26,7 +26,7 @@ icebreaker)
     DEV_LANES=8; DEV_GRID=64x64; DEV_CLK=24; DEV_CORE=1; BOARD_ID=1 ;;
 ulx3s-25f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=25k
-    # 35 MHz (PLL): LANES 8 routes at 37.39 MHz in 86% of the LUTs (c3ff9ae, docs/results.md;
+    # 35 MHz (PLL): LANES 8 routes at 36.43 MHz in 84% of the LUTs (25aa489, docs/results.md;
     # at 40 MHz: 40.38 once at faee12f, but 37.20 / 37.59 at 7c5aa6b with seeds 1 / 2, not
     # robust; LANES 16 does not fit), 3 Mbaud is 11.67 clocks a bit
     DEV_LANES=8; DEV_GRID=32x32; DEV_CLK=35; DEV_CORE=0; BOARD_ID=2 ;;
