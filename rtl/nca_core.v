@@ -340,6 +340,17 @@ module nca_core #(
     wire         u_valid, mlp_busy;  // the slot schedule knows when the MLP is done
     /* verilator lint_on UNUSEDSIGNAL */
     wire         wr_u = (st_r == S_B) && v_wr_r && (sc_r == 16'd14);
+    // the written cell's mature and non-zero bits, registered the clock before wr_u: o_u
+    // holds from 4 clocks after the MLP's last operation until the next cell's result,
+    // and wr_u comes >= 14 clocks after that (a slot is >= o_mac_len clocks), so the
+    // bitmap's write data waits on no comparator of the 256-bit word (the 25F's critical
+    // path at 40 MHz ran from the state decode through g_wdata's compare into the bitmap)
+    reg          u_mat_r, u_nz_r;
+    always @(posedge clk)
+        if ((st_r == S_B) && (sc_r == 16'd13)) begin
+            u_mat_r <= mature(u_word, cfg_alive);
+            u_nz_r <= (u_word != {CW{1'b0}});
+        end
 
     nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W), .SLICE(CW)) u_old0 (
         .clk(clk), .i_ren(nb_issue), .i_raddr(nb_x), .o_rdata(old0_d),
@@ -504,8 +515,8 @@ module nca_core #(
                     bm_waddr = yw_r;
                     bm_wmask[W-1:0] = onehot_w(xw_r);
                     bm_wmask[2*W-1:W] = onehot_w(xw_r);
-                    bm_wdata[W-1:0] = mature(u_word, cfg_alive) ? onehot_w(xw_r) : {W{1'b0}};
-                    bm_wdata[2*W-1:W] = (u_word != {CW{1'b0}}) ? onehot_w(xw_r) : {W{1'b0}};
+                    bm_wdata[W-1:0] = u_mat_r ? onehot_w(xw_r) : {W{1'b0}};
+                    bm_wdata[2*W-1:W] = u_nz_r ? onehot_w(xw_r) : {W{1'b0}};
                 end
             end
             S_C3: begin
