@@ -321,17 +321,14 @@ module nca_core #(
     // line buffers of old words of updated cells: row 0, even rows, odd rows
     reg [W-1:0]  ov0_r, ove_r, ovo_r;
     reg [YW-1:0] tag_e_r, tag_o_r;
-    wire [CW-1:0] old0_d, olde_d, oldo_d;
+    wire [CW-1:0] old_d;
     wire [1:0]   nb_sel = (nb_y == {YW{1'b0}}) ? 2'd0 : nb_y[0] ? 2'd2 : 2'd1;
     wire         nb_hit = (nb_sel == 2'd0) ? ov0_r[nb_x] :
                           (nb_sel == 2'd1) ? (tag_e_r == nb_y && ove_r[nb_x]) :
                                              (tag_o_r == nb_y && ovo_r[nb_x]);
     reg          nbd_v_r, nbd_out_r, nbd_hit_r;
-    reg [1:0]    nbd_sel_r;
     reg [3:0]    nbd_pos_r;
-    wire [CW-1:0] nbd_word = nbd_out_r ? {CW{1'b0}} :
-                             !nbd_hit_r ? g_rdata :
-                             (nbd_sel_r == 2'd0) ? old0_d : (nbd_sel_r == 2'd1) ? olde_d : oldo_d;
+    wire [CW-1:0] nbd_word = nbd_out_r ? {CW{1'b0}} : nbd_hit_r ? old_d : g_rdata;
     wire         old_we = (st_r == S_B) && will_find && (sc_r == 16'd13);
     wire [CW-1:0] centre;
     wire [84*C-1:0] pvec;  // perception sums (nca_perceive), rounded in nca_mlp
@@ -352,16 +349,14 @@ module nca_core #(
             u_nz_r <= (u_word != {CW{1'b0}});
         end
 
-    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W), .SLICE(CW)) u_old0 (
-        .clk(clk), .i_ren(nb_issue), .i_raddr(nb_x), .o_rdata(old0_d),
-        .i_wen(old_we && yc_r == {YW{1'b0}}), .i_waddr(xc_r), .i_wdata(centre));
-    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W), .SLICE(CW)) u_olde (
-        .clk(clk), .i_ren(nb_issue), .i_raddr(nb_x), .o_rdata(olde_d),
-        .i_wen(old_we && yc_r != {YW{1'b0}} && !yc_r[0]), .i_waddr(xc_r),
-        .i_wdata(centre));
-    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(W), .SLICE(CW)) u_oldo (
-        .clk(clk), .i_ren(nb_issue), .i_raddr(nb_x), .o_rdata(oldo_d),
-        .i_wen(old_we && yc_r[0]), .i_waddr(xc_r), .i_wdata(centre));
+    // the three line buffers share one memory, {buffer, x} (buffer 0: row 0, 1: even rows,
+    // 2: odd rows, as nb_sel): one write a clock and one read a clock is all they ever had,
+    // and one memory of 3 x 2^XW words takes a third of the block RAMs of three and leaves
+    // a 2-way select of the neighbour word instead of a 4-way one
+    wire [1:0]   old_wsel = (yc_r == {YW{1'b0}}) ? 2'd0 : yc_r[0] ? 2'd2 : 2'd1;
+    nca_ram_1r1w #(.WIDTH(CW), .DEPTH(3 << XW), .SLICE(CW)) u_old (
+        .clk(clk), .i_ren(nb_issue), .i_raddr({nb_sel, nb_x}), .o_rdata(old_d),
+        .i_wen(old_we), .i_waddr({old_wsel, xc_r}), .i_wdata(centre));
 
     nca_perceive #(.CHANNELS(C)) u_perceive (
         .clk(clk), .i_rst(i_rst), .i_clear((st_r == S_B) && sc_r == 16'd3),
@@ -820,7 +815,6 @@ module nca_core #(
             nbd_v_r <= nb_issue;
         nbd_out_r <= nb_out;
         nbd_hit_r <= nb_hit;
-        nbd_sel_r <= nb_sel;
         nbd_pos_r <= nb_n[3:0];
     end
 endmodule
