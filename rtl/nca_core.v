@@ -164,11 +164,29 @@ module nca_core #(
     wire [4*W-1:0] bm_rdata;
     // mature + non-zero: bit write enables (single cells change); pre + active/post: whole
     // fields (written a row at a time)
-    wire [2*W-1:0] bm_mn_d, bm_pa_d;
+    wire [2*W-1:0] bm_mn_q, bm_mn_d, bm_pa_d;
+    // The mature / non-zero bitmap is written one clock after its write is decided
+    // (bmw_*_r): its per-cell write enables, made from the state, the command and the erase
+    // test, were the 25F's critical path into the LUT RAM's write port. A read of the row
+    // whose write is pending in that clock gets the pending bits merged in (bmf_*_r), so
+    // every read returns what it did with the write in place; the clocks are the same.
+    reg [YW-1:0]   bmw_addr_r;
+    reg [2*W-1:0]  bmw_mask_r, bmw_data_r, bmf_mask_r, bmf_data_r;
+    always @(posedge clk) begin
+        bmw_mask_r <= (bm_we && !i_rst) ? bm_wmask[2*W-1:0] : {2*W{1'b0}};
+        bmw_addr_r <= bm_waddr;
+        bmw_data_r <= bm_wdata[2*W-1:0];
+        if (i_rst)
+            bmf_mask_r <= {2*W{1'b0}};
+        else if (bm_ren)
+            bmf_mask_r <= (bm_raddr == bmw_addr_r) ? bmw_mask_r : {2*W{1'b0}};
+        if (bm_ren)
+            bmf_data_r <= bmw_data_r;
+    end
     nca_ram_1r1w #(.WIDTH(2 * W), .DEPTH(H), .SLICE(1)) u_bitmap_mn (
-        .clk(clk), .i_ren(bm_ren), .i_raddr(bm_raddr), .o_rdata(bm_mn_d),
-        .i_wen(bm_we ? bm_wmask[2*W-1:0] : {2*W{1'b0}}), .i_waddr(bm_waddr),
-        .i_wdata(bm_wdata[2*W-1:0]));
+        .clk(clk), .i_ren(bm_ren), .i_raddr(bm_raddr), .o_rdata(bm_mn_q),
+        .i_wen(bmw_mask_r), .i_waddr(bmw_addr_r), .i_wdata(bmw_data_r));
+    assign bm_mn_d = (bm_mn_q & ~bmf_mask_r) | (bmf_data_r & bmf_mask_r);
     nca_ram_1r1w #(.WIDTH(2 * W), .DEPTH(H), .SLICE(W)) u_bitmap_pa (
         .clk(clk), .i_ren(bm_ren), .i_raddr(bm_raddr), .o_rdata(bm_pa_d),
         .i_wen(bm_we ? {|bm_wmask[4*W-1:3*W], |bm_wmask[3*W-1:2*W]} : 2'b00),
