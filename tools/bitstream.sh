@@ -26,10 +26,10 @@ icebreaker)
     DEV_LANES=8; DEV_GRID=64x64; DEV_CLK=24; DEV_CORE=1; BOARD_ID=1 ;;
 ulx3s-25f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=25k
-    # 35 MHz (PLL): LANES 8 routes at 36.43 MHz in 84% of the LUTs (25aa489, docs/results.md;
-    # at 40 MHz: 40.38 once at faee12f, but 37.20 / 37.59 at 7c5aa6b with seeds 1 / 2, not
-    # robust; LANES 16 does not fit), 3 Mbaud is 11.67 clocks a bit
-    DEV_LANES=8; DEV_GRID=32x32; DEV_CLK=35; DEV_CORE=0; BOARD_ID=2 ;;
+    # LANES 16 at 35 MHz (PLL): routes at 40.87 MHz in 89% of the LUTs (e372753, where the
+    # perception's Sobel sums became one adder each and the line buffers one memory; LANES 8
+    # filled 84% before), 3 Mbaud is 11.67 clocks a bit; docs/results.md has the 40 MHz tries
+    DEV_LANES=16; DEV_GRID=32x32; DEV_CLK=35; DEV_CORE=0; BOARD_ID=2 ;;
 ulx3s-85f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=85k
     # 25 MHz (the oscillator, no PLL): routes at 31.27 MHz (8d58cc8, 48 min); at 30
