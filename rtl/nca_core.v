@@ -439,6 +439,17 @@ module nca_core #(
             seed_word[16*sc +: 16] = 16'd1 << cfg_sf;
     end
 
+    // a written cell's mature and non-zero bits, tested on each source word and then
+    // selected by the command (not tested on g_wdata's select: that put the 256-bit
+    // select and the state decode in front of the bitmap's write data)
+    wire [CW-1:0] ww_word = {i_cmd_cell[15:0], wst_r};   // WRITEW's last channel
+    wire cmd_mat = (i_cmd_op == OP_SEED) ? mature(seed_word, cfg_alive) :
+                   (i_cmd_op == OP_WRITEW) ? mature(ww_word, cfg_alive) :
+                   mature(i_cmd_cell, cfg_alive);
+    wire cmd_nz = (i_cmd_op == OP_SEED) ? (seed_word != {CW{1'b0}}) :
+                  (i_cmd_op == OP_WRITEW) ? (ww_word != {CW{1'b0}}) :
+                  (i_cmd_cell != {CW{1'b0}});
+
     // ---- memory port muxes -------------------------------------------------------------
     wire [XW-1:0] dk_x = ffs_w(kill_r);
     always @* begin
@@ -463,12 +474,12 @@ module nca_core #(
                     g_en = 1'b1;
                     g_we = 1'b1;
                     g_wdata = (i_cmd_op == OP_SEED) ? seed_word :
-                              (i_cmd_op == OP_WRITEW) ? {i_cmd_cell[15:0], wst_r} : i_cmd_cell;
+                              (i_cmd_op == OP_WRITEW) ? ww_word : i_cmd_cell;
                     bm_we = 1'b1;
                     bm_wmask[W-1:0] = onehot_w(cmd_x);
                     bm_wmask[2*W-1:W] = onehot_w(cmd_x);
-                    bm_wdata[W-1:0] = mature(g_wdata, cfg_alive) ? onehot_w(cmd_x) : {W{1'b0}};
-                    bm_wdata[2*W-1:W] = (g_wdata != {CW{1'b0}}) ? onehot_w(cmd_x) : {W{1'b0}};
+                    bm_wdata[W-1:0] = cmd_mat ? onehot_w(cmd_x) : {W{1'b0}};
+                    bm_wdata[2*W-1:W] = cmd_nz ? onehot_w(cmd_x) : {W{1'b0}};
                 end
             end
             S_CLEAR: begin
