@@ -3,7 +3,8 @@
 // channel over the 3x3 window, accumulated from the nine neighbour words one per clock.
 //
 // Usage: pulse i_clear (may coincide with nothing else) before a new cell, then give the
-// nine neighbour words in any order, one per clock with i_valid, i_pos = (dy+1)*3+(dx+1)
+// nine neighbour words, each exactly once (the Sobel sums count on it, below), in any
+// order, one per clock with i_valid, i_pos = (dy+1)*3+(dx+1)
 // (0..8, row-major, y grows downwards) and i_word = all channels of that neighbour (0 for a
 // neighbour outside a zero-boundary grid). One clock after the ninth word o_p holds the
 // perception sums, 21-bit words in physical filter order: o_p[((f*CHANNELS)+c)*21 +: 21]
@@ -51,7 +52,7 @@ module nca_perceive #(
     // as ~t = -t - 1, and the sum starts from 3, the count of those terms, so it ends as
     // with a subtraction. Written as "acc - t" / "acc + t" in two branches, synthesis
     // built two carry chains and a select per sum (ECP5, 16 channels, this module alone:
-    // 1,040 CCU2C + 2,326 LUT4 before, 688 + 1,742 after). The Laplacian's -12n stays
+    // 1,040 CCU2C + 2,326 LUT4 before, 688 + 1,712 after). The Laplacian's -12n stays
     // as it is: written as ~12n from 1, abc9 made its 3-way term select wider, not smaller.
     localparam [SW-1:0] SOBEL_INIT = 3;
 
