@@ -270,6 +270,13 @@ module nca_core #(
             cell_addr = y * W[AW-1:0] + {{(AW-XW){1'b0}}, x};
         end
     endfunction
+    // which old-word line buffer holds row y: 0 row 0, 1 even rows, 2 odd rows
+    function [1:0] lbuf;
+        input [YW-1:0] y;
+        begin
+            lbuf = (y == {YW{1'b0}}) ? 2'd0 : y[0] ? 2'd2 : 2'd1;
+        end
+    endfunction
     function mature;
         /* verilator lint_off UNUSEDSIGNAL */
         input [CW-1:0] w;  // only channel 3 (alpha) is used
@@ -340,7 +347,7 @@ module nca_core #(
     reg [W-1:0]  ov0_r, ove_r, ovo_r;
     reg [YW-1:0] tag_e_r, tag_o_r;
     wire [CW-1:0] old_d;
-    wire [1:0]   nb_sel = (nb_y == {YW{1'b0}}) ? 2'd0 : nb_y[0] ? 2'd2 : 2'd1;
+    wire [1:0]   nb_sel = lbuf(nb_y);
     wire         nb_hit = (nb_sel == 2'd0) ? ov0_r[nb_x] :
                           (nb_sel == 2'd1) ? (tag_e_r == nb_y && ove_r[nb_x]) :
                                              (tag_o_r == nb_y && ovo_r[nb_x]);
@@ -371,10 +378,9 @@ module nca_core #(
     // 2: odd rows, as nb_sel): one write a clock and one read a clock is all they ever had,
     // and one memory of 3 x 2^XW words takes a third of the block RAMs of three and leaves
     // a 2-way select of the neighbour word instead of a 4-way one
-    wire [1:0]   old_wsel = (yc_r == {YW{1'b0}}) ? 2'd0 : yc_r[0] ? 2'd2 : 2'd1;
     nca_ram_1r1w #(.WIDTH(CW), .DEPTH(3 << XW), .SLICE(CW)) u_old (
         .clk(clk), .i_ren(nb_issue), .i_raddr({nb_sel, nb_x}), .o_rdata(old_d),
-        .i_wen(old_we), .i_waddr({old_wsel, xc_r}), .i_wdata(centre));
+        .i_wen(old_we), .i_waddr({lbuf(yc_r), xc_r}), .i_wdata(centre));
 
     nca_perceive #(.CHANNELS(C)) u_perceive (
         .clk(clk), .i_rst(i_rst), .i_clear((st_r == S_B) && sc_r == 16'd3),

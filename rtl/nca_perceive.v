@@ -66,7 +66,7 @@ module nca_perceive #(
             wire signed [SW-1:0] ky_term = col_mid ? (n <<< 1) : n;
             // Laplacian: corners 1, edges 2, centre -12
             wire signed [SW-1:0] kl_term = centre ? -((n <<< 3) + (n <<< 2)) :
-                                           (row == 2'd1 || col == 2'd1) ? (n <<< 1) : n;
+                                           (row_mid || col_mid) ? (n <<< 1) : n;
             always @(posedge clk) begin
                 if (i_rst || i_clear) begin
                     sx_r[gc] <= SOBEL_INIT;
