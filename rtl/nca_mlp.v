@@ -15,7 +15,7 @@
 // L1(0), L1(1), L2(0), L1(2), L2(1), ..., L1(G-1), L2(G-2), L2(G-1): every layer-2 group
 // runs one layer-1 group after its own, hiding the requant latency (two h banks). Every
 // clock all LANES multipliers do a useful product when LANES divides hidden. o_u_valid
-// pulses 4 clocks after the last operation with o_u = sat16(s + ds) for all channels
+// pulses 5 clocks after the last operation with o_u = sat16(s + ds) for all channels
 // (s = identity inputs of the bank); o_u holds until the next result. i_start may come
 // again on the clock after the last operation (back-to-back cells, alternating banks).
 // The residual reads the identity inputs of a cell's bank until its o_u_valid, so the bank
@@ -392,15 +392,30 @@ module nca_mlp #(
         k4_r <= k3_r;
     end
 
-    // ---- stage 4: layer-2 requant, residual add, sat16 --------------------------------
+    // ---- stage 4: layer-2 requant (the rounding shift); stage 5: residual add, sat16.
+    // Two stages: as one (shift, 34-bit add, clamp, the 16-way write) it was the 25F's
+    // critical path at 40 MHz (40.71 MHz, 655b902)
+    reg signed [32:0] d5_r;   // rshift_round(acc2, s2) of channel k5_r
+    reg [15:0] sw5_r;
+    reg        v5_r;
+    reg [3:0]  k5_r;
+    always @(posedge clk) begin
+        d5_r <= rshift_round(fin4_r, s2_4_r);
+        sw5_r <= sw4_r;
+        k5_r <= k4_r;
+        if (i_rst)
+            v5_r <= 1'b0;
+        else
+            v5_r <= v4_r;
+    end
     reg [15:0] u_r [0:15];  // C used (4-bit index)
     always @(posedge clk) begin
-        if (v4_r)
-            u_r[k4_r] <= residual(sw4_r, fin4_r, s2_4_r);
+        if (v5_r)
+            u_r[k5_r] <= residual(sw5_r, d5_r);
         if (i_rst)
             o_u_valid <= 1'b0;
         else
-            o_u_valid <= v4_r && (k4_r == C[3:0] - 4'd1);
+            o_u_valid <= v5_r && (k5_r == C[3:0] - 4'd1);
     end
     genvar gk;
     generate
@@ -441,12 +456,9 @@ module nca_mlp #(
 
     function [15:0] residual;
         input [15:0] s_word;
-        input signed [31:0] acc;
-        input [4:0] sh;
-        reg signed [32:0] d;
+        input signed [32:0] d;
         reg signed [33:0] t;
         begin
-            d = rshift_round(acc, sh);
             t = {{18{s_word[15]}}, s_word} + {d[32], d};
             residual = nca_sat16(t);
         end
