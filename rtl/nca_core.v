@@ -327,20 +327,57 @@ module nca_core #(
     wire [W-1:0] in_row = first_r ? {W{1'b0}} : (actrow_r & above_x);
     wire [H-1:0] rows_left = first_r ? rowact_r : (rowact_r & above_y);
 
-    // perception reads: neighbour n = sc - 3 of the cell (xc_r, yc_r)
-    wire [15:0]  nb_n = sc_r - 16'd3;
-    wire         nb_issue = (st_r == S_B) && will_find && (sc_r >= 16'd3) && (sc_r <= 16'd11);
-    wire [1:0]   nb_dy = (nb_n < 16'd3) ? 2'd0 : (nb_n < 16'd6) ? 2'd1 : 2'd2;
-    wire [1:0]   nb_dx = (nb_n == 16'd0 || nb_n == 16'd3 || nb_n == 16'd6) ? 2'd0 :
-                         (nb_n == 16'd1 || nb_n == 16'd4 || nb_n == 16'd7) ? 2'd1 : 2'd2;
-    wire         nb_xlo = (nb_dx == 2'd0) && (xc_r == {XW{1'b0}});
-    wire         nb_xhi = (nb_dx == 2'd2) && (xc_r == W[XW-1:0] - 1'b1);
-    wire         nb_ylo = (nb_dy == 2'd0) && (yc_r == {YW{1'b0}});
-    wire         nb_yhi = (nb_dy == 2'd2) && (yc_r == H[YW-1:0] - 1'b1);
-    wire [XW-1:0] nb_x = nb_xlo ? W[XW-1:0] - 1'b1 : nb_xhi ? {XW{1'b0}} :
-                         xc_r + {{(XW-1){1'b0}}, nb_dx[1]} - {{(XW-1){1'b0}}, ~nb_dx[1] & ~nb_dx[0]};
-    wire [YW-1:0] nb_y = nb_ylo ? H[YW-1:0] - 1'b1 : nb_yhi ? {YW{1'b0}} :
-                         yc_r + {{(YW-1){1'b0}}, nb_dy[1]} - {{(YW-1){1'b0}}, ~nb_dy[1] & ~nb_dy[0]};
+    // perception reads: neighbour k = sc - 3 (k = 0..8) of the cell (xc_r, yc_r), row by
+    // row, each row centre column first. The reads' decode (window, dx, dy, position) is
+    // registered a clock ahead, from sc_r - 2; the columns x - 1 / x + 1 and the rows
+    // y - 1 / y + 1 (wrapping) follow xc_r (set at sc 2) and yc_r (set at sc 1) a clock
+    // later, and a row's first read is its centre column (x itself), so the grid memory's
+    // address waits on no decode of sc_r and no adder, but for a width that is not a power
+    // of two the row base (registered from yc_r) plus x: the 40x40 25F's critical path ran
+    // from sc_r through the decode, x +- 1, y * W + x into the address (36.06 MHz, 655b902)
+    reg          nbw_r;                // sc_r in 3..11
+    reg [1:0]    nb_dx_r, nb_dy_r;     // column, row 0..2 of read k
+    reg [3:0]    nb_pos_r;             // its position, dy * 3 + dx
+    wire [15:0]  nbq = sc_r - 16'd2;   // the next clock's k
+    always @(posedge clk) begin
+        nbw_r <= !i_rst && (st_r == S_B) && !slot_end && (sc_r >= 16'd2) && (sc_r <= 16'd10);
+        nb_dy_r <= (nbq < 16'd3) ? 2'd0 : (nbq < 16'd6) ? 2'd1 : 2'd2;
+        nb_dx_r <= (nbq == 16'd0 || nbq == 16'd3 || nbq == 16'd6) ? 2'd1 :
+                 (nbq == 16'd1 || nbq == 16'd4 || nbq == 16'd7) ? 2'd0 : 2'd2;
+        case (nbq[3:0])   // k -> dy * 3 + dx, centre column first
+            4'd0: nb_pos_r <= 4'd1;
+            4'd1: nb_pos_r <= 4'd0;
+            4'd3: nb_pos_r <= 4'd4;
+            4'd4: nb_pos_r <= 4'd3;
+            4'd6: nb_pos_r <= 4'd7;
+            4'd7: nb_pos_r <= 4'd6;
+            default: nb_pos_r <= nbq[3:0];
+        endcase
+    end
+    wire         nb_issue = nbw_r && will_find;
+    reg [XW-1:0] xm1_r, xp1_r;         // xc_r - 1, xc_r + 1, wrapping
+    reg [YW-1:0] ym1_r, yp1_r;         // yc_r - 1, yc_r + 1, wrapping
+    reg [AW-1:0] rbm_r, rbc_r, rbp_r;  // their row bases (y * W)
+    wire [YW-1:0] ym1 = (yc_r == {YW{1'b0}}) ? H[YW-1:0] - 1'b1 : yc_r - 1'b1;
+    wire [YW-1:0] yp1 = (yc_r == H[YW-1:0] - 1'b1) ? {YW{1'b0}} : yc_r + 1'b1;
+    always @(posedge clk) begin
+        xm1_r <= (xc_r == {XW{1'b0}}) ? W[XW-1:0] - 1'b1 : xc_r - 1'b1;
+        xp1_r <= (xc_r == W[XW-1:0] - 1'b1) ? {XW{1'b0}} : xc_r + 1'b1;
+        ym1_r <= ym1;
+        yp1_r <= yp1;
+        rbm_r <= cell_addr({XW{1'b0}}, ym1);
+        rbc_r <= cell_addr({XW{1'b0}}, yc_r);
+        rbp_r <= cell_addr({XW{1'b0}}, yp1);
+    end
+    wire         nb_xlo = (nb_dx_r == 2'd0) && (xc_r == {XW{1'b0}});
+    wire         nb_xhi = (nb_dx_r == 2'd2) && (xc_r == W[XW-1:0] - 1'b1);
+    wire         nb_ylo = (nb_dy_r == 2'd0) && (yc_r == {YW{1'b0}});
+    wire         nb_yhi = (nb_dy_r == 2'd2) && (yc_r == H[YW-1:0] - 1'b1);
+    wire [XW-1:0] nb_x = (nb_dx_r == 2'd0) ? xm1_r : (nb_dx_r == 2'd1) ? xc_r : xp1_r;
+    wire [YW-1:0] nb_y = (nb_dy_r == 2'd0) ? ym1_r : (nb_dy_r == 2'd1) ? yc_r : yp1_r;
+    wire [AW-1:0] nb_row = (nb_dy_r == 2'd0) ? rbm_r : (nb_dy_r == 2'd1) ? rbc_r : rbp_r;
+    localparam W_POW2 = ((1 << XW) == W);
+    wire [AW-1:0] nb_addr = W_POW2 ? cell_addr(nb_x, nb_y) : nb_row + {{(AW-XW){1'b0}}, nb_x};
     wire         nb_out = !cfg_wrap && (nb_xlo || nb_xhi || nb_ylo || nb_yhi);
 
     // line buffers of old words of updated cells: row 0, even rows, odd rows
@@ -363,7 +400,7 @@ module nca_core #(
     /* verilator lint_on UNUSEDSIGNAL */
     wire         wr_u = (st_r == S_B) && v_wr_r && (sc_r == 16'd14);
     // the written cell's mature and non-zero bits, registered the clock before wr_u: o_u
-    // holds from 4 clocks after the MLP's last operation until the next cell's result,
+    // holds from 5 clocks after the MLP's last operation until the next cell's result,
     // and wr_u comes >= 14 clocks after that (a slot is >= o_mac_len clocks), so the
     // bitmap's write data waits on no comparator of the 256-bit word (the 25F's critical
     // path at 40 MHz ran from the state decode through g_wdata's compare into the bitmap)
@@ -534,7 +571,7 @@ module nca_core #(
                 end
                 if (nb_issue && !nb_out) begin
                     g_en = 1'b1;
-                    g_addr = cell_addr(nb_x, nb_y);
+                    g_addr = nb_addr;
                 end
                 if (wr_u) begin
                     g_en = 1'b1;
@@ -850,7 +887,7 @@ module nca_core #(
             nbd_v_r <= nb_issue;
         nbd_out_r <= nb_out;
         nbd_hit_r <= nb_hit;
-        nbd_pos_r <= nb_n[3:0];
+        nbd_pos_r <= nb_pos_r;
     end
 endmodule
 
