@@ -19,7 +19,7 @@ module nca_top_ulx3s #(
     parameter HIDDEN   = 128,     // largest hidden layer, 1..128
     parameter LANES    = 64,      // MAC lanes, power of two
     parameter CORE     = 0,       // core variant passed to nca_board (0 = nca_core)
-    parameter CLK_MHZ  = 25,      // core clock in MHz: 25 (no PLL), 20, 30, 35, 40, 50, 60, 75
+    parameter CLK_MHZ  = 25,      // core clock in MHz: 25 (no PLL), 20, 30, 35, 40, 45, 50, 60, 75
     parameter BAUD     = 3000000, // UART rate in baud
     parameter BUILD_ID = 0,       // first 32 bits of the git commit, 0 for a dirty tree
     parameter BOARD_ID = 3,       // INFO board byte: 2 ULX3S-25F, 3 ULX3S-85F, 4 ULX3S-45F
@@ -34,8 +34,8 @@ module nca_top_ulx3s #(
 );
     generate
         if (!(CLK_MHZ == 20 || CLK_MHZ == 25 || CLK_MHZ == 30 || CLK_MHZ == 35 || CLK_MHZ == 40 ||
-              CLK_MHZ == 50 || CLK_MHZ == 60 || CLK_MHZ == 75)) begin : g_bad_clk_mhz
-            nca_top_ulx3s_bad_CLK_MHZ_20_25_30_35_40_50_60_or_75 u_stop ();
+              CLK_MHZ == 45 || CLK_MHZ == 50 || CLK_MHZ == 60 || CLK_MHZ == 75)) begin : g_bad_clk_mhz
+            nca_top_ulx3s_bad_CLK_MHZ_20_25_30_35_40_45_50_60_or_75 u_stop ();
         end
         if (RST_BITS < 2 || RST_BITS > 24) begin : g_bad_rst_bits
             nca_top_ulx3s_bad_RST_BITS_2_to_24 u_stop ();
@@ -46,14 +46,16 @@ module nca_top_ulx3s #(
     endgenerate
 
     // EHXPLLL for a 25 MHz reference, feedback from CLKOP: f = 25 / CLKI_DIV * CLKFB_DIV,
-    // VCO = f * CLKOP_DIV = 600 MHz (35 MHz: 595), PFD = 25 / CLKI_DIV >= 5 MHz (values as
-    // ecppll gives; 35 MHz's with CLKOP_CPHASE = (CLKOP_DIV - 1) / 2 as ecppll sets it)
+    // VCO = f * CLKOP_DIV = 600 MHz (35 MHz: 595, 45 MHz: 585), PFD = 25 / CLKI_DIV >= 5 MHz
+    // (values as ecppll gives; 35 and 45 MHz's with CLKOP_CPHASE = (CLKOP_DIV - 1) / 2 as
+    // ecppll sets it)
     localparam CLKI_DIV  = (CLK_MHZ == 50 || CLK_MHZ == 75) ? 1 : 5;
     localparam CLKFB_DIV = (CLK_MHZ == 20) ? 4 : (CLK_MHZ == 30) ? 6 : (CLK_MHZ == 35) ? 7 :
-                           (CLK_MHZ == 40) ? 8 : (CLK_MHZ == 50) ? 2 : (CLK_MHZ == 60) ? 12 : 3;
+                           (CLK_MHZ == 40) ? 8 : (CLK_MHZ == 45) ? 9 : (CLK_MHZ == 50) ? 2 :
+                           (CLK_MHZ == 60) ? 12 : 3;
     localparam CLKOP_DIV = 600 / CLK_MHZ;
     localparam CLKOP_CPHASE = (CLK_MHZ == 20) ? 15 : (CLK_MHZ == 30) ? 9 : (CLK_MHZ == 35) ? 8 :
-                              (CLK_MHZ == 40) ? 7 : (CLK_MHZ == 50) ? 5 : 4;
+                              (CLK_MHZ == 40) ? 7 : (CLK_MHZ == 45) ? 6 : (CLK_MHZ == 50) ? 5 : 4;
 
     wire clk;
     wire pll_lock;
