@@ -8,7 +8,10 @@ target (dilated by 2 cells) at the last step. Regeneration (--regen): grow 300 s
 each of the paper's five damages (erase the left, right, top, bottom half; a centred square
 of a third of the pattern), run 300 more; MSE before the damage, after 300 steps, and the
 steps until the seed-averaged MSE is back within 2x of its pre-damage value (reported every
-10 steps; it must still be within 2x at +300 to count as recovered).
+10 steps; it must still be within 2x at +300 to count as recovered). --random-damage N adds
+N trials per seed of damage at random places, discs and squares in turn, as the trainer's
+mixed damage draws them (random_damage_specs): each counts as back when that seed's MSE at
++300 is within 2x of its own before the damage.
 
 MSE is over the whole grid (default 72x72, the paper's); seeds 1..N of the fire hash.
 
@@ -76,6 +79,25 @@ def square_spec(grid, target):
     return f"square:{grid // 2},{grid // 2},{side}"
 
 
+def random_damage_specs(grid, target, seed, n):
+    """n damages for one seed, discs and squares in turn, drawn as train.py's --damage mixed
+    draws them: a disc of radius 0.1..0.4 of the half grid, centred in the middle half of the
+    grid; a square of a third of the pattern's side, centred in the middle half. The draws
+    depend on the seed alone, so every model meets the same damages."""
+    rng = np.random.default_rng(7919 * seed + 1)
+    side = max(1, ni.pattern_side(target) // 3)
+    specs = []
+    for i in range(n):
+        cx = int(rng.integers(grid // 4, grid - grid // 4 + 1))
+        cy = int(rng.integers(grid // 4, grid - grid // 4 + 1))
+        if i % 2 == 0:
+            r = max(1, int(round(rng.uniform(0.1, 0.4) * grid / 2)))
+            specs.append(f"circle:{cx},{cy},{r}")
+        else:
+            specs.append(f"square:{cx},{cy},{side}")
+    return specs
+
+
 def evaluate(model, a, pool, tmpdir):
     m = ni.load_model(model)
     target = ni.load_target(a.target, a.grid, a.grid)
@@ -98,9 +120,14 @@ def evaluate(model, a, pool, tmpdir):
             for s in seeds:
                 jobs[pool.submit(host_run, a.host, model, a.grid, s, 600, a.target, 10, "ref",
                                  f"{spec}@300")] = ("regen", d, s, None)
+    for s in seeds:
+        for spec in random_damage_specs(a.grid, target, s, a.random_damage):
+            jobs[pool.submit(host_run, a.host, model, a.grid, s, 600, a.target, 300, "ref",
+                             f"{spec}@300")] = ("random", spec.split(":")[0], s, None)
     grow = {"ref": {}, "float": {}}
     outside = []
     regen = {d: [] for d in DAMAGES}
+    rand = {"circle": [], "square": []}
     for fut in cf.as_completed(jobs):
         kind, key, s, st = jobs[fut]
         r = fut.result()
@@ -108,6 +135,8 @@ def evaluate(model, a, pool, tmpdir):
             grow[key][s] = r
             if key == "ref":
                 outside.append(outside_cells(st, target, m))
+        elif kind == "random":
+            rand[key].append(r[600] <= 2 * r[300])
         else:
             regen[key].append(r)
     for b in grow:
@@ -116,6 +145,8 @@ def evaluate(model, a, pool, tmpdir):
                                for t in steps}
     res["outside_cells_mean"] = float(np.mean(outside))
     res["outside_cells_max"] = int(np.max(outside))
+    if a.random_damage:
+        res["random_damage"] = {k: {"ok": int(sum(v)), "trials": len(v)} for k, v in rand.items()}
     if a.regen:
         res["regen"] = {}
         for d in DAMAGES:
@@ -194,7 +225,7 @@ def table(results, steps):
     lines = ["| model | " + " | ".join(f"fixed @{c}" for c in cols) +
              (" | " + " | ".join(f"float @{c}" for c in cols) if "mse_float" in results[0]
               else "") + " | outside | regen (pre -> +300, worst recovery) | trials back at +300 "
-             "(halves; all) |",
+             "(halves; all; random) |",
              "|---" * (2 + len(cols) * (2 if "mse_float" in results[0] else 1) + 2) + "|"]
     for r in results:
         rel = os.path.relpath(r["model"])
@@ -202,6 +233,8 @@ def table(results, steps):
         if "mse_float" in r:
             row += [f"{r['mse_float'][c]:.6f}" for c in cols]
         row.append(f"{r['outside_cells_mean']:.1f}")
+        rnd = "".join(f"; random {k}s {v['ok']}/{v['trials']}"
+                      for k, v in r.get("random_damage", {}).items())
         if "regen" in r:
             worst = [v["recovery_steps"] for v in r["regen"].values()]
             row.append(("pass" if r["regen_pass"] else "FAIL") + "; " + ", ".join(
@@ -209,9 +242,9 @@ def table(results, steps):
                 for d, v in r["regen"].items()) +
                 f"; slowest {'never' if None in worst else max(worst)} steps")
             row.append(f"{r['regen_halves_ok']}/{4 * r['seeds']}; "
-                       f"{r['regen_trials_ok']}/{r['regen_trials']}")
+                       f"{r['regen_trials_ok']}/{r['regen_trials']}" + rnd)
         else:
-            row += ["-", "-"]
+            row += ["-", rnd.lstrip("; ") or "-"]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
@@ -230,6 +263,8 @@ def main(argv=None):
     ap.add_argument("--steps", default="100,200,1000,5000", help="MSE at these steps")
     ap.add_argument("--float", action="store_true", help="also the float32 twin (slow)")
     ap.add_argument("--regen", action="store_true", help="the five damages of the paper")
+    ap.add_argument("--random-damage", type=int, default=0, metavar="N",
+                    help="N damages at random places per seed, discs and squares in turn")
     ap.add_argument("--select", choices=["grow", "persist", "regen"],
                     help="print the best model by that kind's criterion (docs/training.md)")
     ap.add_argument("--json", help="write all results here")

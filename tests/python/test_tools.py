@@ -46,6 +46,26 @@ def test_regen_verdict_needs_a_grown_bounded_pattern():
     assert evaluate.regen_verdict(slow, 0, 0.04) == (True, False)
 
 
+def test_random_damage_specs_are_the_trainers_draws_and_fixed_per_seed():
+    """Discs and squares in turn, centred in the middle half, radius 0.1..0.4 of the half grid,
+    squares a third of the pattern; the same seed gives the same damages, another seed others."""
+    sys.path.insert(0, WEIGHTS)
+    import evaluate
+    import nca_int as ni
+    target = ni.load_target(LIZARD, 64, 64)
+    a = evaluate.random_damage_specs(64, target, 5, 8)
+    assert a == evaluate.random_damage_specs(64, target, 5, 8)
+    assert a != evaluate.random_damage_specs(64, target, 6, 8)
+    assert [s.split(":")[0] for s in a] == ["circle", "square"] * 4
+    for s in a:
+        x, y, r = (int(v) for v in s.split(":")[1].split(","))
+        assert 16 <= x <= 48 and 16 <= y <= 48
+        if s.startswith("circle"):
+            assert 3 <= r <= 13
+        else:
+            assert r == ni.pattern_side(target) // 3
+
+
 def test_regen_fallback_prefers_more_damages_then_lower_mse():
     """When no model passes: grown and bounded ones only, most damages, then MSE at 1000."""
     sys.path.insert(0, WEIGHTS)
