@@ -343,7 +343,7 @@ module nca_core #(
         nbw_r <= !i_rst && (st_r == S_B) && !slot_end && (sc_r >= 16'd2) && (sc_r <= 16'd10);
         nb_dy_r <= (nbq < 16'd3) ? 2'd0 : (nbq < 16'd6) ? 2'd1 : 2'd2;
         nb_dx_r <= (nbq == 16'd0 || nbq == 16'd3 || nbq == 16'd6) ? 2'd1 :
-                 (nbq == 16'd1 || nbq == 16'd4 || nbq == 16'd7) ? 2'd0 : 2'd2;
+                   (nbq == 16'd1 || nbq == 16'd4 || nbq == 16'd7) ? 2'd0 : 2'd2;
         case (nbq[3:0])   // k -> dy * 3 + dx, centre column first
             4'd0: nb_pos_r <= 4'd1;
             4'd1: nb_pos_r <= 4'd0;
