@@ -328,7 +328,7 @@ module nca_core #(
     wire [H-1:0] rows_left = first_r ? rowact_r : (rowact_r & above_y);
 
     // perception reads: neighbour k = sc - 3 (k = 0..8) of the cell (xc_r, yc_r), row by
-    // row, each row centre column first. The reads' decode (window, dx, dy, position) is
+    // row, each row centre column first. The reads' decode (window, dx, dy) is
     // registered a clock ahead, from sc_r - 2; the columns x - 1 / x + 1 and the rows
     // y - 1 / y + 1 (wrapping) follow xc_r (set at sc 2) and yc_r (set at sc 1) a clock
     // later, and a row's first read is its centre column (x itself), so the grid memory's
@@ -337,22 +337,12 @@ module nca_core #(
     // from sc_r through the decode, x +- 1, y * W + x into the address (36.06 MHz, 655b902)
     reg          nbw_r;                // sc_r in 3..11
     reg [1:0]    nb_dx_r, nb_dy_r;     // column, row 0..2 of read k
-    reg [3:0]    nb_pos_r;             // its position, dy * 3 + dx
     wire [15:0]  nbq = sc_r - 16'd2;   // the next clock's k
     always @(posedge clk) begin
         nbw_r <= !i_rst && (st_r == S_B) && !slot_end && (sc_r >= 16'd2) && (sc_r <= 16'd10);
         nb_dy_r <= (nbq < 16'd3) ? 2'd0 : (nbq < 16'd6) ? 2'd1 : 2'd2;
         nb_dx_r <= (nbq == 16'd0 || nbq == 16'd3 || nbq == 16'd6) ? 2'd1 :
                    (nbq == 16'd1 || nbq == 16'd4 || nbq == 16'd7) ? 2'd0 : 2'd2;
-        case (nbq[3:0])   // k -> dy * 3 + dx, centre column first
-            4'd0: nb_pos_r <= 4'd1;
-            4'd1: nb_pos_r <= 4'd0;
-            4'd3: nb_pos_r <= 4'd4;
-            4'd4: nb_pos_r <= 4'd3;
-            4'd6: nb_pos_r <= 4'd7;
-            4'd7: nb_pos_r <= 4'd6;
-            default: nb_pos_r <= nbq[3:0];
-        endcase
     end
     wire         nb_issue = nbw_r && will_find;
     reg [XW-1:0] xm1_r, xp1_r;         // xc_r - 1, xc_r + 1, wrapping
@@ -887,7 +877,7 @@ module nca_core #(
             nbd_v_r <= nb_issue;
         nbd_out_r <= nb_out;
         nbd_hit_r <= nb_hit;
-        nbd_pos_r <= nb_pos_r;
+        nbd_pos_r <= {1'b0, nb_dy_r, 1'b0} + {2'b0, nb_dy_r} + {2'b0, nb_dx_r};  // dy * 3 + dx
     end
 endmodule
 
