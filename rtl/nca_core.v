@@ -205,8 +205,6 @@ module nca_core #(
     reg [H-1:0]   rowact_r;       // rows with an active cell this step
     reg [1:0]     dcnt_r;
     reg [31:0]    steps_left_r, cyc_r, npre_r, nact_r;
-    reg [1:0]     dmg_kind_r;
-    reg signed [31:0] dmg_a_r, dmg_b_r, dmg_c_r;
 
     wire [YW-1:0] y_prev = (y_r == {YW{1'b0}}) ? H[YW-1:0] - 1'b1 : y_r - 1'b1;
     wire [YW-1:0] y_next = (y_r == H[YW-1:0] - 1'b1) ? {YW{1'b0}} : y_r + 1'b1;
@@ -423,45 +421,15 @@ module nca_core #(
         .i_start((st_r == S_B) && sc_r == 16'd0 && v_mac_r), .i_bank(mbank_r),
         .o_busy(mlp_busy), .o_mac_len(mac_len), .o_u_valid(u_valid), .o_u(u_word));
 
-    // ---- damage hit test ---------------------------------------------------------------
-    // circle without multipliers: d(x, y) = c^2 - (x-a)^2 - (y-b)^2 follows the raster scan,
-    // d -= 2(x-a)+1 a step right, and at the end of a row e (d at x = 0) -= 2(y-b)+1; a^2,
-    // b^2, c^2 come from a shift-add squarer first (3 x 22 clocks). A cell is hit when
-    // d >= 0: the sign bit of a register, so the erase's write enables wait on no adder
-    // (the sum-and-compare here was the ECP5 builds' critical path). |a|, |b|, |c| < 2^21
-    // (the C parser allows 100000): |d| < 2^44.
-    reg [1:0]  sq_i_r;                 // value being squared: 0 a, 1 b, 2 c
-    reg [4:0]  sq_bit_r;
-    reg [43:0] sq_acc_r;
-    reg signed [44:0] d_r, e_r;        // d(x, y); d(0, y)
-    // SQUARE: the box x0 <= x < x1, y0 <= y < y1, set at the command (c/2 rounds to 0)
-    reg signed [31:0] sqx0_r, sqx1_r, sqy0_r, sqy1_r;
-    wire [31:0] sq_src = (sq_i_r == 2'd0) ? dmg_a_r : (sq_i_r == 2'd1) ? dmg_b_r : dmg_c_r;
-    wire [31:0] sq_abs = sq_src[31] ? -sq_src : sq_src;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [43:0] sq_term = {12'd0, sq_abs} << sq_bit_r;   // |v| < 2^21: no bits lost
-    wire [43:0] sq_next = sq_acc_r + (sq_abs[sq_bit_r] ? sq_term : 44'd0);
-    wire signed [43:0] xa2 = ($signed({{(44-XW){1'b0}}, x_r}) - {{12{dmg_a_r[31]}}, dmg_a_r}) <<< 1;
-    wire signed [43:0] yb2 = ($signed({{(44-YW){1'b0}}, y_r}) - {{12{dmg_b_r[31]}}, dmg_b_r}) <<< 1;
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [31:0] cmd_c32 = i_cmd_c;
-    wire signed [31:0] half_side = cmd_c32[31] ? -((-cmd_c32) >>> 1) : (cmd_c32 >>> 1);
-    wire signed [31:0] sq_x0 = $signed(i_cmd_a) - half_side;
-    wire signed [31:0] sq_y0 = $signed(i_cmd_b) - half_side;
-    wire signed [44:0] sq_s45 = {1'b0, sq_next};
-    wire signed [31:0] xs = $signed({{(32-XW){1'b0}}, x_r});
-    wire signed [31:0] ys = $signed({{(32-YW){1'b0}}, y_r});
-    reg dmg_hit;
-    always @* begin
-        case (dmg_kind_r)
-            2'd0: dmg_hit = !d_r[44];
-            2'd1: dmg_hit = (dmg_a_r == 32'sd0) ? (xs < W / 2) :
-                            (dmg_a_r == 32'sd1) ? (xs >= W / 2) :
-                            (dmg_a_r == 32'sd2) ? (ys < H / 2) : (ys >= H / 2);
-            default: dmg_hit = xs >= sqx0_r && xs < sqx1_r && ys >= sqy0_r && ys < sqy1_r;
-        endcase
-    end
+    // ---- damage hit test: nca_damage_raster, one cell a clock along phase S_DMG's scan ----
+    wire dmg_hit, dmg_sq_done;
     wire dmg_last_x = (x_r == W[XW-1:0] - 1'b1);
+    wire dmg_start = cmd && (i_cmd_op == OP_CIRCLE || i_cmd_op == OP_HALF ||
+                             i_cmd_op == OP_SQUARE);
+    nca_damage_raster #(.GRID_W(W), .GRID_H(H)) u_damage (
+        .clk(clk), .i_rst(i_rst), .i_start(dmg_start), .i_op(i_cmd_op), .i_a(i_cmd_a),
+        .i_b(i_cmd_b), .i_c(i_cmd_c), .i_step(st_r == S_DMG), .i_last_x(dmg_last_x),
+        .i_x(x_r), .i_y(y_r), .o_sq_done(dmg_sq_done), .o_hit(dmg_hit));
 
     // seed word: channels 3.. = 2^SF
     reg [CW-1:0] seed_word;
@@ -634,21 +602,9 @@ module nca_core #(
                             st_r <= S_CLEAR;
                         end
                         OP_CIRCLE, OP_HALF, OP_SQUARE: begin
-                            dmg_kind_r <= (i_cmd_op == OP_CIRCLE) ? 2'd0 :
-                                          (i_cmd_op == OP_HALF) ? 2'd1 : 2'd2;
-                            dmg_a_r <= i_cmd_a;
-                            dmg_b_r <= i_cmd_b;
-                            dmg_c_r <= i_cmd_c;
-                            sqx0_r <= sq_x0;
-                            sqx1_r <= sq_x0 + cmd_c32;
-                            sqy0_r <= sq_y0;
-                            sqy1_r <= sq_y0 + cmd_c32;
                             idx_r <= {AW{1'b0}};
                             x_r <= {XW{1'b0}};
                             y_r <= {YW{1'b0}};
-                            sq_i_r <= 2'd0;
-                            sq_bit_r <= 5'd0;
-                            sq_acc_r <= 44'd0;
                             st_r <= (i_cmd_op == OP_CIRCLE) ? S_DSQ : S_DMG;
                         end
                         OP_STEP: if (i_cmd_a != 32'd0) begin
@@ -680,32 +636,9 @@ module nca_core #(
                     if (idx_r == CELLS[AW-1:0] - 1'b1)
                         st_r <= S_IDLE;
                 end
-                S_DSQ: begin
-                    sq_acc_r <= sq_next;
-                    sq_bit_r <= sq_bit_r + 5'd1;
-                    if (sq_bit_r == 5'd21) begin
-                        sq_acc_r <= 44'd0;
-                        sq_bit_r <= 5'd0;
-                        sq_i_r <= sq_i_r + 2'd1;
-                        if (sq_i_r == 2'd0) begin
-                            e_r <= -sq_s45;                // -a^2
-                        end else if (sq_i_r == 2'd1) begin
-                            e_r <= e_r - sq_s45;           // -a^2 - b^2
-                        end else begin
-                            e_r <= e_r + sq_s45;           // d(0, 0) = c^2 - a^2 - b^2
-                            d_r <= e_r + sq_s45;
-                            st_r <= S_DMG;
-                        end
-                    end
-                end
+                S_DSQ: if (dmg_sq_done)
+                    st_r <= S_DMG;
                 S_DMG: begin
-                    // (x+1-a)^2 = (x-a)^2 + 2(x-a) + 1, same for y at the end of a row
-                    if (dmg_last_x) begin
-                        e_r <= e_r - {yb2[43], yb2} - 45'sd1;
-                        d_r <= e_r - {yb2[43], yb2} - 45'sd1;
-                    end else begin
-                        d_r <= d_r - {xa2[43], xa2} - 45'sd1;
-                    end
                     idx_r <= idx_r + 1'b1;
                     x_r <= dmg_last_x ? {XW{1'b0}} : x_r + 1'b1;
                     if (dmg_last_x)
