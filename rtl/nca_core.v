@@ -326,47 +326,21 @@ module nca_core #(
     wire [H-1:0] rows_left = first_r ? rowact_r : (rowact_r & above_y);
 
     // perception reads: neighbour k = sc - 3 (k = 0..8) of the cell (xc_r, yc_r), row by
-    // row, each row centre column first. The reads' decode (window, dx, dy) is
-    // registered a clock ahead, from sc_r - 2; the columns x - 1 / x + 1 and the rows
-    // y - 1 / y + 1 (wrapping) follow xc_r (set at sc 2) and yc_r (set at sc 1) a clock
-    // later, and a row's first read is its centre column (x itself), so the grid memory's
-    // address waits on no decode of sc_r and no adder, but for a width that is not a power
-    // of two the row base (registered from yc_r) plus x: the 40x40 25F's critical path ran
-    // from sc_r through the decode, x +- 1, y * W + x into the address (36.06 MHz, 655b902)
-    reg          nbw_r;                // sc_r in 3..11
-    reg [1:0]    nb_dx_r, nb_dy_r;     // column, row 0..2 of read k
-    wire [15:0]  nbq = sc_r - 16'd2;   // the next clock's k
-    always @(posedge clk) begin
-        nbw_r <= !i_rst && (st_r == S_B) && !slot_end && (sc_r >= 16'd2) && (sc_r <= 16'd10);
-        nb_dy_r <= (nbq < 16'd3) ? 2'd0 : (nbq < 16'd6) ? 2'd1 : 2'd2;
-        nb_dx_r <= (nbq == 16'd0 || nbq == 16'd3 || nbq == 16'd6) ? 2'd1 :
-                   (nbq == 16'd1 || nbq == 16'd4 || nbq == 16'd7) ? 2'd0 : 2'd2;
-    end
-    wire         nb_issue = nbw_r && will_find;
-    reg [XW-1:0] xm1_r, xp1_r;         // xc_r - 1, xc_r + 1, wrapping
-    reg [YW-1:0] ym1_r, yp1_r;         // yc_r - 1, yc_r + 1, wrapping
-    reg [AW-1:0] rbm_r, rbc_r, rbp_r;  // their row bases (y * W)
-    wire [YW-1:0] ym1 = (yc_r == {YW{1'b0}}) ? H[YW-1:0] - 1'b1 : yc_r - 1'b1;
-    wire [YW-1:0] yp1 = (yc_r == H[YW-1:0] - 1'b1) ? {YW{1'b0}} : yc_r + 1'b1;
-    always @(posedge clk) begin
-        xm1_r <= (xc_r == {XW{1'b0}}) ? W[XW-1:0] - 1'b1 : xc_r - 1'b1;
-        xp1_r <= (xc_r == W[XW-1:0] - 1'b1) ? {XW{1'b0}} : xc_r + 1'b1;
-        ym1_r <= ym1;
-        yp1_r <= yp1;
-        rbm_r <= cell_addr({XW{1'b0}}, ym1);
-        rbc_r <= cell_addr({XW{1'b0}}, yc_r);
-        rbp_r <= cell_addr({XW{1'b0}}, yp1);
-    end
-    wire         nb_xlo = (nb_dx_r == 2'd0) && (xc_r == {XW{1'b0}});
-    wire         nb_xhi = (nb_dx_r == 2'd2) && (xc_r == W[XW-1:0] - 1'b1);
-    wire         nb_ylo = (nb_dy_r == 2'd0) && (yc_r == {YW{1'b0}});
-    wire         nb_yhi = (nb_dy_r == 2'd2) && (yc_r == H[YW-1:0] - 1'b1);
-    wire [XW-1:0] nb_x = (nb_dx_r == 2'd0) ? xm1_r : (nb_dx_r == 2'd1) ? xc_r : xp1_r;
-    wire [YW-1:0] nb_y = (nb_dy_r == 2'd0) ? ym1_r : (nb_dy_r == 2'd1) ? yc_r : yp1_r;
-    wire [AW-1:0] nb_row = (nb_dy_r == 2'd0) ? rbm_r : (nb_dy_r == 2'd1) ? rbc_r : rbp_r;
-    localparam W_POW2 = ((1 << XW) == W);
-    wire [AW-1:0] nb_addr = W_POW2 ? cell_addr(nb_x, nb_y) : nb_row + {{(AW-XW){1'b0}}, nb_x};
-    wire         nb_out = !cfg_wrap && (nb_xlo || nb_xhi || nb_ylo || nb_yhi);
+    // row, each row centre column first, addressed from registers (nca_neighbour_addr:
+    // its window and decode a clock ahead, from sc_r - 2; xc_r is set at sc 2, yc_r at sc 1)
+    wire         nbw;                  // sc_r was in 2..10 (reads at 3..11)
+    wire [1:0]   nb_dx, nb_dy;         // column, row 0..2 of the read
+    wire [XW-1:0] nb_x;
+    wire [YW-1:0] nb_y;
+    wire [AW-1:0] nb_addr;
+    wire         nb_out;
+    wire [3:0]   nbq = sc_r[3:0] - 4'd2;  // the next clock's k (sc_r 2..10)
+    nca_neighbour_addr #(.GRID_W(W), .GRID_H(H)) u_nb (
+        .clk(clk), .i_rst(i_rst),
+        .i_win((st_r == S_B) && !slot_end && (sc_r >= 16'd2) && (sc_r <= 16'd10)),
+        .i_k(nbq), .i_xc(xc_r), .i_yc(yc_r), .i_wrap(cfg_wrap), .o_win(nbw),
+        .o_dx(nb_dx), .o_dy(nb_dy), .o_x(nb_x), .o_y(nb_y), .o_addr(nb_addr), .o_out(nb_out));
+    wire         nb_issue = nbw && will_find;
 
     // line buffers of old words of updated cells: row 0, even rows, odd rows
     reg [W-1:0]  ov0_r, ove_r, ovo_r;
@@ -810,7 +784,7 @@ module nca_core #(
             nbd_v_r <= nb_issue;
         nbd_out_r <= nb_out;
         nbd_hit_r <= nb_hit;
-        nbd_pos_r <= {1'b0, nb_dy_r, 1'b0} + {2'b0, nb_dy_r} + {2'b0, nb_dx_r};  // dy * 3 + dx
+        nbd_pos_r <= {1'b0, nb_dy, 1'b0} + {2'b0, nb_dy} + {2'b0, nb_dx};  // dy * 3 + dx
     end
 endmodule
 

@@ -46,6 +46,7 @@ core_seq nca_pending_fifo SLOTS 1 nca_pending_fifo_bad_SLOTS_2_to_128
 core_seq nca_weights_serial W1_WORDS 2000 nca_weights_serial_bad_W1_WORDS_8_to_1024
 core nca_core_cfg SEED_REG 2 nca_core_cfg_bad_SEED_REG_0_or_1
 core nca_damage_raster GRID_W 1025 nca_damage_raster_bad_GRID_W_3_to_1024
+core nca_neighbour_addr GRID_H 2 nca_neighbour_addr_bad_GRID_H_3_to_1024
 board nca_board CORE 2 nca_board_bad_CORE_0_or_1
 board nca_board BAUD 20000000 _bad_BAUD_
 CASES

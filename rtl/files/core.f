@@ -6,5 +6,6 @@ rtl/nca_alive_row.v
 rtl/nca_grid_mem.v
 rtl/nca_hash.v
 rtl/nca_damage_raster.v
+rtl/nca_neighbour_addr.v
 rtl/nca_perceive.v
 -f rtl/files/mlp.f
