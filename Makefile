@@ -44,11 +44,17 @@ demo: $(BUILD)/nca-host
 	  --target weights/targets/lizard.png --report 100
 	@echo "demo: frames in $(BUILD)/demo/ (grow-50..400.png, regrow.png after erasing the right half)"
 
+# the README's pictures (growth.png, emoji.png, live.gif) remade from the shipped models
+.PHONY: pictures
+pictures: $(BUILD)/nca-host
+	PYTHON=$(PYTHON) tools/pictures.sh $(BUILD)
+
 help:
 	@echo "make            build build/nca-host and build/nca-convert"
 	@echo "make live       watch the lizard grow (window, or the terminal), click to erase"
 	@echo "make vboard     build the virtual board (--backend vboard)"
 	@echo "make demo       grow the lizard, write PNG frames to build/demo/"
+	@echo "make pictures   remake the README's pictures (docs/img/) from the shipped models"
 	@echo "make test       every test (C unit tests with ASan/UBSan, tool tests, RTL benches)"
 	@echo "make sim        the RTL benches alone (Verilator + Icarus, against the C model)"
 	@echo "make test-py    the Python tests alone (integer path vs C, trainer smoke test)"
