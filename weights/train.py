@@ -74,10 +74,11 @@ def parse_args(argv=None, defaults=None):
     r.add_argument("--steps-max", type=int, default=95, help="most CA steps (inclusive)")
     r.add_argument("--damage-n", type=int, default=None,
                    help="samples damaged per batch (None: 3 for regen, else 0)")
-    r.add_argument("--damage", choices=["disc", "mixed"], default="disc",
+    r.add_argument("--damage", choices=["disc", "mixed", "tests"], default="disc",
                    help="disc: the notebook's random discs; mixed: each damaged sample gets a "
                         "disc, one half of the grid (left/right/top/bottom) or a square of a "
-                        "third of the target at a random centre, with equal chance")
+                        "third of the target at a random centre, with equal chance; tests: "
+                        "mixed plus, as a fourth equal choice, the evaluation's centred square")
     r.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate")
     r.add_argument("--lr-drop-at", type=int, default=2000, help="lr x 0.1 from this iteration")
     r.add_argument("--channels", type=int, default=16, help="state channels (RGBA + hidden)")
@@ -165,21 +166,25 @@ def damage_masks(rng, n, height, width, kind="disc", pattern=None):
     """bool [n][H][W] of the cells to erase. disc: circle_masks. mixed: per sample, with
     equal chance, a disc, one half of the grid (the split of nca_damage_hits: x < W/2, ...)
     or a square of side pattern/3 (pattern: the target's larger side, default the grid's
-    smaller one) centred uniformly in the middle half of the grid."""
+    smaller one) centred uniformly in the middle half of the grid. tests: as mixed, with a
+    fourth equal choice, that square centred on the grid (evaluate.py's fifth damage)."""
     m = circle_masks(rng, n, height, width)
     if kind == "disc":
         return m
     side = max(1, (pattern or min(height, width)) // 3)
     xs, ys = np.arange(width)[None, :], np.arange(height)[:, None]
     for i in range(n):
-        k = int(rng.integers(0, 3))
+        k = int(rng.integers(0, 4 if kind == "tests" else 3))
         if k == 1:
             half = int(rng.integers(0, 4))
             m[i] = np.broadcast_to([xs < width // 2, xs >= width // 2, ys < height // 2,
                                     ys >= height // 2][half], (height, width))
-        elif k == 2:
-            cx = int(rng.integers(width // 4, width - width // 4 + 1))
-            cy = int(rng.integers(height // 4, height - height // 4 + 1))
+        elif k >= 2:
+            if k == 2:
+                cx = int(rng.integers(width // 4, width - width // 4 + 1))
+                cy = int(rng.integers(height // 4, height - height // 4 + 1))
+            else:
+                cx, cy = width // 2, height // 2
             x0, y0 = cx - side // 2, cy - side // 2
             m[i] = (xs >= x0) & (xs < x0 + side) & (ys >= y0) & (ys < y0 + side)
     return m

@@ -103,6 +103,12 @@ def test_damage_masks():
         else:
             kinds["disc"] += 1
     assert all(60 < n < 140 for n in kinds.values()), kinds
+    # tests: a fourth of the damages is the centred square (rows 9..14, columns 13..18 here)
+    m = tr.damage_masks(np.random.default_rng(3), 400, h, w, "tests", pattern=18)
+    centred = np.zeros((h, w), bool)
+    centred[12 - 3:12 + 3, 16 - 3:16 + 3] = True
+    n = sum((x == centred).all() for x in m)
+    assert 60 < n < 140, n
 
 
 REF_BLAS = "/usr/lib/x86_64-linux-gnu/blas"
