@@ -261,13 +261,7 @@ module nca_core #(
             onehot_w = {{(W-1){1'b0}}, 1'b1} << x;
         end
     endfunction
-    function [AW-1:0] cell_addr;
-        input [XW-1:0] x;
-        input [YW-1:0] y;
-        begin
-            cell_addr = y * W[AW-1:0] + {{(AW-XW){1'b0}}, x};
-        end
-    endfunction
+    `include "nca_cell_addr.vh"   // cell_addr(x, y) = y * W + x
     // which old-word line buffer holds row y: 0 row 0, 1 even rows, 2 odd rows
     function [1:0] lbuf;
         input [YW-1:0] y;

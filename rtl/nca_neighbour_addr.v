@@ -45,13 +45,7 @@ module nca_neighbour_addr #(
     localparam XW = $clog2(W), YW = $clog2(H), AW = $clog2(W * H);
     localparam W_POW2 = ((1 << XW) == W);
 
-    function [AW-1:0] cell_addr;
-        input [XW-1:0] x;
-        input [YW-1:0] y;
-        begin
-            cell_addr = y * W[AW-1:0] + {{(AW-XW){1'b0}}, x};
-        end
-    endfunction
+    `include "nca_cell_addr.vh"   // cell_addr(x, y) = y * W + x
 
     always @(posedge clk) begin
         o_win <= !i_rst && i_win;
