@@ -15,8 +15,8 @@
 //             b = {index_a[15:0], index_b[15:0]}, c = value. Set CFG 1 (kernels) first.
 //   3 CLEAR   every cell to 0 (GRID_W*GRID_H clocks)
 //   4 SEED    cell (a, b): channels 3.. = 2^SF, 0..2 = 0 (one clock)
-//   5 CIRCLE  erase (x-a)^2 + (y-b)^2 <= c^2    (GRID_W*GRID_H clocks)
-//   6 HALF    erase a = 0 left, 1 right, 2 top, other bottom half (same)
+//   5 CIRCLE  erase (x-a)^2 + (y-b)^2 <= c^2    (66 + GRID_W*GRID_H clocks; |a|, |b|, |c| < 2^21)
+//   6 HALF    erase a = 0 left, 1 right, 2 top, other bottom half (GRID_W*GRID_H clocks)
 //   7 SQUARE  erase a - c/2 <= x < a - c/2 + c, same in y with b (same)
 //   8 STEP    run a steps (a = 0: nothing); o_step_done pulses after each, with
 //             o_step_cycles = clocks of that step and o_pre_alive / o_active its counts
