@@ -143,6 +143,14 @@ module nca_mlp #(
     reg [1:0] r_r;
     reg [3:0] c_r;
     reg [6:0] g_r;
+    // the p bank word of (bank_r, r_r, c_r) and its physical filter, kept beside them, so
+    // that the read of the p bank starts from a register, not from r_r through the rank
+    // table and an index multiply-add (the 25F's critical path at 45 MHz, f86dad1)
+    reg [7:0] pa_r;
+    reg [1:0] pf_r;
+    wire [7:0] bank_off = bank_r ? P_BANK : 8'd0;
+    wire [1:0] r_inc = r_r + 2'd1;
+    wire [1:0] f_inc = frank[r_inc];
     wire [6:0] g_last = groups[6:0] - 7'd1;
     wire [1:0] f_last = nfilt[1:0] - 2'd1;
     wire       op_v = run_r && (bub_r == 4'd0);
@@ -162,15 +170,22 @@ module nca_mlp #(
             w1a_r <= 13'd0;
             w2a_r <= 11'd0;
             bank_r <= i_bank;
+            pa_r <= i_bank ? P_BANK : 8'd0;   // rank 0 is the identity, filter 0
+            pf_r <= 2'd0;
         end else if (run_r) begin
             if (bub_r != 4'd0) begin
                 bub_r <= bub_r - 4'd1;
             end else if (!l2_r) begin
                 w1a_r <= w1a_r + 13'd1;
+                pa_r <= pa_r + 8'd1;
                 if (c_end) begin
                     c_r <= 4'd0;
+                    pa_r <= bank_off + {1'b0, f_inc * C[5:0]};
+                    pf_r <= f_inc;
                     if (r_r == f_last) begin
                         r_r <= 2'd0;
+                        pa_r <= bank_off;
+                        pf_r <= 2'd0;
                         if (g_r == 7'd0) begin
                             if (g_last != 7'd0) begin
                                 g_r <= 7'd1;
@@ -214,10 +229,9 @@ module nca_mlp #(
     reg        v1_r, l2_1_r, first1_r, last1_r, bank1_r;
     reg [3:0]  k1_r;
     reg [15:0] p1_r;
-    wire [6:0] p_idx = {5'd0, frank[r_r]} * C[6:0] + {3'd0, c_r};
-    wire [SW-1:0] p_sum = pb_r[(bank_r ? P_BANK : 8'd0) + {1'b0, p_idx}];
+    wire [SW-1:0] p_sum = pb_r[pa_r];
     wire [15:0]   p_w;  // the layer-1 input: p_sum rounded and saturated
-    nca_p_word u_p_word (.i_sum(p_sum), .i_filt(frank[r_r]), .o_word(p_w));
+    nca_p_word u_p_word (.i_sum(p_sum), .i_filt(pf_r), .o_word(p_w));
 
     always @(posedge clk) begin
         if (i_rst)
