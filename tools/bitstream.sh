@@ -26,8 +26,8 @@ icebreaker)
     DEV_LANES=8; DEV_GRID=64x64; DEV_CLK=24; DEV_CORE=1; BOARD_ID=1 ;;
 ulx3s-25f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=25k
-    # LANES 16 at 45 MHz (PLL): routes at 45.61 MHz (seed 1) / 45.11 MHz (seed 2) in 89% of the
-    # LUTs (4934a48, docs/results.md), 3 Mbaud is 15 clocks a bit; at 40 MHz 40.71 (655b902)
+    # LANES 16 at 45 MHz (PLL): routes at 47.60 MHz in 88% of the LUTs (b942f94; 45.61 / 45.11
+    # with seeds 1 / 2 at 4934a48, docs/results.md), 3 Mbaud is 15 clocks a bit
     DEV_LANES=16; DEV_GRID=32x32; DEV_CLK=45; DEV_CORE=0; BOARD_ID=2 ;;
 ulx3s-85f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=85k
