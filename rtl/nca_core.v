@@ -202,6 +202,7 @@ module nca_core #(
     reg [XW-1:0]  x_r;            // damage x
     reg [AW-1:0]  idx_r;          // clear / damage cell index
     reg [W-1:0]   up_r, mid_r, pre_r, cand_r, act_r, kill_r;
+    reg [XW-1:0]  candx_r;        // lowest set bit of cand_r, found a clock ahead
     reg [H-1:0]   rowact_r;       // rows with an active cell this step
     reg [1:0]     dcnt_r;
     reg [31:0]    steps_left_r, cyc_r, npre_r, nact_r;
@@ -280,8 +281,12 @@ module nca_core #(
     endfunction
 
     // ---- phase A: candidate scan and the fire hash -----------------------------------
-    wire [XW-1:0] cand_x = ffs_w(cand_r);
+    // The candidate's x is a flop (candx_r), found when cand_r is loaded: the lowest-set-bit
+    // search then ends at a register, not in the hash's first quarter-round (the 25F's
+    // critical path at b942f94: cand_r -> search -> three 32-bit adds -> sb_r). Same clocks.
+    wire [XW-1:0] cand_x = candx_r;
     wire [W-1:0]  cand_rest = cand_r & ~onehot_w(cand_x);
+    wire [XW-1:0] cand_nx = ffs_w((st_r == S_A3) ? mask_row : cand_rest);
     wire          hash_v;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0]   hash;    // fire uses the top 16 bits
@@ -627,12 +632,14 @@ module nca_core #(
                 S_A3: begin
                     pre_r <= mask_row;
                     cand_r <= mask_row;
+                    candx_r <= cand_nx;
                     act_r <= {W{1'b0}};
                     dcnt_r <= 2'd0;
                     st_r <= (mask_row != {W{1'b0}}) ? S_AC : S_AD;
                 end
                 S_AC: begin
                     cand_r <= cand_rest;
+                    candx_r <= cand_nx;
                     npre_r <= npre_r + 32'd1;
                     if (cand_rest == {W{1'b0}})
                         st_r <= S_AD;
