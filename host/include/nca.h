@@ -320,8 +320,14 @@ nca_status nca_distill_parse(const char *json, size_t len, nca_model_f *out, nca
 int nca_parse_double(const char *s, double lo, double hi, double *out);
 /* Reads a whole file (at most max bytes) into a NUL-terminated malloc'ed buffer. */
 nca_status nca_read_file(const char *path, size_t max, char **buf, size_t *len, nca_error *err);
-/* Writes len bytes to path through PATH.part and a rename: the file is replaced whole or
- * not at all (an error leaves what was there, and no PATH.part). */
+/* Where a whole-file writer writes path: PATH.part, renamed over path when complete, for a
+ * regular file or a new path (return 1); path itself for a pipe, a device or a symbolic link
+ * (such as /dev/stdout), which a rename would replace or could not reach (return 0). out
+ * gets the name to open; NCA_E_ARG when it does not fit in size. */
+nca_status nca_write_target(const char *path, char *out, size_t size, int *renamed,
+                            nca_error *err);
+/* Writes len bytes to path through nca_write_target: a file is replaced whole or not at all
+ * (an error leaves what was there, and no PATH.part). */
 nca_status nca_write_file(const char *path, const void *buf, size_t len, nca_error *err);
 
 #ifdef __cplusplus

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* nca_util.c - the library's error contract and whole-file I/O: nca_fail fills an nca_error
  * and returns its status (the one place a message is formatted), nca_read_file reads a whole
- * file with a size bound, nca_write_file replaces one whole or not at all. */
+ * file with a size bound, nca_write_file replaces one whole or not at all; nca_write_target
+ * says where (PATH.part and a rename; in place for a pipe, a device or a link, as cp would). */
 #include "nca.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 nca_status nca_fail(nca_error *err, nca_status st, const char *fmt, ...)
 {
@@ -45,26 +47,46 @@ nca_status nca_read_file(const char *path, size_t max, char **buf, size_t *len, 
     return NCA_OK;
 }
 
+nca_status nca_write_target(const char *path, char *out, size_t size, int *renamed,
+                            nca_error *err)
+{
+    struct stat sb, lb;
+    /* Only a regular file is replaced through PATH.part and a rename. A pipe or a device has
+     * no directory entry to replace (PATH.part beside /dev/null cannot be made, or as root
+     * would be renamed over the device), and a rename over a link would replace the link
+     * (/dev/stdout, a link to /proc/self/fd/1, turned into a file): those are written in
+     * place. */
+    int in_place = (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) ||
+                   (lstat(path, &lb) == 0 && S_ISLNK(lb.st_mode));
+    if ((size_t)snprintf(out, size, in_place ? "%s" : "%s.part", path) >= size)
+        return nca_fail(err, NCA_E_ARG, "%.64s...: path too long", path);
+    *renamed = !in_place;
+    return NCA_OK;
+}
+
 nca_status nca_write_file(const char *path, const void *buf, size_t len, nca_error *err)
 {
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.part", path) >= sizeof tmp)
-        return nca_fail(err, NCA_E_ARG, "%.64s...: path too long", path);
-    FILE *f = fopen(tmp, "wb");
+    char out[4096];
+    int renamed = 0;
+    nca_status st = nca_write_target(path, out, sizeof out, &renamed, err);
+    if (st != NCA_OK)
+        return st;
+    FILE *f = fopen(out, "wb");
     if (!f)
-        return nca_fail(err, NCA_E_IO, "%s: %s", tmp, strerror(errno));
+        return nca_fail(err, NCA_E_IO, "%s: %s", out, strerror(errno));
     int ok = fwrite(buf, 1, len, f) == len;
     int e = errno;
     if (fclose(f) != 0 && ok) {
         ok = 0;
         e = errno;
     }
-    if (ok && rename(tmp, path) != 0) {
+    if (ok && renamed && rename(out, path) != 0) {
         ok = 0;
         e = errno;
     }
     if (!ok) {
-        remove(tmp);
+        if (renamed)
+            remove(out);
         return nca_fail(err, NCA_E_IO, "%s: write failed: %s", path, strerror(e));
     }
     return NCA_OK;

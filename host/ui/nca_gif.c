@@ -14,6 +14,7 @@
 struct nca_gif {
     GifFileType *f;
     char path[1024], tmp[1040];
+    int renamed; /* tmp is PATH.part, renamed over path at a commit (nca_write_target) */
     unsigned width, height, scale, frames;
     uint8_t *planes; /* r, g, b planes of one frame, then its palette indices */
     GifByteType *line;
@@ -39,7 +40,11 @@ nca_status nca_gif_open(nca_gif **out, const char *path, unsigned width, unsigne
         return nca_fail(err, NCA_E_ARG, "--record path too long");
     }
     snprintf(g->path, sizeof g->path, "%s", path);
-    snprintf(g->tmp, sizeof g->tmp, "%s.part", path);
+    nca_status st = nca_write_target(path, g->tmp, sizeof g->tmp, &g->renamed, err);
+    if (st != NCA_OK) {
+        free(g);
+        return st;
+    }
     g->width = width;
     g->height = height;
     g->scale = scale;
@@ -54,12 +59,12 @@ nca_status nca_gif_open(nca_gif **out, const char *path, unsigned width, unsigne
     }
     /* giflib's EGifOpenFileName creates files 0600: open it with the umask's mode instead */
     int fd = open(g->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    nca_status st = NCA_OK;
     if (fd < 0) {
         st = nca_fail(err, NCA_E_IO, "%s: %s", g->tmp, strerror(errno));
     } else if (!(g->f = EGifOpenFileHandle(fd, &code))) {
         close(fd);
-        remove(g->tmp);
+        if (g->renamed)
+            remove(g->tmp);
         st = nca_fail(err, NCA_E_IO, "%s: cannot start a GIF (%s)", g->tmp, GifErrorString(code));
     } else {
         EGifSetGifVersion(g->f, true);
@@ -75,7 +80,8 @@ nca_status nca_gif_open(nca_gif **out, const char *path, unsigned width, unsigne
     if (st != NCA_OK) {
         if (g->f) {
             EGifCloseFile(g->f, &code);
-            remove(g->tmp);
+            if (g->renamed)
+                remove(g->tmp);
         }
         free(g->planes);
         free(g->line);
@@ -156,9 +162,9 @@ nca_status nca_gif_close(nca_gif *g, int commit, nca_error *err)
         st = nca_fail(err, NCA_E_IO, "%s: %s", g->tmp, GifErrorString(code));
     if (commit && st == NCA_OK && g->frames == 0)
         st = nca_fail(err, NCA_E_ARG, "%s: no frame was drawn, nothing recorded", g->path);
-    if (commit && st == NCA_OK && rename(g->tmp, g->path) != 0)
+    if (commit && st == NCA_OK && g->renamed && rename(g->tmp, g->path) != 0)
         st = nca_fail(err, NCA_E_IO, "%s: cannot rename %s into place", g->path, g->tmp);
-    if (!commit || st != NCA_OK)
+    if ((!commit || st != NCA_OK) && g->renamed)
         remove(g->tmp);
     free(g->planes);
     free(g->line);

@@ -42,6 +42,17 @@ check "host: second run, same seed" 0 0 \
     "$HOST" --backend ref --model "$MODEL" --steps 20 --grid 32x32 --save-state "$T/b.st" &&
     if cmp -s "$T/a.st" "$T/b.st"; then pass "host: same seed, identical state files"
     else fail "host: same seed, identical state files" "cmp differs"; fi
+# /dev/stdout is a link (to /proc/self/fd/1): a save through it is written in place, to a
+# file or a pipe, and the link is left as it was (a rename over it would replace it: as root,
+# /dev/stdout became a file)
+check "host: --save-state /dev/stdout" 0 0 \
+    "$HOST" -q --backend ref --model "$MODEL" --steps 20 --grid 32x32 --save-state /dev/stdout &&
+    if cmp -s "$T/a.st" "$T/out" && [ -L /dev/stdout ] && [ ! -e /dev/stdout.part ]; then
+        pass "host: state to stdout (a file) is the saved state, /dev/stdout still a link"
+    else fail "host: state to stdout (a file)" "cmp differs or /dev/stdout replaced"; fi
+if "$HOST" -q --backend ref --model "$MODEL" --steps 20 --grid 32x32 --save-state /dev/stdout \
+    2>"$T/err" </dev/null | cmp -s - "$T/a.st"; then pass "host: state to stdout (a pipe)"
+else fail "host: state to stdout (a pipe)" "$(head -c 300 "$T/err")"; fi
 check "host: other seed" 0 0 \
     "$HOST" --backend ref --model "$MODEL" --steps 20 --grid 32x32 --seed 2 --save-state "$T/c.st" &&
     if cmp -s "$T/a.st" "$T/c.st"; then fail "host: other seed, other state" "identical"

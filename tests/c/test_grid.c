@@ -4,6 +4,7 @@
 
 #include "nca_backend.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -493,6 +494,62 @@ static void test_saves_are_atomic(void **state)
     free(m);
 }
 
+/* A save to a pipe (nca-host --save-state /dev/stdout | ...) or through a symbolic link
+ * (/dev/stdout itself is one) is written in place: the same bytes as a file save, no
+ * PATH.part beside it, and the link is still a link. */
+static void test_save_to_pipe(void **state)
+{
+    (void)state;
+    nca_model *m = tu_load_regen_lizard();
+    nca_grid g;
+    tu_grid(&g, m, 9, 7, 3, 0);
+    nca_error e = {""};
+    char p[256], fifo[300], part[320], link[300];
+    tu_tmpname(p, sizeof p, "pipe");
+    snprintf(fifo, sizeof fifo, "%s.fifo", p);
+    snprintf(link, sizeof link, "%s.link", p);
+    snprintf(part, sizeof part, "%s.part", fifo);
+    assert_int_equal(nca_state_save(p, &g, &e), NCA_OK);
+    size_t good_len;
+    uint8_t *good = read_all(p, &good_len);
+    assert_true(good_len < 4096);  /* fits the pipe's buffer: no reader thread needed */
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(rd >= 0);
+    assert_int_equal(nca_state_save(fifo, &g, &e), NCA_OK);
+    assert_int_equal(access(part, F_OK), -1);
+    uint8_t got[4096];
+    ssize_t n = read(rd, got, sizeof got);
+    close(rd);
+    assert_int_equal(n, (ssize_t)good_len);
+    assert_memory_equal(got, good, good_len);
+    /* through a link to a regular file: the file gets the bytes, the link stays */
+    char lpart[320];
+    snprintf(lpart, sizeof lpart, "%s.part", link);
+    assert_int_equal(symlink(fifo, link), 0);
+    unlink(fifo);
+    assert_int_equal(nca_state_save(link, &g, &e), NCA_OK);  /* dangling: makes the target */
+    assert_int_equal(access(lpart, F_OK), -1);
+    struct stat lb;
+    assert_int_equal(lstat(link, &lb), 0);
+    assert_true(S_ISLNK(lb.st_mode));
+    size_t len;
+    uint8_t *now = read_all(fifo, &len);
+    assert_int_equal(len, good_len);
+    assert_memory_equal(now, good, len);
+    free(now);
+    /* a directory is refused with one line, as before */
+    e.msg[0] = '\0';
+    assert_int_not_equal(nca_state_save("/tmp", &g, &e), NCA_OK);
+    assert_one_line(&e);
+    free(good);
+    unlink(link);
+    unlink(fifo);
+    unlink(p);
+    nca_grid_free(&g);
+    free(m);
+}
+
 static void test_target_load(void **state)
 {
     (void)state;
@@ -554,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_frame_rgba),
         cmocka_unit_test(test_png_round_trip),
         cmocka_unit_test(test_saves_are_atomic),
+        cmocka_unit_test(test_save_to_pipe),
         cmocka_unit_test(test_target_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
