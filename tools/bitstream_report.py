@@ -5,7 +5,11 @@
 Reads OUT/yosys-stat.txt (cell counts after synthesis), OUT/nextpnr-report.json (device
 use and Fmax after place and route) and OUT/nextpnr.log (the error when nextpnr failed).
 Exit status 0 when the design was placed, routed and meets every clock constraint, 1
-otherwise (the report says why)."""
+otherwise (the report says why).
+
+  bitstream_report.py --timing OUT/nextpnr-report.json
+decides one nextpnr run only (tools/bitstream.sh's seed sweep): prints the lowest Fmax in
+MHz, exit status 0 when every clock meets its constraint."""
 import argparse
 import json
 import os
@@ -70,8 +74,33 @@ def first_error(log):
     return "nextpnr failed (no ERROR line in its log)"
 
 
+def timing_problems(fmax):
+    """The clocks of a nextpnr report's "fmax" that miss their constraint, as text."""
+    problems = ["clock %s: Fmax %.2f MHz < target %.2f MHz" % (name, t["achieved"], t["constraint"])
+                for name, t in sorted(fmax.items()) if t["achieved"] < t["constraint"]]
+    if not fmax:
+        problems.append("nextpnr reported no clock")
+    return problems
+
+
+def timing(path):
+    """--timing: one nextpnr run's verdict (0 met, 1 missed or unreadable)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            fmax = json.load(f).get("fmax", {})
+    except (OSError, ValueError) as e:
+        print("bitstream_report: %s: %s" % (path, e), file=sys.stderr)
+        return 1
+    print("%.2f" % min((t["achieved"] for t in fmax.values()), default=0.0))
+    return 1 if timing_problems(fmax) else 0
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--timing":
+        return timing(sys.argv[2])
     ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", default="",
+                    help="the nextpnr seeds tried, 'SEED:MHZ ...' in order (the last is this build)")
     for opt in ("board", "family", "out", "grid", "build-id"):
         ap.add_argument("--" + opt, required=True)
     for opt in ("lanes", "clk-mhz", "core", "hidden", "channels", "seconds", "pnr-rc"):
@@ -86,12 +115,7 @@ def main():
             rep = json.load(f)
         util = rep.get("utilization", {})
         fmax = rep.get("fmax", {})
-        for name, t in fmax.items():
-            if t["achieved"] < t["constraint"]:
-                problems.append("clock %s: Fmax %.2f MHz < target %.2f MHz"
-                                % (name, t["achieved"], t["constraint"]))
-        if not fmax:
-            problems.append("nextpnr reported no clock")
+        problems += timing_problems(fmax)
     else:
         problems.append(first_error(os.path.join(a.out, "nextpnr.log")))
 
@@ -105,6 +129,11 @@ def main():
              "| clock target | %d MHz |" % a.clk_mhz]
     for name, t in sorted(fmax.items()):
         lines.append("| Fmax `%s` | %.2f MHz (target %.2f) |" % (name, t["achieved"], t["constraint"]))
+    tries = a.seeds.split()
+    if tries:
+        lines.append("| nextpnr seed | %s (tried: %s) |" % (tries[-1].split(":")[0], ", ".join(
+            "%s: %s" % (t.split(":")[0], t.split(":")[1] + " MHz" if t.split(":")[1] else "no route")
+            for t in tries)))
     lines.append("| build id | 0x%08x |" % int(a.build_id))
     lines.append("| build time | %d s |" % a.seconds)
     lines.append("| result | %s |" % ("PASS" if ok else "FAIL: " + "; ".join(problems)))
