@@ -142,3 +142,37 @@ def test_profile_train_reports_parts_and_losses():
     assert len(losses) == 2 and all(0.0 < float(v) < 1.0 for v in losses)
     again = [ln for ln in outs[1].splitlines() if ln.startswith("losses:")][0].split()[1:]
     assert losses == again
+
+
+def _pnr_report(path, achieved, constraint=24.0):
+    path.write_text(json.dumps({"fmax": {"clk": {"achieved": achieved, "constraint": constraint}},
+                                "utilization": {"ICESTORM_LC": {"used": 5225, "available": 5280}}}))
+
+
+def test_bitstream_report_timing_verdict_per_seed(tmp_path):
+    """tools/bitstream.sh's seed sweep: --timing passes a run that meets its clock and fails one
+    that misses it or cannot be read; the report names every seed tried and decides on the last."""
+    tool = os.path.join(os.path.dirname(WEIGHTS), "tools", "bitstream_report.py")
+    rep = tmp_path / "nextpnr-report.json"
+    _pnr_report(rep, 23.73)
+    r = subprocess.run([sys.executable, tool, "--timing", str(rep)], capture_output=True, text=True)
+    assert (r.returncode, r.stdout.strip()) == (1, "23.73")
+    _pnr_report(rep, 25.57)
+    r = subprocess.run([sys.executable, tool, "--timing", str(rep)], capture_output=True, text=True)
+    assert (r.returncode, r.stdout.strip()) == (0, "25.57")
+    r = subprocess.run([sys.executable, tool, "--timing", str(tmp_path / "none.json")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "none.json" in r.stderr
+    args = [sys.executable, tool, "--board", "icebreaker", "--family", "ice40", "--out", str(tmp_path),
+            "--grid", "64x64", "--build-id", "0", "--lanes", "8", "--clk-mhz", "24", "--core", "1",
+            "--hidden", "128", "--channels", "16", "--seconds", "1", "--pnr-rc", "0",
+            "--seeds", " 1:23.73 2:25.57"]
+    r = subprocess.run(args, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+    assert "| nextpnr seed | 2 (tried: 1: 23.73 MHz, 2: 25.57 MHz) |" in r.stdout
+    assert "bitstream_icebreaker: PASS" in r.stdout
+    _pnr_report(rep, 23.32)
+    r = subprocess.run(args[:-1] + [" 1:23.73 2: 3:23.32"], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "tried: 1: 23.73 MHz, 2: no route, 3: 23.32 MHz" in r.stdout
+    assert "FAIL: clock clk: Fmax 23.32 MHz < target 24.00 MHz" in r.stdout
