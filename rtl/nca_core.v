@@ -263,6 +263,16 @@ module nca_core #(
         end
     endfunction
     `include "nca_cell_addr.vh"   // cell_addr(x, y) = y * W + x
+    // Where W is not a power of two, y * W is a multiplier (a MULT18X18D on the ECP5) and
+    // Yosys shares one among the grid-address cases behind their select logic: the 36x36
+    // build's critical path at f1cb311 ran from a CFG register through it into the grid
+    // address. The result write's address (aw_r) and the kill phase's row base (yrow_r,
+    // y_r * W a clock later: y_r is set two clocks before S_DK) are registers there, so the
+    // command's address is the one product left. A power-of-two W keeps the concatenation.
+    localparam W_POW2 = (W & (W - 1)) == 0;
+    reg [AW-1:0] yrow_r;
+    always @(posedge clk)
+        yrow_r <= cell_addr({XW{1'b0}}, y_r);
     // which old-word line buffer holds row y: 0 row 0, 1 even rows, 2 odd rows
     function [1:0] lbuf;
         input [YW-1:0] y;
@@ -310,6 +320,7 @@ module nca_core #(
     reg          v_mac_r, v_wr_r;      // an MLP runs / a result is written this slot
     reg [XW-1:0] xm_r, xw_r;
     reg [YW-1:0] ym_r, yw_r;
+    reg [AW-1:0] aw_r;                 // cell_addr(xw_r, yw_r), loaded with them
     reg          pbank_r, mbank_r;     // p bank of the next perception / of the MLP cell
     wire         will_find = (mode_r != 2'd0);
     wire [15:0]  mac_len;
@@ -507,7 +518,7 @@ module nca_core #(
                 if (wr_u) begin
                     g_en = 1'b1;
                     g_we = 1'b1;
-                    g_addr = cell_addr(xw_r, yw_r);
+                    g_addr = W_POW2 ? cell_addr(xw_r, yw_r) : aw_r;
                     g_wdata = u_word;
                     bm_we = 1'b1;
                     bm_waddr = yw_r;
@@ -533,7 +544,7 @@ module nca_core #(
             S_DK: begin
                 g_en = 1'b1;
                 g_we = 1'b1;
-                g_addr = cell_addr(dk_x, y_r);
+                g_addr = W_POW2 ? cell_addr(dk_x, y_r) : yrow_r + {{(AW-XW){1'b0}}, dk_x};
             end
             default: ;
         endcase
@@ -710,6 +721,7 @@ module nca_core #(
                         v_wr_r <= v_mac_r;
                         xw_r <= xm_r;
                         yw_r <= ym_r;
+                        aw_r <= cell_addr(xm_r, ym_r);
                         v_mac_r <= will_find;
                         xm_r <= xc_r;
                         ym_r <= yc_r;
