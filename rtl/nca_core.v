@@ -372,7 +372,7 @@ module nca_core #(
     /* verilator lint_on UNUSEDSIGNAL */
     wire         wr_u = (st_r == S_B) && v_wr_r && (sc_r == 16'd14);
     // the written cell's mature and non-zero bits, registered the clock before wr_u: o_u
-    // holds from 5 clocks after the MLP's last operation until the next cell's result,
+    // holds from 6 clocks after the MLP's last operation until the next cell's result,
     // and wr_u comes >= 14 clocks after that (a slot is >= o_mac_len clocks), so the
     // bitmap's write data waits on no comparator of the 256-bit word (the 25F's critical
     // path at 40 MHz ran from the state decode through g_wdata's compare into the bitmap)

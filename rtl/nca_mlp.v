@@ -15,11 +15,11 @@
 // L1(0), L1(1), L2(0), L1(2), L2(1), ..., L1(G-1), L2(G-2), L2(G-1): every layer-2 group
 // runs one layer-1 group after its own, hiding the requant latency (two h banks). Every
 // clock all LANES multipliers do a useful product when LANES divides hidden. o_u_valid
-// pulses 5 clocks after the last operation with o_u = sat16(s + ds) for all channels
+// pulses 6 clocks after the last operation with o_u = sat16(s + ds) for all channels
 // (s = identity inputs of the bank); o_u holds until the next result. i_start may come
 // again on the clock after the last operation (back-to-back cells, alternating banks).
 // The residual reads the identity inputs of a cell's bank until its o_u_valid, so the bank
-// of a finished cell may be rewritten from 5 clocks after the next i_start on.
+// of a finished cell may be rewritten from 6 clocks after the next i_start on.
 `default_nettype none
 
 module nca_mlp #(
@@ -116,15 +116,15 @@ module nca_mlp #(
     wire [30*RQ-1:0]    bs1_d;   // {s1, b1} of the RQ lanes being drained
     wire [25*C-1:0]     b2_d;
     wire [5*C-1:0]      s2_d;
-    reg  [12:0] w1a_r;
-    reg  [10:0] w2a_r;
-    reg  [6:0]  g1_r, g2_r;
+    reg  [12:0] w1a_r, w1a_q_r;   // the sequencer's weight addresses / a clock later, as read
+    reg  [10:0] w2a_r, w2a_q_r;
+    reg  [6:0]  g0_r, g1_r, g2_r;
     reg  [7:0]  bs1_a;
 
     nca_weights #(.CHANNELS(CHANNELS), .HIDDEN(HIDDEN), .LANES(LANES)) u_weights (
         .clk(clk), .i_ld_valid(i_ld_valid), .i_ld_sel(i_ld_sel), .i_ld_a(i_ld_a),
         .i_ld_b(i_ld_b), .i_ld_data(i_ld_data), .i_ninputs(ninputs),
-        .i_w1_raddr(w1a_r), .o_w1(w1_d), .i_w2_raddr(w2a_r), .o_w2(w2_d),
+        .i_w1_raddr(w1a_q_r), .o_w1(w1_d), .i_w2_raddr(w2a_q_r), .o_w2(w2_d),
         .i_bs1_raddr(bs1_a), .o_bs1(bs1_d),
         .o_b2(b2_d), .o_s2(s2_d));
 
@@ -225,25 +225,51 @@ module nca_mlp #(
     end
     assign o_busy = run_r;
 
+    // ---- stage 0: the p-bank read. The word is selected from the bank's flip-flops into
+    // p0_r, then rounded into p1_r (the 25F's critical path at 50 MHz ran from pa_r through
+    // the 128-word select and the rounding, 15.3 ns of it routing: 48.23 MHz, 8bfe5ee seed
+    // 2); the weight memories are read with the addresses a clock later, so the words meet
+    // at stage 1 as before. Every stage after it is a clock later: o_u_valid 6 clocks after
+    // the last operation (was 5), the same operations and the same clocks a cell.
+    reg        v0_r, l2_0_r, first0_r, last0_r, bank0_r;
+    reg [3:0]  k0_r;
+    reg [1:0]  pf0_r;
+    reg [SW-1:0] p0_r;
+    always @(posedge clk) begin
+        if (i_rst)
+            v0_r <= 1'b0;
+        else
+            v0_r <= op_v;
+        l2_0_r <= l2_r;
+        first0_r <= l2_r ? (g_r == 7'd0) : (r_r == 2'd0 && c_r == 4'd0);
+        last0_r <= l2_r ? (g_r == g_last) : (r_r == f_last && c_end);
+        g0_r <= g_r;
+        k0_r <= c_r;
+        bank0_r <= bank_r;
+        pf0_r <= pf_r;
+        p0_r <= pb_r[pa_r];
+        w1a_q_r <= w1a_r;
+        w2a_q_r <= w2a_r;
+    end
+
     // ---- stage 1: operands, multiply -------------------------------------------------
     reg        v1_r, l2_1_r, first1_r, last1_r, bank1_r;
     reg [3:0]  k1_r;
     reg [15:0] p1_r;
-    wire [SW-1:0] p_sum = pb_r[pa_r];
-    wire [15:0]   p_w;  // the layer-1 input: p_sum rounded and saturated
-    nca_p_word u_p_word (.i_sum(p_sum), .i_filt(pf_r), .o_word(p_w));
+    wire [15:0]   p_w;  // the layer-1 input: p0_r rounded and saturated
+    nca_p_word u_p_word (.i_sum(p0_r), .i_filt(pf0_r), .o_word(p_w));
 
     always @(posedge clk) begin
         if (i_rst)
             v1_r <= 1'b0;
         else
-            v1_r <= op_v;
-        l2_1_r <= l2_r;
-        first1_r <= l2_r ? (g_r == 7'd0) : (r_r == 2'd0 && c_r == 4'd0);
-        last1_r <= l2_r ? (g_r == g_last) : (r_r == f_last && c_end);
-        g1_r <= g_r;
-        k1_r <= c_r;
-        bank1_r <= bank_r;
+            v1_r <= v0_r;
+        l2_1_r <= l2_0_r;
+        first1_r <= first0_r;
+        last1_r <= last0_r;
+        g1_r <= g0_r;
+        k1_r <= k0_r;
+        bank1_r <= bank0_r;
         p1_r <= p_w;
     end
 
