@@ -30,10 +30,10 @@ icebreaker)
     DEV_LANES=8; DEV_GRID=64x64; DEV_CLK=24; DEV_CORE=1; BOARD_ID=1; DEV_SEEDS="1 2 3 4 5" ;;
 ulx3s-25f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=25k
-    # LANES 16 at 45 MHz (PLL): routes at 47.60 MHz in 88% of the LUTs (b942f94; 45.61 / 45.11
-    # with seeds 1 / 2 at 4934a48, docs/results.md), 3 Mbaud is 15 clocks a bit; GRID=36x36
-    # routes at 45.13 MHz for 45 (f1cb311, 92% of the LUTs: 203.5 steps/s, a thinner margin)
-    DEV_LANES=16; DEV_GRID=32x32; DEV_CLK=45; DEV_CORE=0; BOARD_ID=2; DEV_SEEDS=1 ;;
+    # LANES 16 at 50 MHz (PLL 25 / 1 x 2): routes at 50.92 / 50.44 MHz with seeds 1 / 2 in 93%
+    # of the LUTs (1fdf1e0, the p-bank read's own stage; docs/results.md), 3 Mbaud is 16.67
+    # clocks a bit; 45 MHz before. GRID=36x36 routed at 45.13 MHz for 45 (f1cb311, 92%)
+    DEV_LANES=16; DEV_GRID=32x32; DEV_CLK=50; DEV_CORE=0; BOARD_ID=2; DEV_SEEDS=1 ;;
 ulx3s-85f)
     FAMILY=ecp5; TOP=nca_top_ulx3s; CONS=constraints/ulx3s_v20.lpf; ECP5_DEV=85k
     # 25 MHz (the oscillator, no PLL): routes at 31.27 MHz (8d58cc8, 48 min); at 30
