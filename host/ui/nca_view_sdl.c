@@ -177,6 +177,8 @@ static int sdl_poll(nca_view *v, nca_input *in, int cap, unsigned timeout_ms)
         default:
             break;
         }
+        if (n >= cap)   /* the rest stay queued for the next call, none taken and dropped */
+            break;
         got = SDL_PollEvent(&e);
     }
     return n;
