@@ -129,11 +129,10 @@ def main():
              "| clock target | %d MHz |" % a.clk_mhz]
     for name, t in sorted(fmax.items()):
         lines.append("| Fmax `%s` | %.2f MHz (target %.2f) |" % (name, t["achieved"], t["constraint"]))
-    tries = a.seeds.split()
+    tries = [t.split(":", 1) for t in a.seeds.split()]   # [seed, MHz or "" (no route)]
     if tries:
-        lines.append("| nextpnr seed | %s (tried: %s) |" % (tries[-1].split(":")[0], ", ".join(
-            "%s: %s" % (t.split(":")[0], t.split(":")[1] + " MHz" if t.split(":")[1] else "no route")
-            for t in tries)))
+        lines.append("| nextpnr seed | %s (tried: %s) |" % (tries[-1][0], ", ".join(
+            "%s: %s" % (seed, mhz + " MHz" if mhz else "no route") for seed, mhz in tries)))
     lines.append("| build id | 0x%08x |" % int(a.build_id))
     lines.append("| build time | %d s |" % a.seconds)
     lines.append("| result | %s |" % ("PASS" if ok else "FAIL: " + "; ".join(problems)))
