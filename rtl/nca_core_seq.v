@@ -318,6 +318,8 @@ module nca_core_seq #(
     reg  [1:0]  prank;                   // layer-1 input (rank, channel) being issued
     reg  [3:0]  pch;
     reg  [4:0]  grp_r;                   // layer-1 group
+    reg  [3:0]  hg_r;                    // the group whose h the requant writes (the next
+                                         // group's layer 1 starts under its last 3 writes)
     reg  [9:0]  grp_w1base;              // its first W1 word
     wire        grp_last = (grp_r == n_grp - 5'd1);
     reg  [0:0]  q_r;                     // layer-2 group
@@ -524,7 +526,7 @@ module nca_core_seq #(
                 sc_wdata = rq_u;
             end else begin
                 sc_wen = rq3_i[0] ? 2'b10 : 2'b01;
-                sc_waddr = A_H + {5'd0, grp_r[3:0], rq3_i[2:1]};
+                sc_waddr = A_H + {5'd0, hg_r, rq3_i[2:1]};
                 sc_wdata = {rq_h, rq_h};
             end
         end
@@ -750,9 +752,12 @@ module nca_core_seq #(
                         st_r <= S_RQ;
                     end
                 end
+                // 8 loads, then the next group (the last: 8 more loads, b2[0..7]); the
+                // pipeline's last writes go on under the next group's first clocks
                 S_RQ: begin
                     cnt_r <= cnt_r + 16'd1;
-                    if (cnt_r == (grp_last ? 16'd15 : 16'd11)) begin
+                    hg_r <= grp_r[3:0];
+                    if (cnt_r == (grp_last ? 16'd15 : 16'd7)) begin
                         cnt_r <= 16'd0;
                         prank <= 2'd0;
                         pch <= 4'd0;

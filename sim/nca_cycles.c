@@ -130,8 +130,10 @@ uint64_t nca_cycles_step_seq(const nca_model *m, const nca_grid *g, nca_cycle_re
     }
     memcpy(v, g->s, n * C * sizeof *v);
     const uint64_t I = nca_model_inputs(m), G = (m->hidden + 7) / 8, Q = (C + 7) / 8;
-    /* the last layer-1 requant also loads layer 2's first biases into the lanes: 4 more */
-    const uint64_t l1 = G * (I + 13) + 4, l2 = Q * ((uint64_t)m->hidden + 13);
+    /* a layer-1 group: I + 1 clocks, then 8 loads (the requant's last writes overlap the
+     * next group's first clocks); the last group's requant also loads layer 2's first
+     * biases: 8 more */
+    const uint64_t l1 = G * (I + 9) + 8, l2 = Q * ((uint64_t)m->hidden + 13);
     const uint64_t per_cell = 1 + (9ull * C + 6) + l1 + l2 + 1; /* find, perceive, MLP, push */
     const uint64_t commit = C + 3;
     unsigned head = 0, count = 0;
