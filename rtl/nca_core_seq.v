@@ -20,7 +20,7 @@
 //   B  per row: 8 + the hash clocks: 1 + per pre-alive cell 1 + 64 (the nibble-serial fire
 //      hash; its 64 are hidden when the cell before fired) + 1 when the last one fired; per active
 //      cell: perception 9C + 6, commit 2 + (C + 3) per committed pending update, layer 1
-//      G x (I + 13) + 4, layer 2 Q x (hidden + 13), 1 push (G = ceil(hidden/8), Q = ceil(C/8))
+//      G x (I + 9) + 8, layer 2 Q x (hidden + 13), 1 push (G = ceil(hidden/8), Q = ceil(C/8))
 //      then the flush of the pending updates: 2 + (C + 3) each
 //   C  keep = pre and post: 21 per row;  D  erase: 7 per row + 4 per cell not kept
 // In place: an updated cell's new word waits in a FIFO (<= W + 1 cells) until the scan has
