@@ -83,6 +83,55 @@ def test_regen_fallback_prefers_more_damages_then_lower_mse():
     assert evaluate.regen_fallback(rs[3:]) is None
 
 
+def test_select_trials_counts_single_trials_then_mse():
+    """--select trials: grown and bounded only; most trials back (the five damages and the
+    random ones), then MSE at 1000; a seed-averaged pass does not matter."""
+    sys.path.insert(0, WEIGHTS)
+    import evaluate
+
+    def res(name, trials, rand, mse, grown=True, outside=0, passes=True):
+        return {"model": name, "regen_grown": grown, "outside_cells_max": outside,
+                "regen_pass": passes, "regen_trials_ok": trials,
+                "random_damage": {"circle": {"ok": rand, "trials": 4},
+                                  "square": {"ok": 0, "trials": 4}},
+                "mse_ref": {"100": 1.0, "1000": mse}}
+    rs = [res("avg-pass", 55, 4, 1e-4), res("more-trials", 57, 3, 3e-4, passes=False),
+          res("same-count-lower", 56, 4, 2e-4), res("dead", 60, 4, 1e-5, grown=False),
+          res("outside", 60, 4, 1e-5, outside=3)]
+    best = sorted((evaluate.score(r, "trials"), r["model"]) for r in rs
+                  if evaluate.score(r, "trials") is not None)
+    assert [m for _, m in best] == ["same-count-lower", "more-trials", "avg-pass"]
+    assert evaluate.score(rs[0], "regen") == 1e-4 and evaluate.score(rs[1], "regen") is None
+
+
+def test_evaluate_from_json_reranks_without_measuring(tmp_path):
+    """--from-json: the stored results ranked by another rule; a file without --regen
+    results, or not an evaluation, is refused in one line."""
+    def res(name, trials, mse, passes):
+        dmg = {d: {"pre": 1e-4, "after300": 1e-4, "recovery_steps": 10 if passes else None,
+                   "trials_ok": 8} for d in ["half:left", "half:right", "half:top",
+                                             "half:bottom", "square"]}
+        return {"model": name, "mse_ref": {"1000": mse}, "outside_cells_mean": 0.0,
+                "outside_cells_max": 0, "regen": dmg, "regen_grown": True,
+                "regen_pass": passes, "regen_trials_ok": trials, "regen_halves_ok": 32,
+                "seeds": 12, "regen_trials": 60}
+    stored = tmp_path / "e.json"
+    stored.write_text(json.dumps({"results": [res("passes-low", 55, 1e-4, True),
+                                              res("more-trials", 58, 2e-4, False)],
+                                  "args": {"regen": True, "steps": [1000]}}))
+    ev = [sys.executable, os.path.join(WEIGHTS, "evaluate.py"), "--from-json", str(stored)]
+    for rule, pick in (("regen", "passes-low"), ("trials", "more-trials")):
+        r = subprocess.run(ev + ["--select", rule], capture_output=True, text=True)
+        assert r.returncode == 0 and f"selected ({rule}): {pick}" in r.stdout, r.stdout + r.stderr
+    stored.write_text(json.dumps({"results": [], "args": {"regen": False, "steps": [1000]}}))
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    for f, why in ((stored, "without --regen"), (bad, "not an evaluate.py --json file")):
+        r = subprocess.run(ev[:-1] + [str(f), "--select", "trials"], capture_output=True,
+                           text=True)
+        assert r.returncode == 1 and why in r.stderr and len(r.stderr.splitlines()) == 1
+
+
 def test_evaluate_bad_model_is_one_line(tmp_path):
     """A missing or truncated model: exit 1 and one line naming it, before any work."""
     good = [p for p in model_files() if p.endswith("regen.bin")][0]
