@@ -79,6 +79,12 @@ def parse_args(argv=None, defaults=None):
                         "disc, one half of the grid (left/right/top/bottom) or a square of a "
                         "third of the target at a random centre, with equal chance; tests: "
                         "mixed plus, as a fourth equal choice, the evaluation's centred square")
+    r.add_argument("--damage-weights", type=damage_weights, default=None, metavar="K=W,..",
+                   help="draw each damage from these relative weights instead of --damage's "
+                        "preset; K: " + ", ".join(DAMAGE_KINDS) + " (square: a random "
+                        "place as in mixed; centre: the centred square). --damage tests is "
+                        "disc=4,square=4,centre=4,left=1,right=1,top=1,bottom=1; weigh up "
+                        "the damage a model fails")
     r.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate")
     r.add_argument("--lr-drop-at", type=int, default=2000, help="lr x 0.1 from this iteration")
     r.add_argument("--channels", type=int, default=16, help="state channels (RGBA + hidden)")
@@ -162,31 +168,69 @@ def circle_masks(rng, n, height, width):
     return x * x + y * y < 1.0
 
 
-def damage_masks(rng, n, height, width, kind="disc", pattern=None):
+DAMAGE_KINDS = ("disc", "left", "right", "top", "bottom", "square", "centre")
+
+
+def damage_weights(text):
+    """--damage-weights "K=W,...": {kind: weight} over DAMAGE_KINDS (absent kinds 0)."""
+    w = {}
+    for item in text.split(","):
+        k, _, v = item.partition("=")
+        k = k.strip()
+        if k not in DAMAGE_KINDS or k in w:
+            raise argparse.ArgumentTypeError(
+                f"{k!r}: not one of {', '.join(DAMAGE_KINDS)}" if k not in DAMAGE_KINDS else
+                f"{k!r} given twice")
+        try:
+            w[k] = float(v)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{item!r}: not K=W with a number W") from None
+        if not 0 <= w[k] < float("inf"):
+            raise argparse.ArgumentTypeError(f"{item!r}: weights are finite and >= 0")
+    if not sum(w.values()) > 0:
+        raise argparse.ArgumentTypeError("no damage has a weight above 0")
+    return w
+
+
+def damage_masks(rng, n, height, width, kind="disc", pattern=None, weights=None):
     """bool [n][H][W] of the cells to erase. disc: circle_masks. mixed: per sample, with
     equal chance, a disc, one half of the grid (the split of nca_damage_hits: x < W/2, ...)
     or a square of side pattern/3 (pattern: the target's larger side, default the grid's
     smaller one) centred uniformly in the middle half of the grid. tests: as mixed, with a
-    fourth equal choice, that square centred on the grid (evaluate.py's fifth damage)."""
+    fourth equal choice, that square centred on the grid (evaluate.py's fifth damage).
+    weights ({DAMAGE_KINDS name: weight}, damage_weights): each sample's damage drawn with
+    those weights instead of kind's."""
     m = circle_masks(rng, n, height, width)
-    if kind == "disc":
+    if kind == "disc" and not weights:
         return m
     side = max(1, (pattern or min(height, width)) // 3)
     xs, ys = np.arange(width)[None, :], np.arange(height)[:, None]
+    halves = [xs < width // 2, xs >= width // 2, ys < height // 2, ys >= height // 2]
+
+    def square(centred):
+        if centred:
+            cx, cy = width // 2, height // 2
+        else:
+            cx = int(rng.integers(width // 4, width - width // 4 + 1))
+            cy = int(rng.integers(height // 4, height - height // 4 + 1))
+        x0, y0 = cx - side // 2, cy - side // 2
+        return (xs >= x0) & (xs < x0 + side) & (ys >= y0) & (ys < y0 + side)
+
+    if weights:
+        p = np.array([weights.get(k, 0.0) for k in DAMAGE_KINDS])
+        for i in range(n):
+            k = DAMAGE_KINDS[int(rng.choice(len(DAMAGE_KINDS), p=p / p.sum()))]
+            if k in ("square", "centre"):
+                m[i] = square(k == "centre")
+            elif k != "disc":
+                m[i] = np.broadcast_to(halves[DAMAGE_KINDS.index(k) - 1], (height, width))
+        return m
     for i in range(n):
         k = int(rng.integers(0, 4 if kind == "tests" else 3))
         if k == 1:
-            half = int(rng.integers(0, 4))
-            m[i] = np.broadcast_to([xs < width // 2, xs >= width // 2, ys < height // 2,
-                                    ys >= height // 2][half], (height, width))
+            m[i] = np.broadcast_to(halves[int(rng.integers(0, 4))], (height, width))
         elif k >= 2:
-            if k == 2:
-                cx = int(rng.integers(width // 4, width - width // 4 + 1))
-                cy = int(rng.integers(height // 4, height - height // 4 + 1))
-            else:
-                cx, cy = width // 2, height // 2
-            x0, y0 = cx - side // 2, cy - side // 2
-            m[i] = (xs >= x0) & (xs < x0 + side) & (ys >= y0) & (ys < y0 + side)
+            m[i] = square(k == 3)
     return m
 
 
@@ -323,7 +367,7 @@ class Trainer:
         x0[:1] = self.seed  # the highest-loss sample restarts from the seed
         if a.damage_n:  # the lowest-loss ones are damaged
             m = damage_masks(self.rng, a.damage_n, a.height, a.width, a.damage,
-                             self.pattern)
+                             self.pattern, a.damage_weights)
             keep = torch.as_tensor(~m, dtype=self.dtype, device=self.dev).unsqueeze(-1)
             x0[-a.damage_n:] *= keep
         return idx, x0

@@ -111,6 +111,27 @@ def test_damage_masks():
     assert 60 < n < 140, n
 
 
+def test_damage_weights():
+    """--damage-weights: each damage drawn from the given kinds in proportion; a bad list
+    is one argparse error naming the item."""
+    sys.path.insert(0, WEIGHTS)
+    import train as tr
+    h, w = 24, 32
+    m = tr.damage_masks(np.random.default_rng(4), 400, h, w, "tests", 18,
+                        tr.damage_weights("right=3,centre=1"))
+    right = np.broadcast_to(np.arange(w)[None, :] >= w // 2, (h, w))
+    centred = np.zeros((h, w), bool)
+    centred[12 - 3:12 + 3, 16 - 3:16 + 3] = True
+    n_right = sum((x == right).all() for x in m)
+    n_centre = sum((x == centred).all() for x in m)
+    assert n_right + n_centre == 400 and 250 < n_right < 350, (n_right, n_centre)
+    for bad, why in (("left=1,nose=2", "'nose': not one of"), ("left=-1", "finite and >= 0"),
+                     ("disc=0", "no damage has a weight")):
+        r = subprocess.run([sys.executable, TRAIN, "--damage-weights", bad, "--out", "x"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and why in r.stderr, r.stderr
+
+
 REF_BLAS = "/usr/lib/x86_64-linux-gnu/blas"
 
 
