@@ -18,7 +18,7 @@ MSE is over the whole grid (default 72x72, the paper's); seeds 1..N of the fire 
 examples:
   weights/evaluate.py weights/regen.bin --target weights/targets/lizard.png --regen --float
   weights/evaluate.py runs/regen-s*/model.bin --target ... --regen --select regen --json e.json
-  weights/evaluate.py --from-json e.json --select trials     # another rule, nothing re-run
+  weights/evaluate.py --from-json e.json f.json --select trials   # another rule, nothing re-run
 """
 from __future__ import annotations
 
@@ -266,9 +266,10 @@ def main(argv=None):
     ap.add_argument("models", nargs="*", help=".bin files")
     ap.add_argument("--target", help="the target PNG the models were trained on (required "
                                      "unless --from-json)")
-    ap.add_argument("--from-json", metavar="FILE",
-                    help="measure nothing: table and --select over the results an earlier "
-                         "--json run wrote (another rule on the same measurements)")
+    ap.add_argument("--from-json", metavar="FILE", nargs="+",
+                    help="measure nothing: table and --select over the results earlier "
+                         "--json runs wrote (another rule, or candidates measured in "
+                         "several runs with the same grid, seeds, steps and damages)")
     ap.add_argument("--grid", type=int, default=72, help="square grid side (default 72)")
     ap.add_argument("--seeds", type=int, default=8, help="how many fire-hash seeds (default 8)")
     ap.add_argument("--seed-base", type=int, default=1,
@@ -309,21 +310,34 @@ def main(argv=None):
     return report(results, a.steps, a, vars(a))
 
 
+# what must match for results of several --json runs to be ranked together
+MEASURED = ("target", "grid", "seeds", "seed_base", "steps", "float", "regen", "random_damage")
+
+
 def rank_stored(ap, a):
-    """--from-json: the table and the pick over an earlier run's results."""
+    """--from-json: the table and the pick over earlier runs' results."""
     if a.models:
         ap.exit(1, "evaluate.py: --from-json measures nothing; give no models\n")
-    try:
-        with open(a.from_json) as f:
-            stored = json.load(f)
-        results, args = stored["results"], stored["args"]
-    except OSError as e:
-        ap.exit(1, f"evaluate.py: {a.from_json}: {e.strerror}\n")
-    except (ValueError, KeyError, TypeError):
-        ap.exit(1, f"evaluate.py: {a.from_json}: not an evaluate.py --json file\n")
-    if a.select in ("regen", "trials") and not args.get("regen"):
-        ap.exit(1, f"evaluate.py: --select {a.select}: {a.from_json} was measured without "
-                   "--regen\n")
+    results, args = [], None
+    for path in a.from_json:
+        try:
+            with open(path) as f:
+                stored = json.load(f)
+            these, got = stored["results"], stored["args"]
+            same = {k: got[k] for k in MEASURED}
+        except OSError as e:
+            ap.exit(1, f"evaluate.py: {path}: {e.strerror}\n")
+        except (ValueError, KeyError, TypeError):
+            ap.exit(1, f"evaluate.py: {path}: not an evaluate.py --json file\n")
+        if args is not None and same != {k: args[k] for k in MEASURED}:
+            diff = ", ".join(k for k in MEASURED if same[k] != args[k])
+            ap.exit(1, f"evaluate.py: {path}: measured with another {diff} than "
+                       f"{a.from_json[0]}\n")
+        if a.select in ("regen", "trials") and not got.get("regen"):
+            ap.exit(1, f"evaluate.py: --select {a.select}: {path} was measured without "
+                       "--regen\n")
+        results += these
+        args = args or got
     a.regen = args.get("regen")
     return report(results, args["steps"], a, dict(args, select=a.select,
                                                  from_json=a.from_json))

@@ -115,20 +115,27 @@ def test_evaluate_from_json_reranks_without_measuring(tmp_path):
                 "outside_cells_max": 0, "regen": dmg, "regen_grown": True,
                 "regen_pass": passes, "regen_trials_ok": trials, "regen_halves_ok": 32,
                 "seeds": 12, "regen_trials": 60}
-    stored = tmp_path / "e.json"
-    stored.write_text(json.dumps({"results": [res("passes-low", 55, 1e-4, True),
-                                              res("more-trials", 58, 2e-4, False)],
-                                  "args": {"regen": True, "steps": [1000]}}))
-    ev = [sys.executable, os.path.join(WEIGHTS, "evaluate.py"), "--from-json", str(stored)]
+    args = {"target": "t.png", "grid": 72, "seeds": 12, "seed_base": 9, "steps": [1000],
+            "float": False, "regen": True, "random_damage": 0}
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    one.write_text(json.dumps({"results": [res("passes-low", 55, 1e-4, True)], "args": args}))
+    two.write_text(json.dumps({"results": [res("more-trials", 58, 2e-4, False)],
+                               "args": args}))
+    ev = [sys.executable, os.path.join(WEIGHTS, "evaluate.py"), "--from-json"]
     for rule, pick in (("regen", "passes-low"), ("trials", "more-trials")):
-        r = subprocess.run(ev + ["--select", rule], capture_output=True, text=True)
+        r = subprocess.run(ev + [str(one), str(two), "--select", rule], capture_output=True,
+                           text=True)
         assert r.returncode == 0 and f"selected ({rule}): {pick}" in r.stdout, r.stdout + r.stderr
-    stored.write_text(json.dumps({"results": [], "args": {"regen": False, "steps": [1000]}}))
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"results": [], "args": dict(args, seed_base=1)}))
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({"results": [], "args": dict(args, regen=False)}))
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]")
-    for f, why in ((stored, "without --regen"), (bad, "not an evaluate.py --json file")):
-        r = subprocess.run(ev[:-1] + [str(f), "--select", "trials"], capture_output=True,
-                           text=True)
+    for files, why in (([one, other], "another seed_base"), ([plain], "without --regen"),
+                       ([bad], "not an evaluate.py --json file")):
+        r = subprocess.run(ev + [str(f) for f in files] + ["--select", "trials"],
+                           capture_output=True, text=True)
         assert r.returncode == 1 and why in r.stderr and len(r.stderr.splitlines()) == 1
 
 
