@@ -205,7 +205,7 @@ def score(res, kind):
     mse = res["mse_ref"]
     steps = sorted(mse, key=int)
     if kind == "trials":
-        if not (res.get("regen_grown") and res["outside_cells_max"] == 0):
+        if not grown_bounded(res):
             return None
         back = res["regen_trials_ok"] + sum(v["ok"] for v in res.get("random_damage", {}).values())
         return (-back, mse.get("1000", mse[steps[-1]]))
@@ -214,6 +214,13 @@ def score(res, kind):
     if kind == "persist":
         return mse.get("5000", mse[steps[-1]]) if res["outside_cells_max"] == 0 else None
     return mse.get("100", mse[steps[0]])
+
+
+def grown_bounded(res):
+    """Measured with --regen, grown a pattern (regen_verdict), and no cell alive outside the
+    target at the last step on any seed: the candidates of --select trials and of
+    regen_fallback."""
+    return bool(res.get("regen_grown")) and res["outside_cells_max"] == 0
 
 
 def regen_fallback(results):
@@ -225,8 +232,7 @@ def regen_fallback(results):
         mse = r["mse_ref"]
         return (-sum(v["recovery_steps"] is not None for v in r["regen"].values()),
                 mse.get("1000", mse[max(mse, key=int)]))
-    cands = [r for r in results if "regen" in r and r["regen_grown"] and
-             r["outside_cells_max"] == 0]
+    cands = [r for r in results if grown_bounded(r)]
     return min(cands, key=key)["model"] if cands else None
 
 

@@ -218,8 +218,9 @@ def damage_masks(rng, n, height, width, kind="disc", pattern=None, weights=None)
 
     if weights:
         p = np.array([weights.get(k, 0.0) for k in DAMAGE_KINDS])
+        p /= p.sum()
         for i in range(n):
-            k = DAMAGE_KINDS[int(rng.choice(len(DAMAGE_KINDS), p=p / p.sum()))]
+            k = DAMAGE_KINDS[int(rng.choice(len(DAMAGE_KINDS), p=p))]
             if k in ("square", "centre"):
                 m[i] = square(k == "centre")
             elif k != "disc":
