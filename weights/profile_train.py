@@ -16,12 +16,13 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import train  # noqa: E402  (first: it sets the BLAS environment before torch loads)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
 import nca_qat as nq  # noqa: E402
-import train  # noqa: E402
 
 
 def main(argv=None):

@@ -24,8 +24,38 @@ import os
 import sys
 import time
 
-# OpenMP threads that spin while waiting make a shared CPU crawl; set before torch loads
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+def openblas_coretype(cpuinfo):
+    """The OpenBLAS kernel set for the CPU whose /proc/cpuinfo text is cpuinfo: SkylakeX with
+    AVX-512 (F, BW, DQ, VL), Haswell with AVX2 and FMA, else None (leave it to OpenBLAS).
+    Debian's OpenBLAS 0.3.21 does not know some newer CPUs and falls back to its Prescott
+    (SSE3) kernels: one training iteration 1.3x slower on a Xeon with AVX-512 under a VM
+    (docs/training.md, "Profile"). Where it does know the CPU, these are the kernel families
+    its own choice belongs to, and the products are exact in float32 either way (quantised
+    weights times states on a 2^-SF grid), so no number changes."""
+    flags = next((ln.split(":", 1)[1].split() for ln in cpuinfo.splitlines()
+                  if ln.startswith("flags")), [])
+    if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= set(flags):
+        return "SkylakeX"
+    if {"avx2", "fma"} <= set(flags):
+        return "Haswell"
+    return None
+
+
+def _set_blas_env():
+    """Before torch loads: OpenMP threads that spin while waiting make a shared CPU crawl,
+    and OpenBLAS may not know the CPU (openblas_coretype). A value set by the user stays."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        with open("/proc/cpuinfo") as f:
+            core = openblas_coretype(f.read())
+    except OSError:
+        core = None
+    if core:
+        os.environ.setdefault("OPENBLAS_CORETYPE", core)
+
+
+_set_blas_env()
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

@@ -37,18 +37,18 @@ import os
 import subprocess
 import sys
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+# first: train sets the OpenMP and OpenBLAS environment before torch loads
+from train import (HelpFormatter, fmt_time, iterate, load_ckpt_file, plot_loss,  # noqa: E402
+                   resume_args)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 import nca_int as ni  # noqa: E402
 import nca_qat as nq  # noqa: E402
-from train import (HelpFormatter, fmt_time, iterate, load_ckpt_file, plot_loss,  # noqa: E402
-                   resume_args)
 
 EXIT_STOPPED = 75  # --time-limit reached: checkpoint written, not finished
 CKPT = "ckpt.pt"

@@ -147,3 +147,35 @@ def test_reference_blas_hint(tmp_path):
     assert r.returncode == 0, r.stderr
     hint = [ln for ln in r.stderr.splitlines() if "reference BLAS" in ln]
     assert len(hint) == 1 and REF_BLAS in hint[0] and "libopenblas0-pthread" in hint[0], r.stderr
+
+
+def test_openblas_coretype():
+    """The kernel set named from /proc/cpuinfo's flags: SkylakeX needs all four AVX-512
+    subsets, Haswell AVX2 and FMA; anything less is left to OpenBLAS."""
+    import train as tr
+    base = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu sse sse2 sse3"
+    assert tr.openblas_coretype(base) is None
+    assert tr.openblas_coretype(base + " avx avx2") is None
+    assert tr.openblas_coretype(base + " avx avx2 fma") == "Haswell"
+    assert tr.openblas_coretype(base + " avx2 fma avx512f avx512bw avx512dq") == "Haswell"
+    assert tr.openblas_coretype(base + " avx2 fma avx512f avx512bw avx512dq avx512vl") \
+        == "SkylakeX"
+    assert tr.openblas_coretype("") is None
+
+
+def test_openblas_coretype_set_before_torch():
+    """train.py sets OPENBLAS_CORETYPE (unless the user did) before torch loads its BLAS; a
+    value the user set stays."""
+    probe = ("import os, sys; sys.path.insert(0, %r); import train; "
+             "print(os.environ.get('OPENBLAS_CORETYPE'))" % os.path.dirname(TRAIN))
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    import train as tr
+    with open("/proc/cpuinfo") as f:
+        assert r.stdout.strip() == str(tr.openblas_coretype(f.read()))
+    env["OPENBLAS_CORETYPE"] = "Prescott"
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                       timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "Prescott", r.stderr
