@@ -29,7 +29,7 @@ def openblas_coretype(cpuinfo):
     """The OpenBLAS kernel set for the CPU whose /proc/cpuinfo text is cpuinfo: SkylakeX with
     AVX-512 (F, BW, DQ, VL), Haswell with AVX2 and FMA, else None (leave it to OpenBLAS).
     Debian's OpenBLAS 0.3.21 does not know some newer CPUs and falls back to its Prescott
-    (SSE3) kernels: one training iteration 1.3x slower on a Xeon with AVX-512 under a VM
+    (SSE3) kernels: training iterations 1.3-1.5x slower on a Xeon with AVX-512 under a VM
     (docs/training.md, "Profile"). Where it does know the CPU, these are the kernel families
     its own choice belongs to, and the products are exact in float32 either way (quantised
     weights times states on a 2^-SF grid), so no number changes."""
