@@ -298,8 +298,7 @@ def main(argv=None):
     if not a.models or not a.target:
         ap.exit(1, "evaluate.py: give the models and --target (or --from-json FILE)\n")
     a.steps = [int(s) for s in a.steps.split(",")]
-    if a.select in ("regen", "trials") and not a.regen:
-        ap.exit(1, f"evaluate.py: --select {a.select} needs --regen\n")
+    need_regen(ap, a.select, a.regen, "measuring")
     for model in a.models:  # before any work, one line per problem
         try:
             ni.load_model(model)
@@ -314,6 +313,13 @@ def main(argv=None):
             results.append(evaluate(model, a, pool, tmp))
             print(f"evaluate: {model} done", file=sys.stderr)
     return report(results, a.steps, a, vars(a))
+
+
+def need_regen(ap, select, regen, what):
+    """--select regen and trials rank the damage trials: refuse results without them."""
+    if select in ("regen", "trials") and not regen:
+        ap.exit(1, f"evaluate.py: --select {select} ranks damage trials: {what} without "
+                   "--regen\n")
 
 
 # what must match for results of several --json runs to be ranked together
@@ -339,9 +345,7 @@ def rank_stored(ap, a):
             diff = ", ".join(k for k in MEASURED if same[k] != args[k])
             ap.exit(1, f"evaluate.py: {path}: measured with another {diff} than "
                        f"{a.from_json[0]}\n")
-        if a.select in ("regen", "trials") and not got.get("regen"):
-            ap.exit(1, f"evaluate.py: --select {a.select}: {path} was measured without "
-                       "--regen\n")
+        need_regen(ap, a.select, got.get("regen"), f"{path} measured")
         results += these
         args = args or got
     a.regen = args.get("regen")

@@ -152,6 +152,18 @@ def test_evaluate_bad_model_is_one_line(tmp_path):
         assert len(lines) == 1 and model in lines[0] and why in lines[0], r.stderr
 
 
+def test_evaluate_trials_rule_needs_regen():
+    """--select regen or trials ranks damage trials: without --regen, one line, no work."""
+    good = [p for p in model_files() if p.endswith("regen.bin")][0]
+    for rule in ("regen", "trials"):
+        r = subprocess.run([sys.executable, os.path.join(WEIGHTS, "evaluate.py"), good,
+                            "--target", LIZARD, "--select", rule], capture_output=True,
+                           text=True)
+        assert r.returncode == 1 and r.stdout == "", r.stdout
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "without --regen" in lines[0], r.stderr
+
+
 FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
 
 
