@@ -504,10 +504,8 @@ class Trainer:
     def run(self):
         a = self.a
         os.makedirs(a.out, exist_ok=True)
-        logf = open(os.path.join(a.out, "train.log"), "w")  # the history up to here
-        for row in self.log_rows:
-            logf.write(json.dumps(row) + "\n")
         say = (lambda s: None) if a.quiet else (lambda s: print(s, flush=True))
+        logf = open_log(a.out, self.it, self.log_rows, say, "train.py")
         say(f"train.py: {a.experiment} on {a.target} {a.width}x{a.height}, "
             f"{'fake-quantised' if not a.no_quant else 'float'} {a.dtype}, device {self.dev}, "
             f"iterations {self.it}..{a.iters}")
@@ -587,6 +585,39 @@ def load_ckpt_file(path):
         return torch.load(path, map_location="cpu", weights_only=False)
     except TypeError:  # torch < 1.13
         return torch.load(path, map_location="cpu")
+
+
+def set_aside_log(path, it):
+    """A run rewrites train.log with the history of its checkpoint (none for a new run). Rows
+    an earlier run logged past iteration it (stopped between checkpoints, or a new run in an
+    old folder) would be lost: that file is renamed to train.log.to-iterNNNNN, NNNNN its last
+    iteration (train.log.old if it is not such a log), and the new name returned; None when
+    there is nothing to keep."""
+    try:
+        with open(path) as f:
+            its = [json.loads(ln)["it"] for ln in f if ln.strip()]
+        if not its or max(its) <= it:
+            return None
+        kept = f"{path}.to-iter{max(its):05d}"
+    except OSError:
+        return None
+    except (ValueError, KeyError, TypeError):  # not a log this trainer wrote: keep it whole
+        kept = f"{path}.old"
+    os.replace(path, kept)
+    return kept
+
+
+def open_log(out, it, rows, say, name):
+    """out/train.log, open for appending rows, holding rows (the history of a run starting at
+    iteration it); an earlier log with more is set aside first (set_aside_log)."""
+    path = os.path.join(out, "train.log")
+    kept = set_aside_log(path, it)
+    if kept:
+        say(f"{name}: {path} went on past iteration {it}: kept as {kept}")
+    logf = open(path, "w")
+    for row in rows:
+        logf.write(json.dumps(row) + "\n")
+    return logf
 
 
 def resume_args(parse, argv, path, run_only, name):

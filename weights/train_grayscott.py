@@ -40,8 +40,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 # first: train sets the OpenMP and OpenBLAS environment before torch loads
-from train import (HelpFormatter, fmt_time, iterate, load_ckpt_file, plot_loss,  # noqa: E402
-                   resume_args)
+from train import (HelpFormatter, fmt_time, iterate, load_ckpt_file,  # noqa: E402
+                   open_log, plot_loss, resume_args)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -447,10 +447,8 @@ class Trainer:
 
     def run(self):
         a = self.a
-        logf = open(os.path.join(a.out, "train.log"), "w")
-        for row in self.log_rows:
-            logf.write(json.dumps(row) + "\n")
         say = (lambda s: None) if a.quiet else (lambda s: print(s, flush=True))
+        logf = open_log(a.out, self.it, self.log_rows, say, "train_grayscott.py")
         if getattr(self, "fit_r2", None) is not None:
             say(f"train_grayscott.py: --init fit: single-step increments fitted with R^2 "
                 f"{self.fit_r2:.4f}")

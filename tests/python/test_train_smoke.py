@@ -70,9 +70,28 @@ def test_resume_is_seamless(tiny, tmp_path):
     half = tmp_path / "half"
     train(half, "--iters", "8", "--ckpt-every", "0", "--time-limit", "0.001", rc=75)
     assert (half / "pool.npz").is_file()
+    # as if the stopped run had logged on to iteration 12 and died before a checkpoint
+    rows = (half / "train.log").read_text().splitlines()
+    assert [json.loads(x)["it"] for x in rows] == [1]
+    died = rows + [json.dumps({"it": i, "loss": 1.0}) for i in range(2, 13)]
+    (half / "train.log").write_text("\n".join(died) + "\n")
     train(half, "--iters", "8", "--resume")
     assert (half / "model.bin").read_bytes() == (tiny / "model.bin").read_bytes()
     assert len((half / "train.log").read_text().splitlines()) == 8
+    # the rows past the checkpoint are kept beside it, not overwritten
+    assert (half / "train.log.to-iter00012").read_text().splitlines() == died
+
+
+def test_set_aside_log(tmp_path):
+    """train.log is renamed only when it holds rows past the run's start, or is not a log."""
+    import train as tr
+    log = tmp_path / "train.log"
+    assert tr.set_aside_log(str(log), 0) is None  # none yet
+    log.write_text("".join(json.dumps({"it": i}) + "\n" for i in (1, 2, 3)))
+    assert tr.set_aside_log(str(log), 3) is None and log.exists()  # the checkpoint has all
+    assert tr.set_aside_log(str(log), 2) == str(log) + ".to-iter00003" and not log.exists()
+    log.write_text("not json\n")
+    assert tr.set_aside_log(str(log), 0) == str(log) + ".old"
 
 
 def test_help():
