@@ -207,13 +207,42 @@ def score(res, kind):
     if kind == "trials":
         if not grown_bounded(res):
             return None
-        back = res["regen_trials_ok"] + sum(v["ok"] for v in res.get("random_damage", {}).values())
-        return (-back, mse.get("1000", mse[steps[-1]]))
+        return (-trials_counted(res)[0], mse.get("1000", mse[steps[-1]]))
     if kind == "regen":
         return mse.get("1000", mse[steps[-1]]) if res.get("regen_pass") else None
     if kind == "persist":
         return mse.get("5000", mse[steps[-1]]) if res["outside_cells_max"] == 0 else None
     return mse.get("100", mse[steps[0]])
+
+
+def trials_counted(res):
+    """(trials back, trials) of one result: the five damages and any --random-damage."""
+    rnd = res.get("random_damage", {}).values()
+    return (res["regen_trials_ok"] + sum(v["ok"] for v in rnd),
+            res["regen_trials"] + sum(v["trials"] for v in rnd))
+
+
+def wilson(k, n, z=1.96):
+    """The Wilson score interval (95% for z=1.96) of a rate seen as k of n trials."""
+    p, z2 = k / n, z * z
+    mid = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, mid - half), min(1.0, mid + half)
+
+
+def trials_margin(results, best, test=40):
+    """What --select trials's pick is worth: its rate with a 95% interval, how many other
+    candidates were counted inside that interval (a pick among them is a draw, not a
+    ranking), and the chance a model at that rate gets all `test` trials of a test (8 seeds,
+    the five damages; trials taken as independent)."""
+    pick = next(r for r in results if r["model"] == best)
+    k, n = trials_counted(pick)
+    lo, hi = wilson(k, n)
+    near = sum(1 for r in results if r["model"] != best and grown_bounded(r)
+               and lo <= trials_counted(r)[0] / trials_counted(r)[1])
+    return (f"pick: {k}/{n} trials back ({100 * k / n:.1f}%, 95% interval {100 * lo:.1f}-"
+            f"{100 * hi:.1f}%); {near} other candidate(s) within it; at that rate all "
+            f"{test} trials of an 8-seed test come back with probability {(k / n) ** test:.2f}")
 
 
 def grown_bounded(res):
@@ -363,6 +392,8 @@ def report(results, steps, a, args):
                          if score(r, a.select) is not None))
         best = ranked[0][1] if ranked else None
         print(f"selected ({a.select}): {best or 'none passes'}")
+        if best and a.select == "trials":
+            print(trials_margin(results, best))
         if not best and a.select == "regen" and a.regen:
             partial = regen_fallback(results)
             print(f"best partly regenerating (regen_fallback): {partial or 'none'}")

@@ -91,7 +91,7 @@ def test_select_trials_counts_single_trials_then_mse():
 
     def res(name, trials, rand, mse, grown=True, outside=0, passes=True):
         return {"model": name, "regen_grown": grown, "outside_cells_max": outside,
-                "regen_pass": passes, "regen_trials_ok": trials,
+                "regen_pass": passes, "regen_trials_ok": trials, "regen_trials": 60,
                 "random_damage": {"circle": {"ok": rand, "trials": 4},
                                   "square": {"ok": 0, "trials": 4}},
                 "mse_ref": {"100": 1.0, "1000": mse}}
@@ -102,6 +102,26 @@ def test_select_trials_counts_single_trials_then_mse():
                   if evaluate.score(r, "trials") is not None)
     assert [m for _, m in best] == ["same-count-lower", "more-trials", "avg-pass"]
     assert evaluate.score(rs[0], "regen") == 1e-4 and evaluate.score(rs[1], "regen") is None
+
+
+def test_trials_margin_says_what_the_pick_is_worth():
+    """The pick's rate with its Wilson 95% interval (known values), the other grown and
+    bounded candidates counted inside it, and its chance of a whole 40-trial test."""
+    sys.path.insert(0, WEIGHTS)
+    import evaluate
+
+    lo, hi = evaluate.wilson(947, 1000)
+    assert abs(lo - 0.9313) < 1e-4 and abs(hi - 0.9593) < 1e-4
+    assert evaluate.wilson(0, 10)[0] == 0.0 and evaluate.wilson(10, 10)[1] == 1.0
+
+    def res(name, ok, grown=True):
+        return {"model": name, "regen_grown": grown, "outside_cells_max": 0,
+                "regen_trials_ok": ok - 2, "regen_trials": 190,
+                "random_damage": {"circle": {"ok": 2, "trials": 10}}}
+    rs = [res("pick", 198), res("near", 193), res("far", 185), res("dead", 199, grown=False)]
+    line = evaluate.trials_margin(rs, "pick")
+    assert "198/200 trials back (99.0%, 95% interval 96.4-99.7%)" in line, line
+    assert "1 other candidate(s) within it" in line and "probability 0.67" in line, line
 
 
 def test_evaluate_from_json_reranks_without_measuring(tmp_path):
@@ -126,6 +146,7 @@ def test_evaluate_from_json_reranks_without_measuring(tmp_path):
         r = subprocess.run(ev + [str(one), str(two), "--select", rule], capture_output=True,
                            text=True)
         assert r.returncode == 0 and f"selected ({rule}): {pick}" in r.stdout, r.stdout + r.stderr
+        assert ("pick: 58/60 trials back" in r.stdout) == (rule == "trials"), r.stdout
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"results": [], "args": dict(args, seed_base=1)}))
     plain = tmp_path / "plain.json"
