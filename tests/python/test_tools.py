@@ -119,7 +119,7 @@ def test_trials_margin_says_what_the_pick_is_worth():
                 "regen_trials_ok": ok - 2, "regen_trials": 190,
                 "random_damage": {"circle": {"ok": 2, "trials": 10}}}
     rs = [res("pick", 198), res("near", 193), res("far", 185), res("dead", 199, grown=False)]
-    line = evaluate.trials_margin(rs, "pick")
+    line = evaluate.trials_margin(rs, rs[0])
     assert "198/200 trials back (99.0%, 95% interval 96.4-99.7%)" in line, line
     assert "1 other candidate(s) within it" in line and "probability 0.67" in line, line
 
