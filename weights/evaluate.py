@@ -230,18 +230,22 @@ def wilson(k, n, z=1.96):
     return max(0.0, mid - half), min(1.0, mid + half)
 
 
-def trials_margin(results, pick, test=40):
+def trials_margin(results, pick, seeds=8):
     """What --select trials's pick (one of results) is worth: its rate with a 95% interval,
     how many other candidates were counted inside that interval (a pick among them is a
-    draw, not a ranking), and the chance a model at that rate gets all `test` trials of a
-    test (8 seeds, the five damages; trials taken as independent)."""
+    draw, not a ranking), and the chance a model at that rate gets all trials of a test on
+    `seeds` seeds (the five damages each; trials taken as independent)."""
+    def rate(r):
+        k, n = trials_counted(r)
+        return k / n
     k, n = trials_counted(pick)
     lo, hi = wilson(k, n)
-    near = sum(1 for r in results if r is not pick and grown_bounded(r)
-               and lo <= trials_counted(r)[0] / trials_counted(r)[1])
+    near = sum(1 for r in results if r is not pick and grown_bounded(r) and rate(r) >= lo)
+    test = len(DAMAGES) * seeds
     return (f"pick: {k}/{n} trials back ({100 * k / n:.1f}%, 95% interval {100 * lo:.1f}-"
             f"{100 * hi:.1f}%); {near} other candidate(s) within it; at that rate all "
-            f"{test} trials of an 8-seed test come back with probability {(k / n) ** test:.2f}")
+            f"{test} trials of an {seeds}-seed test come back with probability "
+            f"{(k / n) ** test:.2f}")
 
 
 def grown_bounded(res):
@@ -387,12 +391,14 @@ def report(results, steps, a, args):
     print(table(results, steps))
     best = partial = None
     if a.select:
-        ranked = sorted(((score(r, a.select), i) for i, r in enumerate(results)
+        # ties go to the model name, as before; the index says which row won
+        ranked = sorted(((score(r, a.select), r["model"], i) for i, r in enumerate(results)
                          if score(r, a.select) is not None))
-        best = results[ranked[0][1]]["model"] if ranked else None
+        pick = results[ranked[0][2]] if ranked else None
+        best = pick["model"] if pick else None
         print(f"selected ({a.select}): {best or 'none passes'}")
-        if best and a.select == "trials":
-            print(trials_margin(results, results[ranked[0][1]]))
+        if pick and a.select == "trials":
+            print(trials_margin(results, pick))
         if not best and a.select == "regen" and a.regen:
             partial = regen_fallback(results)
             print(f"best partly regenerating (regen_fallback): {partial or 'none'}")
