@@ -183,10 +183,11 @@ class QNCA(torch.nn.Module):
                                  .view(-1, 1), persistent=False)
 
     # ---- quantisation of the weights: once per iteration -------------------------------
-    def quantized(self, fit_bias=True):
-        """The spec's integer model of the current weights (nca_int.Model)."""
-        p = [t.detach().cpu().numpy().astype(np.float32) for t in (self.w1, self.b1, self.w2,
-                                                                     self.b2)]
+    def quantized(self, fit_bias=True, weights=None):
+        """The spec's integer model of the current weights (nca_int.Model), or of weights
+        (w1, b1, w2, b2 tensors: another set for this model, as train.py --ema's average)."""
+        p = [t.detach().cpu().numpy().astype(np.float32)
+             for t in (weights or (self.w1, self.b1, self.w2, self.b2))]
         return ni.quantize(*p, kernels=self.kernels, state_frac=self.state_frac,
                            hid_frac=self.hid_frac, boundary=self.boundary,
                            fire_rate=self.fire_rate, alive_threshold=self.alive_threshold,
@@ -349,8 +350,8 @@ class QNCA(torch.nn.Module):
         x[:, height // 2, width // 2, 3:] = 1.0
         return x
 
-    def to_model(self, name="", desc="") -> ni.Model:
-        m = self.quantized()
+    def to_model(self, name="", desc="", weights=None) -> ni.Model:
+        m = self.quantized(weights=weights)
         m.name, m.desc = name[:ni.NAME_LEN], desc[:ni.DESC_LEN]
         m.validate()
         return m

@@ -125,6 +125,11 @@ def parse_args(argv=None, defaults=None):
                    help="add W x the loss of the float twin (nca-host --backend float: the same "
                         "weights unquantised, dense update) run from the same start with the same "
                         "fire masks, so the model also grows in float (0: off)")
+    r.add_argument("--ema", type=float, default=0.0, metavar="D",
+                   help="export the exponential moving average of the weights (decay D an "
+                        "iteration, about the last 1/(1-D) iterations) instead of the last "
+                        "weights, which go beside each checkpoint as iterNNNNN-last.bin; it "
+                        "damps the swing of checkpoints at a high --lr (0: off)")
     q = ap.add_argument_group("formats stored in the model (docs/fixed-point.md)")
     q.add_argument("--state-frac", type=int, default=11, help="SF: state int16 fraction bits")
     q.add_argument("--hid-frac", type=int, default=7, help="HF: hidden uint8 fraction bits")
@@ -163,6 +168,8 @@ def parse_args(argv=None, defaults=None):
     if a.target is None:
         a.target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets",
                                 "lizard.png")
+    if not 0.0 <= a.ema < 1.0:
+        ap.error("--ema must lie in 0..1 (0: off)")
     if not 1 <= a.steps_min <= a.steps_max:
         ap.error("need 1 <= --steps-min <= --steps-max")
     if a.batch < 1 + a.damage_n and EXPERIMENTS[a.experiment][0]:
@@ -334,6 +341,8 @@ class Trainer:
         if a.init:
             self.init_from(a.init)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=a.lr, eps=1e-7)  # Keras eps
+        # --ema: the average starts at the first weights (--init's, or the Distill ones)
+        self.ema = [p.detach().clone() for p in self.model.parameters()] if a.ema else None
         tgt = load_target(a.target, a.width, a.height, a.target_size)
         self.target = torch.as_tensor(tgt, dtype=self.dtype, device=self.dev)
         self.pattern = ni.pattern_side(tgt)
@@ -436,17 +445,23 @@ class Trainer:
                 if p.grad is not None:
                     p.grad /= p.grad.norm() + 1e-8
         self.opt.step()
+        if self.ema is not None:
+            with torch.no_grad():
+                for e, p in zip(self.ema, self.model.parameters()):
+                    e.mul_(a.ema).add_(p, alpha=1.0 - a.ema)
         if self.use_pool:
             self.pool[idx] = self._words(x.detach())
         return loss_q, n
 
     # ---- export, checkpoints ----------------------------------------------------------------
-    def export(self, path):
+    def export(self, path, last=False):
+        """The model of the run (the average with --ema) to path; last: the last weights."""
         a = self.a
         name = a.name or f"{a.experiment}-{os.path.splitext(os.path.basename(a.target))[0]}"
+        avg = self.ema is not None and not last
         desc = (f"QAT {a.experiment} {os.path.basename(a.target)} {a.width}x{a.height} "
-                f"seed {a.seed} iter {self.it}")
-        m = self.model.to_model(name, desc)
+                f"seed {a.seed} iter {self.it}" + (f" ema {a.ema:g}" if avg else ""))
+        m = self.model.to_model(name, desc, self.ema if avg else None)
         ni.save_model(path, m)
         return m
 
@@ -457,6 +472,7 @@ class Trainer:
             "elapsed": self.elapsed,
             "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
             "opt": self.opt.state_dict(),
+            "ema": [e.detach().cpu() for e in self.ema] if self.ema is not None else None,
             "rng": self.rng.bit_generator.state,
         }
         tmp = os.path.join(a.out, CKPT + ".tmp")
@@ -477,6 +493,9 @@ class Trainer:
                                  f"{ck['args'].get(k)!r}")
         self.model.load_state_dict(ck["model"])
         self.opt.load_state_dict(ck["opt"])
+        if self.ema is not None:  # a checkpoint without one: the average starts here
+            src = ck.get("ema") or [p.detach() for p in self.model.parameters()]
+            self.ema = [torch.as_tensor(e).to(self.dev, self.dtype).clone() for e in src]
         self.rng.bit_generator.state = ck["rng"]
         self.it, self.losses, self.log_rows = ck["it"], ck["losses"], ck["log"]
         if self.pool is not None:
@@ -497,6 +516,8 @@ class Trainer:
         # every export also under its iteration: a resumed run overwrites model.bin
         os.makedirs(os.path.join(a.out, "checkpoints"), exist_ok=True)
         self.export(os.path.join(a.out, "checkpoints", f"iter{self.it:05d}.bin"))
+        if self.ema is not None:
+            self.export(os.path.join(a.out, "checkpoints", f"iter{self.it:05d}-last.bin"), True)
         plot_loss(self.losses, os.path.join(a.out, "loss.png"),
                   f"{a.experiment} {os.path.basename(a.target)}: log10 loss, "
                   f"iteration {self.it}")

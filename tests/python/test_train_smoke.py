@@ -82,6 +82,47 @@ def test_resume_is_seamless(tiny, tmp_path):
     assert (half / "train.log.to-iter00012").read_text().splitlines() == died
 
 
+def test_ema(tiny, tmp_path):
+    """--ema D: the weights trained are those of a run without it (its -last.bin exports
+    match byte for byte); the model exported is the average, updated once an iteration as
+    ema = D * ema + (1 - D) * weights from the first weights; a resumed run keeps it."""
+    import torch
+    import train as tr
+    d = 0.75
+    out = tmp_path / "ema"
+    train(out, "--iters", "8", "--ckpt-every", "4", "--ema", str(d))
+    for it in (4, 8):
+        last = (out / f"checkpoints/iter{it:05d}-last.bin").read_bytes()
+        assert last == (tiny / f"checkpoints/iter{it:05d}.bin").read_bytes()
+        assert (out / f"checkpoints/iter{it:05d}.bin").read_bytes() != last
+    assert (out / "model.bin").read_bytes() == (out / "checkpoints/iter00008.bin").read_bytes()
+    m = ni.load_model(out / "model.bin")
+    assert m.desc.endswith("iter 8 ema 0.75")
+    # one iteration from a known start: the average is exactly that of the rule above
+    one = tmp_path / "one"
+    train(one, "--iters", "1", "--init", str(tiny / "model.bin"), "--ema", str(d))
+    ck = tr.load_ckpt_file(str(one / "ckpt.pt"))
+    w0 = ni.dequantize(ni.load_model(tiny / "model.bin"))
+    for e, k, v in zip(ck["ema"], ("w1", "b1", "w2", "b2"), w0):
+        want = torch.as_tensor(np.asarray(v), dtype=torch.float32).mul_(d)
+        want.add_(ck["model"][k], alpha=1.0 - d)
+        assert torch.equal(e, want), k
+    import nca_qat as nq
+    q = nq.QNCA(hid_frac=m.hid_frac)
+    got = ni.load_model(one / "model.bin")
+    want = q.to_model(got.name, got.desc, ck["ema"])
+    assert ni.serialize_model(want) == (one / "model.bin").read_bytes()
+    # stopped after its first iteration and resumed: the same average as in one go
+    half = tmp_path / "half"
+    train(half, "--iters", "8", "--ckpt-every", "0", "--time-limit", "0.001", "--ema", str(d),
+          rc=75)
+    train(half, "--iters", "8", "--resume")
+    assert (half / "model.bin").read_bytes() == (out / "model.bin").read_bytes()
+    r = subprocess.run([sys.executable, TRAIN, "--ema", "1", "--out", "x"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "--ema must lie in 0..1" in r.stderr, r.stderr
+
+
 def test_set_aside_log(tmp_path):
     """train.log is renamed only when it holds rows past the run's start, or is not a log."""
     import train as tr
