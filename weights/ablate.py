@@ -99,12 +99,9 @@ def main(argv=None):
         torch.set_num_threads(a.threads)
     m = ni.load_model(a.model)
     if a.hid_frac is not None or a.state_frac is not None:
-        w = ni.dequantize(m)
-        m = ni.quantize(*w, kernels=m.kernels,
-                        state_frac=m.state_frac if a.state_frac is None else a.state_frac,
-                        hid_frac=m.hid_frac if a.hid_frac is None else a.hid_frac,
-                        boundary=m.boundary, fire_rate=m.fire_q / 65536.0,
-                        alive_threshold=m.alive_q * 2.0 ** -m.state_frac)
+        m = ni.requantize(m, ni.dequantize(m),
+                          state_frac=m.state_frac if a.state_frac is None else a.state_frac,
+                          hid_frac=m.hid_frac if a.hid_frac is None else a.hid_frac)
     steps = [int(s) for s in a.steps.split(",")]
     target = ni.load_target(a.target, a.grid, a.grid)
     seeds = list(range(1, a.seeds + 1))

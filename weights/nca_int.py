@@ -372,6 +372,17 @@ def quantize(w1, b1, w2, b2, kernels=K_DISTILL, state_frac=11, hid_frac=7,
     return m
 
 
+def requantize(m: Model, weights, **kw) -> Model:
+    """Real-valued weights (w1, b1, w2, b2) quantised in m's formats, name and description;
+    kw (quantize's arguments) overrides them."""
+    args = dict(kernels=m.kernels, state_frac=m.state_frac, hid_frac=m.hid_frac,
+                boundary=m.boundary, fire_rate=m.fire_q / 65536.0,
+                alive_threshold=m.alive_q * 2.0 ** -m.state_frac, name=m.name, desc=m.desc,
+                flags=m.flags)
+    args.update(kw)
+    return quantize(*weights, **args)
+
+
 def dequantize(m: Model):
     """The real-valued weights the integers stand for (nca_model_dequantize), float64."""
     sf, hf = m.state_frac, m.hid_frac

@@ -188,6 +188,47 @@ def test_evaluate_trials_rule_needs_regen():
 FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
 
 
+def test_average_models(tmp_path):
+    """weights/average.py: one model (or a model twice) comes back unchanged; two give the
+    mean of their weights to within half a step of the output's scales; models of another
+    format are refused in one line naming the field."""
+    sys.path.insert(0, WEIGHTS)
+    import average
+    import nca_int as ni
+    tool = [sys.executable, os.path.join(WEIGHTS, "average.py")]
+    a, b = (os.path.join(WEIGHTS, f"regen-{n}.bin") for n in ("ladybug", "mushroom"))
+    raw = open(a, "rb").read()
+    for ins in ([a], [a, a]):
+        r = subprocess.run([*tool, *ins, "-o", str(tmp_path / "one.bin")], capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / "one.bin").read_bytes() == raw
+    ma, mb = ni.load_model(a), ni.load_model(b)
+    m = average.average([ma, mb], desc="mean")
+    assert m.name == ma.name and m.desc == "mean"
+    got = ni.dequantize(m)
+    for k, (x, y, g) in enumerate(zip(ni.dequantize(ma), ni.dequantize(mb), got)):
+        mean = (x + y) / 2
+        shift = m.shift1 if k < 2 else m.shift2
+        frac = m.hid_frac if k < 2 else m.state_frac  # the accumulator's fraction bits
+        if k in (0, 2):  # weights: one int8 step of the row, in real units
+            other = m.state_frac if k == 0 else m.hid_frac
+            step = np.ldexp(1.0, -(shift + frac) + other)[:, None]
+            assert (np.abs(g - mean) <= step / 2 + 1e-12).all(), k
+            assert np.abs(g - mean).max() > 0  # the inputs differ: a real average
+        else:  # biases: half a step of the accumulator (int32)
+            assert (np.abs(g - mean) <= np.ldexp(1.0, -(shift + frac)) / 2 + 1e-15).all(), k
+    mb.hid_frac = 6
+    with pytest.raises(ni.ModelError, match="model 2 has hid_frac 6, model 1 has 7"):
+        average.average([ma, mb])
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(raw[:100])
+    r = subprocess.run([*tool, a, str(bad), "-o", str(tmp_path / "x.bin")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and len(r.stderr.splitlines()) == 1 and "bad.bin" in r.stderr
+    assert not (tmp_path / "x.bin").exists()
+
+
 @pytest.mark.skipif(not os.path.exists(FONT), reason="fonts-noto-color-emoji not installed")
 def test_emoji_target(tmp_path):
     sys.path.insert(0, WEIGHTS)
