@@ -82,6 +82,14 @@ def run(m, variant, seeds, steps, target, width, height):
 
 
 def main(argv=None):
+    try:
+        return ablate(argv)
+    except (OSError, ValueError) as e:  # a model, a target or a grid that does not fit
+        print(f"ablate.py: {e}", file=sys.stderr)
+        return 1
+
+
+def ablate(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog="\n\n".join(__doc__.split("\n\n")[1:]),
                                  formatter_class=argparse.RawDescriptionHelpFormatter)

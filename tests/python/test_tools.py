@@ -188,6 +188,33 @@ def test_evaluate_trials_rule_needs_regen():
 FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
 
 
+def test_ablate_parts_make_the_spec():
+    """weights/ablate.py: the float run with every part of the spec switched on is the fixed
+    run (the QAT forward pass, bit-exact with the C model) to the last bit, and the float run
+    itself is not; --hid-frac re-quantises the model first; a target larger than the grid is
+    one line."""
+    sys.path.insert(0, WEIGHTS)
+    import ablate
+    import nca_int as ni
+    import torch
+    torch.set_num_threads(1)
+    model = os.path.join(WEIGHTS, "regen-ladybug.bin")
+    target = os.path.join(WEIGHTS, "train", "targets", "ladybug.png")
+    m = ni.load_model(model)
+    tgt = ni.load_target(target, 72, 72)
+    r = {v: ablate.run(m, v, [1, 2], [30, 60], tgt, 72, 72) for v in ("float", "all", "fixed")}
+    assert r["all"] == r["fixed"]
+    assert r["float"][60] != r["fixed"][60]
+    cmd = [sys.executable, os.path.join(WEIGHTS, "ablate.py"), model, "--target", target,
+           "--seeds", "1", "--steps", "5", "--variants", "float,fixed", "--threads", "1"]
+    p = subprocess.run([*cmd, "--grid", "48", "--hid-frac", "6"], capture_output=True,
+                       text=True)
+    assert p.returncode == 0 and "HF 6" in p.stdout and "| fixed |" in p.stdout, p.stderr
+    p = subprocess.run([*cmd, "--grid", "32"], capture_output=True, text=True)
+    assert p.returncode == 1 and p.stderr.count("\n") == 1 and "larger than" in p.stderr, \
+        p.stderr
+
+
 def test_average_models(tmp_path):
     """weights/average.py: one model (or a model twice) comes back unchanged; two give the
     mean of their weights to within half a step of the output's scales; models of another
