@@ -234,9 +234,12 @@ class QNCA(torch.nn.Module):
         true without alive masking (all_active)."""
         if self.all_active:
             return torch.ones(x.shape[:3], dtype=torch.bool, device=x.device)
-        mature = x[..., 3] > self.alive_q * 2.0 ** -self.state_frac
-        p = self._pad(mature.unsqueeze(-1), False)[..., 0]  # a separable 3x3 OR of bools:
-        v = p[:, :-2] | p[:, 1:-1] | p[:, 2:]               # 3x cheaper than max_pool2d
+        return self._or3x3(x[..., 3] > self.alive_q * 2.0 ** -self.state_frac)
+
+    def _or3x3(self, b):
+        """bool [B, H, W]: b anywhere in the cell's 3x3 (boundary rule: outside is False)."""
+        p = self._pad(b.unsqueeze(-1), False)[..., 0]  # a separable 3x3 OR of bools:
+        v = p[:, :-2] | p[:, 1:-1] | p[:, 2:]          # 3x cheaper than max_pool2d
         return v[:, :, :-2] | v[:, :, 1:-1] | v[:, :, 2:]
 
     def perceive(self, x):
@@ -322,15 +325,19 @@ class QNCA(torch.nn.Module):
     def forward(self, x, fire, qw, sparse=False):
         """One step. x [B, H, W, C] real; fire bool [B, H, W]; qw from qweights().
 
-        sparse: run the MLP only on the cells that update (gathered); same result, less
-        work when few cells are alive (the CPU default of train.py)."""
+        sparse: run the MLP only on the cells whose update can show (gathered); the same
+        states, less work when few cells are alive (the CPU default of train.py). Quant: the
+        cells that update. Float: the firing cells within one cell of a living one; an update
+        farther out is zeroed with its cell (not alive before) and lies outside every living
+        cell's 3x3, so it cannot make one alive after either."""
         B, H, W, C = x.shape
         pre = self.alive(x)
         upd = (pre & fire) if self.quant else fire  # float: the TF notebook's dense update
         inv = 2.0 ** -self.state_frac
         lim = (-32768.0 * inv, 32767.0 * inv)
         if sparse:
-            idx = upd.reshape(-1).nonzero().squeeze(1)
+            run = upd if self.quant else upd & self._or3x3(pre)
+            idx = run.reshape(-1).nonzero().squeeze(1)
             xf = x.reshape(-1, C)
             ds = self.mlp(self.perceive_at(x, idx), qw)
             xs = xf.index_select(0, idx)

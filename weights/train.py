@@ -432,7 +432,7 @@ class Trainer:
                 fw = self.model.qweights(self.dtype)
                 xf = x_start
                 for t in range(n):
-                    xf = self.step_fn(xf, fire[t], fw, False)
+                    xf = self.step_fn(xf, fire[t], fw, self.sparse)
             finally:
                 self.model.quant = True
             loss_f = per_sample_loss(xf, self.target).mean()

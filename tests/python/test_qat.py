@@ -123,3 +123,63 @@ def test_float_mode_is_dense_tf():
             x = q(x, fire[t], qw)
     words = x * 2 ** 11
     assert (words != torch.round(words)).any()
+
+
+def _float_run(q, x, fire, steps, how, damage=None, at=None):
+    """quant=False steps: how = dense, sparse, or "pre" (the MLP on the firing cells alive
+    before only: the margin left out)."""
+    qw = q.qweights(torch.float64)
+    C = x.shape[-1]
+    states = []
+    for t in range(steps):
+        if t == at:
+            x = x * damage[None, :, :, None]
+        if how == "pre":
+            pre = q.alive(x)
+            idx = (fire[t] & pre).reshape(-1).nonzero().squeeze(1)
+            xf = x.reshape(-1, C)
+            u = xf.index_select(0, idx) + q.mlp(q.perceive_at(x, idx), qw)
+            v = xf.index_copy(0, idx, u).view(x.shape)
+            x = v * (pre & q.alive(v)).unsqueeze(-1).to(v.dtype)
+        else:
+            x = q(x, fire[t], qw, how == "sparse")
+        states.append(x)
+    return states
+
+
+def test_float_sparse_is_dense():
+    """quant=False, sparse: the MLP on the firing cells within one cell of a living one
+    gives the dense update's states and gradients, to float64 rounding: a trained model
+    (growth, a damage, regrowth) and a random one from random cells, where living cells die
+    beside newborn ones; there, leaving out the margin changes the run."""
+    m = ni.load_model(MODEL[0])
+    dmg = torch.as_tensor(~ni.damage_mask("half:left", 40, 36), dtype=torch.float64)
+    runs = []
+    for sparse in (False, True):
+        q = nq.QNCA.from_model(m, quant=False).double()
+        x = q.seed_state(2, 36, 40, torch.float64)
+        fire = nq.FireMasks(q.fire_q, [4, 9], 90, 40, 36, "cpu")
+        states = _float_run(q, x, fire, 90, "sparse" if sparse else "dense", dmg, 60)
+        states[-1][..., :4].square().mean().backward()
+        runs.append(([s.detach() for s in states], [p.grad for p in q.parameters()]))
+    (sd, gd), (ss, gs) = runs
+    assert (sd[-1][..., 3] > 0.1).sum() > 200  # grown back
+    for t, (a, b) in enumerate(zip(sd, ss)):
+        assert torch.allclose(a, b, rtol=0, atol=1e-9), f"step {t + 1}"
+        assert torch.equal(a != 0, b != 0), f"step {t + 1}"  # the same cells alive
+    for a, b in zip(gd, gs):
+        assert torch.allclose(a, b, rtol=1e-9, atol=1e-12)
+    rng = np.random.default_rng(1)
+    mr = ni.quantize(rng.normal(0, 0.5, (32, 48)), rng.normal(0, 0.5, 32),
+                     rng.normal(0, 0.05, (16, 32)), rng.normal(0, 0.05, 16))
+    q = nq.QNCA.from_model(mr, quant=False).double()
+    g = np.random.default_rng(7)
+    x0 = torch.as_tensor(np.where(g.random((2, 24, 24, 1)) < 0.15,
+                                  g.normal(0, 0.3, (2, 24, 24, 16)), 0.0))
+    fire = nq.FireMasks(q.fire_q, [4, 9], 30, 24, 24, "cpu")
+    with torch.no_grad():
+        dense, sparse, pre = (_float_run(q, x0, fire, 30, how) for how in
+                              ("dense", "sparse", "pre"))
+    assert all(torch.allclose(a, b, rtol=0, atol=1e-9) for a, b in zip(dense, sparse))
+    assert (dense[-1][..., 3] > 0.1).sum() > 500
+    assert not torch.allclose(dense[-1], pre[-1], rtol=0, atol=1e-3)

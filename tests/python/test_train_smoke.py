@@ -123,6 +123,20 @@ def test_ema(tiny, tmp_path):
     assert r.returncode == 2 and "--ema must lie in 0..1" in r.stderr, r.stderr
 
 
+def test_twin_sparse_is_dense(tmp_path):
+    """--twin with the sparse step (the CPU default) logs the losses of the dense one, fixed
+    and float alike, to float32 rounding."""
+    rows = {}
+    for mode in ("on", "off"):
+        out = tmp_path / mode
+        train(out, "--iters", "3", "--twin", "0.5", "--sparse", mode)
+        rows[mode] = [json.loads(x) for x in (out / "train.log").read_text().splitlines()]
+    for a, b in zip(rows["on"], rows["off"]):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
+        assert a["loss_float"] == pytest.approx(b["loss_float"], rel=1e-4)
+    assert len(rows["on"]) == 3 and all(np.isfinite(r["loss_float"]) for r in rows["on"])
+
+
 def test_set_aside_log(tmp_path):
     """train.log is renamed only when it holds rows past the run's start, or is not a log."""
     import train as tr
