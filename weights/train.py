@@ -663,7 +663,7 @@ def reference_blas():
 
 
 RUN_ONLY = ("out", "resume", "device", "dtype", "threads", "ckpt_every", "log_every",
-            "compile", "quiet", "iters", "sparse", "time_limit")
+            "compile", "quiet", "sparse", "time_limit")
 
 
 def main(argv=None):

@@ -495,7 +495,7 @@ class Trainer:
 
 
 RUN_ONLY = ("out", "resume", "threads", "time_limit", "ckpt_every", "val_every", "log_every",
-            "quiet", "iters", "solver")
+            "quiet", "solver")
 
 
 def main(argv=None):
