@@ -10,7 +10,7 @@ keeps the first input's, its name and, unless --desc is given, its description. 
 gives that model back unchanged.
 
 Meant for checkpoints of one training run (stochastic weight averaging after the fact, what
-train.py --ema does during a run); models trained apart do not average into a working one.
+train.py --ema does during a run), whose weights lie close together.
 
 example: weights/average.py -o avg.bin runs/lb19/checkpoints/iter00{125,150,175,200}.bin
 """
