@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import time
 
@@ -512,10 +513,12 @@ class Trainer:
     def checkpoint(self, final=False):
         a = self.a
         self.save_checkpoint()
-        self.export(os.path.join(a.out, "model.bin"))
-        # every export also under its iteration: a resumed run overwrites model.bin
+        # every export under its iteration, model.bin a copy of the latest (a resumed run
+        # overwrites model.bin)
         os.makedirs(os.path.join(a.out, "checkpoints"), exist_ok=True)
-        self.export(os.path.join(a.out, "checkpoints", f"iter{self.it:05d}.bin"))
+        it_bin = os.path.join(a.out, "checkpoints", f"iter{self.it:05d}.bin")
+        self.export(it_bin)
+        shutil.copyfile(it_bin, os.path.join(a.out, "model.bin"))
         if self.ema is not None:
             self.export(os.path.join(a.out, "checkpoints", f"iter{self.it:05d}-last.bin"), True)
         plot_loss(self.losses, os.path.join(a.out, "loss.png"),
