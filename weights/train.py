@@ -116,6 +116,11 @@ def parse_args(argv=None, defaults=None):
                         "place as in mixed; centre: the centred square). --damage tests is "
                         "disc=4,square=4,centre=4,left=1,right=1,top=1,bottom=1; weigh up "
                         "the damage a model fails")
+    r.add_argument("--reseed", choices=["worst", "random"], default="worst",
+                   help="which sample of each batch restarts from the seed: worst, the "
+                        "highest-loss one (the notebook); random, any one of those not "
+                        "damaged, so a sample that regrew wrong stays in the pool and is "
+                        "trained back to the target rather than thrown away")
     r.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate")
     r.add_argument("--lr-drop-at", type=int, default=2000, help="lr x 0.1 from this iteration")
     r.add_argument("--channels", type=int, default=16, help="state channels (RGBA + hidden)")
@@ -405,7 +410,10 @@ class Trainer:
         with torch.no_grad():
             order = torch.argsort(per_sample_loss(x0, self.target), descending=True)
         idx, x0 = idx[order], x0[order]
-        x0[:1] = self.seed  # the highest-loss sample restarts from the seed
+        # the highest-loss sample restarts from the seed, or with --reseed random any one
+        # of those not damaged
+        r = 0 if a.reseed == "worst" else int(self.rng.integers(a.batch - a.damage_n))
+        x0[r] = self.seed[0]
         if a.damage_n:  # the lowest-loss ones are damaged
             m = damage_masks(self.rng, a.damage_n, a.height, a.width, a.damage,
                              self.pattern, a.damage_weights)

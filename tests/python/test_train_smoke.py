@@ -253,3 +253,34 @@ def test_openblas_coretype_set_before_torch():
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
                        timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "Prescott", r.stderr
+
+
+def test_reseed():
+    """--reseed worst restarts the highest-loss sample of the batch from the seed; random
+    restarts one undamaged sample at random and keeps the highest-loss one as it was."""
+    sys.path.insert(0, WEIGHTS)
+    import torch
+    import train as tr
+    for how in ("worst", "random"):
+        t = tr.Trainer(tr.parse_args([*TINY, "--out", "x", "--reseed", how]))
+        n = t.a.pool
+        # sample i: the target's RGBA with 0.01 * (i + 1) added, so its loss grows with i
+        x = torch.zeros_like(t._real(t.pool))
+        for i in range(n):
+            x[i, ..., :4] = t.target + 0.01 * (i + 1)
+        t.pool[:] = t._words(x)
+        kept_worst = 0
+        for _ in range(30):
+            idx, x0 = t.batch()
+            undamaged = x0[:t.a.batch - t.a.damage_n]
+            is_seed = [bool((s == t.seed[0]).all()) for s in undamaged]
+            assert sum(is_seed) == 1, is_seed
+            worst = int(idx.max())  # the highest-loss sample drawn
+            assert int(idx[0]) == worst
+            if how == "worst":
+                assert is_seed[0]
+            elif not is_seed[0]:
+                assert torch.equal(x0[0], t._real(t.pool[worst]))
+                kept_worst += 1
+        if how == "random":  # 1 in 3 batches reseeds position 0: keeps it ~20 of 30
+            assert 10 <= kept_worst < 30, kept_worst
